@@ -1,0 +1,91 @@
+# pg_dts — PGXS build of the extension, plus the sidecar, the SQL Server simulator and the tests.
+#
+#   make                 the product: extension .so and dts-sidecar
+#   make install         install both into the PostgreSQL found by PG_CONFIG
+#   make simulator       build/sqlsim, the SQL Server simulator used by tests and the demo
+#   make unit-build      build/unit_tests (GoogleTest)
+#   make installcheck    pg_regress (needs a running server; scripts/test-all.sh provides one)
+#   make unit            build and run the GoogleTest units
+#   make format-check    clang-format check of all C++ sources
+
+EXTENSION    = pg_dts
+MODULE_big   = pg_dts
+EXT_SRCS     = $(sort $(wildcard extension/src/*.cpp))
+COMMON_SRCS  = $(sort $(wildcard common/*.cpp))
+OBJS         = $(EXT_SRCS:.cpp=.o) $(patsubst common/%.cpp,extension/common_%.o,$(COMMON_SRCS))
+DATA         = $(sort $(wildcard extension/sql/pg_dts--*.sql))
+REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=.
+EXTRA_CLEAN  = build
+
+PG_CONFIG ?= pg_config
+PG_DTS_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_dts.control)
+PG_CXXFLAGS = -DPG_DTS_VERSION='"$(PG_DTS_VERSION)"'  -std=c++20 -fvisibility=hidden -Wall -Wextra -Werror -Wno-missing-field-initializers \
+              -Wno-register -Icommon
+SHLIB_LINK  = -lsybdb -lstdc++
+
+# No LLVM bitcode for JIT inlining: our code is not on PostgreSQL's expression hot path.
+override with_llvm = no
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+all: sidecar
+
+install: install-sidecar
+install-sidecar: $(BUILD)/dts-sidecar
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) $(BUILD)/dts-sidecar '$(DESTDIR)$(bindir)/dts-sidecar'
+
+extension/common_%.o: common/%.cpp
+	$(CXX) $(CXXFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# ---- plain C++ parts (no PostgreSQL server headers) -------------------------------------
+BUILD     = build
+CXXSTD    = -DPG_DTS_VERSION='"$(PG_DTS_VERSION)"' -std=c++20 -O2 -g -Wall -Wextra -Werror -pthread -MMD -MP
+PLAIN_CXX = $(CXX) $(CXXSTD)
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(PLAIN_CXX) $(PLAIN_INC) -c -o $@ $<
+
+PLAIN_INC = -Icommon -Itest/simulator -I$(shell $(PG_CONFIG) --includedir)
+
+COMMON_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(COMMON_SRCS))
+
+SIDECAR_SRCS = $(sort $(wildcard sidecar/src/*.cpp))
+SIDECAR_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(SIDECAR_SRCS))
+SIDECAR_LIBS = -lsybdb -L$(shell $(PG_CONFIG) --libdir) -lpq -lboost_program_options
+
+SIM_SRCS = $(sort $(wildcard test/simulator/tds/*.cpp test/simulator/sql/*.cpp))
+SIM_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(SIM_SRCS))
+SIM_LIBS = -lsqlite3 -lssl -lcrypto
+
+UNIT_SRCS = $(sort $(wildcard test/unit/*.cpp))
+UNIT_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(UNIT_SRCS))
+
+.PHONY: sidecar simulator unit-build unit format-check
+sidecar: $(BUILD)/dts-sidecar
+simulator: $(BUILD)/sqlsim
+unit-build: $(BUILD)/unit_tests
+
+$(BUILD)/dts-sidecar: $(SIDECAR_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(PLAIN_CXX) -o $@ $^ $(SIDECAR_LIBS)
+
+$(BUILD)/sqlsim: $(BUILD)/test/simulator/main.o $(SIM_OBJS)
+	@mkdir -p $(dir $@)
+	$(PLAIN_CXX) -o $@ $^ $(SIM_LIBS)
+
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(COMMON_OBJS) $(SIM_OBJS)
+	@mkdir -p $(dir $@)
+	$(PLAIN_CXX) -o $@ $^ $(SIM_LIBS) -lgmock -lgtest_main -lgtest
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+FORMAT_SRCS = $(shell git ls-files '*.cpp' '*.hpp' '*.h' 2>/dev/null)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "clang-format: clean"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

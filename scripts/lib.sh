@@ -1,0 +1,75 @@
+# Shared shell helpers for the README commands: throwaway PostgreSQL clusters and simulators.
+# Source it; everything started here is stopped by cleanup_all (installed as an EXIT trap).
+
+PG_BINDIR=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK_DIR=${PG_DTS_WORK_DIR:-$(mktemp -d /tmp/pg_dts.XXXXXX)}
+chmod 755 "$WORK_DIR"
+CLEANUP_PIDS=()
+CLEANUP_CLUSTERS=()
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# PostgreSQL refuses to run as root; as root we run the cluster as the postgres system user.
+as_pg_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# start_pg NAME -> sets PGPORT_<NAME>, PGDATA_<NAME>; prints the port
+start_pg() {
+  local name=$1 port dir
+  port=$(free_port)
+  dir="$WORK_DIR/pg_$name"
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+  as_pg_owner "$PG_BINDIR/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync -E UTF8 \
+    --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+  cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+fsync = off
+max_connections = 60
+shared_buffers = 256MB
+max_wal_size = 4GB
+CONF
+  as_pg_owner "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null ||
+    { cat "$dir/server.log" >&2; return 1; }
+  CLEANUP_CLUSTERS+=("$dir/data")
+  log "PostgreSQL $name on 127.0.0.1:$port ($dir)"
+  echo "$port"
+}
+
+# start_sim NAME [sqlsim options...] -> prints the port
+start_sim() {
+  local name=$1; shift
+  local dir="$WORK_DIR/sim_$name"
+  mkdir -p "$dir/data"
+  "$ROOT_DIR/build/sqlsim" --port 0 --port-file "$dir/port" --data-dir "$dir/data" \
+    --log-file "$dir/sqlsim.log" "$@" >"$dir/stdout.log" 2>&1 &
+  local pid=$!
+  CLEANUP_PIDS+=("$pid")
+  for _ in $(seq 1 200); do
+    [ -s "$dir/port" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/stdout.log" >&2; return 1; }
+    sleep 0.05
+  done
+  [ -s "$dir/port" ] || { log "simulator $name did not start"; cat "$dir/stdout.log" >&2; return 1; }
+  log "SQL Server simulator $name on 127.0.0.1:$(cat "$dir/port") (pid $pid)"
+  cat "$dir/port"
+}
+
+cleanup_all() {
+  local pid dir
+  for pid in "${CLEANUP_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for dir in "${CLEANUP_CLUSTERS[@]}"; do
+    as_pg_owner "$PG_BINDIR/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || true
+  done
+  wait 2>/dev/null || true
+  [ -n "${PG_DTS_KEEP_WORK_DIR:-}" ] || rm -rf "$WORK_DIR"
+}
+trap cleanup_all EXIT

@@ -1,0 +1,50 @@
+// dts-sidecar: reads SQL Server for pg_dts tasks and pushes what it reads to the destination.
+#include "error.hpp"
+#include "log.hpp"
+#include "options.hpp"
+#include "pg_connection.hpp"
+
+#include <sybdb.h>
+
+#include <cstdio>
+
+namespace {
+int check_destination(const sidecar::Options &opts) {
+    sidecar::PgConnection pg(opts.destination);
+    auto server = pg.query("SELECT current_setting('server_version'), current_database()");
+    auto ext = pg.query("SELECT extversion FROM pg_extension WHERE extname = 'pg_dts'");
+    sidecar::log::info("destination reachable",
+                       {{"server_version", server.at(0).at(0)},
+                        {"database", server.at(0).at(1)},
+                        {"pg_dts", ext.empty() ? "not installed" : ext.at(0).at(0)},
+                        {"freetds", dbversion()}});
+    if (ext.empty()) {
+        sidecar::log::error("pg_dts is not installed in the destination database",
+                            {{"hint", "run CREATE EXTENSION pg_dts there"}});
+        return 2;
+    }
+    return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+    try {
+        auto opts = sidecar::parse_options(argc, argv);
+        if (!opts)
+            return 0;
+        sidecar::log::set_level(opts->log_level);
+        if (dbinit() == FAIL)
+            throw dts::Error("58000", "cannot initialise FreeTDS db-lib");
+        int rc = check_destination(*opts);
+        if (opts->check_only || rc != 0)
+            return rc;
+        sidecar::log::info("no task runner in this build yet; exiting after the check");
+        return 0;
+    } catch (const dts::Error &e) {
+        sidecar::log::error(e.what(), {{"sqlstate", e.sqlstate}, {"hint", e.hint}});
+        return 1;
+    } catch (const std::exception &e) {
+        sidecar::log::error(e.what());
+        return 1;
+    }
+}

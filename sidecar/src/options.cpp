@@ -1,0 +1,75 @@
+#include "options.hpp"
+
+#include "error.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace sidecar {
+
+namespace {
+// DTS_DESTINATION -> destination, DTS_LOG_LEVEL -> log-level; other variables are ignored.
+std::string env_to_option(const std::string &var) {
+    if (var == "DTS_DESTINATION")
+        return "destination";
+    if (var == "DTS_LOG_LEVEL")
+        return "log-level";
+    return {};
+}
+} // namespace
+
+std::optional<Options> parse_options(int argc, char **argv) {
+    Options opts;
+    std::string config_file;
+    po::options_description visible("dts-sidecar options");
+    visible.add_options()("help,h", "print this help and exit")("version", "print the version")(
+        "config,c", po::value(&config_file), "read options from this file (key = value lines)")(
+        "destination,d", po::value(&opts.destination),
+        "libpq connection string of the destination database (env DTS_DESTINATION); source "
+        "credentials are read from its user mappings, never from here")(
+        "log-level", po::value(&opts.log_level)->default_value("info"),
+        "debug, info, warning or error (env DTS_LOG_LEVEL)")(
+        "check", po::bool_switch(&opts.check_only),
+        "connect to the destination, report what is installed, and exit");
+
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, visible), vm);
+        po::store(po::parse_environment(visible, env_to_option), vm);
+        if (vm.count("config")) {
+            std::ifstream in(vm["config"].as<std::string>());
+            if (!in)
+                throw dts::Error(
+                    "58P01", "cannot read config file \"" + vm["config"].as<std::string>() + "\"",
+                    {}, "Check the path given with --config.");
+            po::store(po::parse_config_file(in, visible), vm);
+        }
+        po::notify(vm);
+    } catch (const po::error &e) {
+        throw dts::Error("22023", std::string("invalid dts-sidecar option: ") + e.what(), {},
+                         "Run dts-sidecar --help for the list of options.");
+    }
+    if (vm.count("help")) {
+        std::cout << "Usage: dts-sidecar [options]\n\n" << visible << '\n';
+        return std::nullopt;
+    }
+    if (vm.count("version")) {
+        std::cout << "dts-sidecar " PG_DTS_VERSION "\n";
+        return std::nullopt;
+    }
+    if (opts.destination.empty())
+        throw dts::Error("22023", "no destination database given", {},
+                         "Pass --destination 'host=... dbname=...' or set DTS_DESTINATION.");
+    if (opts.log_level != "debug" && opts.log_level != "info" && opts.log_level != "warning" &&
+        opts.log_level != "error")
+        throw dts::Error("22023", "invalid --log-level \"" + opts.log_level + "\"", {},
+                         "Use debug, info, warning or error.");
+    return opts;
+}
+
+} // namespace sidecar

@@ -1,0 +1,20 @@
+// dts-sidecar configuration: command line, environment (DTS_*) and an optional config file, in
+// that order of precedence.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace sidecar {
+
+struct Options {
+    std::string destination; // libpq connection string of the destination database
+    std::string log_level = "info";
+    bool check_only = false; // connect, report, exit
+};
+
+// Parses argv. Returns nullopt when the process should exit at once (help/version printed);
+// throws dts::Error on invalid input.
+std::optional<Options> parse_options(int argc, char **argv);
+
+} // namespace sidecar

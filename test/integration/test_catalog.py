@@ -1,0 +1,224 @@
+"""sys.* catalog views, server properties and the precheck queries DTS users run, verbatim."""
+import pytest
+
+# The five table checks users run before choosing an incremental mode, exactly as they write them.
+HEAP_TABLES = """SELECT s.name AS schema_name, t.name AS table_name
+FROM sys.schemas s
+INNER JOIN sys.tables t ON s.schema_id = t.schema_id
+  AND t.type = 'U'
+  AND s.name NOT IN ('cdc', 'sys')
+  AND t.name NOT IN ('systranschemas')
+  AND t.object_id IN (SELECT object_id FROM sys.indexes WHERE index_id = 0);"""
+
+NO_PK_TABLES = """SELECT s.name AS schema_name, t.name AS table_name
+FROM sys.schemas s
+INNER JOIN sys.tables t ON s.schema_id = t.schema_id
+  AND t.type = 'U'
+  AND s.name NOT IN ('cdc', 'sys')
+  AND t.name NOT IN ('systranschemas')
+  AND t.object_id NOT IN (SELECT parent_object_id FROM sys.objects WHERE type = 'PK');"""
+
+PK_NOT_CLUSTERED = """SELECT s.name AS schema_name, t.name AS table_name
+FROM sys.schemas s
+INNER JOIN sys.tables t ON s.schema_id = t.schema_id
+WHERE t.type = 'U'
+  AND s.name NOT IN ('cdc', 'sys')
+  AND t.name NOT IN ('systranschemas')
+  AND t.object_id IN (
+    SELECT pk_columns.object_id
+    FROM (
+      SELECT sic.object_id, sic.column_id
+      FROM sys.index_columns sic, sys.indexes sis
+      WHERE sic.object_id = sis.object_id
+        AND sic.index_id = sis.index_id
+        AND sis.is_primary_key = 'true'
+    ) pk_columns
+    LEFT JOIN (
+      SELECT sic.object_id, sic.column_id
+      FROM sys.index_columns sic, sys.indexes sis
+      WHERE sic.object_id = sis.object_id
+        AND sic.index_id = sis.index_id
+        AND sis.index_id = 1
+    ) cluster_columns
+    ON pk_columns.object_id = cluster_columns.object_id
+    WHERE pk_columns.column_id != cluster_columns.column_id
+  );"""
+
+COMPRESSED = """SELECT s.name AS schema_name, t.name AS table_name
+FROM sys.objects t, sys.schemas s, sys.partitions p
+WHERE s.schema_id = t.schema_id
+  AND t.type = 'U'
+  AND s.name NOT IN ('cdc', 'sys')
+  AND t.name NOT IN ('systranschemas')
+  AND t.object_id = p.object_id
+  AND p.data_compression != 0;"""
+
+COMPUTED = """SELECT s.name AS schema_name, t.name AS table_name
+FROM sys.schemas s
+INNER JOIN sys.tables t ON s.schema_id = t.schema_id
+  AND t.type = 'U'
+  AND s.name NOT IN ('cdc', 'sys')
+  AND t.name NOT IN ('systranschemas')
+  AND t.object_id IN (SELECT object_id FROM sys.columns WHERE is_computed = 1);"""
+
+SCHEMA = """
+CREATE SCHEMA sales;
+CREATE TABLE dbo.good (id int NOT NULL CONSTRAINT PK_good PRIMARY KEY CLUSTERED, v varchar(10));
+CREATE TABLE dbo.heap_nopk (id int NOT NULL, v varchar(10));
+CREATE TABLE sales.heap_pk (id int NOT NULL CONSTRAINT PK_heap_pk PRIMARY KEY NONCLUSTERED);
+CREATE TABLE dbo.pk_elsewhere (id int NOT NULL CONSTRAINT PK_pe PRIMARY KEY NONCLUSTERED,
+                               k int NOT NULL);
+CREATE CLUSTERED INDEX cx_pe ON dbo.pk_elsewhere (k);
+CREATE TABLE dbo.packed (id int NOT NULL PRIMARY KEY, v varchar(10)) WITH (DATA_COMPRESSION = PAGE);
+CREATE TABLE sales.calc (id int NOT NULL PRIMARY KEY, qty int, price money,
+                         total AS (qty * price));
+CREATE TABLE dbo.clustered_nopk (id int NOT NULL, v int);
+CREATE CLUSTERED INDEX cx_c ON dbo.clustered_nopk (id);
+"""
+
+
+def rows_of(mssql, db, sql):
+    return sorted(tuple(r) for r in mssql.execute(sql, database=db))
+
+
+@pytest.fixture
+def precheck_db(mssql, db):
+    mssql.execute(SCHEMA, database=db)
+    return db
+
+
+def test_heap_tables(mssql, precheck_db):
+    assert rows_of(mssql, precheck_db, HEAP_TABLES) == [("dbo", "heap_nopk"),
+                                                         ("sales", "heap_pk")]
+
+
+def test_tables_without_primary_key(mssql, precheck_db):
+    assert rows_of(mssql, precheck_db, NO_PK_TABLES) == [("dbo", "clustered_nopk"),
+                                                          ("dbo", "heap_nopk")]
+
+
+def test_primary_key_not_in_clustered_index(mssql, precheck_db):
+    # heap_pk has no clustered index at all: the LEFT JOIN yields NULL and != NULL is unknown,
+    # so only the table whose clustered index is on other columns is reported.
+    assert rows_of(mssql, precheck_db, PK_NOT_CLUSTERED) == [("dbo", "pk_elsewhere")]
+
+
+def test_compressed_tables(mssql, precheck_db):
+    assert rows_of(mssql, precheck_db, COMPRESSED) == [("dbo", "packed")]
+
+
+def test_computed_column_tables(mssql, precheck_db):
+    assert rows_of(mssql, precheck_db, COMPUTED) == [("sales", "calc")]
+
+
+def test_precheck_queries_through_tsql(mssql, precheck_db):
+    _, out, _ = mssql.tsql(HEAP_TABLES, database=precheck_db)
+    assert "heap_nopk" in out and "heap_pk" in out and "good" not in out
+
+
+def test_columns_catalog(mssql, db):
+    mssql.execute("CREATE TABLE dbo.c (id int IDENTITY(10,5) NOT NULL PRIMARY KEY,"
+                  " n nvarchar(10) NULL, nm nvarchar(max), v varchar(20) NOT NULL DEFAULT 'x',"
+                  " d decimal(12,3), t datetime2(4), x AS (id * 2))", database=db)
+    rows = mssql.execute(
+        "SELECT c.name, t.name, c.max_length, c.precision, c.scale, c.is_nullable,"
+        " c.is_identity, c.is_computed FROM sys.columns c"
+        " JOIN sys.types t ON t.user_type_id = c.user_type_id"
+        " WHERE c.object_id = OBJECT_ID(N'dbo.c') ORDER BY c.column_id", database=db)
+    got = [tuple(r) for r in rows]
+    assert got[0] == ("id", "int", 4, 10, 0, False, True, False)
+    assert got[1][:3] == ("n", "nvarchar", 20)
+    assert got[2][:3] == ("nm", "nvarchar", -1)
+    assert got[3][:3] + got[3][5:6] == ("v", "varchar", 20, False)
+    assert got[4][:5] == ("d", "decimal", 9, 12, 3)
+    assert got[5][:5] == ("t", "datetime2", 7, 26, 4)
+    assert got[6][0] == "x" and got[6][7] is True
+    mssql.execute("INSERT INTO dbo.c (n, v) VALUES (N'a', 'b'); INSERT INTO dbo.c (n) VALUES (N'c')",
+                  database=db)
+    assert [tuple(r) for r in mssql.execute("SELECT id, v, x FROM dbo.c ORDER BY id",
+                                            database=db)] == [(10, "b", 20), (15, "x", 30)]
+
+
+def test_indexes_and_keys_catalog(mssql, db):
+    mssql.execute("CREATE TABLE dbo.p (a int NOT NULL, b int NOT NULL, c int,"
+                  " CONSTRAINT PK_p PRIMARY KEY (b, a), CONSTRAINT UQ_p_c UNIQUE (c));"
+                  "CREATE TABLE dbo.ch (id int PRIMARY KEY, pa int, pb int,"
+                  " CONSTRAINT FK_ch_p FOREIGN KEY (pb, pa) REFERENCES dbo.p (b, a));"
+                  "CREATE INDEX ix_ch ON dbo.ch (pa DESC)", database=db)
+    idx = [tuple(r) for r in mssql.execute(
+        "SELECT i.name, i.index_id, i.type_desc, i.is_unique, i.is_primary_key,"
+        " i.is_unique_constraint FROM sys.indexes i WHERE i.object_id = OBJECT_ID('dbo.p')"
+        " ORDER BY i.index_id", database=db)]
+    assert idx[0] == ("PK_p", 1, "CLUSTERED", True, True, False)
+    assert idx[1][0] == "UQ_p_c" and idx[1][2] == "NONCLUSTERED" and idx[1][5] is True
+    keycols = [tuple(r) for r in mssql.execute(
+        "SELECT c.name, ic.key_ordinal FROM sys.index_columns ic JOIN sys.columns c"
+        " ON c.object_id = ic.object_id AND c.column_id = ic.column_id"
+        " WHERE ic.object_id = OBJECT_ID('dbo.p') AND ic.index_id = 1 ORDER BY ic.key_ordinal",
+        database=db)]
+    assert keycols == [("b", 1), ("a", 2)]
+    fk = [tuple(r) for r in mssql.execute(
+        "SELECT f.name, OBJECT_NAME(f.referenced_object_id), pc.name, rc.name"
+        " FROM sys.foreign_keys f JOIN sys.foreign_key_columns fc"
+        " ON fc.constraint_object_id = f.object_id"
+        " JOIN sys.columns pc ON pc.object_id = fc.parent_object_id"
+        " AND pc.column_id = fc.parent_column_id"
+        " JOIN sys.columns rc ON rc.object_id = fc.referenced_object_id"
+        " AND rc.column_id = fc.referenced_column_id"
+        " ORDER BY fc.constraint_column_id", database=db)]
+    assert fk == [("FK_ch_p", "p", "pb", "b"), ("FK_ch_p", "p", "pa", "a")]
+    kc = [tuple(r) for r in mssql.execute(
+        "SELECT name, type FROM sys.key_constraints WHERE parent_object_id = OBJECT_ID('dbo.p')"
+        " ORDER BY name", database=db)]
+    assert kc == [("PK_p", "PK"), ("UQ_p_c", "UQ")]
+    with pytest.raises(Exception) as err:
+        mssql.execute("INSERT INTO dbo.ch VALUES (1, 5, 5)", database=db)
+    assert getattr(err.value, "number", None) == 547
+
+
+def test_partitions_rows_are_current(mssql, db):
+    mssql.execute("CREATE TABLE dbo.r (id int PRIMARY KEY);"
+                  "INSERT INTO dbo.r VALUES (1),(2),(3); DELETE FROM dbo.r WHERE id = 2",
+                  database=db)
+    rows = mssql.execute("SELECT SUM(rows) FROM sys.partitions WHERE object_id = OBJECT_ID('dbo.r')"
+                         " AND index_id IN (0, 1)", database=db)
+    assert rows[0][0] == 2
+
+
+def test_database_properties_and_backups(mssql, db):
+    mssql.execute(f"ALTER DATABASE [{db}] SET RECOVERY SIMPLE")
+    assert mssql.execute(f"SELECT recovery_model_desc FROM sys.databases WHERE name = N'{db}'"
+                         )[0][0] == "SIMPLE"
+    mssql.execute(f"ALTER DATABASE [{db}] SET RECOVERY FULL")
+    assert mssql.execute(f"SELECT recovery_model_desc FROM sys.databases WHERE name = N'{db}'"
+                         )[0][0] == "FULL"
+    if mssql.real:
+        return  # backups to disk on a real server are the DBA's business
+    mssql.execute(f"BACKUP DATABASE [{db}] TO DISK = N'/tmp/{db}.bak'")
+    mssql.execute(f"BACKUP LOG [{db}] TO DISK = N'/tmp/{db}.trn'")
+    types = sorted(r[0] for r in mssql.execute(
+        f"SELECT type FROM msdb.dbo.backupset WHERE database_name = N'{db}'"))
+    assert types == ["D", "L"]
+
+
+def test_server_identity(mssql):
+    name, servername, srv = mssql.execute(
+        "SELECT CAST(SERVERPROPERTY('ServerName') AS sysname), @@SERVERNAME,"
+        " (SELECT srvname FROM sys.sysservers WHERE srvid = 0)")[0]
+    assert name == servername == srv
+    assert mssql.execute("SELECT IS_SRVROLEMEMBER('sysadmin')")[0][0] == 1
+
+
+def test_edition_version_and_logins_are_settable(sim_factory):
+    server = sim_factory("--edition", "Standard Edition (64-bit)", "--engine-edition", "2",
+                         "--product-version", "13.0.5026.0", "--server-name", "OLDBOX",
+                         "--login", "reader:Reader_Pw1")
+    row = server.execute("SELECT CAST(SERVERPROPERTY('Edition') AS nvarchar(128)),"
+                         " CAST(SERVERPROPERTY('EngineEdition') AS int),"
+                         " CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)), @@SERVERNAME")[0]
+    assert tuple(row) == ("Standard Edition (64-bit)", 2, "13.0.5026.0", "OLDBOX")
+    assert "2016" in server.execute("SELECT @@VERSION")[0][0]
+    with server.connect(user="reader", password="Reader_Pw1") as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT IS_SRVROLEMEMBER('sysadmin'), SUSER_SNAME()")
+        assert tuple(cur.fetchone()) == (0, "reader")
