@@ -8,6 +8,7 @@
 #   make unit            build and run the GoogleTest units
 #   make format-check    clang-format check of all C++ sources
 
+BUILD        = build
 EXTENSION    = pg_dts
 MODULE_big   = pg_dts
 EXT_SRCS     = $(sort $(wildcard extension/src/*.cpp))
@@ -41,7 +42,6 @@ extension/common_%.o: common/%.cpp
 	$(CXX) $(CXXFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 # ---- plain C++ parts (no PostgreSQL server headers) -------------------------------------
-BUILD     = build
 CXXSTD    = -DPG_DTS_VERSION='"$(PG_DTS_VERSION)"' -std=c++20 -O2 -g -Wall -Wextra -Werror -pthread -MMD -MP
 PLAIN_CXX = $(CXX) $(CXXSTD)
 
