@@ -152,23 +152,23 @@ public:
     virtual ~ResultSink() = default;
     // Start of a result set; `rows` follow, then end_statement(). With SET FMTONLY ON only the
     // columns are sent.
-    virtual void columns(const std::vector<ColumnInfo>& cols) = 0;
+    virtual void columns(const std::vector<ColumnInfo> &cols) = 0;
     // One row, values in column order. Returns false when the client cancelled (ATTENTION):
     // the engine must stop the statement at once and return from execute_*.
-    virtual bool row(const std::vector<Value>& values) = 0;
+    virtual bool row(const std::vector<Value> &values) = 0;
     // End of one statement (DONE / DONEINPROC). `count` is set for statements that report a
     // row count (SELECT, INSERT, UPDATE, DELETE) unless SET NOCOUNT ON; `error` when the
     // statement failed.
     virtual void end_statement(std::optional<uint64_t> count, bool error) = 0;
-    virtual void message(const Message& m) = 0;
+    virtual void message(const Message &m) = 0;
     // ENVCHANGE notifications.
-    virtual void database_changed(const std::string& new_db, const std::string& old_db) = 0;
+    virtual void database_changed(const std::string &new_db, const std::string &old_db) = 0;
     // Transaction began / committed / rolled back; `descriptor` is the 8-byte transaction
     // descriptor the client must echo in ALL_HEADERS.
     virtual void transaction_began(uint64_t descriptor) = 0;
     virtual void transaction_ended(uint64_t descriptor, bool committed) = 0;
     // RPC: output parameter value and return status.
-    virtual void return_value(const std::string& name, const SqlType& type, const Value& v) = 0;
+    virtual void return_value(const std::string &name, const SqlType &type, const Value &v) = 0;
     virtual void return_status(int32_t status) = 0;
     // Polled by long-running operations (WAITFOR, big scans between rows) so that an
     // ATTENTION stops them even when no row is being sent.
@@ -196,15 +196,15 @@ public:
     virtual ~Session() = default;
     virtual std::string current_database() const = 0;
     // Runs a SQL batch (packet type 1); all results and messages go to `sink`.
-    virtual void execute_batch(const std::string& sql_utf8, ResultSink& sink) = 0;
+    virtual void execute_batch(const std::string &sql_utf8, ResultSink &sink) = 0;
     // Runs an RPC (packet type 3): `proc` is the procedure name, or for well-known ProcIDs the
     // name SQL Server documents for them ("sp_executesql", "sp_prepare", ...).
-    virtual void execute_rpc(const std::string& proc, const std::vector<RpcParam>& params,
-                             ResultSink& sink) = 0;
+    virtual void execute_rpc(const std::string &proc, const std::vector<RpcParam> &params,
+                             ResultSink &sink) = 0;
     // Transaction manager requests (packet type 14).
-    virtual void tm_begin(ResultSink& sink) = 0;
-    virtual void tm_commit(ResultSink& sink, bool begin_new) = 0;
-    virtual void tm_rollback(ResultSink& sink, bool begin_new) = 0;
+    virtual void tm_begin(ResultSink &sink) = 0;
+    virtual void tm_commit(ResultSink &sink, bool begin_new) = 0;
+    virtual void tm_rollback(ResultSink &sink, bool begin_new) = 0;
     // The descriptor of the open transaction, 0 when none.
     virtual uint64_t transaction_descriptor() const = 0;
     // Session id (@@SPID) shown in packet headers.
@@ -220,12 +220,12 @@ struct LoginDef {
 };
 
 struct ServerSettings {
-    std::string server_name = "SIMSQL";         // @@SERVERNAME, SERVERPROPERTY('ServerName')
+    std::string server_name = "SIMSQL"; // @@SERVERNAME, SERVERPROPERTY('ServerName')
     std::string edition = "Enterprise Edition (64-bit)"; // SERVERPROPERTY('Edition')
-    int engine_edition = 3;                     // SERVERPROPERTY('EngineEdition')
+    int engine_edition = 3;                              // SERVERPROPERTY('EngineEdition')
     std::string product_version = "15.0.4365.2"; // SERVERPROPERTY('ProductVersion'), 2019 CU
-    std::string data_dir;                       // where the engine keeps its files
-    std::vector<LoginDef> logins;               // at least one; "sa" is sysadmin by convention
+    std::string data_dir;                        // where the engine keeps its files
+    std::vector<LoginDef> logins;                // at least one; "sa" is sysadmin by convention
 };
 
 class Engine {
@@ -235,11 +235,11 @@ public:
     // (18456 login failed, 4060 cannot open database) on failure. On success the session
     // starts in `login.database` (or the login's default); the front end then sends the
     // ENVCHANGE for it.
-    virtual std::unique_ptr<Session> open_session(const LoginInfo& login) = 0;
-    virtual const ServerSettings& settings() const = 0;
+    virtual std::unique_ptr<Session> open_session(const LoginInfo &login) = 0;
+    virtual const ServerSettings &settings() const = 0;
 };
 
 // Opens (creating when absent) the engine's store under settings.data_dir. Implemented in sql/.
-std::unique_ptr<Engine> open_engine(const ServerSettings& settings);
+std::unique_ptr<Engine> open_engine(const ServerSettings &settings);
 
 } // namespace sim
