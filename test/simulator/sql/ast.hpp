@@ -1,0 +1,224 @@
+// The parsed form of the T-SQL subset the simulator runs.
+#pragma once
+
+#include "engine.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sim::sql {
+
+struct Select;
+struct Expr;
+using ExprPtr = std::shared_ptr<Expr>;
+using SelectPtr = std::shared_ptr<Select>;
+
+struct OrderItem {
+    ExprPtr expr;
+    bool desc = false;
+};
+
+struct Expr {
+    enum class K {
+        Null,
+        Int,
+        Num,
+        Float,
+        Str,
+        NStr,
+        Bin,
+        Column,
+        Var,
+        Global,
+        Unary,
+        Binary,
+        Func,
+        Case,
+        Cast,
+        InList,
+        InSelect,
+        Exists,
+        Between,
+        Like,
+        IsNull,
+        Subquery,
+        Star,
+        Default
+    };
+    K k = K::Null;
+    std::string text;               // literal text, operator, function name (upper), var name
+    std::vector<std::string> parts; // Column: name parts; Star: qualifier parts
+    std::vector<ExprPtr> args;      // operands / function args / CASE: [operand?] when,then.. else
+    SelectPtr select;               // InSelect / Exists / Subquery
+    SqlType type;                   // Cast target
+    bool has_type = false;
+    bool negated = false;  // NOT IN / NOT BETWEEN / NOT LIKE / IS NOT NULL / NOT EXISTS
+    bool distinct = false; // COUNT(DISTINCT x)
+    bool case_has_operand = false;
+    bool has_else = false;
+    // window: OVER (PARTITION BY ... ORDER BY ...)
+    bool over = false;
+    std::vector<ExprPtr> partition;
+    std::vector<OrderItem> over_order;
+    int style = -1; // CONVERT style
+};
+
+struct TableRef;
+using TableRefPtr = std::shared_ptr<TableRef>;
+
+struct TableRef {
+    enum class K { Table, Derived, Join, Values, Function };
+    K k = K::Table;
+    std::vector<std::string> name; // Table: 1-3 parts
+    std::string alias;
+    std::vector<std::string> column_aliases;
+    SelectPtr select;                       // Derived
+    std::vector<std::vector<ExprPtr>> rows; // Values
+    ExprPtr func;                           // Function (table-valued)
+    // Join
+    std::string join; // "INNER", "LEFT", "RIGHT", "FULL", "CROSS"
+    TableRefPtr left, right;
+    ExprPtr on;
+};
+
+struct SelectItem {
+    ExprPtr expr;
+    std::string alias;
+    std::string assign_var; // SELECT @v = expr
+};
+
+struct Cte {
+    std::string name;
+    std::vector<std::string> columns;
+    SelectPtr select;
+};
+
+struct Select {
+    std::vector<Cte> with;
+    bool distinct = false;
+    ExprPtr top;
+    bool top_percent = false;
+    std::vector<SelectItem> items;
+    std::vector<TableRefPtr> from; // comma-separated
+    ExprPtr where;
+    std::vector<ExprPtr> group_by;
+    ExprPtr having;
+    std::vector<OrderItem> order_by;
+    ExprPtr offset, fetch;
+    // set operations chained to this one
+    std::string set_op; // "UNION", "UNION ALL", "EXCEPT", "INTERSECT"
+    SelectPtr next;
+    bool parenthesized = false;
+};
+
+struct ColumnDef {
+    std::string name;
+    SqlType type;
+    bool has_type = true;
+    std::optional<bool> nullable;
+    bool identity = false;
+    int64_t seed = 1, increment = 1;
+    ExprPtr default_value;
+    std::string default_name;
+    ExprPtr computed;
+    bool persisted = false;
+    bool rowversion = false;
+    // column-level constraints
+    bool primary_key = false, unique = false;
+    std::optional<bool> clustered;
+    std::string constraint_name;
+    std::vector<std::string> references; // table parts
+    std::vector<std::string> ref_columns;
+    std::string fk_name;
+};
+
+struct Constraint {
+    enum class K { PrimaryKey, Unique, ForeignKey, Check, Default };
+    K k = K::PrimaryKey;
+    std::string name;
+    std::optional<bool> clustered;
+    std::vector<OrderItem> columns; // expr = Column
+    std::vector<std::string> fk_columns;
+    std::vector<std::string> ref_table;
+    std::vector<std::string> ref_columns;
+    ExprPtr expr;           // CHECK / DEFAULT
+    std::string for_column; // DEFAULT ... FOR col
+};
+
+struct Statement {
+    enum class K {
+        Select,
+        Insert,
+        Update,
+        Delete,
+        Truncate,
+        CreateTable,
+        DropTable,
+        AlterTableAdd,
+        AlterTableDropColumn,
+        AlterTableAddConstraint,
+        AlterTableDropConstraint,
+        CreateIndex,
+        DropIndex,
+        CreateDatabase,
+        DropDatabase,
+        CreateSchema,
+        DropSchema,
+        Use,
+        Begin,
+        Commit,
+        Rollback,
+        Save,
+        Set,
+        Declare,
+        SetVar,
+        Print,
+        WaitFor,
+        Exec,
+        AlterDatabase,
+        Backup,
+        Raiserror,
+        Throw,
+        If,
+        Block,
+        Return,
+        Noop
+    };
+    K k = K::Noop;
+    int line = 1;
+    SelectPtr select;
+    std::vector<std::string> table; // target table / object name parts
+    std::string name;               // database / schema / index / variable / option name
+    // INSERT
+    std::vector<std::string> columns;
+    std::vector<std::vector<ExprPtr>> values;
+    bool default_values = false;
+    // UPDATE
+    std::vector<std::pair<std::string, ExprPtr>> sets; // column (or @var) = expr
+    std::vector<TableRefPtr> from;
+    ExprPtr where;
+    ExprPtr top;
+    // CREATE TABLE / ALTER TABLE ADD
+    std::vector<ColumnDef> coldefs;
+    std::vector<Constraint> constraints;
+    std::string compression; // NONE / ROW / PAGE
+    // CREATE INDEX
+    bool unique = false;
+    std::optional<bool> clustered;
+    std::vector<OrderItem> index_columns;
+    std::vector<std::string> include_columns;
+    // SET / DECLARE / PRINT / WAITFOR / RAISERROR / IF
+    std::string option_value;
+    std::vector<std::pair<std::string, SqlType>> declares;
+    std::vector<ExprPtr> exprs;
+    std::vector<std::shared_ptr<Statement>> body, else_body;
+    // EXEC
+    std::vector<std::pair<std::string, ExprPtr>> exec_args;
+    bool if_exists = false;
+    std::string cte_text;
+};
+using StatementPtr = std::shared_ptr<Statement>;
+
+} // namespace sim::sql

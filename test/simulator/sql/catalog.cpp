@@ -1,0 +1,1095 @@
+#include "catalog.hpp"
+
+#include "codegen.hpp"
+#include "errors.hpp"
+#include "parser.hpp"
+#include "sqlite_db.hpp"
+#include "sqltypes.hpp"
+#include "sys_views.hpp"
+
+#include <strings.h>
+
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace sim::sql {
+
+namespace {
+
+bool iequals(const std::string &a, const std::string &b) {
+    return strcasecmp(a.c_str(), b.c_str()) == 0;
+}
+
+const char *kInternalTables = R"SQL(
+CREATE TABLE IF NOT EXISTS "$ids"(name TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE IF NOT EXISTS "$databases"(database_id INTEGER PRIMARY KEY, name TEXT COLLATE SIM_CI UNIQUE,
+  recovery_model INTEGER, has_full_backup INTEGER DEFAULT 0, create_date TEXT, is_cdc_enabled INTEGER DEFAULT 0,
+  owner_sid BLOB);
+CREATE TABLE IF NOT EXISTS "$schemas"(database_id INTEGER, schema_id INTEGER, name TEXT COLLATE SIM_CI,
+  principal_id INTEGER, PRIMARY KEY(database_id, schema_id));
+CREATE TABLE IF NOT EXISTS "$objects"(database_id INTEGER, object_id INTEGER, name TEXT COLLATE SIM_CI,
+  schema_id INTEGER, parent_object_id INTEGER DEFAULT 0, type TEXT, create_date TEXT, modify_date TEXT,
+  row_count INTEGER DEFAULT 0, data_compression INTEGER DEFAULT 0, is_tracked_by_cdc INTEGER DEFAULT 0,
+  is_system_named INTEGER DEFAULT 0, PRIMARY KEY(database_id, object_id));
+CREATE INDEX IF NOT EXISTS "$objects_by_name" ON "$objects"(database_id, schema_id, name);
+CREATE TABLE IF NOT EXISTS "$columns"(database_id INTEGER, object_id INTEGER, column_id INTEGER,
+  name TEXT COLLATE SIM_CI, type_spec TEXT, is_nullable INTEGER, is_identity INTEGER, is_computed INTEGER,
+  is_persisted INTEGER DEFAULT 0, definition TEXT, default_object_id INTEGER DEFAULT 0,
+  default_definition TEXT, is_rowversion INTEGER DEFAULT 0, seed INTEGER, increment INTEGER,
+  identity_last INTEGER, PRIMARY KEY(database_id, object_id, column_id));
+CREATE TABLE IF NOT EXISTS "$indexes"(database_id INTEGER, object_id INTEGER, index_id INTEGER,
+  name TEXT COLLATE SIM_CI, type INTEGER, is_unique INTEGER, is_primary_key INTEGER,
+  is_unique_constraint INTEGER, constraint_object_id INTEGER DEFAULT 0,
+  PRIMARY KEY(database_id, object_id, index_id));
+CREATE TABLE IF NOT EXISTS "$index_columns"(database_id INTEGER, object_id INTEGER, index_id INTEGER,
+  index_column_id INTEGER, column_id INTEGER, key_ordinal INTEGER, is_descending_key INTEGER,
+  is_included_column INTEGER);
+CREATE TABLE IF NOT EXISTS "$fk_columns"(database_id INTEGER, constraint_object_id INTEGER,
+  constraint_column_id INTEGER, parent_object_id INTEGER, parent_column_id INTEGER,
+  referenced_object_id INTEGER, referenced_column_id INTEGER);
+CREATE TABLE IF NOT EXISTS "$backupset"(backup_set_id INTEGER PRIMARY KEY, name TEXT, database_name TEXT,
+  type TEXT, backup_start_date TEXT, backup_finish_date TEXT, first_lsn TEXT, last_lsn TEXT,
+  recovery_model TEXT, physical_device_name TEXT);
+CREATE TABLE IF NOT EXISTS "$log"(lsn BLOB PRIMARY KEY, database_id INTEGER, xact_id INTEGER,
+  operation TEXT, object_id INTEGER, row_before BLOB, row_after BLOB, log_time TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS "$types"(name TEXT COLLATE SIM_CI, system_type_id INTEGER, user_type_id INTEGER,
+  max_length INTEGER, precision INTEGER, scale INTEGER, collation_name TEXT, is_assembly_type INTEGER);
+)SQL";
+
+int64_t next_id(sqlite3 *db, const std::string &counter, int64_t start, int64_t step) {
+    Stmt up(db, "INSERT INTO \"$ids\"(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
+                "value = value + ? RETURNING value");
+    up.bind(1, counter).bind(2, start).bind(3, step);
+    up.step();
+    return up.int_col(0);
+}
+
+void create_views(sqlite3 *db, int id, const std::string &name) {
+    for (const auto &v : sys_views()) {
+        if (v.msdb_only && !iequals(name, "msdb"))
+            continue;
+        std::string body = v.body;
+        for (size_t at; (at = body.find("{D}")) != std::string::npos;)
+            body.replace(at, 3, std::to_string(id));
+        for (size_t at; (at = body.find("{N}")) != std::string::npos;)
+            body.replace(at, 3, name);
+        exec(db, "CREATE VIEW " + qi(sqlite_table_name(name, v.schema, v.name)) + " AS " + body);
+    }
+}
+
+void seed_types(sqlite3 *db) {
+    Stmt ins(db, "INSERT INTO \"$types\" VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    const TypeId ids[] = {TypeId::Image,
+                          TypeId::Text,
+                          TypeId::UniqueIdentifier,
+                          TypeId::Date,
+                          TypeId::Time,
+                          TypeId::DateTime2,
+                          TypeId::DateTimeOffset,
+                          TypeId::TinyInt,
+                          TypeId::SmallInt,
+                          TypeId::Int,
+                          TypeId::SmallDateTime,
+                          TypeId::Real,
+                          TypeId::Money,
+                          TypeId::DateTime,
+                          TypeId::Float,
+                          TypeId::SqlVariant,
+                          TypeId::NText,
+                          TypeId::Bit,
+                          TypeId::Decimal,
+                          TypeId::Numeric,
+                          TypeId::SmallMoney,
+                          TypeId::BigInt,
+                          TypeId::HierarchyId,
+                          TypeId::Geometry,
+                          TypeId::Geography,
+                          TypeId::VarBinary,
+                          TypeId::VarChar,
+                          TypeId::Binary,
+                          TypeId::Char,
+                          TypeId::Timestamp,
+                          TypeId::NVarChar,
+                          TypeId::NChar,
+                          TypeId::Xml};
+    for (TypeId id : ids) {
+        SqlType t;
+        t.id = id;
+        t.length = 8000;
+        if (id == TypeId::NVarChar || id == TypeId::NChar)
+            t.length = 4000;
+        if (id == TypeId::Decimal || id == TypeId::Numeric)
+            t.precision = 38;
+        if (id == TypeId::Time || id == TypeId::DateTime2 || id == TypeId::DateTimeOffset)
+            t.scale = 7;
+        TypeFacts f = type_facts(t);
+        ins.reset();
+        ins.bind(1, type_name(id)).bind(2, f.system_type_id).bind(3, f.user_type_id);
+        ins.bind(4, f.max_length).bind(5, f.precision).bind(6, f.scale);
+        if (f.has_collation)
+            ins.bind(7, std::string("SQL_Latin1_General_CP1_CI_AS"));
+        else
+            sqlite3_bind_null(ins.get(), 7);
+        bool clr = id == TypeId::HierarchyId || id == TypeId::Geometry || id == TypeId::Geography;
+        ins.bind(8, clr ? 1 : 0);
+        ins.step();
+    }
+    Stmt sysname(db, "INSERT INTO \"$types\" VALUES ('sysname', 231, 256, 256, 0, 0, "
+                     "'SQL_Latin1_General_CP1_CI_AS', 0)");
+    sysname.step();
+}
+
+int insert_object(sqlite3 *db, int database_id, const std::string &name, int schema_id, int parent,
+                  const std::string &type, bool system_named) {
+    int oid = next_object_id(db);
+    Stmt ins(db, "INSERT INTO \"$objects\"(database_id, object_id, name, schema_id, "
+                 "parent_object_id, type, create_date, modify_date, is_system_named) VALUES (?, ?, "
+                 "?, ?, ?, ?, sim_now(), sim_now(), ?)");
+    ins.bind(1, database_id).bind(2, oid).bind(3, name).bind(4, schema_id).bind(5, parent);
+    ins.bind(6, type).bind(7, system_named ? 1 : 0);
+    ins.step();
+    return oid;
+}
+
+bool object_name_taken(sqlite3 *db, int database_id, int schema_id, const std::string &name) {
+    Stmt q(db, "SELECT 1 FROM \"$objects\" WHERE database_id = ? AND schema_id = ? AND name = ?");
+    q.bind(1, database_id).bind(2, schema_id).bind(3, name);
+    return q.step();
+}
+
+std::string generated_name(const std::string &prefix, const std::string &table,
+                           const std::string &col, int oid) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%08X", static_cast<unsigned>(oid * 2654435761u));
+    std::string t = table.substr(0, 8);
+    return prefix + "__" + t + "__" + (col.empty() ? "" : col.substr(0, 8) + "__") + hex;
+}
+
+struct KeyDef {
+    bool primary;
+    std::string name;
+    bool named;
+    std::optional<bool> clustered;
+    std::vector<OrderItem> cols;
+};
+
+struct FkDef {
+    std::string name;
+    bool named;
+    std::vector<std::string> cols;
+    std::vector<std::string> ref_table;
+    std::vector<std::string> ref_cols;
+};
+
+int column_id_of(const std::vector<ColumnMeta> &cols, const std::string &name,
+                 const std::string &table) {
+    for (const auto &c : cols)
+        if (iequals(c.name, name))
+            return c.column_id;
+    throw sql_error(1911, 1, 16,
+                    "Column name '" + name + "' does not exist in the target table or view. (" +
+                        table + ")");
+}
+
+int next_index_id(sqlite3 *db, int database_id, int object_id) {
+    Stmt q(db, "SELECT MAX(index_id) FROM \"$indexes\" WHERE database_id = ? AND object_id = ?");
+    q.bind(1, database_id).bind(2, object_id);
+    q.step();
+    int64_t m = q.int_col(0);
+    return static_cast<int>(m < 1 ? 2 : m + 1);
+}
+
+bool has_clustered(sqlite3 *db, int database_id, int object_id) {
+    Stmt q(db,
+           "SELECT 1 FROM \"$indexes\" WHERE database_id = ? AND object_id = ? AND index_id = 1");
+    q.bind(1, database_id).bind(2, object_id);
+    return q.step();
+}
+
+// Registers an index (and its constraint object) in the catalog; creates the SQLite index.
+void add_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, int schema_id,
+               const std::string &name, bool clustered, bool unique, bool primary, bool constraint,
+               bool system_named, const std::vector<OrderItem> &cols,
+               const std::vector<std::string> &include = {}) {
+    if (clustered && has_clustered(db, d.id, t.object_id))
+        throw sql_error(1902, 3, 16,
+                        "Cannot create more than one clustered index on table '" + t.display() +
+                            "'. Drop the existing clustered index '" +
+                            "' before creating another.");
+    int constraint_oid = 0;
+    if (constraint) {
+        if (object_name_taken(db, d.id, schema_id, name))
+            throw sql_error(2714, 5, 16,
+                            "There is already an object named '" + name + "' in the database.");
+        constraint_oid = insert_object(db, d.id, name, schema_id, t.object_id,
+                                       primary ? "PK" : "UQ", system_named);
+    }
+    int index_id = clustered ? 1 : next_index_id(db, d.id, t.object_id);
+    if (clustered) {
+        Stmt del(
+            db,
+            "DELETE FROM \"$indexes\" WHERE database_id = ? AND object_id = ? AND index_id = 0");
+        del.bind(1, d.id).bind(2, t.object_id);
+        del.step();
+    }
+    Stmt ins(db, "INSERT INTO \"$indexes\" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.bind(1, d.id).bind(2, t.object_id).bind(3, index_id).bind(4, name);
+    ins.bind(5, clustered ? 1 : 2).bind(6, unique ? 1 : 0).bind(7, primary ? 1 : 0);
+    ins.bind(8, constraint && !primary ? 1 : 0).bind(9, constraint_oid);
+    ins.step();
+    int ord = 0;
+    std::string sqlite_cols;
+    for (const auto &c : cols) {
+        const std::string &cname = c.expr->parts.back();
+        int cid = column_id_of(t.columns, cname, t.display());
+        const ColumnMeta *cm = t.column(cname);
+        if (cm &&
+            (is_binary(cm->type.id) || cm->type.length == SqlType::kMax ||
+             cm->type.id == TypeId::Text || cm->type.id == TypeId::NText ||
+             cm->type.id == TypeId::Xml) &&
+            cm->type.id != TypeId::Binary && cm->type.id != TypeId::VarBinary)
+            throw sql_error(1919, 1, 16,
+                            "Column '" + cname + "' in table '" + t.display() +
+                                "' is of a type that is invalid for use as a key "
+                                "column in an index.");
+        ++ord;
+        Stmt ic(db, "INSERT INTO \"$index_columns\" VALUES (?, ?, ?, ?, ?, ?, ?, 0)");
+        ic.bind(1, d.id).bind(2, t.object_id).bind(3, index_id).bind(4, ord).bind(5, cid);
+        ic.bind(6, ord).bind(7, c.desc ? 1 : 0);
+        ic.step();
+        sqlite_cols +=
+            (sqlite_cols.empty() ? "" : ", ") + qi(cm ? cm->name : cname) + (c.desc ? " DESC" : "");
+    }
+    for (const auto &inc : include) {
+        int cid = column_id_of(t.columns, inc, t.display());
+        ++ord;
+        Stmt ic(db, "INSERT INTO \"$index_columns\" VALUES (?, ?, ?, ?, ?, 0, 0, 1)");
+        ic.bind(1, d.id).bind(2, t.object_id).bind(3, index_id).bind(4, ord).bind(5, cid);
+        ic.step();
+    }
+    exec(db, "CREATE " + std::string(unique ? "UNIQUE " : "") + "INDEX " +
+                 qi("ix$" + std::to_string(t.object_id) + "$" + std::to_string(index_id)) + " ON " +
+                 qi(t.sqlite_name) + " (" + sqlite_cols + ")");
+}
+
+void add_foreign_key(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, int schema_id,
+                     const FkDef &fk) {
+    std::string rschema = fk.ref_table.size() >= 2 ? fk.ref_table[fk.ref_table.size() - 2] : "dbo";
+    auto ref = find_table(db, d, rschema.empty() ? "dbo" : rschema, fk.ref_table.back());
+    if (!ref || ref->system_view)
+        throw sql_error(1767, 0, 16,
+                        "Foreign key '" + fk.name + "' references invalid table '" +
+                            fk.ref_table.back() + "'.");
+    std::vector<std::string> ref_cols = fk.ref_cols;
+    if (ref_cols.empty()) {
+        Stmt q(db, "SELECT c.name FROM \"$index_columns\" ic JOIN \"$indexes\" i ON "
+                   "i.database_id = ic.database_id AND i.object_id = ic.object_id AND i.index_id "
+                   "= ic.index_id JOIN \"$columns\" c ON c.database_id = ic.database_id AND "
+                   "c.object_id = ic.object_id AND c.column_id = ic.column_id WHERE i.database_id "
+                   "= ? AND i.object_id = ? AND i.is_primary_key = 1 ORDER BY ic.key_ordinal");
+        q.bind(1, d.id).bind(2, ref->object_id);
+        while (q.step())
+            ref_cols.push_back(q.text_col(0));
+    }
+    if (ref_cols.size() != fk.cols.size())
+        throw sql_error(1770, 0, 16, "Foreign key '" + fk.name + "' references invalid column(s).");
+    if (object_name_taken(db, d.id, schema_id, fk.name))
+        throw sql_error(2714, 5, 16,
+                        "There is already an object named '" + fk.name + "' in the database.");
+    int oid = insert_object(db, d.id, fk.name, schema_id, t.object_id, "F", !fk.named);
+    for (size_t i = 0; i < fk.cols.size(); ++i) {
+        Stmt ins(db, "INSERT INTO \"$fk_columns\" VALUES (?, ?, ?, ?, ?, ?, ?)");
+        ins.bind(1, d.id).bind(2, oid).bind(3, static_cast<int64_t>(i + 1)).bind(4, t.object_id);
+        ins.bind(5, column_id_of(t.columns, fk.cols[i], t.display()));
+        ins.bind(6, ref->object_id)
+            .bind(7, column_id_of(ref->columns, ref_cols[i], ref->display()));
+        ins.step();
+    }
+}
+
+std::string column_sql(const ColumnDef &c, const ColumnMeta &meta,
+                       const std::vector<ColumnMeta> &all) {
+    std::string s = qi(c.name) + " ";
+    if (c.computed) {
+        auto tr = translate_table_expr(*c.computed, all);
+        s += storage_decl(meta.type) + " AS (" + tr.sql + ")" +
+             (c.persisted ? " STORED" : " VIRTUAL");
+        return s;
+    }
+    s += storage_decl(meta.type);
+    if (!meta.nullable)
+        s += " NOT NULL";
+    if (c.rowversion)
+        s += " DEFAULT (sim_rowversion())";
+    else if (c.default_value) {
+        auto tr = translate_table_expr(*c.default_value, {});
+        s += " DEFAULT (sim_conv(" + tr.sql + ", " + ql(type_to_string(meta.type)) + "))";
+    }
+    return s;
+}
+
+ColumnMeta meta_of(const ColumnDef &c, int id) {
+    ColumnMeta m;
+    m.column_id = id;
+    m.name = c.name;
+    m.identity = c.identity;
+    m.computed = c.computed != nullptr;
+    m.rowversion = c.rowversion;
+    m.has_default = c.default_value != nullptr || c.rowversion;
+    if (c.computed) {
+        auto tr = translate_table_expr(*c.computed, {});
+        m.type = tr.type ? *tr.type : SqlType{TypeId::Float, 0, 0, 0};
+        m.nullable = true;
+    } else {
+        m.type = c.type;
+        m.nullable = c.nullable.value_or(!(c.identity || c.primary_key || c.rowversion));
+    }
+    return m;
+}
+
+void insert_column(sqlite3 *db, int database_id, int object_id, const ColumnDef &c,
+                   const ColumnMeta &m, int default_oid) {
+    Stmt ins(db, "INSERT INTO \"$columns\"(database_id, object_id, column_id, name, type_spec, "
+                 "is_nullable, is_identity, is_computed, is_persisted, definition, "
+                 "default_object_id, default_definition, is_rowversion, seed, increment) VALUES "
+                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.bind(1, database_id).bind(2, object_id).bind(3, m.column_id).bind(4, c.name);
+    ins.bind(5, type_to_string(m.type)).bind(6, m.nullable ? 1 : 0).bind(7, m.identity ? 1 : 0);
+    ins.bind(8, m.computed ? 1 : 0).bind(9, c.persisted ? 1 : 0);
+    if (c.computed)
+        ins.bind(10, "(" + render_tsql(*c.computed) + ")");
+    else
+        sqlite3_bind_null(ins.get(), 10);
+    ins.bind(11, default_oid);
+    if (c.default_value)
+        ins.bind(12, "(" + render_tsql(*c.default_value) + ")");
+    else
+        sqlite3_bind_null(ins.get(), 12);
+    ins.bind(13, c.rowversion ? 1 : 0);
+    if (c.identity) {
+        ins.bind(14, c.seed).bind(15, c.increment);
+    } else {
+        sqlite3_bind_null(ins.get(), 14);
+        sqlite3_bind_null(ins.get(), 15);
+    }
+    ins.step();
+}
+
+std::string display_value_sql(const std::string &expr) {
+    return "COALESCE(CAST(" + expr + " AS TEXT), '<NULL>')";
+}
+
+} // namespace
+
+const ColumnMeta *TableMeta::column(const std::string &n) const {
+    for (const auto &c : columns)
+        if (iequals(c.name, n))
+            return &c;
+    return nullptr;
+}
+
+std::string sqlite_table_name(const std::string &db, const std::string &schema,
+                              const std::string &table) {
+    return db + "." + schema + "." + table;
+}
+
+int next_object_id(sqlite3 *db) {
+    return static_cast<int>(next_id(db, "object_id", 245575913, 16002));
+}
+
+void bootstrap_catalog(sqlite3 *db) {
+    exec(db, kInternalTables);
+    Stmt q(db, "SELECT COUNT(*) FROM \"$databases\"");
+    q.step();
+    if (q.int_col(0) > 0)
+        return;
+    seed_types(db);
+    for (const char *name : {"master", "tempdb", "model", "msdb"})
+        create_database(db, name);
+    // System databases use SIMPLE recovery, except master's FULL is irrelevant here.
+    exec(db,
+         "UPDATE \"$databases\" SET recovery_model = 3 WHERE name IN ('tempdb', 'msdb', 'master')");
+}
+
+std::optional<DatabaseMeta> find_database(sqlite3 *db, const std::string &name) {
+    Stmt q(db, "SELECT database_id, name, recovery_model, has_full_backup FROM \"$databases\" "
+               "WHERE name = ?");
+    q.bind(1, name);
+    if (!q.step())
+        return std::nullopt;
+    return DatabaseMeta{static_cast<int>(q.int_col(0)), q.text_col(1),
+                        static_cast<int>(q.int_col(2)), q.int_col(3) != 0};
+}
+
+std::optional<DatabaseMeta> find_database(sqlite3 *db, int id) {
+    Stmt q(db, "SELECT database_id, name, recovery_model, has_full_backup FROM \"$databases\" "
+               "WHERE database_id = ?");
+    q.bind(1, id);
+    if (!q.step())
+        return std::nullopt;
+    return DatabaseMeta{static_cast<int>(q.int_col(0)), q.text_col(1),
+                        static_cast<int>(q.int_col(2)), q.int_col(3) != 0};
+}
+
+std::vector<DatabaseMeta> all_databases(sqlite3 *db) {
+    std::vector<DatabaseMeta> out;
+    Stmt q(db, "SELECT database_id, name, recovery_model, has_full_backup FROM \"$databases\" "
+               "ORDER BY database_id");
+    while (q.step())
+        out.push_back({static_cast<int>(q.int_col(0)), q.text_col(1),
+                       static_cast<int>(q.int_col(2)), q.int_col(3) != 0});
+    return out;
+}
+
+int create_database(sqlite3 *db, const std::string &name) {
+    if (find_database(db, name))
+        throw sql_error(1801, 3, 16,
+                        "Database '" + name +
+                            "' already exists. Choose a different "
+                            "database name.");
+    if (name.empty() || name.size() > 128)
+        throw syntax_error(name);
+    int id = static_cast<int>(next_id(db, "database_id", 1, 1));
+    Stmt ins(db, "INSERT INTO \"$databases\"(database_id, name, recovery_model, create_date, "
+                 "owner_sid) VALUES (?, ?, 1, sim_now(), x'01')");
+    ins.bind(1, id).bind(2, name);
+    ins.step();
+    const std::pair<int, const char *> schemas[] = {
+        {1, "dbo"}, {2, "guest"}, {3, "INFORMATION_SCHEMA"}, {4, "sys"}};
+    for (auto [sid, sname] : schemas) {
+        Stmt s(db, "INSERT INTO \"$schemas\" VALUES (?, ?, ?, 1)");
+        s.bind(1, id).bind(2, sid).bind(3, std::string(sname));
+        s.step();
+    }
+    create_views(db, id, name);
+    return id;
+}
+
+void drop_database(sqlite3 *db, const DatabaseMeta &d) {
+    std::vector<std::string> drops;
+    {
+        Stmt q(db, "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND "
+                   "name LIKE ? ESCAPE '\\'");
+        std::string pattern;
+        for (char c : d.name + ".") {
+            if (c == '%' || c == '_' || c == '\\')
+                pattern += '\\';
+            pattern += c;
+        }
+        q.bind(1, pattern + "%");
+        while (q.step())
+            drops.push_back("DROP " + std::string(q.text_col(0) == "view" ? "VIEW " : "TABLE ") +
+                            qi(q.text_col(1)));
+    }
+    for (const auto &s : drops)
+        exec(db, s);
+    for (const char *t : {"$schemas", "$objects", "$columns", "$indexes", "$index_columns",
+                          "$fk_columns", "$log", "$databases"}) {
+        Stmt del(db, "DELETE FROM " + qi(t) + " WHERE database_id = ?");
+        del.bind(1, d.id);
+        del.step();
+    }
+}
+
+std::optional<int> find_schema(sqlite3 *db, int database_id, const std::string &name) {
+    Stmt q(db, "SELECT schema_id FROM \"$schemas\" WHERE database_id = ? AND name = ?");
+    q.bind(1, database_id).bind(2, name);
+    if (!q.step())
+        return std::nullopt;
+    return static_cast<int>(q.int_col(0));
+}
+
+int create_schema(sqlite3 *db, int database_id, const std::string &name) {
+    if (find_schema(db, database_id, name))
+        throw sql_error(2714, 6, 16,
+                        "There is already an object named '" + name + "' in the database.");
+    int id = static_cast<int>(next_id(db, "schema_id." + std::to_string(database_id), 5, 1));
+    Stmt s(db, "INSERT INTO \"$schemas\" VALUES (?, ?, ?, 1)");
+    s.bind(1, database_id).bind(2, id).bind(3, name);
+    s.step();
+    return id;
+}
+
+std::optional<TableMeta> find_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                                    const std::string &name) {
+    if (const SysView *v = find_sys_view(schema, name)) {
+        if (!v->msdb_only || iequals(d.name, "msdb")) {
+            TableMeta t;
+            t.database_id = d.id;
+            t.db = d.name;
+            t.schema = v->schema;
+            t.name = v->name;
+            t.sqlite_name = sqlite_table_name(d.name, v->schema, v->name);
+            t.system_view = true;
+            int id = 0;
+            for (const auto &c : v->columns)
+                t.columns.push_back({++id, c.name, c.type, c.nullable, false, false, false, false});
+            return t;
+        }
+    }
+    Stmt q(db, "SELECT o.object_id, s.name, o.name FROM \"$objects\" o JOIN \"$schemas\" s ON "
+               "s.database_id = o.database_id AND s.schema_id = o.schema_id WHERE o.database_id = "
+               "? AND s.name = ? AND o.name = ? AND o.type = 'U'");
+    q.bind(1, d.id).bind(2, schema).bind(3, name);
+    if (!q.step())
+        return std::nullopt;
+    return table_by_id(db, d.id, static_cast<int>(q.int_col(0)));
+}
+
+std::optional<TableMeta> table_by_id(sqlite3 *db, int database_id, int object_id) {
+    Stmt q(db, "SELECT o.object_id, s.name, o.name, d.name FROM \"$objects\" o JOIN \"$schemas\" "
+               "s ON s.database_id = o.database_id AND s.schema_id = o.schema_id JOIN "
+               "\"$databases\" d ON d.database_id = o.database_id WHERE o.database_id = ? AND "
+               "o.object_id = ? AND o.type = 'U'");
+    q.bind(1, database_id).bind(2, object_id);
+    if (!q.step())
+        return std::nullopt;
+    TableMeta t;
+    t.database_id = database_id;
+    t.object_id = object_id;
+    t.schema = q.text_col(1);
+    t.name = q.text_col(2);
+    t.db = q.text_col(3);
+    t.sqlite_name = sqlite_table_name(t.db, t.schema, t.name);
+    Stmt c(db, "SELECT column_id, name, type_spec, is_nullable, is_identity, is_computed, "
+               "is_rowversion, default_definition IS NOT NULL FROM \"$columns\" WHERE database_id "
+               "= ? AND object_id = ? ORDER BY column_id");
+    c.bind(1, database_id).bind(2, object_id);
+    while (c.step()) {
+        ColumnMeta m;
+        m.column_id = static_cast<int>(c.int_col(0));
+        m.name = c.text_col(1);
+        m.type = parse_type_name(c.text_col(2));
+        m.nullable = c.int_col(3) != 0;
+        m.identity = c.int_col(4) != 0;
+        m.computed = c.int_col(5) != 0;
+        m.rowversion = c.int_col(6) != 0;
+        m.has_default = c.int_col(7) != 0 || m.rowversion;
+        t.columns.push_back(m);
+    }
+    return t;
+}
+
+std::optional<int> find_object_id(sqlite3 *db, int database_id, const std::string &schema,
+                                  const std::string &name, const std::string &type) {
+    Stmt q(db, "SELECT o.object_id FROM \"$objects\" o JOIN \"$schemas\" s ON s.database_id = "
+               "o.database_id AND s.schema_id = o.schema_id WHERE o.database_id = ? AND s.name = ? "
+               "AND o.name = ? AND (? = '' OR o.type = ?)");
+    q.bind(1, database_id).bind(2, schema).bind(3, name).bind(4, type).bind(5, type);
+    if (!q.step())
+        return std::nullopt;
+    return static_cast<int>(q.int_col(0));
+}
+
+void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                  const Statement &s) {
+    auto sid = find_schema(db, d.id, schema);
+    if (!sid)
+        throw sql_error(2760, 1, 16,
+                        "The specified schema name \"" + schema +
+                            "\" either does not exist or you do not have permission "
+                            "to use it.");
+    const std::string &name = s.table.back();
+    if (object_name_taken(db, d.id, *sid, name))
+        throw sql_error(2714, 6, 16,
+                        "There is already an object named '" + name + "' in the database.");
+    if (s.coldefs.empty())
+        throw syntax_error(")");
+    int oid = insert_object(db, d.id, name, *sid, 0, "U", false);
+    if (s.compression == "ROW" || s.compression == "PAGE") {
+        Stmt up(db, "UPDATE \"$objects\" SET data_compression = ? WHERE database_id = ? AND "
+                    "object_id = ?");
+        up.bind(1, s.compression == "ROW" ? 1 : 2).bind(2, d.id).bind(3, oid);
+        up.step();
+    }
+    TableMeta t;
+    t.database_id = d.id;
+    t.object_id = oid;
+    t.db = d.name;
+    t.schema = schema;
+    t.name = name;
+    t.sqlite_name = sqlite_table_name(d.name, schema, name);
+
+    std::set<std::string> seen;
+    int col_id = 0;
+    for (const auto &c : s.coldefs) {
+        std::string upper = c.name;
+        for (auto &ch : upper)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        if (!seen.insert(upper).second)
+            throw sql_error(2705, 4, 16,
+                            "Column names in each table must be unique. Column name '" + c.name +
+                                "' in table '" + name + "' is specified more than once.");
+        t.columns.push_back(meta_of(c, ++col_id));
+    }
+    // Computed column types may depend on the other columns.
+    for (size_t i = 0; i < s.coldefs.size(); ++i)
+        if (s.coldefs[i].computed) {
+            auto tr = translate_table_expr(*s.coldefs[i].computed, t.columns);
+            if (tr.type)
+                t.columns[i].type = *tr.type;
+        }
+
+    std::vector<KeyDef> keys;
+    std::vector<FkDef> fks;
+    for (const auto &c : s.coldefs) {
+        if (c.primary_key || c.unique) {
+            OrderItem o;
+            o.expr = std::make_shared<Expr>();
+            o.expr->k = Expr::K::Column;
+            o.expr->parts = {c.name};
+            bool named = !c.constraint_name.empty();
+            keys.push_back(
+                {c.primary_key,
+                 named ? c.constraint_name
+                       : generated_name(c.primary_key ? "PK" : "UQ", name, "", oid + col_id++),
+                 named,
+                 c.clustered,
+                 {o}});
+        }
+        if (!c.references.empty()) {
+            bool named = !c.fk_name.empty();
+            fks.push_back({named ? c.fk_name : generated_name("FK", name, "", oid + col_id++),
+                           named,
+                           {c.name},
+                           c.references,
+                           c.ref_columns});
+        }
+    }
+    for (const auto &k : s.constraints) {
+        bool named = !k.name.empty();
+        if (k.k == Constraint::K::PrimaryKey || k.k == Constraint::K::Unique) {
+            bool primary = k.k == Constraint::K::PrimaryKey;
+            keys.push_back(
+                {primary,
+                 named ? k.name : generated_name(primary ? "PK" : "UQ", name, "", oid + col_id++),
+                 named, k.clustered, k.columns});
+        } else if (k.k == Constraint::K::ForeignKey) {
+            fks.push_back({named ? k.name : generated_name("FK", name, "", oid + col_id++), named,
+                           k.fk_columns, k.ref_table, k.ref_columns});
+        }
+    }
+    int pk_count = 0;
+    for (const auto &k : keys)
+        pk_count += k.primary;
+    if (pk_count > 1)
+        throw sql_error(8110, 1, 16,
+                        "Cannot add multiple PRIMARY KEY constraints to table '" + name + "'.");
+    // PK columns are NOT NULL.
+    for (const auto &k : keys)
+        if (k.primary)
+            for (const auto &o : k.cols)
+                for (auto &m : t.columns)
+                    if (iequals(m.name, o.expr->parts.back()))
+                        m.nullable = false;
+
+    // Defaults are objects too.
+    std::vector<int> default_oids(s.coldefs.size(), 0);
+    for (size_t i = 0; i < s.coldefs.size(); ++i) {
+        const auto &c = s.coldefs[i];
+        if (c.default_value) {
+            bool named = !c.default_name.empty();
+            std::string dn = named ? c.default_name
+                                   : generated_name("DF", name, c.name, oid + static_cast<int>(i));
+            default_oids[i] = insert_object(db, d.id, dn, *sid, oid, "D", !named);
+        }
+    }
+
+    std::string ddl = "CREATE TABLE " + qi(t.sqlite_name) + " (";
+    for (size_t i = 0; i < s.coldefs.size(); ++i) {
+        ddl += (i ? ", " : "") + column_sql(s.coldefs[i], t.columns[i], t.columns);
+        insert_column(db, d.id, oid, s.coldefs[i], t.columns[i], default_oids[i]);
+    }
+    std::vector<std::string> fk_sql;
+    for (const auto &fk : fks) {
+        std::string rschema =
+            fk.ref_table.size() >= 2 ? fk.ref_table[fk.ref_table.size() - 2] : "dbo";
+        auto ref = find_table(db, d, rschema.empty() ? "dbo" : rschema, fk.ref_table.back());
+        if (!ref)
+            continue; // reported by add_foreign_key below
+        std::string cols, rcols;
+        for (const auto &c : fk.cols)
+            cols += (cols.empty() ? "" : ", ") + qi(c);
+        std::vector<std::string> rc = fk.ref_cols;
+        if (!rc.empty()) {
+            for (const auto &c : rc)
+                rcols += (rcols.empty() ? "" : ", ") + qi(c);
+            fk_sql.push_back("FOREIGN KEY (" + cols + ") REFERENCES " + qi(ref->sqlite_name) +
+                             " (" + rcols + ")");
+        } else {
+            fk_sql.push_back("FOREIGN KEY (" + cols + ") REFERENCES " + qi(ref->sqlite_name));
+        }
+    }
+    for (const auto &f : fk_sql)
+        ddl += ", " + f;
+    ddl += ")";
+    exec(db, ddl);
+
+    bool clustered_taken = false;
+    for (const auto &k : keys)
+        if (k.clustered.value_or(false))
+            clustered_taken = true;
+    for (const auto &k : keys) {
+        bool clustered = k.clustered.value_or(k.primary && !clustered_taken);
+        if (clustered)
+            clustered_taken = true;
+        add_index(db, d, t, *sid, k.name, clustered, true, k.primary, true, !k.named, k.cols);
+    }
+    if (!has_clustered(db, d.id, oid)) {
+        Stmt heap(db, "INSERT INTO \"$indexes\" VALUES (?, ?, 0, NULL, 0, 0, 0, 0, 0)");
+        heap.bind(1, d.id).bind(2, oid);
+        heap.step();
+    }
+    for (const auto &fk : fks)
+        add_foreign_key(db, d, t, *sid, fk);
+    rebuild_triggers(db, d, t);
+}
+
+void drop_table(sqlite3 *db, const TableMeta &t) {
+    {
+        Stmt q(db, "SELECT 1 FROM \"$fk_columns\" WHERE database_id = ? AND referenced_object_id "
+                   "= ? AND parent_object_id <> ?");
+        q.bind(1, t.database_id).bind(2, t.object_id).bind(3, t.object_id);
+        if (q.step())
+            throw sql_error(3726, 1, 16,
+                            "Could not drop object '" + t.display() +
+                                "' because it is referenced by a FOREIGN KEY "
+                                "constraint.");
+    }
+    exec(db, "DROP TABLE " + qi(t.sqlite_name));
+    for (const char *sql :
+         {"DELETE FROM \"$objects\" WHERE database_id = ?1 AND (object_id = ?2 OR parent_object_id "
+          "= ?2)",
+          "DELETE FROM \"$columns\" WHERE database_id = ?1 AND object_id = ?2",
+          "DELETE FROM \"$indexes\" WHERE database_id = ?1 AND object_id = ?2",
+          "DELETE FROM \"$index_columns\" WHERE database_id = ?1 AND object_id = ?2",
+          "DELETE FROM \"$fk_columns\" WHERE database_id = ?1 AND parent_object_id = ?2"}) {
+        Stmt del(db, sql);
+        del.bind(1, t.database_id).bind(2, t.object_id);
+        del.step();
+    }
+}
+
+void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const Statement &s) {
+    int next = t.columns.empty() ? 1 : t.columns.back().column_id + 1;
+    TableMeta cur = t;
+    for (const auto &c : s.coldefs) {
+        if (cur.column(c.name))
+            throw sql_error(2705, 4, 16,
+                            "Column names in each table must be unique. Column name '" + c.name +
+                                "' in table '" + t.name + "' is specified more than once.");
+        ColumnMeta m = meta_of(c, next++);
+        if (!m.nullable && !c.default_value && !c.identity && !c.computed) {
+            Stmt q(db, "SELECT 1 FROM " + qi(t.sqlite_name) + " LIMIT 1");
+            if (q.step())
+                throw sql_error(4901, 1, 16,
+                                "ALTER TABLE only allows columns to be added that can contain "
+                                "nulls, or have a DEFAULT definition specified, or the column "
+                                "being added is an identity or timestamp column, or alternatively "
+                                "if none of the previous conditions are satisfied the table must "
+                                "be empty to allow addition of this column. Column '" +
+                                    c.name + "' cannot be added to non-empty table '" + t.name +
+                                    "' because it does not satisfy these conditions.");
+        }
+        cur.columns.push_back(m);
+        int def_oid = 0;
+        if (c.default_value) {
+            auto sid = find_schema(db, d.id, t.schema);
+            def_oid =
+                insert_object(db, d.id,
+                              c.default_name.empty() ? generated_name("DF", t.name, c.name, next)
+                                                     : c.default_name,
+                              *sid, t.object_id, "D", c.default_name.empty());
+        }
+        std::string sqlcol = column_sql(c, m, cur.columns);
+        // SQLite adds NOT NULL columns only with a default; the emptiness check above stands in.
+        if (!m.nullable && !c.default_value && !c.rowversion) {
+            size_t at = sqlcol.find(" NOT NULL");
+            if (at != std::string::npos)
+                sqlcol.erase(at, 9);
+        }
+        exec(db, "ALTER TABLE " + qi(t.sqlite_name) + " ADD COLUMN " + sqlcol);
+        insert_column(db, d.id, t.object_id, c, m, def_oid);
+    }
+    Stmt up(
+        db,
+        "UPDATE \"$objects\" SET modify_date = sim_now() WHERE database_id = ? AND object_id = ?");
+    up.bind(1, d.id).bind(2, t.object_id);
+    up.step();
+    rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
+}
+
+void drop_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
+                  const std::vector<std::string> &cols) {
+    for (const auto &name : cols) {
+        const ColumnMeta *c = t.column(name);
+        if (!c)
+            throw sql_error(4924, 1, 16,
+                            "ALTER TABLE DROP COLUMN failed because column '" + name +
+                                "' does not exist in table '" + t.name + "'.");
+        Stmt used(db, "SELECT i.name FROM \"$index_columns\" ic JOIN \"$indexes\" i ON "
+                      "i.database_id = ic.database_id AND i.object_id = ic.object_id AND "
+                      "i.index_id = ic.index_id WHERE ic.database_id = ? AND ic.object_id = ? AND "
+                      "ic.column_id = ?");
+        used.bind(1, d.id).bind(2, t.object_id).bind(3, c->column_id);
+        if (used.step())
+            throw sql_error(5074, 1, 16,
+                            "The object '" + used.text_col(0) + "' is dependent on column '" +
+                                name + "'.");
+        // Triggers reference every column; drop them first.
+        std::vector<std::string> trig;
+        {
+            Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
+            q.bind(1, t.sqlite_name);
+            while (q.step())
+                trig.push_back(q.text_col(0));
+        }
+        for (const auto &tr : trig)
+            exec(db, "DROP TRIGGER " + qi(tr));
+        exec(db, "ALTER TABLE " + qi(t.sqlite_name) + " DROP COLUMN " + qi(c->name));
+        Stmt del(
+            db,
+            "DELETE FROM \"$columns\" WHERE database_id = ? AND object_id = ? AND column_id = ?");
+        del.bind(1, d.id).bind(2, t.object_id).bind(3, c->column_id);
+        del.step();
+        Stmt deldf(db, "DELETE FROM \"$objects\" WHERE database_id = ? AND type = 'D' AND "
+                       "parent_object_id = ? AND object_id NOT IN (SELECT default_object_id FROM "
+                       "\"$columns\" WHERE database_id = ? AND object_id = ?)");
+        deldf.bind(1, d.id).bind(2, t.object_id).bind(3, d.id).bind(4, t.object_id);
+        deldf.step();
+    }
+    rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
+}
+
+void add_constraints(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const Statement &s) {
+    auto sid = find_schema(db, d.id, t.schema);
+    for (const auto &k : s.constraints) {
+        bool named = !k.name.empty();
+        if (k.k == Constraint::K::PrimaryKey || k.k == Constraint::K::Unique) {
+            bool primary = k.k == Constraint::K::PrimaryKey;
+            if (primary) {
+                Stmt q(db, "SELECT 1 FROM \"$indexes\" WHERE database_id = ? AND object_id = ? AND "
+                           "is_primary_key = 1");
+                q.bind(1, d.id).bind(2, t.object_id);
+                if (q.step())
+                    throw sql_error(1779, 0, 16,
+                                    "Table '" + t.name +
+                                        "' already has a primary key defined on it.");
+            }
+            bool clustered = k.clustered.value_or(primary && !has_clustered(db, d.id, t.object_id));
+            std::string name =
+                named ? k.name : generated_name(primary ? "PK" : "UQ", t.name, "", t.object_id + 7);
+            add_index(db, d, t, *sid, name, clustered, true, primary, true, !named, k.columns);
+        } else if (k.k == Constraint::K::ForeignKey) {
+            add_foreign_key(db, d, t, *sid,
+                            {named ? k.name : generated_name("FK", t.name, "", t.object_id + 9),
+                             named, k.fk_columns, k.ref_table, k.ref_columns});
+        } else if (k.k == Constraint::K::Default) {
+            const ColumnMeta *c = t.column(k.for_column);
+            if (!c)
+                throw sql_error(1752, 0, 16,
+                                "Column '" + k.for_column + "' in table '" + t.name +
+                                    "' is invalid for creating a default constraint.");
+            int oid = insert_object(
+                db, d.id, named ? k.name : generated_name("DF", t.name, c->name, t.object_id), *sid,
+                t.object_id, "D", !named);
+            Stmt up(db, "UPDATE \"$columns\" SET default_object_id = ?, default_definition = ? "
+                        "WHERE database_id = ? AND object_id = ? AND column_id = ?");
+            up.bind(1, oid).bind(2, "(" + render_tsql(*k.expr) + ")").bind(3, d.id);
+            up.bind(4, t.object_id).bind(5, c->column_id);
+            up.step();
+        }
+    }
+    rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
+}
+
+void drop_constraint(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
+                     const std::string &name, bool if_exists) {
+    Stmt q(db, "SELECT object_id, type FROM \"$objects\" WHERE database_id = ? AND "
+               "parent_object_id = ? AND name = ?");
+    q.bind(1, d.id).bind(2, t.object_id).bind(3, name);
+    if (!q.step()) {
+        if (if_exists)
+            return;
+        throw sql_error(3728, 1, 16, "'" + name + "' is not a constraint.");
+    }
+    int oid = static_cast<int>(q.int_col(0));
+    std::string type = q.text_col(1);
+    if (type == "PK" || type == "UQ") {
+        Stmt i(db, "SELECT index_id FROM \"$indexes\" WHERE database_id = ? AND object_id = ? AND "
+                   "constraint_object_id = ?");
+        i.bind(1, d.id).bind(2, t.object_id).bind(3, oid);
+        if (i.step())
+            drop_index(db, d, t, name, false);
+    } else if (type == "F") {
+        Stmt del(db,
+                 "DELETE FROM \"$fk_columns\" WHERE database_id = ? AND constraint_object_id = ?");
+        del.bind(1, d.id).bind(2, oid);
+        del.step();
+    } else if (type == "D") {
+        Stmt up(db, "UPDATE \"$columns\" SET default_object_id = 0, default_definition = NULL "
+                    "WHERE database_id = ? AND default_object_id = ?");
+        up.bind(1, d.id).bind(2, oid);
+        up.step();
+    }
+    Stmt del(db, "DELETE FROM \"$objects\" WHERE database_id = ? AND object_id = ?");
+    del.bind(1, d.id).bind(2, oid);
+    del.step();
+    rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
+}
+
+void create_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const Statement &s) {
+    Stmt q(db, "SELECT 1 FROM \"$indexes\" WHERE database_id = ? AND object_id = ? AND name = ?");
+    q.bind(1, d.id).bind(2, t.object_id).bind(3, s.name);
+    if (q.step())
+        throw sql_error(1913, 1, 16,
+                        "The operation failed because an index or statistics with "
+                        "name '" +
+                            s.name + "' already exists on table '" + t.display() + "'.");
+    auto sid = find_schema(db, d.id, t.schema);
+    add_index(db, d, t, *sid, s.name, s.clustered.value_or(false), s.unique, false, false, false,
+              s.index_columns, s.include_columns);
+    rebuild_triggers(db, d, t);
+}
+
+void drop_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                bool if_exists) {
+    Stmt q(db, "SELECT index_id, constraint_object_id FROM \"$indexes\" WHERE database_id = ? AND "
+               "object_id = ? AND name = ?");
+    q.bind(1, d.id).bind(2, t.object_id).bind(3, name);
+    if (!q.step()) {
+        if (if_exists)
+            return;
+        throw sql_error(3701, 7, 11,
+                        "Cannot drop the index '" + t.display() + "." + name +
+                            "', because it does not exist or you do not have "
+                            "permission.");
+    }
+    int index_id = static_cast<int>(q.int_col(0));
+    exec(db, "DROP INDEX IF EXISTS " +
+                 qi("ix$" + std::to_string(t.object_id) + "$" + std::to_string(index_id)));
+    for (const char *sql :
+         {"DELETE FROM \"$indexes\" WHERE database_id = ?1 AND object_id = ?2 AND index_id = ?3",
+          "DELETE FROM \"$index_columns\" WHERE database_id = ?1 AND object_id = ?2 AND index_id = "
+          "?3"}) {
+        Stmt del(db, sql);
+        del.bind(1, d.id).bind(2, t.object_id).bind(3, index_id);
+        del.step();
+    }
+    if (index_id == 1) {
+        Stmt heap(db, "INSERT INTO \"$indexes\" VALUES (?, ?, 0, NULL, 0, 0, 0, 0, 0)");
+        heap.bind(1, d.id).bind(2, t.object_id);
+        heap.step();
+    }
+    rebuild_triggers(db, d, t);
+}
+
+void rebuild_triggers(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t) {
+    std::vector<std::string> old;
+    {
+        Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
+        q.bind(1, t.sqlite_name);
+        while (q.step())
+            old.push_back(q.text_col(0));
+    }
+    for (const auto &name : old)
+        exec(db, "DROP TRIGGER " + qi(name));
+    const std::string tbl = qi(t.sqlite_name);
+    const std::string oid = std::to_string(t.object_id);
+    const std::string display = t.schema + "." + t.name;
+
+    // Duplicate keys are reported with SQL Server's message and the key value.
+    struct Idx {
+        int id;
+        std::string name;
+        bool primary, constraint;
+        std::vector<std::string> cols;
+    };
+    std::vector<Idx> idx;
+    {
+        Stmt q(db, "SELECT index_id, name, is_primary_key, is_unique_constraint FROM \"$indexes\" "
+                   "WHERE database_id = ? AND object_id = ? AND is_unique = 1");
+        q.bind(1, d.id).bind(2, t.object_id);
+        while (q.step())
+            idx.push_back({static_cast<int>(q.int_col(0)),
+                           q.text_col(1),
+                           q.int_col(2) != 0,
+                           q.int_col(2) != 0 || q.int_col(3) != 0,
+                           {}});
+    }
+    for (auto &i : idx) {
+        Stmt q(db, "SELECT c.name FROM \"$index_columns\" ic JOIN \"$columns\" c ON c.database_id "
+                   "= ic.database_id AND c.object_id = ic.object_id AND c.column_id = "
+                   "ic.column_id WHERE ic.database_id = ? AND ic.object_id = ? AND ic.index_id = ? "
+                   "AND ic.is_included_column = 0 ORDER BY ic.key_ordinal");
+        q.bind(1, d.id).bind(2, t.object_id).bind(3, i.id);
+        while (q.step())
+            i.cols.push_back(q.text_col(0));
+    }
+    for (const auto &i : idx) {
+        std::string match, values;
+        for (const auto &c : i.cols) {
+            match += (match.empty() ? "" : " AND ") + qi(c) + " = NEW." + qi(c);
+            values += ", NEW." + qi(c);
+        }
+        std::string raise = "SELECT sim_raise_duplicate(" +
+                            std::to_string(i.constraint ? 2627 : 2601) + ", " +
+                            ql(i.primary ? "PRIMARY KEY" : "UNIQUE KEY") + ", " + ql(i.name) +
+                            ", " + ql(display) + values + ")";
+        std::string base = qi("u$" + oid + "$" + std::to_string(i.id));
+        exec(db, "CREATE TRIGGER " + qi("u$" + oid + "$" + std::to_string(i.id) + "$i") +
+                     " BEFORE INSERT ON " + tbl + " WHEN EXISTS (SELECT 1 FROM " + tbl + " WHERE " +
+                     match + ") BEGIN " + raise + "; END");
+        exec(db, "CREATE TRIGGER " + qi("u$" + oid + "$" + std::to_string(i.id) + "$u") +
+                     " BEFORE UPDATE ON " + tbl + " WHEN EXISTS (SELECT 1 FROM " + tbl + " WHERE " +
+                     match + " AND rowid <> NEW.rowid) BEGIN " + raise + "; END");
+        (void)base;
+    }
+
+    // The transaction log: full row images, only while the database keeps its log (FULL
+    // recovery after a full backup).
+    std::string args_new, args_old;
+    for (const auto &c : t.columns) {
+        args_new += ", NEW." + qi(c.name);
+        args_old += ", OLD." + qi(c.name);
+    }
+    std::string row_new = "sim_row(" + std::to_string(t.columns.size()) + args_new + ")";
+    std::string row_old = "sim_row(" + std::to_string(t.columns.size()) + args_old + ")";
+    std::string cond = " WHEN sim_logging(" + std::to_string(d.id) + ") ";
+    std::string ins = "INSERT INTO \"$log\"(lsn, database_id, xact_id, operation, object_id, "
+                      "row_before, row_after, log_time) VALUES (sim_lsn(), " +
+                      std::to_string(d.id) + ", sim_xact(), ";
+    exec(db, "CREATE TRIGGER " + qi("l$" + oid + "$i") + " AFTER INSERT ON " + tbl + cond +
+                 "BEGIN " + ins + "'LOP_INSERT_ROWS', " + oid + ", NULL, " + row_new +
+                 ", sim_now()); END");
+    exec(db, "CREATE TRIGGER " + qi("l$" + oid + "$d") + " AFTER DELETE ON " + tbl + cond +
+                 "BEGIN " + ins + "'LOP_DELETE_ROWS', " + oid + ", " + row_old +
+                 ", NULL, sim_now()); END");
+    exec(db, "CREATE TRIGGER " + qi("l$" + oid + "$u") + " AFTER UPDATE ON " + tbl + cond +
+                 "BEGIN " + ins + "'LOP_MODIFY_ROW', " + oid + ", " + row_old + ", " + row_new +
+                 ", sim_now()); END");
+    for (const auto &c : t.columns)
+        if (c.rowversion)
+            exec(db, "CREATE TRIGGER " + qi("r$" + oid) + " AFTER UPDATE ON " + tbl + " WHEN NEW." +
+                         qi(c.name) + " IS OLD." + qi(c.name) + " BEGIN UPDATE " + tbl + " SET " +
+                         qi(c.name) + " = sim_rowversion() WHERE rowid = NEW.rowid; END");
+    (void)display_value_sql;
+}
+
+void add_row_count(sqlite3 *db, int database_id, int object_id, int64_t delta) {
+    if (delta == 0)
+        return;
+    Stmt up(db, "UPDATE \"$objects\" SET row_count = row_count + ? WHERE database_id = ? AND "
+                "object_id = ?");
+    up.bind(1, delta).bind(2, database_id).bind(3, object_id);
+    up.step();
+}
+
+void set_row_count(sqlite3 *db, int database_id, int object_id, int64_t rows) {
+    Stmt up(db, "UPDATE \"$objects\" SET row_count = ? WHERE database_id = ? AND object_id = ?");
+    up.bind(1, rows).bind(2, database_id).bind(3, object_id);
+    up.step();
+}
+
+} // namespace sim::sql

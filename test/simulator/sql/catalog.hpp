@@ -1,0 +1,86 @@
+// The simulator's catalogs: internal SQLite tables ("$objects", "$columns", ...) maintained by
+// DDL in the same transaction as the change, and per-database views with SQL Server's sys.*
+// names and columns over them.
+#pragma once
+
+#include "ast.hpp"
+#include "engine.hpp"
+
+#include <sqlite3.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sim::sql {
+
+struct ColumnMeta {
+    int column_id = 0;
+    std::string name;
+    SqlType type;
+    bool nullable = true;
+    bool identity = false;
+    bool computed = false;
+    bool rowversion = false;
+    bool has_default = false;
+};
+
+struct TableMeta {
+    int database_id = 0;
+    int object_id = 0;
+    std::string db, schema, name; // as stored in the catalog
+    std::string sqlite_name;      // the SQLite table or view
+    bool system_view = false;
+    std::vector<ColumnMeta> columns;
+    const ColumnMeta *column(const std::string &n) const;
+    std::string display() const { return schema + "." + name; }
+};
+
+struct DatabaseMeta {
+    int id = 0;
+    std::string name;
+    int recovery_model = 1; // 1 FULL, 2 BULK_LOGGED, 3 SIMPLE
+    bool has_full_backup = false;
+};
+
+// Creates the internal tables and the system databases when the store is new.
+void bootstrap_catalog(sqlite3 *db);
+
+std::optional<DatabaseMeta> find_database(sqlite3 *db, const std::string &name);
+std::optional<DatabaseMeta> find_database(sqlite3 *db, int id);
+std::vector<DatabaseMeta> all_databases(sqlite3 *db);
+int create_database(sqlite3 *db, const std::string &name);
+void drop_database(sqlite3 *db, const DatabaseMeta &d);
+std::optional<int> find_schema(sqlite3 *db, int database_id, const std::string &name);
+int create_schema(sqlite3 *db, int database_id, const std::string &name);
+
+// Tables, views of user schemas and sys/INFORMATION_SCHEMA views.
+std::optional<TableMeta> find_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                                    const std::string &name);
+std::optional<TableMeta> table_by_id(sqlite3 *db, int database_id, int object_id);
+// object_id of any object (table, constraint, ...) by schema and name; type filter optional.
+std::optional<int> find_object_id(sqlite3 *db, int database_id, const std::string &schema,
+                                  const std::string &name, const std::string &type = {});
+int next_object_id(sqlite3 *db);
+std::string sqlite_table_name(const std::string &db, const std::string &schema,
+                              const std::string &table);
+
+// DDL (executed inside the caller's transaction).
+void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                  const Statement &s);
+void drop_table(sqlite3 *db, const TableMeta &t);
+void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const Statement &s);
+void drop_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
+                  const std::vector<std::string> &cols);
+void add_constraints(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const Statement &s);
+void drop_constraint(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
+                     const std::string &name, bool if_exists);
+void create_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const Statement &s);
+void drop_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                bool if_exists);
+// Recreates the per-row triggers (log, unique keys, rowversion) after the table changed.
+void rebuild_triggers(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t);
+void add_row_count(sqlite3 *db, int database_id, int object_id, int64_t delta);
+void set_row_count(sqlite3 *db, int database_id, int object_id, int64_t rows);
+
+} // namespace sim::sql

@@ -1,0 +1,1670 @@
+#include "parser.hpp"
+
+#include "errors.hpp"
+
+#include <set>
+
+namespace sim::sql {
+
+namespace {
+
+const std::set<std::string> kReserved = {
+    "ADD",     "ALL",          "ALTER",      "AND",        "ANY",    "AS",        "ASC",
+    "BACKUP",  "BEGIN",        "BETWEEN",    "BY",         "CASE",   "CHECK",     "CLUSTERED",
+    "COLLATE", "COMMIT",       "CONSTRAINT", "CREATE",     "CROSS",  "DECLARE",   "DEFAULT",
+    "DELETE",  "DESC",         "DISTINCT",   "DROP",       "ELSE",   "END",       "EXCEPT",
+    "EXEC",    "EXECUTE",      "EXISTS",     "FETCH",      "FOR",    "FOREIGN",   "FROM",
+    "FULL",    "GO",           "GROUP",      "HAVING",     "IF",     "IN",        "INNER",
+    "INSERT",  "INTERSECT",    "INTO",       "IS",         "JOIN",   "KEY",       "LEFT",
+    "LIKE",    "NONCLUSTERED", "NOT",        "NULL",       "OFFSET", "ON",        "OPTION",
+    "OR",      "ORDER",        "OUTER",      "PRIMARY",    "PRINT",  "RAISERROR", "REFERENCES",
+    "RETURN",  "RIGHT",        "ROLLBACK",   "SAVE",       "SELECT", "SET",       "THEN",
+    "THROW",   "TOP",          "TRUNCATE",   "UNION",      "UNIQUE", "UPDATE",    "USE",
+    "VALUES",  "WAITFOR",      "WHEN",       "WHERE",      "WHILE",  "WITH",      "OVER",
+    "PIVOT",   "UNPIVOT",      "APPLY",      "TABLESAMPLE"};
+
+const std::set<std::string> kStatementStart = {
+    "SELECT", "INSERT",    "UPDATE", "DELETE", "CREATE",  "ALTER",    "DROP",    "USE",   "BEGIN",
+    "COMMIT", "ROLLBACK",  "SAVE",   "SET",    "DECLARE", "PRINT",    "WAITFOR", "EXEC",  "EXECUTE",
+    "BACKUP", "RAISERROR", "THROW",  "IF",     "WITH",    "TRUNCATE", "RETURN",  "WHILE", "END"};
+
+class Parser {
+public:
+    explicit Parser(std::vector<Token> toks) : t_(std::move(toks)) {}
+
+    std::vector<StatementPtr> batch() {
+        std::vector<StatementPtr> out;
+        while (!at_end()) {
+            if (accept_op(";"))
+                continue;
+            out.push_back(statement());
+        }
+        return out;
+    }
+
+    // ---- token helpers --------------------------------------------------------------------
+    const Token &peek(size_t k = 0) const { return t_[std::min(p_ + k, t_.size() - 1)]; }
+    bool at_end() const { return peek().kind == Tok::End; }
+    bool is_kw(const char *kw, size_t k = 0) const {
+        return peek(k).kind == Tok::Ident && peek(k).upper == kw;
+    }
+    bool is_op(const char *op, size_t k = 0) const {
+        return peek(k).kind == Tok::Op && peek(k).text == op;
+    }
+    bool accept_kw(const char *kw) {
+        if (!is_kw(kw))
+            return false;
+        ++p_;
+        return true;
+    }
+    bool accept_op(const char *op) {
+        if (!is_op(op))
+            return false;
+        ++p_;
+        return true;
+    }
+    [[noreturn]] void fail() {
+        const Token &tk = peek();
+        std::string near = tk.kind == Tok::End ? "" : tk.text;
+        if (tk.kind == Tok::String || tk.kind == Tok::NString)
+            near = tk.text;
+        if (near.empty() && p_ > 0)
+            near = t_[p_ - 1].text;
+        throw syntax_error(near);
+    }
+    void expect_kw(const char *kw) {
+        if (!accept_kw(kw))
+            fail();
+    }
+    void expect_op(const char *op) {
+        if (!accept_op(op))
+            fail();
+    }
+    bool is_name() const {
+        const Token &tk = peek();
+        return tk.kind == Tok::QuotedIdent || (tk.kind == Tok::Ident && !kReserved.count(tk.upper));
+    }
+    bool is_name_or_kw() const {
+        return peek().kind == Tok::QuotedIdent || peek().kind == Tok::Ident;
+    }
+    std::string name() {
+        if (!is_name_or_kw())
+            fail();
+        return t_[p_++].text;
+    }
+    std::vector<std::string> multipart() {
+        std::vector<std::string> parts;
+        parts.push_back(name());
+        while (is_op(".")) {
+            ++p_;
+            if (is_op(".")) { // db..table
+                parts.push_back("");
+                continue;
+            }
+            parts.push_back(name());
+        }
+        return parts;
+    }
+    void skip_parenthesized() {
+        expect_op("(");
+        int depth = 1;
+        while (depth > 0 && !at_end()) {
+            if (is_op("("))
+                ++depth;
+            else if (is_op(")"))
+                --depth;
+            ++p_;
+        }
+    }
+
+    // ---- types ----------------------------------------------------------------------------
+    SqlType type(bool in_cast) {
+        std::string n = peek().kind == Tok::QuotedIdent ? peek().text : peek().upper;
+        if (!is_name_or_kw())
+            fail();
+        ++p_;
+        if (is_op(".")) { // sys.int etc.
+            ++p_;
+            n = peek().kind == Tok::QuotedIdent ? peek().text : peek().upper;
+            ++p_;
+        }
+        for (auto &c : n)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        SqlType t;
+        std::vector<int> args;
+        bool max = false;
+        if (is_op("(")) {
+            ++p_;
+            for (;;) {
+                if (accept_kw("MAX")) {
+                    max = true;
+                } else if (peek().kind == Tok::Integer) {
+                    args.push_back(std::stoi(t_[p_++].text));
+                } else {
+                    fail();
+                }
+                if (!accept_op(","))
+                    break;
+            }
+            expect_op(")");
+        }
+        auto len = [&](int def) { return max ? SqlType::kMax : args.empty() ? def : args[0]; };
+        if (n == "BIT")
+            t.id = TypeId::Bit;
+        else if (n == "TINYINT")
+            t.id = TypeId::TinyInt;
+        else if (n == "SMALLINT")
+            t.id = TypeId::SmallInt;
+        else if (n == "INT" || n == "INTEGER")
+            t.id = TypeId::Int;
+        else if (n == "BIGINT")
+            t.id = TypeId::BigInt;
+        else if (n == "DECIMAL" || n == "DEC" || n == "NUMERIC") {
+            t.id = n == "NUMERIC" ? TypeId::Numeric : TypeId::Decimal;
+            t.precision = static_cast<uint8_t>(args.empty() ? 18 : args[0]);
+            t.scale = static_cast<uint8_t>(args.size() > 1 ? args[1] : 0);
+            if (t.precision < 1 || t.precision > 38 || t.scale > t.precision)
+                throw sql_error(2750, 1, 16,
+                                "Column or parameter has specified a precision or scale that is "
+                                "out of range.");
+        } else if (n == "MONEY")
+            t.id = TypeId::Money;
+        else if (n == "SMALLMONEY")
+            t.id = TypeId::SmallMoney;
+        else if (n == "REAL")
+            t.id = TypeId::Real;
+        else if (n == "FLOAT")
+            t.id = (!args.empty() && args[0] <= 24) ? TypeId::Real : TypeId::Float;
+        else if (n == "DATE")
+            t.id = TypeId::Date;
+        else if (n == "TIME" || n == "DATETIME2" || n == "DATETIMEOFFSET") {
+            t.id = n == "TIME"        ? TypeId::Time
+                   : n == "DATETIME2" ? TypeId::DateTime2
+                                      : TypeId::DateTimeOffset;
+            t.scale = static_cast<uint8_t>(args.empty() ? 7 : args[0]);
+            if (t.scale > 7)
+                throw sql_error(1002, 1, 15,
+                                "Line 1: Specified scale " + std::to_string(t.scale) +
+                                    " is invalid.");
+        } else if (n == "DATETIME")
+            t.id = TypeId::DateTime;
+        else if (n == "SMALLDATETIME")
+            t.id = TypeId::SmallDateTime;
+        else if (n == "CHAR" || n == "CHARACTER")
+            t.id = TypeId::Char, t.length = len(in_cast ? 30 : 1);
+        else if (n == "VARCHAR")
+            t.id = TypeId::VarChar, t.length = len(in_cast ? 30 : 1);
+        else if (n == "NCHAR")
+            t.id = TypeId::NChar, t.length = len(in_cast ? 30 : 1);
+        else if (n == "NVARCHAR")
+            t.id = TypeId::NVarChar, t.length = len(in_cast ? 30 : 1);
+        else if (n == "SYSNAME")
+            t.id = TypeId::NVarChar, t.length = 128;
+        else if (n == "TEXT")
+            t.id = TypeId::Text;
+        else if (n == "NTEXT")
+            t.id = TypeId::NText;
+        else if (n == "BINARY")
+            t.id = TypeId::Binary, t.length = len(in_cast ? 30 : 1);
+        else if (n == "VARBINARY")
+            t.id = TypeId::VarBinary, t.length = len(in_cast ? 30 : 1);
+        else if (n == "IMAGE")
+            t.id = TypeId::Image;
+        else if (n == "UNIQUEIDENTIFIER")
+            t.id = TypeId::UniqueIdentifier;
+        else if (n == "XML")
+            t.id = TypeId::Xml;
+        else if (n == "TIMESTAMP" || n == "ROWVERSION")
+            t.id = TypeId::Timestamp, t.length = 8;
+        else if (n == "HIERARCHYID")
+            t.id = TypeId::HierarchyId;
+        else if (n == "SQL_VARIANT")
+            t.id = TypeId::SqlVariant;
+        else if (n == "GEOMETRY")
+            t.id = TypeId::Geometry;
+        else if (n == "GEOGRAPHY")
+            t.id = TypeId::Geography;
+        else
+            throw sql_error(2715, 6, 16,
+                            "Column, parameter, or variable #1: Cannot find data type " + n + ".");
+        if ((t.id == TypeId::Char || t.id == TypeId::Binary || t.id == TypeId::NChar) && max)
+            fail();
+        return t;
+    }
+
+    // ---- expressions ----------------------------------------------------------------------
+    ExprPtr mk(Expr::K k, std::string text = {}) {
+        auto e = std::make_shared<Expr>();
+        e->k = k;
+        e->text = std::move(text);
+        return e;
+    }
+    ExprPtr bin(std::string op, ExprPtr l, ExprPtr r) {
+        auto e = mk(Expr::K::Binary, std::move(op));
+        e->args = {std::move(l), std::move(r)};
+        return e;
+    }
+
+    ExprPtr expr() { return or_expr(); }
+    ExprPtr or_expr() {
+        auto l = and_expr();
+        while (accept_kw("OR"))
+            l = bin("OR", l, and_expr());
+        return l;
+    }
+    ExprPtr and_expr() {
+        auto l = not_expr();
+        while (accept_kw("AND"))
+            l = bin("AND", l, not_expr());
+        return l;
+    }
+    ExprPtr not_expr() {
+        if (accept_kw("NOT")) {
+            auto e = mk(Expr::K::Unary, "NOT");
+            e->args = {not_expr()};
+            return e;
+        }
+        return predicate();
+    }
+    ExprPtr predicate() {
+        if (is_kw("EXISTS")) {
+            ++p_;
+            expect_op("(");
+            auto e = mk(Expr::K::Exists);
+            e->select = select_stmt();
+            expect_op(")");
+            return e;
+        }
+        auto l = additive();
+        for (;;) {
+            static const char *cmp[] = {"=", "<>", "!=", "<", ">", "<=", ">=", "!<", "!>"};
+            bool matched = false;
+            for (const char *op : cmp) {
+                if (is_op(op)) {
+                    ++p_;
+                    std::string o = op;
+                    if (o == "!=")
+                        o = "<>";
+                    if (o == "!<")
+                        o = ">=";
+                    if (o == "!>")
+                        o = "<=";
+                    l = bin(o, l, additive());
+                    matched = true;
+                    break;
+                }
+            }
+            if (matched)
+                continue;
+            bool neg = false;
+            size_t save = p_;
+            if (accept_kw("NOT"))
+                neg = true;
+            if (accept_kw("IN")) {
+                expect_op("(");
+                if (is_kw("SELECT") || is_kw("WITH")) {
+                    auto e = mk(Expr::K::InSelect);
+                    e->args = {l};
+                    e->select = select_stmt();
+                    e->negated = neg;
+                    expect_op(")");
+                    l = e;
+                } else {
+                    auto e = mk(Expr::K::InList);
+                    e->args = {l};
+                    do
+                        e->args.push_back(expr());
+                    while (accept_op(","));
+                    expect_op(")");
+                    e->negated = neg;
+                    l = e;
+                }
+                continue;
+            }
+            if (accept_kw("BETWEEN")) {
+                auto e = mk(Expr::K::Between);
+                auto lo = additive();
+                expect_kw("AND");
+                auto hi = additive();
+                e->args = {l, lo, hi};
+                e->negated = neg;
+                l = e;
+                continue;
+            }
+            if (accept_kw("LIKE")) {
+                auto e = mk(Expr::K::Like);
+                e->args = {l, additive()};
+                if (accept_kw("ESCAPE"))
+                    e->args.push_back(additive());
+                e->negated = neg;
+                l = e;
+                continue;
+            }
+            if (neg) {
+                p_ = save;
+                break;
+            }
+            if (accept_kw("IS")) {
+                auto e = mk(Expr::K::IsNull);
+                e->negated = accept_kw("NOT");
+                expect_kw("NULL");
+                e->args = {l};
+                l = e;
+                continue;
+            }
+            break;
+        }
+        return l;
+    }
+    ExprPtr additive() {
+        auto l = multiplicative();
+        for (;;) {
+            if (is_op("+") || is_op("-") || is_op("&") || is_op("|") || is_op("^")) {
+                std::string op = t_[p_++].text;
+                l = bin(op, l, multiplicative());
+            } else {
+                return l;
+            }
+        }
+    }
+    ExprPtr multiplicative() {
+        auto l = unary();
+        while (is_op("*") || is_op("/") || is_op("%")) {
+            std::string op = t_[p_++].text;
+            l = bin(op, l, unary());
+        }
+        return l;
+    }
+    ExprPtr unary() {
+        if (is_op("-") || is_op("+") || is_op("~")) {
+            std::string op = t_[p_++].text;
+            auto inner = unary();
+            if (op == "+")
+                return inner;
+            if (op == "-" &&
+                (inner->k == Expr::K::Int || inner->k == Expr::K::Num ||
+                 inner->k == Expr::K::Float) &&
+                inner->text[0] != '-') {
+                inner->text = "-" + inner->text;
+                return inner;
+            }
+            auto e = mk(Expr::K::Unary, op);
+            e->args = {inner};
+            return e;
+        }
+        return primary();
+    }
+    std::vector<OrderItem> order_list() {
+        std::vector<OrderItem> out;
+        do {
+            OrderItem o;
+            o.expr = expr();
+            if (accept_kw("DESC"))
+                o.desc = true;
+            else
+                accept_kw("ASC");
+            out.push_back(o);
+        } while (accept_op(","));
+        return out;
+    }
+    ExprPtr primary() {
+        const Token &tk = peek();
+        switch (tk.kind) {
+        case Tok::Integer: {
+            ++p_;
+            // Beyond bigint a literal is numeric, as in SQL Server.
+            return mk(tk.text.size() > 18 ? Expr::K::Num : Expr::K::Int, tk.text);
+        }
+        case Tok::Decimal:
+            ++p_;
+            return mk(Expr::K::Num, tk.text);
+        case Tok::Float:
+            ++p_;
+            return mk(Expr::K::Float, tk.text);
+        case Tok::String:
+            ++p_;
+            return mk(Expr::K::Str, tk.text);
+        case Tok::NString:
+            ++p_;
+            return mk(Expr::K::NStr, tk.text);
+        case Tok::Binary:
+            ++p_;
+            return mk(Expr::K::Bin, tk.text);
+        case Tok::Variable:
+            ++p_;
+            return mk(Expr::K::Var, tk.upper);
+        case Tok::Global:
+            ++p_;
+            return mk(Expr::K::Global, tk.upper);
+        case Tok::Op:
+            if (tk.text == "(") {
+                ++p_;
+                if (is_kw("SELECT") || is_kw("WITH")) {
+                    auto e = mk(Expr::K::Subquery);
+                    e->select = select_stmt();
+                    expect_op(")");
+                    return e;
+                }
+                auto e = expr();
+                expect_op(")");
+                return e;
+            }
+            if (tk.text == "*") {
+                ++p_;
+                return mk(Expr::K::Star);
+            }
+            fail();
+        case Tok::End:
+            fail();
+        default:
+            break;
+        }
+        if (tk.kind == Tok::Ident) {
+            const std::string &u = tk.upper;
+            if (u == "NULL") {
+                ++p_;
+                return mk(Expr::K::Null);
+            }
+            if (u == "DEFAULT") {
+                ++p_;
+                return mk(Expr::K::Default);
+            }
+            if (u == "CASE")
+                return case_expr();
+            if ((u == "CAST" || u == "TRY_CAST") && is_op("(", 1)) {
+                p_ += 2;
+                auto e = mk(Expr::K::Cast, u);
+                e->args = {expr()};
+                expect_kw("AS");
+                e->type = type(true);
+                e->has_type = true;
+                expect_op(")");
+                return e;
+            }
+            if ((u == "CONVERT" || u == "TRY_CONVERT") && is_op("(", 1)) {
+                p_ += 2;
+                auto e = mk(Expr::K::Cast, u);
+                e->type = type(true);
+                e->has_type = true;
+                expect_op(",");
+                e->args = {expr()};
+                if (accept_op(","))
+                    e->style = std::stoi(t_[p_++].text);
+                expect_op(")");
+                return e;
+            }
+            if (kReserved.count(u) && !(is_op("(", 1) && (u == "LEFT" || u == "RIGHT")))
+                fail();
+        }
+        // name, dotted name, or function call
+        std::vector<std::string> parts;
+        parts.push_back(name());
+        while (is_op(".")) {
+            ++p_;
+            if (is_op("*")) {
+                ++p_;
+                auto e = mk(Expr::K::Star);
+                e->parts = parts;
+                return e;
+            }
+            parts.push_back(name());
+        }
+        if (is_op("(")) {
+            ++p_;
+            std::string fname;
+            for (size_t i = 0; i < parts.size(); ++i)
+                fname += (i ? "." : "") + parts[i];
+            for (auto &c : fname)
+                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            auto e = mk(Expr::K::Func, fname);
+            if (!is_op(")")) {
+                if (accept_kw("DISTINCT"))
+                    e->distinct = true;
+                else
+                    accept_kw("ALL");
+                do {
+                    if (is_op("*") && (is_op(")", 1))) {
+                        ++p_;
+                        e->args.push_back(mk(Expr::K::Star));
+                    } else if (fname == "DATEADD" || fname == "DATEDIFF" || fname == "DATEPART" ||
+                               fname == "DATENAME" || fname == "DATEDIFF_BIG") {
+                        if (e->args.empty()) {
+                            e->args.push_back(mk(Expr::K::Str, name()));
+                        } else {
+                            e->args.push_back(expr());
+                        }
+                    } else {
+                        e->args.push_back(expr());
+                    }
+                } while (accept_op(","));
+            }
+            expect_op(")");
+            if (accept_kw("OVER")) {
+                e->over = true;
+                expect_op("(");
+                if (accept_kw("PARTITION")) {
+                    expect_kw("BY");
+                    do
+                        e->partition.push_back(expr());
+                    while (accept_op(","));
+                }
+                if (accept_kw("ORDER")) {
+                    expect_kw("BY");
+                    e->over_order = order_list();
+                }
+                expect_op(")");
+            }
+            return e;
+        }
+        auto e = mk(Expr::K::Column);
+        e->parts = parts;
+        return e;
+    }
+    ExprPtr case_expr() {
+        expect_kw("CASE");
+        auto e = mk(Expr::K::Case);
+        if (!is_kw("WHEN")) {
+            e->case_has_operand = true;
+            e->args.push_back(expr());
+        }
+        while (accept_kw("WHEN")) {
+            e->args.push_back(expr());
+            expect_kw("THEN");
+            e->args.push_back(expr());
+        }
+        if (accept_kw("ELSE")) {
+            e->has_else = true;
+            e->args.push_back(expr());
+        }
+        expect_kw("END");
+        return e;
+    }
+
+    // ---- SELECT ---------------------------------------------------------------------------
+    std::vector<Cte> with_clause() {
+        std::vector<Cte> ctes;
+        expect_kw("WITH");
+        do {
+            Cte c;
+            c.name = name();
+            if (accept_op("(")) {
+                do
+                    c.columns.push_back(name());
+                while (accept_op(","));
+                expect_op(")");
+            }
+            expect_kw("AS");
+            expect_op("(");
+            c.select = select_stmt();
+            expect_op(")");
+            ctes.push_back(std::move(c));
+        } while (accept_op(","));
+        return ctes;
+    }
+
+    SelectPtr select_stmt() {
+        std::vector<Cte> ctes;
+        if (is_kw("WITH"))
+            ctes = with_clause();
+        SelectPtr first = select_core();
+        first->with = std::move(ctes);
+        SelectPtr cur = first;
+        for (;;) {
+            std::string op;
+            if (accept_kw("UNION"))
+                op = accept_kw("ALL") ? "UNION ALL" : "UNION";
+            else if (accept_kw("EXCEPT"))
+                op = "EXCEPT";
+            else if (accept_kw("INTERSECT"))
+                op = "INTERSECT";
+            else
+                break;
+            cur->set_op = op;
+            cur->next = select_core();
+            cur = cur->next;
+        }
+        // ORDER BY / OFFSET apply to the whole set operation; kept on the first select.
+        if (accept_kw("ORDER")) {
+            expect_kw("BY");
+            first->order_by = order_list();
+            if (accept_kw("OFFSET")) {
+                first->offset = expr();
+                if (!accept_kw("ROWS"))
+                    expect_kw("ROW");
+                if (accept_kw("FETCH")) {
+                    if (!accept_kw("NEXT"))
+                        expect_kw("FIRST");
+                    first->fetch = expr();
+                    if (!accept_kw("ROWS"))
+                        expect_kw("ROW");
+                    expect_kw("ONLY");
+                }
+            }
+        }
+        if (is_kw("FOR") && is_kw("XML", 1))
+            fail();
+        return first;
+    }
+
+    SelectPtr select_core() {
+        if (is_op("(")) {
+            ++p_;
+            auto s = select_stmt();
+            expect_op(")");
+            s->parenthesized = true;
+            return s;
+        }
+        expect_kw("SELECT");
+        auto s = std::make_shared<Select>();
+        if (accept_kw("DISTINCT"))
+            s->distinct = true;
+        else
+            accept_kw("ALL");
+        if (accept_kw("TOP")) {
+            if (accept_op("(")) {
+                s->top = expr();
+                expect_op(")");
+            } else {
+                s->top = primary();
+            }
+            if (accept_kw("PERCENT"))
+                s->top_percent = true;
+            if (accept_kw("WITH"))
+                expect_kw("TIES");
+        }
+        do
+            s->items.push_back(select_item());
+        while (accept_op(","));
+        if (accept_kw("INTO"))
+            fail(); // SELECT ... INTO is outside the subset
+        if (accept_kw("FROM")) {
+            do
+                s->from.push_back(table_ref());
+            while (accept_op(","));
+        }
+        if (accept_kw("WHERE"))
+            s->where = expr();
+        if (accept_kw("GROUP")) {
+            expect_kw("BY");
+            do
+                s->group_by.push_back(expr());
+            while (accept_op(","));
+        }
+        if (accept_kw("HAVING"))
+            s->having = expr();
+        return s;
+    }
+
+    SelectItem select_item() {
+        SelectItem it;
+        if (peek().kind == Tok::Variable && is_op("=", 1)) {
+            it.assign_var = peek().upper;
+            p_ += 2;
+            it.expr = expr();
+            return it;
+        }
+        // alias = expr
+        if (is_name_or_kw() && is_op("=", 1) && peek().kind != Tok::Variable &&
+            !(peek().kind == Tok::Ident && kReserved.count(peek().upper))) {
+            it.alias = name();
+            ++p_;
+            it.expr = expr();
+            return it;
+        }
+        it.expr = expr();
+        if (accept_kw("AS")) {
+            it.alias = (peek().kind == Tok::String || peek().kind == Tok::NString) ? t_[p_++].text
+                                                                                   : name();
+        } else if (is_name() || peek().kind == Tok::String) {
+            it.alias = t_[p_++].text;
+        }
+        return it;
+    }
+
+    void table_hints() {
+        if (is_kw("WITH") && is_op("(", 1)) {
+            ++p_;
+            skip_parenthesized();
+        }
+    }
+
+    TableRefPtr table_primary() {
+        auto r = std::make_shared<TableRef>();
+        if (is_op("(")) {
+            ++p_;
+            if (is_kw("SELECT") || is_kw("WITH")) {
+                r->k = TableRef::K::Derived;
+                r->select = select_stmt();
+                expect_op(")");
+            } else if (accept_kw("VALUES")) {
+                r->k = TableRef::K::Values;
+                do {
+                    expect_op("(");
+                    std::vector<ExprPtr> row;
+                    do
+                        row.push_back(expr());
+                    while (accept_op(","));
+                    expect_op(")");
+                    r->rows.push_back(std::move(row));
+                } while (accept_op(","));
+                expect_op(")");
+            } else {
+                auto inner = table_ref();
+                expect_op(")");
+                return inner;
+            }
+        } else {
+            size_t start = p_;
+            r->name = multipart();
+            if (is_op("(")) { // table-valued function
+                p_ = start;
+                r->k = TableRef::K::Function;
+                r->func = primary();
+                r->name.clear();
+            }
+        }
+        if (accept_kw("AS")) {
+            r->alias = name();
+        } else if (is_name()) {
+            r->alias = name();
+        }
+        if (!r->alias.empty() && is_op("(") &&
+            (r->k == TableRef::K::Derived || r->k == TableRef::K::Values)) {
+            ++p_;
+            do
+                r->column_aliases.push_back(name());
+            while (accept_op(","));
+            expect_op(")");
+        }
+        table_hints();
+        return r;
+    }
+
+    TableRefPtr table_ref() {
+        auto left = table_primary();
+        for (;;) {
+            std::string jt;
+            if (accept_kw("CROSS")) {
+                if (accept_kw("APPLY"))
+                    fail();
+                expect_kw("JOIN");
+                jt = "CROSS";
+            } else if (accept_kw("INNER")) {
+                expect_kw("JOIN");
+                jt = "INNER";
+            } else if (is_kw("LEFT") || is_kw("RIGHT") || is_kw("FULL")) {
+                jt = t_[p_++].upper;
+                accept_kw("OUTER");
+                expect_kw("JOIN");
+            } else if (accept_kw("JOIN")) {
+                jt = "INNER";
+            } else {
+                return left;
+            }
+            auto j = std::make_shared<TableRef>();
+            j->k = TableRef::K::Join;
+            j->join = jt;
+            j->left = left;
+            j->right = table_primary();
+            if (jt != "CROSS") {
+                expect_kw("ON");
+                j->on = expr();
+            }
+            left = j;
+        }
+    }
+
+    void option_clause() {
+        if (is_kw("OPTION") && is_op("(", 1)) {
+            ++p_;
+            skip_parenthesized();
+        }
+    }
+
+    // ---- statements -----------------------------------------------------------------------
+    StatementPtr st(Statement::K k) {
+        auto s = std::make_shared<Statement>();
+        s->k = k;
+        s->line = peek().line;
+        return s;
+    }
+
+    StatementPtr statement() {
+        int line = peek().line;
+        StatementPtr s = statement_inner();
+        s->line = line;
+        accept_op(";");
+        return s;
+    }
+
+    StatementPtr statement_inner() {
+        if (is_kw("SELECT") || (is_op("(") && (is_kw("SELECT", 1) || is_op("(", 1)))) {
+            auto s = st(Statement::K::Select);
+            s->select = select_stmt();
+            option_clause();
+            return s;
+        }
+        if (is_kw("WITH")) {
+            size_t save = p_;
+            auto ctes = with_clause();
+            if (is_kw("SELECT")) {
+                p_ = save;
+                auto s = st(Statement::K::Select);
+                s->select = select_stmt();
+                option_clause();
+                return s;
+            }
+            auto s = statement_inner();
+            if (s->k == Statement::K::Insert && s->select)
+                s->select->with.insert(s->select->with.begin(), ctes.begin(), ctes.end());
+            else if (s->k == Statement::K::Update || s->k == Statement::K::Delete ||
+                     s->k == Statement::K::Insert) {
+                // keep CTEs for UPDATE/DELETE through a derived select of the WHERE clause
+                auto holder = std::make_shared<Select>();
+                holder->with = ctes;
+                s->select = s->select ? s->select : holder;
+                if (s->select != holder)
+                    s->select->with.insert(s->select->with.begin(), ctes.begin(), ctes.end());
+            } else {
+                fail();
+            }
+            return s;
+        }
+        if (accept_kw("INSERT"))
+            return insert_stmt();
+        if (accept_kw("UPDATE"))
+            return update_stmt();
+        if (accept_kw("DELETE"))
+            return delete_stmt();
+        if (accept_kw("TRUNCATE")) {
+            expect_kw("TABLE");
+            auto s = st(Statement::K::Truncate);
+            s->table = multipart();
+            return s;
+        }
+        if (accept_kw("CREATE"))
+            return create_stmt();
+        if (accept_kw("ALTER"))
+            return alter_stmt();
+        if (accept_kw("DROP"))
+            return drop_stmt();
+        if (accept_kw("USE")) {
+            auto s = st(Statement::K::Use);
+            s->name = name();
+            return s;
+        }
+        if (accept_kw("BEGIN")) {
+            if (accept_kw("TRAN") || accept_kw("TRANSACTION")) {
+                auto s = st(Statement::K::Begin);
+                if (is_name())
+                    s->name = name();
+                return s;
+            }
+            if (accept_kw("DISTRIBUTED")) {
+                if (!accept_kw("TRAN"))
+                    expect_kw("TRANSACTION");
+                return st(Statement::K::Begin);
+            }
+            if (is_kw("TRY"))
+                fail();
+            auto s = st(Statement::K::Block);
+            while (!is_kw("END")) {
+                if (at_end())
+                    fail();
+                if (accept_op(";"))
+                    continue;
+                s->body.push_back(statement());
+            }
+            expect_kw("END");
+            return s;
+        }
+        if (accept_kw("COMMIT")) {
+            if (!accept_kw("TRAN") && !accept_kw("TRANSACTION"))
+                accept_kw("WORK");
+            if (is_name() && !kStatementStart.count(peek().upper))
+                name();
+            return st(Statement::K::Commit);
+        }
+        if (accept_kw("ROLLBACK")) {
+            auto s = st(Statement::K::Rollback);
+            if (!accept_kw("TRAN") && !accept_kw("TRANSACTION"))
+                accept_kw("WORK");
+            if (is_name() && !kStatementStart.count(peek().upper))
+                s->name = name();
+            return s;
+        }
+        if (accept_kw("SAVE")) {
+            if (!accept_kw("TRAN"))
+                expect_kw("TRANSACTION");
+            auto s = st(Statement::K::Save);
+            s->name = name();
+            return s;
+        }
+        if (accept_kw("SET"))
+            return set_stmt();
+        if (accept_kw("DECLARE")) {
+            auto s = st(Statement::K::Declare);
+            do {
+                if (peek().kind != Tok::Variable)
+                    fail();
+                std::string v = t_[p_++].upper;
+                accept_kw("AS");
+                SqlType t = type(false);
+                s->declares.emplace_back(v, t);
+                s->exprs.push_back(accept_op("=") ? expr() : nullptr);
+            } while (accept_op(","));
+            return s;
+        }
+        if (accept_kw("PRINT")) {
+            auto s = st(Statement::K::Print);
+            s->exprs.push_back(expr());
+            return s;
+        }
+        if (accept_kw("WAITFOR")) {
+            auto s = st(Statement::K::WaitFor);
+            if (accept_kw("DELAY"))
+                s->name = "DELAY";
+            else {
+                expect_kw("TIME");
+                s->name = "TIME";
+            }
+            s->exprs.push_back(expr());
+            return s;
+        }
+        if (accept_kw("EXEC") || accept_kw("EXECUTE"))
+            return exec_stmt();
+        if (accept_kw("BACKUP")) {
+            auto s = st(Statement::K::Backup);
+            if (accept_kw("LOG"))
+                s->option_value = "L";
+            else {
+                expect_kw("DATABASE");
+                s->option_value = "D";
+            }
+            s->name = name();
+            expect_kw("TO");
+            if (!accept_kw("DISK"))
+                expect_kw("URL");
+            expect_op("=");
+            s->exprs.push_back(expr());
+            if (accept_kw("WITH"))
+                while (!at_end() && !is_op(";") &&
+                       !(peek().kind == Tok::Ident && kStatementStart.count(peek().upper)))
+                    ++p_;
+            return s;
+        }
+        if (accept_kw("RAISERROR")) {
+            auto s = st(Statement::K::Raiserror);
+            expect_op("(");
+            do
+                s->exprs.push_back(expr());
+            while (accept_op(","));
+            expect_op(")");
+            if (accept_kw("WITH"))
+                name();
+            return s;
+        }
+        if (accept_kw("THROW")) {
+            auto s = st(Statement::K::Throw);
+            if (!at_end() && !is_op(";")) {
+                s->exprs.push_back(expr());
+                expect_op(",");
+                s->exprs.push_back(expr());
+                expect_op(",");
+                s->exprs.push_back(expr());
+            }
+            return s;
+        }
+        if (accept_kw("IF")) {
+            auto s = st(Statement::K::If);
+            s->exprs.push_back(expr());
+            s->body.push_back(statement());
+            if (accept_kw("ELSE"))
+                s->else_body.push_back(statement());
+            return s;
+        }
+        if (accept_kw("RETURN"))
+            return st(Statement::K::Return);
+        fail();
+    }
+
+    StatementPtr insert_stmt() {
+        auto s = st(Statement::K::Insert);
+        accept_kw("INTO");
+        s->table = multipart();
+        table_hints();
+        if (is_op("(") && !is_kw("SELECT", 1) && !is_kw("WITH", 1)) {
+            ++p_;
+            do
+                s->columns.push_back(name());
+            while (accept_op(","));
+            expect_op(")");
+        }
+        if (accept_kw("VALUES")) {
+            do {
+                expect_op("(");
+                std::vector<ExprPtr> row;
+                do
+                    row.push_back(expr());
+                while (accept_op(","));
+                expect_op(")");
+                s->values.push_back(std::move(row));
+            } while (accept_op(","));
+        } else if (accept_kw("DEFAULT")) {
+            expect_kw("VALUES");
+            s->default_values = true;
+        } else if (is_kw("SELECT") || is_kw("WITH") || is_op("(")) {
+            s->select = select_stmt();
+        } else {
+            fail();
+        }
+        option_clause();
+        return s;
+    }
+
+    StatementPtr update_stmt() {
+        auto s = st(Statement::K::Update);
+        if (accept_kw("TOP")) {
+            expect_op("(");
+            s->top = expr();
+            expect_op(")");
+        }
+        s->table = multipart();
+        table_hints();
+        expect_kw("SET");
+        do {
+            std::string col;
+            if (peek().kind == Tok::Variable)
+                col = t_[p_++].upper;
+            else {
+                auto parts = multipart();
+                col = parts.back();
+            }
+            if (is_op("+=") || is_op("-=") || is_op("*=") || is_op("/=")) {
+                std::string op(1, t_[p_++].text[0]);
+                auto c = mk(Expr::K::Column);
+                c->parts = {col};
+                s->sets.emplace_back(col, bin(op, c, expr()));
+                continue;
+            }
+            expect_op("=");
+            s->sets.emplace_back(col, expr());
+        } while (accept_op(","));
+        if (accept_kw("FROM")) {
+            do
+                s->from.push_back(table_ref());
+            while (accept_op(","));
+        }
+        if (accept_kw("WHERE"))
+            s->where = expr();
+        option_clause();
+        return s;
+    }
+
+    StatementPtr delete_stmt() {
+        auto s = st(Statement::K::Delete);
+        if (accept_kw("TOP")) {
+            expect_op("(");
+            s->top = expr();
+            expect_op(")");
+        }
+        accept_kw("FROM");
+        s->table = multipart();
+        table_hints();
+        if (accept_kw("FROM")) {
+            do
+                s->from.push_back(table_ref());
+            while (accept_op(","));
+        }
+        if (accept_kw("WHERE"))
+            s->where = expr();
+        option_clause();
+        return s;
+    }
+
+    std::optional<bool> clustered_opt() {
+        if (accept_kw("CLUSTERED"))
+            return true;
+        if (accept_kw("NONCLUSTERED"))
+            return false;
+        return std::nullopt;
+    }
+
+    std::vector<OrderItem> column_list() {
+        std::vector<OrderItem> out;
+        expect_op("(");
+        do {
+            OrderItem o;
+            o.expr = mk(Expr::K::Column);
+            o.expr->parts = {name()};
+            if (accept_kw("DESC"))
+                o.desc = true;
+            else
+                accept_kw("ASC");
+            out.push_back(o);
+        } while (accept_op(","));
+        expect_op(")");
+        return out;
+    }
+
+    void index_options() {
+        while (accept_kw("WITH") || accept_kw("ON")) {
+            if (is_op("("))
+                skip_parenthesized();
+            else
+                name();
+        }
+    }
+
+    bool table_constraint_start() const {
+        return is_kw("CONSTRAINT") || is_kw("PRIMARY") || is_kw("UNIQUE") || is_kw("FOREIGN") ||
+               is_kw("CHECK");
+    }
+
+    Constraint table_constraint() {
+        Constraint c;
+        if (accept_kw("CONSTRAINT"))
+            c.name = name();
+        if (accept_kw("PRIMARY")) {
+            expect_kw("KEY");
+            c.k = Constraint::K::PrimaryKey;
+            c.clustered = clustered_opt();
+            c.columns = column_list();
+            index_options();
+        } else if (accept_kw("UNIQUE")) {
+            c.k = Constraint::K::Unique;
+            c.clustered = clustered_opt();
+            c.columns = column_list();
+            index_options();
+        } else if (accept_kw("FOREIGN")) {
+            expect_kw("KEY");
+            c.k = Constraint::K::ForeignKey;
+            for (auto &o : column_list())
+                c.fk_columns.push_back(o.expr->parts[0]);
+            expect_kw("REFERENCES");
+            c.ref_table = multipart();
+            if (is_op("("))
+                for (auto &o : column_list())
+                    c.ref_columns.push_back(o.expr->parts[0]);
+            fk_actions();
+        } else if (accept_kw("CHECK")) {
+            c.k = Constraint::K::Check;
+            expect_op("(");
+            c.expr = expr();
+            expect_op(")");
+        } else if (accept_kw("DEFAULT")) {
+            c.k = Constraint::K::Default;
+            c.expr = default_expr();
+            expect_kw("FOR");
+            c.for_column = name();
+        } else {
+            fail();
+        }
+        return c;
+    }
+
+    void fk_actions() {
+        while (is_kw("ON") && (is_kw("DELETE", 1) || is_kw("UPDATE", 1))) {
+            p_ += 2;
+            if (accept_kw("NO"))
+                expect_kw("ACTION");
+            else if (accept_kw("SET")) {
+                if (!accept_kw("NULL"))
+                    expect_kw("DEFAULT");
+            } else
+                expect_kw("CASCADE");
+        }
+        if (accept_kw("NOT")) {
+            expect_kw("FOR");
+            expect_kw("REPLICATION");
+        }
+    }
+
+    ExprPtr default_expr() {
+        if (is_op("(")) {
+            ++p_;
+            auto e = expr();
+            expect_op(")");
+            return e;
+        }
+        return unary();
+    }
+
+    ColumnDef column_def() {
+        ColumnDef c;
+        c.name = name();
+        if (accept_kw("AS")) {
+            c.has_type = false;
+            expect_op("(");
+            c.computed = expr();
+            expect_op(")");
+            if (accept_kw("PERSISTED"))
+                c.persisted = true;
+        } else {
+            c.type = type(false);
+            std::string tn = t_[p_ - 1].upper;
+            if (c.type.id == TypeId::Timestamp)
+                c.rowversion = true;
+        }
+        for (;;) {
+            if (accept_kw("COLLATE")) {
+                name();
+            } else if (accept_kw("IDENTITY")) {
+                c.identity = true;
+                if (accept_op("(")) {
+                    c.seed = std::stoll(unary()->text);
+                    expect_op(",");
+                    c.increment = std::stoll(unary()->text);
+                    expect_op(")");
+                }
+            } else if (accept_kw("NOT")) {
+                if (accept_kw("FOR")) {
+                    expect_kw("REPLICATION");
+                    continue;
+                }
+                expect_kw("NULL");
+                c.nullable = false;
+            } else if (accept_kw("NULL")) {
+                c.nullable = true;
+            } else if (accept_kw("CONSTRAINT")) {
+                c.constraint_name = name();
+            } else if (accept_kw("DEFAULT")) {
+                c.default_name = c.constraint_name;
+                c.constraint_name.clear();
+                c.default_value = default_expr();
+            } else if (accept_kw("PRIMARY")) {
+                expect_kw("KEY");
+                c.primary_key = true;
+                c.clustered = clustered_opt();
+                index_options();
+            } else if (accept_kw("UNIQUE")) {
+                c.unique = true;
+                c.clustered = clustered_opt();
+            } else if (accept_kw("FOREIGN")) {
+                expect_kw("KEY");
+            } else if (accept_kw("REFERENCES")) {
+                c.fk_name = c.constraint_name;
+                c.constraint_name.clear();
+                c.references = multipart();
+                if (accept_op("(")) {
+                    c.ref_columns.push_back(name());
+                    expect_op(")");
+                }
+                fk_actions();
+            } else if (accept_kw("CHECK")) {
+                skip_parenthesized();
+            } else if (accept_kw("ROWGUIDCOL") || accept_kw("SPARSE")) {
+            } else {
+                break;
+            }
+        }
+        return c;
+    }
+
+    StatementPtr create_stmt() {
+        if (accept_kw("TABLE")) {
+            auto s = st(Statement::K::CreateTable);
+            s->table = multipart();
+            expect_op("(");
+            do {
+                if (is_op(")"))
+                    break;
+                if (table_constraint_start())
+                    s->constraints.push_back(table_constraint());
+                else
+                    s->coldefs.push_back(column_def());
+            } while (accept_op(","));
+            expect_op(")");
+            while (accept_kw("ON") || accept_kw("TEXTIMAGE_ON"))
+                name();
+            if (accept_kw("WITH")) {
+                expect_op("(");
+                do {
+                    std::string opt = name();
+                    for (auto &ch : opt)
+                        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+                    expect_op("=");
+                    std::string v = name();
+                    for (auto &ch : v)
+                        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+                    if (opt == "DATA_COMPRESSION")
+                        s->compression = v;
+                } while (accept_op(","));
+                expect_op(")");
+            }
+            return s;
+        }
+        if (accept_kw("DATABASE")) {
+            auto s = st(Statement::K::CreateDatabase);
+            s->name = name();
+            while (!at_end() && !is_op(";") &&
+                   !(peek().kind == Tok::Ident && kStatementStart.count(peek().upper)))
+                ++p_;
+            return s;
+        }
+        if (accept_kw("SCHEMA")) {
+            auto s = st(Statement::K::CreateSchema);
+            s->name = name();
+            if (accept_kw("AUTHORIZATION"))
+                name();
+            return s;
+        }
+        bool unique = accept_kw("UNIQUE");
+        auto cl = clustered_opt();
+        if (accept_kw("INDEX")) {
+            auto s = st(Statement::K::CreateIndex);
+            s->unique = unique;
+            s->clustered = cl;
+            s->name = name();
+            expect_kw("ON");
+            s->table = multipart();
+            s->index_columns = column_list();
+            if (accept_kw("INCLUDE"))
+                for (auto &o : column_list())
+                    s->include_columns.push_back(o.expr->parts[0]);
+            if (accept_kw("WHERE"))
+                expr();
+            index_options();
+            return s;
+        }
+        fail();
+    }
+
+    StatementPtr alter_stmt() {
+        if (accept_kw("DATABASE")) {
+            auto s = st(Statement::K::AlterDatabase);
+            if (accept_kw("CURRENT"))
+                s->name = "";
+            else
+                s->name = name();
+            expect_kw("SET");
+            std::string opt = name();
+            for (auto &ch : opt)
+                ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            s->option_value = opt;
+            if (opt == "RECOVERY") {
+                std::string v = name();
+                for (auto &ch : v)
+                    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+                s->exprs.push_back(mk(Expr::K::Str, v));
+            }
+            while (!at_end() && !is_op(";") &&
+                   !(peek().kind == Tok::Ident && kStatementStart.count(peek().upper)))
+                ++p_;
+            return s;
+        }
+        expect_kw("TABLE");
+        auto tbl = multipart();
+        if (accept_kw("ADD")) {
+            if (table_constraint_start()) {
+                auto s = st(Statement::K::AlterTableAddConstraint);
+                s->table = tbl;
+                do
+                    s->constraints.push_back(table_constraint());
+                while (accept_op(","));
+                return s;
+            }
+            auto s = st(Statement::K::AlterTableAdd);
+            s->table = tbl;
+            do
+                s->coldefs.push_back(column_def());
+            while (accept_op(","));
+            return s;
+        }
+        if (accept_kw("DROP")) {
+            if (accept_kw("CONSTRAINT")) {
+                auto s = st(Statement::K::AlterTableDropConstraint);
+                s->table = tbl;
+                if (accept_kw("IF"))
+                    expect_kw("EXISTS"), s->if_exists = true;
+                s->name = name();
+                return s;
+            }
+            expect_kw("COLUMN");
+            auto s = st(Statement::K::AlterTableDropColumn);
+            s->table = tbl;
+            if (accept_kw("IF"))
+                expect_kw("EXISTS"), s->if_exists = true;
+            do
+                s->columns.push_back(name());
+            while (accept_op(","));
+            return s;
+        }
+        if (accept_kw("WITH")) {
+            name();
+        }
+        if (accept_kw("CHECK") || accept_kw("NOCHECK")) {
+            auto s = st(Statement::K::Noop);
+            while (!at_end() && !is_op(";") &&
+                   !(peek().kind == Tok::Ident && kStatementStart.count(peek().upper)))
+                ++p_;
+            return s;
+        }
+        fail();
+    }
+
+    StatementPtr drop_stmt() {
+        if (accept_kw("TABLE")) {
+            auto s = st(Statement::K::DropTable);
+            if (accept_kw("IF")) {
+                expect_kw("EXISTS");
+                s->if_exists = true;
+            }
+            s->table = multipart();
+            while (accept_op(",")) {
+                auto more = multipart();
+                s->columns.push_back(more.back()); // extra tables are rare; keep the last part
+            }
+            return s;
+        }
+        if (accept_kw("DATABASE")) {
+            auto s = st(Statement::K::DropDatabase);
+            if (accept_kw("IF")) {
+                expect_kw("EXISTS");
+                s->if_exists = true;
+            }
+            s->name = name();
+            return s;
+        }
+        if (accept_kw("SCHEMA")) {
+            auto s = st(Statement::K::DropSchema);
+            if (accept_kw("IF")) {
+                expect_kw("EXISTS");
+                s->if_exists = true;
+            }
+            s->name = name();
+            return s;
+        }
+        if (accept_kw("INDEX")) {
+            auto s = st(Statement::K::DropIndex);
+            if (accept_kw("IF")) {
+                expect_kw("EXISTS");
+                s->if_exists = true;
+            }
+            auto parts = multipart();
+            if (accept_kw("ON")) {
+                s->name = parts.back();
+                s->table = multipart();
+            } else {
+                s->name = parts.back();
+                parts.pop_back();
+                s->table = parts;
+            }
+            return s;
+        }
+        fail();
+    }
+
+    StatementPtr set_stmt() {
+        if (peek().kind == Tok::Variable) {
+            auto s = st(Statement::K::SetVar);
+            s->name = t_[p_++].upper;
+            if (is_op("+=") || is_op("-=")) {
+                std::string op(1, t_[p_++].text[0]);
+                auto v = mk(Expr::K::Var, s->name);
+                s->exprs.push_back(bin(op, v, expr()));
+                return s;
+            }
+            expect_op("=");
+            s->exprs.push_back(expr());
+            return s;
+        }
+        auto s = st(Statement::K::Set);
+        if (accept_kw("TRANSACTION")) {
+            expect_kw("ISOLATION");
+            expect_kw("LEVEL");
+            s->name = "TRANSACTION ISOLATION LEVEL";
+            while (is_name_or_kw() && !kStatementStart.count(peek().upper))
+                s->option_value += (s->option_value.empty() ? "" : " ") + t_[p_++].upper;
+            return s;
+        }
+        std::string opt = name();
+        for (auto &ch : opt)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        s->name = opt;
+        if (opt == "IDENTITY_INSERT") {
+            s->table = multipart();
+            s->option_value = t_[p_++].upper;
+            return s;
+        }
+        // SET A, B, C ON
+        while (accept_op(","))
+            name();
+        const Token &v = peek();
+        if (v.kind == Tok::Ident || v.kind == Tok::Integer || v.kind == Tok::Op ||
+            v.kind == Tok::String || v.kind == Tok::NString || v.kind == Tok::QuotedIdent) {
+            if (v.kind == Tok::Op && v.text == "-") {
+                ++p_;
+                s->option_value = "-" + t_[p_++].text;
+            } else {
+                s->option_value = v.kind == Tok::Ident ? v.upper : v.text;
+                ++p_;
+            }
+        }
+        return s;
+    }
+
+    StatementPtr exec_stmt() {
+        auto s = st(Statement::K::Exec);
+        if (is_op("(")) {
+            ++p_;
+            s->name = "(dynamic)";
+            s->exprs.push_back(expr());
+            expect_op(")");
+            return s;
+        }
+        if (peek().kind == Tok::Variable && is_op("=", 1))
+            p_ += 2; // EXEC @rc = proc
+        auto parts = multipart();
+        s->name = parts.back();
+        for (auto &ch : s->name)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        while (
+            !at_end() && !is_op(";") &&
+            !(peek().kind == Tok::Ident && kStatementStart.count(peek().upper) && !is_op("=", 1))) {
+            std::string pname;
+            if (peek().kind == Tok::Variable && is_op("=", 1)) {
+                pname = t_[p_].upper;
+                p_ += 2;
+            }
+            s->exec_args.emplace_back(pname, expr());
+            if (accept_kw("OUTPUT") || accept_kw("OUT")) {
+            }
+            if (!accept_op(","))
+                break;
+        }
+        return s;
+    }
+
+private:
+    std::vector<Token> t_;
+    size_t p_ = 0;
+};
+
+} // namespace
+
+std::vector<StatementPtr> parse_batch(const std::string &sql) {
+    Parser p(tokenize(sql));
+    return p.batch();
+}
+
+SqlType parse_type_name(const std::string &text) {
+    auto toks = tokenize(text);
+    Parser p(toks);
+    return p.type(false);
+}
+
+std::string type_to_string(const SqlType &t) {
+    auto len = [&](int n) { return n == SqlType::kMax ? std::string("max") : std::to_string(n); };
+    switch (t.id) {
+    case TypeId::Bit:
+        return "bit";
+    case TypeId::TinyInt:
+        return "tinyint";
+    case TypeId::SmallInt:
+        return "smallint";
+    case TypeId::Int:
+        return "int";
+    case TypeId::BigInt:
+        return "bigint";
+    case TypeId::Decimal:
+        return "decimal(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
+    case TypeId::Numeric:
+        return "numeric(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
+    case TypeId::Money:
+        return "money";
+    case TypeId::SmallMoney:
+        return "smallmoney";
+    case TypeId::Real:
+        return "real";
+    case TypeId::Float:
+        return "float";
+    case TypeId::Date:
+        return "date";
+    case TypeId::Time:
+        return "time(" + std::to_string(t.scale) + ")";
+    case TypeId::DateTime:
+        return "datetime";
+    case TypeId::SmallDateTime:
+        return "smalldatetime";
+    case TypeId::DateTime2:
+        return "datetime2(" + std::to_string(t.scale) + ")";
+    case TypeId::DateTimeOffset:
+        return "datetimeoffset(" + std::to_string(t.scale) + ")";
+    case TypeId::Char:
+        return "char(" + len(t.length) + ")";
+    case TypeId::VarChar:
+        return "varchar(" + len(t.length) + ")";
+    case TypeId::NChar:
+        return "nchar(" + len(t.length) + ")";
+    case TypeId::NVarChar:
+        return "nvarchar(" + len(t.length) + ")";
+    case TypeId::Text:
+        return "text";
+    case TypeId::NText:
+        return "ntext";
+    case TypeId::Binary:
+        return "binary(" + len(t.length) + ")";
+    case TypeId::VarBinary:
+        return "varbinary(" + len(t.length) + ")";
+    case TypeId::Image:
+        return "image";
+    case TypeId::UniqueIdentifier:
+        return "uniqueidentifier";
+    case TypeId::Xml:
+        return "xml";
+    case TypeId::Timestamp:
+        return "timestamp";
+    case TypeId::HierarchyId:
+        return "hierarchyid";
+    case TypeId::SqlVariant:
+        return "sql_variant";
+    case TypeId::Geometry:
+        return "geometry";
+    case TypeId::Geography:
+        return "geography";
+    }
+    return "int";
+}
+
+} // namespace sim::sql

@@ -1,0 +1,1312 @@
+#include "session.hpp"
+
+#include "codegen.hpp"
+#include "errors.hpp"
+#include "parser.hpp"
+#include "sqlite_db.hpp"
+#include "sqltypes.hpp"
+#include "tds/temporal.hpp"
+
+#include <strings.h>
+
+#include <chrono>
+#include <thread>
+
+namespace sim::sql {
+
+namespace {
+
+Message info(int number, const std::string &text, int state = 1) {
+    Message m;
+    m.number = number;
+    m.state = static_cast<uint8_t>(state);
+    m.severity = 0;
+    m.text = text;
+    return m;
+}
+
+// SQLite's constraint messages become SQL Server's.
+[[noreturn]] void translate_constraint(sqlite3 *db, const std::string &msg, const TableMeta &t,
+                                       const char *verb) {
+    if (msg.rfind("NOT NULL constraint failed: ", 0) == 0) {
+        std::string col = msg.substr(msg.rfind('.') + 1);
+        throw sql_error(515, 2, 16,
+                        "Cannot insert the value NULL into column '" + col + "', table '" + t.db +
+                            "." + t.schema + "." + t.name + "'; column does not allow nulls. " +
+                            verb + " fails.");
+    }
+    if (msg.find("FOREIGN KEY constraint failed") != std::string::npos) {
+        // Name the constraint: the table's own FK for INSERT/UPDATE, a referencing FK for DELETE.
+        bool del = std::string(verb) == "DELETE";
+        Stmt q(db,
+               del ? "SELECT o.name, po.name, ps.name FROM \"$fk_columns\" f JOIN \"$objects\" o "
+                     "ON o.database_id = f.database_id AND o.object_id = f.constraint_object_id "
+                     "JOIN \"$objects\" po ON po.database_id = f.database_id AND po.object_id = "
+                     "f.parent_object_id JOIN \"$schemas\" ps ON ps.database_id = po.database_id "
+                     "AND ps.schema_id = po.schema_id WHERE f.database_id = ? AND "
+                     "f.referenced_object_id = ? LIMIT 1"
+                   : "SELECT o.name, ro.name, rs.name FROM \"$fk_columns\" f JOIN \"$objects\" o "
+                     "ON o.database_id = f.database_id AND o.object_id = f.constraint_object_id "
+                     "JOIN \"$objects\" ro ON ro.database_id = f.database_id AND ro.object_id = "
+                     "f.referenced_object_id JOIN \"$schemas\" rs ON rs.database_id = "
+                     "ro.database_id AND rs.schema_id = ro.schema_id WHERE f.database_id = ? AND "
+                     "f.parent_object_id = ? LIMIT 1");
+        q.bind(1, t.database_id).bind(2, t.object_id);
+        std::string fk = "FK", other = t.name, schema = t.schema;
+        if (q.step()) {
+            fk = q.text_col(0);
+            other = q.text_col(1);
+            schema = q.text_col(2);
+        }
+        throw sql_error(547, 0, 16,
+                        std::string("The ") + verb + " statement conflicted with the " +
+                            (del ? "REFERENCE" : "FOREIGN KEY") + " constraint \"" + fk +
+                            "\". The conflict occurred in database \"" + t.db + "\", table \"" +
+                            schema + "." + other + "\".");
+    }
+    if (msg.find("UNIQUE constraint failed") != std::string::npos)
+        throw sql_error(2627, 1, 14,
+                        "Violation of UNIQUE KEY constraint. Cannot insert duplicate "
+                        "key in object '" +
+                            t.schema + "." + t.name + "'.");
+    throw sql_error(50000, 1, 16, "simulator storage error: " + msg);
+}
+
+std::vector<std::pair<std::string, SqlType>> parse_declaration(const std::string &decl,
+                                                               std::vector<bool> *outputs) {
+    std::vector<std::pair<std::string, SqlType>> out;
+    int depth = 0;
+    std::string cur;
+    auto flush = [&]() {
+        std::string s = cur;
+        cur.clear();
+        size_t a = s.find_first_not_of(" \t\r\n");
+        if (a == std::string::npos)
+            return;
+        s = s.substr(a);
+        size_t sp = s.find_first_of(" \t\r\n");
+        if (sp == std::string::npos)
+            throw syntax_error(s);
+        std::string name = s.substr(0, sp);
+        std::string type = s.substr(sp + 1);
+        bool output = false;
+        for (const char *kw : {" OUTPUT", " OUT", " output", " out"}) {
+            size_t at = type.rfind(kw);
+            if (at != std::string::npos &&
+                at + std::string(kw).size() == type.find_last_not_of(" \t") + 1) {
+                type = type.substr(0, at);
+                output = true;
+            }
+        }
+        size_t eq = type.find('=');
+        if (eq != std::string::npos)
+            type = type.substr(0, eq);
+        for (auto &c : name)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        out.emplace_back(name, parse_type_name(type));
+        if (outputs)
+            outputs->push_back(output);
+    };
+    for (char c : decl) {
+        if (c == '(')
+            ++depth;
+        if (c == ')')
+            --depth;
+        if (c == ',' && depth == 0)
+            flush();
+        else
+            cur += c;
+    }
+    flush();
+    return out;
+}
+
+std::string upper(std::string s) {
+    for (auto &c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// Cancels long statements when the client sends an ATTENTION.
+int progress(void *p) {
+    auto *sink = static_cast<ResultSink *>(p);
+    return sink && sink->cancelled() ? 1 : 0;
+}
+
+} // namespace
+
+SqlSession::SqlSession(EngineState &state, LoginDef login, const DatabaseMeta &db, LoginInfo info)
+    : state_(state), login_(std::move(login)), info_(std::move(info)), current_(db),
+      spid_(state.next_spid()) {
+    int rc = sqlite3_open_v2(state.db_path.c_str(), &db_,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK)
+        throw sql_error(4060, 1, 11, "Cannot open the simulator store.");
+    sqlite3_busy_timeout(db_, 60000);
+    register_functions(db_, this);
+    exec(db_,
+         "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = OFF; PRAGMA cache_size = -65536");
+    descriptor_ = (static_cast<uint64_t>(spid_) << 32) | 1;
+    state_.use_database(current_.id, 1);
+}
+
+SqlSession::~SqlSession() {
+    if (trancount_ > 0)
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    state_.use_database(current_.id, -1);
+    sqlite3_close_v2(db_);
+}
+
+int64_t SqlSession::xact_id() {
+    if (xact_id_ == 0) {
+        xact_id_ = static_cast<int64_t>(state_.next_xact_id());
+        begin_lsn_ = state_.next_lsn();
+    }
+    return xact_id_;
+}
+
+int64_t SqlSession::next_identity(int database_id, int object_id) {
+    int64_t seed = 1, inc = 1;
+    std::optional<int64_t> last;
+    if (!state_.identity_known(database_id, object_id)) {
+        Stmt q(db_, "SELECT seed, increment, identity_last FROM \"$columns\" WHERE database_id = "
+                    "? AND object_id = ? AND is_identity = 1");
+        q.bind(1, database_id).bind(2, object_id);
+        if (q.step()) {
+            seed = q.int_col(0);
+            inc = q.int_col(1);
+            if (sqlite3_column_type(q.get(), 2) != SQLITE_NULL)
+                last = q.int_col(2);
+        }
+    }
+    int64_t v = state_.next_identity(database_id, object_id, seed, inc, last);
+    last_identity_ = v;
+    return v;
+}
+
+std::optional<int64_t> SqlSession::ident_current(int database_id, int object_id) {
+    auto v = state_.identity_current(database_id, object_id);
+    if (v)
+        return v;
+    Stmt q(db_, "SELECT identity_last FROM \"$columns\" WHERE database_id = ? AND object_id = ? "
+                "AND is_identity = 1 AND identity_last IS NOT NULL");
+    q.bind(1, database_id).bind(2, object_id);
+    if (q.step())
+        return q.int_col(0);
+    return std::nullopt;
+}
+
+// ---- batches ---------------------------------------------------------------------------------
+
+void SqlSession::execute_batch(const std::string &sql, ResultSink &sink) {
+    std::vector<StatementPtr> stmts;
+    try {
+        stmts = parse_batch(sql);
+    } catch (const SqlError &e) {
+        sink.message(e.msg);
+        sink.end_statement(std::nullopt, true);
+        return;
+    }
+    run(stmts, sink);
+}
+
+void SqlSession::run(const std::vector<StatementPtr> &stmts, ResultSink &sink) {
+    for (const auto &s : stmts) {
+        if (sink.cancelled())
+            return;
+        try {
+            run_statement(*s, sink);
+        } catch (const SqlError &e) {
+            Message m = e.msg;
+            m.line = s->line;
+            error_ = m.number;
+            if (sink.cancelled())
+                return;
+            sink.message(m);
+            sink.end_statement(std::nullopt, true);
+            if (xact_abort_ && trancount_ > 0) {
+                rollback_tran(sink);
+                return;
+            }
+            if (aborts_batch(m.number) || s->k == Statement::K::Throw)
+                return;
+        }
+    }
+}
+
+bool SqlSession::writes(const Statement &s) const {
+    switch (s.k) {
+    case Statement::K::Select:
+    case Statement::K::Use:
+    case Statement::K::Begin:
+    case Statement::K::Commit:
+    case Statement::K::Rollback:
+    case Statement::K::Save:
+    case Statement::K::Set:
+    case Statement::K::Declare:
+    case Statement::K::SetVar:
+    case Statement::K::Print:
+    case Statement::K::WaitFor:
+    case Statement::K::Raiserror:
+    case Statement::K::Throw:
+    case Statement::K::If:
+    case Statement::K::Block:
+    case Statement::K::Return:
+    case Statement::K::Noop:
+    case Statement::K::Exec:
+    case Statement::K::CreateDatabase:
+    case Statement::K::DropDatabase:
+        return false;
+    default:
+        return true;
+    }
+}
+
+// Each statement is atomic: its own transaction in autocommit mode, a savepoint inside a user
+// transaction, so a failing statement leaves nothing behind and the batch can go on.
+void SqlSession::run_statement(const Statement &s, ResultSink &sink) {
+    active_sink_ = &sink;
+    sqlite3_progress_handler(db_, 100000, progress, &sink);
+    struct Reset {
+        sqlite3 *db;
+        ~Reset() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
+    } reset{db_};
+    if (!writes(s)) {
+        dispatch(s, sink);
+        return;
+    }
+    const bool own = trancount_ == 0;
+    exec(db_, own ? "BEGIN IMMEDIATE" : "SAVEPOINT stmt");
+    try {
+        dispatch(s, sink);
+        if (own) {
+            write_commit_log();
+            exec(db_, "COMMIT");
+        } else {
+            exec(db_, "RELEASE stmt");
+        }
+    } catch (...) {
+        if (own) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            xact_id_ = 0;
+            begin_lsn_.clear();
+        } else {
+            sqlite3_exec(db_, "ROLLBACK TO stmt; RELEASE stmt", nullptr, nullptr, nullptr);
+        }
+        throw;
+    }
+}
+
+void SqlSession::write_commit_log() {
+    if (xact_id_ == 0)
+        return;
+    Stmt ins(db_, "INSERT INTO \"$log\"(lsn, database_id, xact_id, operation, object_id, "
+                  "row_before, row_after, log_time) VALUES (?, ?, ?, ?, 0, NULL, NULL, sim_now())");
+    ins.bind(1, Value::blob(begin_lsn_)).bind(2, current_.id).bind(3, xact_id_);
+    ins.bind(4, std::string("LOP_BEGIN_XACT"));
+    ins.step();
+    ins.reset();
+    ins.bind(1, Value::blob(state_.next_lsn())).bind(2, current_.id).bind(3, xact_id_);
+    ins.bind(4, std::string("LOP_COMMIT_XACT"));
+    ins.step();
+    xact_id_ = 0;
+    begin_lsn_.clear();
+}
+
+void SqlSession::begin_tran(ResultSink &sink) {
+    if (trancount_ == 0) {
+        exec(db_, "BEGIN");
+        ++descriptor_;
+        sink.transaction_began(descriptor_);
+    }
+    ++trancount_;
+}
+
+void SqlSession::commit_tran(ResultSink &sink) {
+    if (trancount_ == 0)
+        throw sql_error(3902, 1, 16,
+                        "The COMMIT TRANSACTION request has no corresponding BEGIN "
+                        "TRANSACTION.");
+    if (--trancount_ == 0) {
+        try {
+            write_commit_log();
+            exec(db_, "COMMIT");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            xact_id_ = 0;
+            sink.transaction_ended(descriptor_, false);
+            throw;
+        }
+        sink.transaction_ended(descriptor_, true);
+    }
+}
+
+void SqlSession::rollback_tran(ResultSink &sink) {
+    if (trancount_ == 0)
+        throw sql_error(3903, 1, 16,
+                        "The ROLLBACK TRANSACTION request has no corresponding BEGIN "
+                        "TRANSACTION.");
+    trancount_ = 0;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    xact_id_ = 0;
+    begin_lsn_.clear();
+    refresh_current();
+    sink.transaction_ended(descriptor_, false);
+}
+
+void SqlSession::tm_begin(ResultSink &sink) {
+    try {
+        begin_tran(sink);
+    } catch (const SqlError &e) {
+        sink.message(e.msg);
+    }
+}
+
+void SqlSession::tm_commit(ResultSink &sink, bool begin_new) {
+    try {
+        if (trancount_ > 0) {
+            trancount_ = 1;
+            commit_tran(sink);
+        }
+        if (begin_new)
+            begin_tran(sink);
+    } catch (const SqlError &e) {
+        sink.message(e.msg);
+    }
+}
+
+void SqlSession::tm_rollback(ResultSink &sink, bool begin_new) {
+    try {
+        if (trancount_ > 0)
+            rollback_tran(sink);
+        if (begin_new)
+            begin_tran(sink);
+    } catch (const SqlError &e) {
+        sink.message(e.msg);
+    }
+}
+
+void SqlSession::refresh_current() {
+    if (auto d = find_database(db_, current_.id))
+        current_ = *d;
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+void SqlSession::bind_variables(sqlite3_stmt *st) {
+    int n = sqlite3_bind_parameter_count(st);
+    for (int i = 1; i <= n; ++i) {
+        const char *name = sqlite3_bind_parameter_name(st, i);
+        if (!name)
+            continue;
+        auto it = vars_.find(upper(name));
+        if (it != vars_.end())
+            bind_value(st, i, it->second.value);
+    }
+}
+
+Value SqlSession::eval(const Expr &e, SqlType *type) {
+    CodegenContext ctx{db_, current_, &var_types_, nullptr};
+    ctx.global = [this](const std::string &g) -> Value {
+        if (g == "@@VERSION")
+            return Value::text(version_string(state_.settings));
+        if (g == "@@SERVERNAME" || g == "@@SERVICENAME")
+            return Value::text(g == "@@SERVERNAME" ? state_.settings.server_name : "MSSQLSERVER");
+        if (g == "@@SPID")
+            return Value::integer(spid_);
+        if (g == "@@TRANCOUNT")
+            return Value::integer(trancount_);
+        if (g == "@@ROWCOUNT")
+            return Value::integer(rowcount_);
+        if (g == "@@ERROR")
+            return Value::integer(error_);
+        if (g == "@@IDENTITY")
+            return last_identity_ ? Value::integer(*last_identity_) : Value::null();
+        if (g == "@@LANGUAGE")
+            return Value::text("us_english");
+        if (g == "@@MAX_PRECISION")
+            return Value::integer(38);
+        if (g == "@@DBTS")
+            return Value::blob(state_.next_rowversion());
+        if (g == "@@OPTIONS")
+            return Value::integer(5496);
+        if (g == "@@TEXTSIZE")
+            return Value::integer(2147483647);
+        return Value::null();
+    };
+    Codegen g(ctx);
+    Ty ty;
+    std::string sql = "SELECT " + g.expr(e, &ty);
+    Stmt st(db_, sql);
+    bind_variables(st.get());
+    Value v = st.step() ? st.value_col(0) : Value::null();
+    if (type)
+        *type = ty.known ? ty.t : type_of_value(v);
+    return v;
+}
+
+DatabaseMeta SqlSession::database_of(const std::vector<std::string> &parts) {
+    if (parts.size() >= 3 && !parts[parts.size() - 3].empty()) {
+        auto d = find_database(db_, parts[parts.size() - 3]);
+        if (!d)
+            throw sql_error(911, 1, 16,
+                            "Database '" + parts[parts.size() - 3] +
+                                "' does not exist. Make sure that the name is entered "
+                                "correctly.");
+        return *d;
+    }
+    return current_;
+}
+
+std::string SqlSession::schema_of(const std::vector<std::string> &parts) const {
+    if (parts.size() >= 2 && !parts[parts.size() - 2].empty())
+        return parts[parts.size() - 2];
+    return "dbo";
+}
+
+TableMeta SqlSession::table_for_write(const std::vector<std::string> &parts) {
+    CodegenContext ctx{db_, current_, &var_types_,
+                       [](const std::string &) { return Value::null(); }};
+    Codegen g(ctx);
+    TableMeta t = g.resolve_table(parts);
+    if (t.system_view)
+        throw sql_error(259, 1, 16, "Ad hoc updates to system catalogs are not allowed.");
+    return t;
+}
+
+int64_t SqlSession::run_dml(const std::string &sql, const TableMeta &t, const char *verb) {
+    sqlite3_stmt *st = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &st, nullptr);
+    if (rc != SQLITE_OK)
+        raise_sqlite(db_, rc, sql);
+    bind_variables(st);
+    rc = sqlite3_step(st);
+    std::string msg = sqlite3_errmsg(db_);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        Message m;
+        if (decode_error(msg, m))
+            throw SqlError(m);
+        if ((rc & 0xFF) == SQLITE_CONSTRAINT)
+            translate_constraint(db_, msg, t, verb);
+        raise_sqlite(db_, rc, sql);
+    }
+    return sqlite3_changes64(db_);
+}
+
+// ---- statements ------------------------------------------------------------------------------
+
+void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
+    using K = Statement::K;
+    switch (s.k) {
+    case K::Select:
+        return do_select(s, sink);
+    case K::Insert:
+        return do_insert(s, sink);
+    case K::Update:
+        return do_update(s, sink);
+    case K::Delete:
+        return do_delete(s, sink);
+    case K::Truncate: {
+        TableMeta t = table_for_write(s.table);
+        run_dml("DELETE FROM " + qi(t.sqlite_name), t, "DELETE");
+        set_row_count(db_, t.database_id, t.object_id, 0);
+        state_.reset_identity(t.database_id, t.object_id);
+        Stmt up(db_, "UPDATE \"$columns\" SET identity_last = NULL WHERE database_id = ? AND "
+                     "object_id = ?");
+        up.bind(1, t.database_id).bind(2, t.object_id);
+        up.step();
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::CreateTable: {
+        DatabaseMeta d = database_of(s.table);
+        create_table(db_, d, schema_of(s.table), s);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::DropTable: {
+        auto d = database_of(s.table);
+        auto t = find_table(db_, d, schema_of(s.table), s.table.back());
+        if (!t || t->system_view) {
+            if (s.if_exists) {
+                sink.end_statement(std::nullopt, false);
+                return;
+            }
+            throw sql_error(3701, 5, 11,
+                            "Cannot drop the table '" + s.table.back() +
+                                "', because it does not exist or you do not have "
+                                "permission.");
+        }
+        drop_table(db_, *t);
+        state_.reset_identity(t->database_id, t->object_id);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::AlterTableAdd: {
+        TableMeta t = table_for_write(s.table);
+        add_columns(db_, database_of(s.table), t, s);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::AlterTableDropColumn: {
+        TableMeta t = table_for_write(s.table);
+        std::vector<std::string> cols;
+        for (const auto &c : s.columns)
+            if (!s.if_exists || t.column(c))
+                cols.push_back(c);
+        drop_columns(db_, database_of(s.table), t, cols);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::AlterTableAddConstraint: {
+        TableMeta t = table_for_write(s.table);
+        add_constraints(db_, database_of(s.table), t, s);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::AlterTableDropConstraint: {
+        TableMeta t = table_for_write(s.table);
+        drop_constraint(db_, database_of(s.table), t, s.name, s.if_exists);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::CreateIndex: {
+        TableMeta t = table_for_write(s.table);
+        create_index(db_, database_of(s.table), t, s);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::DropIndex: {
+        TableMeta t = table_for_write(s.table);
+        drop_index(db_, database_of(s.table), t, s.name, s.if_exists);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::CreateDatabase: {
+        if (trancount_ > 0)
+            throw sql_error(226, 6, 16,
+                            "CREATE DATABASE statement not allowed within "
+                            "multi-statement transaction.");
+        exec(db_, "BEGIN IMMEDIATE");
+        try {
+            int id = create_database(db_, s.name);
+            exec(db_, "COMMIT");
+            state_.set_logging(id, false);
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::DropDatabase: {
+        if (trancount_ > 0)
+            throw sql_error(574, 0, 16,
+                            "DROP DATABASE statement cannot be used inside a user "
+                            "transaction.");
+        auto d = find_database(db_, s.name);
+        if (!d) {
+            if (s.if_exists) {
+                sink.end_statement(std::nullopt, false);
+                return;
+            }
+            throw sql_error(3701, 11, 11,
+                            "Cannot drop the database '" + s.name +
+                                "', because it does not exist or you do not have "
+                                "permission.");
+        }
+        if (d->id <= 4)
+            throw sql_error(3708, 1, 16,
+                            "Cannot drop the database '" + s.name +
+                                "' because it is a system database.");
+        if (state_.users_of(d->id) > 0)
+            throw sql_error(3702, 4, 16,
+                            "Cannot drop database \"" + s.name +
+                                "\" because it is currently in use.");
+        exec(db_, "BEGIN IMMEDIATE");
+        try {
+            drop_database(db_, *d);
+            exec(db_, "COMMIT");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::CreateSchema:
+        create_schema(db_, current_.id, s.name);
+        sink.end_statement(std::nullopt, false);
+        return;
+    case K::DropSchema: {
+        auto sid = find_schema(db_, current_.id, s.name);
+        if (!sid) {
+            if (!s.if_exists)
+                throw sql_error(3701, 15, 11,
+                                "Cannot drop the schema '" + s.name +
+                                    "', because it does not exist or you do not "
+                                    "have permission.");
+        } else {
+            Stmt del(db_, "DELETE FROM \"$schemas\" WHERE database_id = ? AND schema_id = ?");
+            del.bind(1, current_.id).bind(2, *sid);
+            del.step();
+        }
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::Use:
+        return do_use(s.name, sink);
+    case K::Begin:
+        begin_tran(sink);
+        sink.end_statement(std::nullopt, false);
+        return;
+    case K::Commit:
+        commit_tran(sink);
+        sink.end_statement(std::nullopt, false);
+        return;
+    case K::Rollback:
+        rollback_tran(sink);
+        sink.end_statement(std::nullopt, false);
+        return;
+    case K::Save:
+        if (trancount_ == 0)
+            throw sql_error(628, 0, 16,
+                            "Cannot issue SAVE TRANSACTION when there is no active "
+                            "transaction.");
+        exec(db_, "SAVEPOINT " + qi("u$" + s.name));
+        sink.end_statement(std::nullopt, false);
+        return;
+    case K::Set:
+        return do_set(s, sink);
+    case K::Declare:
+        for (size_t i = 0; i < s.declares.size(); ++i) {
+            const auto &[name, type] = s.declares[i];
+            var_types_[name] = type;
+            vars_[name] = Var{type, Value::null()};
+            if (s.exprs[i])
+                vars_[name].value = convert_value(eval(*s.exprs[i]), type);
+        }
+        return;
+    case K::SetVar: {
+        auto it = vars_.find(s.name);
+        if (it == vars_.end())
+            throw sql_error(137, 1, 15, "Must declare the scalar variable \"" + s.name + "\".");
+        it->second.value = convert_value(eval(*s.exprs[0]), it->second.type);
+        return;
+    }
+    case K::Print: {
+        Value v = eval(*s.exprs[0]);
+        sink.message(
+            info(0, v.is_null() ? "" : convert_value(v, SqlType{TypeId::NVarChar, 4000, 0, 0}).s));
+        return;
+    }
+    case K::WaitFor: {
+        Value v = eval(*s.exprs[0]);
+        auto t = tds::parse_temporal(v.kind == Value::Kind::Text ? v.s : "");
+        if (!t)
+            throw sql_error(148, 1, 15,
+                            "Incorrect time syntax in time string '" + v.s +
+                                "' used with WAITFOR.");
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(t->ticks / 10);
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (sink.cancelled())
+                return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return;
+    }
+    case K::Exec:
+        return do_exec(s, sink);
+    case K::AlterDatabase: {
+        auto d =
+            s.name.empty() ? std::optional<DatabaseMeta>(current_) : find_database(db_, s.name);
+        if (!d)
+            throw sql_error(5011, 9, 14,
+                            "User does not have permission to alter database '" + s.name +
+                                "', the database does not exist, or the "
+                                "database is not in a state that allows "
+                                "access checks.");
+        if (s.option_value == "RECOVERY") {
+            std::string v = s.exprs[0]->text;
+            int model = v == "FULL" ? 1 : v == "BULK_LOGGED" ? 2 : 3;
+            Stmt up(db_, "UPDATE \"$databases\" SET recovery_model = ?, has_full_backup = CASE "
+                         "WHEN ? = 3 THEN 0 ELSE has_full_backup END WHERE database_id = ?");
+            up.bind(1, model).bind(2, model).bind(3, d->id);
+            up.step();
+            auto now = find_database(db_, d->id);
+            state_.set_logging(d->id, now->recovery_model == 1 && now->has_full_backup);
+            refresh_current();
+        }
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::Backup:
+        return do_backup(s, sink);
+    case K::Raiserror: {
+        Value msg = eval(*s.exprs[0]);
+        int sev = s.exprs.size() > 1 ? static_cast<int>(eval(*s.exprs[1]).i) : 16;
+        int st = s.exprs.size() > 2 ? static_cast<int>(eval(*s.exprs[2]).i) : 1;
+        std::string text = msg.kind == Value::Kind::Int ? "Error " + std::to_string(msg.i) : msg.s;
+        if (sev <= 10) {
+            sink.message(info(50000, text, st));
+            return;
+        }
+        throw sql_error(msg.kind == Value::Kind::Int ? static_cast<int>(msg.i) : 50000, st, sev,
+                        text);
+    }
+    case K::Throw: {
+        if (s.exprs.empty())
+            throw sql_error(10704, 1, 15,
+                            "To rethrow an error, a THROW statement must be used "
+                            "inside a CATCH block.");
+        throw sql_error(static_cast<int>(eval(*s.exprs[0]).i),
+                        static_cast<int>(eval(*s.exprs[2]).i), 16, eval(*s.exprs[1]).s);
+    }
+    case K::If: {
+        Expr cond;
+        cond.k = Expr::K::Case;
+        cond.args = {s.exprs[0], std::make_shared<Expr>(), std::make_shared<Expr>()};
+        cond.args[1]->k = Expr::K::Int;
+        cond.args[1]->text = "1";
+        cond.args[2]->k = Expr::K::Int;
+        cond.args[2]->text = "0";
+        cond.has_else = true;
+        Value v = eval(cond);
+        run(v.i ? s.body : s.else_body, sink);
+        return;
+    }
+    case K::Block:
+        run(s.body, sink);
+        return;
+    case K::Return:
+    case K::Noop:
+        return;
+    }
+}
+
+void SqlSession::do_use(const std::string &name, ResultSink &sink) {
+    auto d = find_database(db_, name);
+    if (!d)
+        throw sql_error(911, 1, 16,
+                        "Database '" + name +
+                            "' does not exist. Make sure that the "
+                            "name is entered correctly.");
+    std::string old = current_.name;
+    state_.use_database(current_.id, -1);
+    state_.use_database(d->id, 1);
+    current_ = *d;
+    sink.database_changed(d->name, old);
+    sink.message(info(5701, "Changed database context to '" + d->name + "'."));
+}
+
+void SqlSession::do_set(const Statement &s, ResultSink &sink) {
+    const std::string &o = s.name;
+    bool on = s.option_value == "ON";
+    if (o == "NOCOUNT")
+        nocount_ = on;
+    else if (o == "FMTONLY")
+        fmtonly_ = on;
+    else if (o == "XACT_ABORT")
+        xact_abort_ = on;
+    else if (o == "IDENTITY_INSERT") {
+        TableMeta t = table_for_write(s.table);
+        bool has_identity = false;
+        for (const auto &c : t.columns)
+            has_identity = has_identity || c.identity;
+        if (!has_identity)
+            throw sql_error(8106, 1, 16,
+                            "Table '" + t.display() +
+                                "' does not have the identity property. Cannot "
+                                "perform SET operation.");
+        if (on && identity_insert_ &&
+            *identity_insert_ != std::make_pair(t.database_id, t.object_id))
+            throw sql_error(8107, 1, 16,
+                            "IDENTITY_INSERT is already ON for table '" + t.display() +
+                                "'. Cannot perform SET operation for table '" + t.display() + "'.");
+        if (on)
+            identity_insert_ = std::make_pair(t.database_id, t.object_id);
+        else
+            identity_insert_.reset();
+    } else if (o == "LOCK_TIMEOUT") {
+        int ms = std::atoi(s.option_value.c_str());
+        sqlite3_busy_timeout(db_, ms < 0 ? 600000 : ms);
+    }
+    (void)sink;
+}
+
+void SqlSession::do_select(const Statement &s, ResultSink &sink) {
+    CodegenContext ctx{db_, current_, &var_types_, nullptr};
+    ctx.global = [this](const std::string &g) -> Value {
+        if (g == "@@VERSION")
+            return Value::text(version_string(state_.settings));
+        if (g == "@@SERVERNAME")
+            return Value::text(state_.settings.server_name);
+        if (g == "@@SERVICENAME")
+            return Value::text("MSSQLSERVER");
+        if (g == "@@SPID")
+            return Value::integer(spid_);
+        if (g == "@@TRANCOUNT")
+            return Value::integer(trancount_);
+        if (g == "@@ROWCOUNT")
+            return Value::integer(rowcount_);
+        if (g == "@@ERROR")
+            return Value::integer(error_);
+        if (g == "@@IDENTITY")
+            return last_identity_ ? Value::integer(*last_identity_) : Value::null();
+        if (g == "@@LANGUAGE")
+            return Value::text("us_english");
+        if (g == "@@MAX_PRECISION")
+            return Value::integer(38);
+        if (g == "@@DBTS")
+            return Value::blob(state_.next_rowversion());
+        if (g == "@@TEXTSIZE")
+            return Value::integer(2147483647);
+        return Value::integer(0);
+    };
+    Codegen g(ctx);
+    CompiledSelect cs = g.select(*s.select);
+    bool assigns = !s.select->items.empty() && !s.select->items[0].assign_var.empty();
+    if (fmtonly_ && !assigns) {
+        sink.columns(cs.columns);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    Stmt st(db_, cs.sql);
+    bind_variables(st.get());
+    uint64_t n = 0;
+    int ncols = sqlite3_column_count(st.get());
+    std::vector<Value> row(static_cast<size_t>(ncols));
+    bool has_row = st.step();
+    if (assigns) {
+        while (has_row) {
+            ++n;
+            for (size_t i = 0; i < s.select->items.size(); ++i) {
+                auto it = vars_.find(s.select->items[i].assign_var);
+                if (it == vars_.end())
+                    throw sql_error(137, 1, 15,
+                                    "Must declare the scalar variable \"" +
+                                        s.select->items[i].assign_var + "\".");
+                it->second.value =
+                    convert_value(st.value_col(static_cast<int>(i)), it->second.type);
+            }
+            has_row = st.step();
+        }
+        rowcount_ = static_cast<int64_t>(n);
+        sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(n), false);
+        return;
+    }
+    // Columns whose type only the data can tell take it from the first row.
+    for (int i = 0; i < ncols && i < static_cast<int>(cs.columns.size()); ++i) {
+        if (!cs.known[static_cast<size_t>(i)]) {
+            Value v = has_row ? st.value_col(i) : Value::null();
+            cs.columns[static_cast<size_t>(i)].type =
+                v.is_null() ? SqlType{TypeId::Int, 0, 0, 0} : type_of_value(v);
+            if (v.kind == Value::Kind::Text)
+                cs.columns[static_cast<size_t>(i)].type = SqlType{TypeId::NVarChar, 4000, 0, 0};
+        }
+    }
+    sink.columns(cs.columns);
+    while (has_row) {
+        for (int i = 0; i < ncols; ++i)
+            row[static_cast<size_t>(i)] = column_value(st.get(), i);
+        ++n;
+        if (!sink.row(row))
+            return;
+        has_row = st.step();
+    }
+    rowcount_ = static_cast<int64_t>(n);
+    sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(n), false);
+}
+
+void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
+    TableMeta t = table_for_write(s.table);
+    std::vector<const ColumnMeta *> cols;
+    if (s.columns.empty()) {
+        for (const auto &c : t.columns)
+            if (!c.computed && !c.rowversion &&
+                !(c.identity && !(identity_insert_ &&
+                                  *identity_insert_ == std::make_pair(t.database_id, t.object_id))))
+                cols.push_back(&c);
+    } else {
+        for (const auto &n : s.columns) {
+            const ColumnMeta *c = t.column(n);
+            if (!c)
+                throw sql_error(207, 1, 16, "Invalid column name '" + n + "'.");
+            if (c->computed)
+                throw sql_error(271, 1, 16,
+                                "The column \"" + c->name +
+                                    "\" cannot be modified because it is either a "
+                                    "computed column or is the result of a UNION "
+                                    "operator.");
+            if (c->rowversion)
+                throw sql_error(273, 1, 16,
+                                "Cannot insert an explicit value into a timestamp "
+                                "column. Use INSERT with a column list to exclude the "
+                                "timestamp column, or insert a DEFAULT into the "
+                                "timestamp column.");
+            cols.push_back(c);
+        }
+    }
+    const ColumnMeta *identity = nullptr;
+    for (const auto &c : t.columns)
+        if (c.identity)
+            identity = &c;
+    bool explicit_identity = false;
+    for (auto *c : cols)
+        explicit_identity = explicit_identity || c->identity;
+    bool insert_on =
+        identity_insert_ && *identity_insert_ == std::make_pair(t.database_id, t.object_id);
+    if (explicit_identity && !insert_on)
+        throw sql_error(544, 1, 16,
+                        "Cannot insert explicit value for identity column in table '" + t.name +
+                            "' when IDENTITY_INSERT is set to OFF.");
+    if (!explicit_identity && insert_on && identity)
+        throw sql_error(545, 1, 16,
+                        "Explicit value must be specified for identity column in "
+                        "table '" +
+                            t.name +
+                            "' either when IDENTITY_INSERT is set "
+                            "to ON or when a replication user is inserting into a NOT FOR "
+                            "REPLICATION identity column.");
+
+    CodegenContext ctx{db_, current_, &var_types_,
+                       [](const std::string &) { return Value::null(); }};
+    Codegen g(ctx);
+    std::string collist;
+    for (auto *c : cols)
+        collist += (collist.empty() ? "" : ", ") + qi(c->name);
+    bool add_identity = identity && !explicit_identity;
+    if (add_identity)
+        collist += (collist.empty() ? "" : ", ") + qi(identity->name);
+    const std::string ident_sql = identity ? "sim_identity(" + std::to_string(t.database_id) +
+                                                 ", " + std::to_string(t.object_id) + ")"
+                                           : "";
+    auto conv = [&](const std::string &sql, const ColumnMeta &c, const Ty &from) {
+        return "sim_conv(" + sql + ", " + ql(type_to_string(c.type)) + ", " +
+               ql(from.known ? type_name(from.t.id) : "") + ")";
+    };
+    std::string sql;
+    if (s.default_values) {
+        sql = "INSERT INTO " + qi(t.sqlite_name) +
+              (add_identity ? " (" + qi(identity->name) + ") VALUES (" + ident_sql + ")"
+                            : " DEFAULT VALUES");
+    } else if (!s.values.empty()) {
+        sql = "INSERT INTO " + qi(t.sqlite_name) + " (" + collist + ") VALUES ";
+        for (size_t r = 0; r < s.values.size(); ++r) {
+            const auto &row = s.values[r];
+            if (row.size() != cols.size())
+                throw sql_error(row.size() > cols.size() ? 110 : 109, 1, 15,
+                                row.size() > cols.size()
+                                    ? "There are fewer columns in the INSERT statement than "
+                                      "values specified in the VALUES clause. The number of "
+                                      "values in the VALUES clause must match the number of "
+                                      "columns specified in the INSERT statement."
+                                    : "There are more columns in the INSERT statement than "
+                                      "values specified in the VALUES clause. The number of "
+                                      "values in the VALUES clause must match the number of "
+                                      "columns specified in the INSERT statement.");
+            std::string vals;
+            for (size_t i = 0; i < row.size(); ++i) {
+                std::string v;
+                if (row[i]->k == Expr::K::Default) {
+                    v = cols[i]->rowversion ? "sim_rowversion()" : "NULL";
+                    if (cols[i]->has_default) {
+                        Stmt q(db_, "SELECT default_definition FROM \"$columns\" WHERE database_id "
+                                    "= ? AND object_id = ? AND column_id = ?");
+                        q.bind(1, t.database_id).bind(2, t.object_id).bind(3, cols[i]->column_id);
+                        if (q.step() && sqlite3_column_type(q.get(), 0) != SQLITE_NULL) {
+                            auto parsed = parse_batch("SELECT " + q.text_col(0));
+                            Ty ty;
+                            v = conv(g.expr(*parsed[0]->select->items[0].expr, &ty), *cols[i], ty);
+                        }
+                    }
+                } else {
+                    Ty ty;
+                    v = conv(g.expr(*row[i], &ty), *cols[i], ty);
+                }
+                vals += (i ? ", " : "") + v;
+            }
+            if (add_identity)
+                vals += (vals.empty() ? "" : ", ") + ident_sql;
+            sql += (r ? ", (" : "(") + vals + ")";
+        }
+    } else {
+        CompiledSelect src = g.select(*s.select);
+        if (src.columns.size() != cols.size())
+            throw sql_error(121, 1, 15,
+                            "The select list for the INSERT statement contains " +
+                                std::string(src.columns.size() > cols.size() ? "more" : "fewer") +
+                                " items than the insert list. The number of SELECT "
+                                "values must match the number of INSERT columns.");
+        std::string names, proj;
+        for (size_t i = 0; i < cols.size(); ++i) {
+            std::string n = "c" + std::to_string(i + 1);
+            names += (i ? ", " : "") + n;
+            Ty from{src.columns[i].type, static_cast<bool>(src.known[i]), true};
+            proj += (i ? ", " : "") + conv(qi("$src") + "." + n, *cols[i], from);
+        }
+        if (add_identity)
+            proj += (proj.empty() ? "" : ", ") + ident_sql;
+        sql = "WITH " + qi("$src") + "(" + names + ") AS (" + src.sql + ") INSERT INTO " +
+              qi(t.sqlite_name) + " (" + collist + ") SELECT " + proj + " FROM " + qi("$src");
+    }
+    int64_t n = run_dml(sql, t, "INSERT");
+    add_row_count(db_, t.database_id, t.object_id, n);
+    if (identity) {
+        auto cur = state_.identity_current(t.database_id, t.object_id);
+        if (explicit_identity) {
+            Stmt q(db_, "SELECT MAX(" + qi(identity->name) + ") FROM " + qi(t.sqlite_name));
+            if (q.step() && sqlite3_column_type(q.get(), 0) != SQLITE_NULL)
+                cur = q.int_col(0);
+        }
+        if (cur) {
+            Stmt up(db_, "UPDATE \"$columns\" SET identity_last = ? WHERE database_id = ? AND "
+                         "object_id = ? AND is_identity = 1");
+            up.bind(1, *cur).bind(2, t.database_id).bind(3, t.object_id);
+            up.step();
+        }
+    }
+    rowcount_ = n;
+    sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(static_cast<uint64_t>(n)),
+                       false);
+}
+
+void SqlSession::do_update(const Statement &s, ResultSink &sink) {
+    TableMeta t = table_for_write(s.table);
+    CodegenContext ctx{db_, current_, &var_types_,
+                       [](const std::string &) { return Value::null(); }};
+    Codegen g(ctx);
+    g.push_table_scope(t, t.name);
+    std::string from = s.from.empty() ? "" : " FROM " + g.from_list(s.from);
+    std::string sets;
+    for (const auto &[col, e] : s.sets) {
+        if (col[0] == '@') {
+            throw sql_error(102, 1, 15, "Incorrect syntax near '" + col + "'.");
+        }
+        const ColumnMeta *c = t.column(col);
+        if (!c)
+            throw sql_error(207, 1, 16, "Invalid column name '" + col + "'.");
+        if (c->identity)
+            throw sql_error(8102, 1, 16, "Cannot update identity column '" + c->name + "'.");
+        if (c->computed || c->rowversion)
+            throw sql_error(271, 1, 16,
+                            "The column \"" + c->name +
+                                "\" cannot be modified because it is either a computed "
+                                "column or is the result of a UNION operator.");
+        Ty ty;
+        std::string v = g.expr(*e, &ty);
+        sets += (sets.empty() ? "" : ", ") + qi(c->name) + " = sim_conv(" + v + ", " +
+                ql(type_to_string(c->type)) + ", " + ql(ty.known ? type_name(ty.t.id) : "") + ")";
+    }
+    std::string where = s.where ? g.expr(*s.where) : "";
+    g.pop_scope();
+    std::string sql = "UPDATE " + qi(t.sqlite_name) + " AS " + qi(t.name) + " SET " + sets + from;
+    if (s.top) {
+        std::string lim = g.expr(*s.top);
+        sql += " WHERE rowid IN (SELECT " + qi(t.name) + ".rowid FROM " + qi(t.sqlite_name) +
+               " AS " + qi(t.name) + (where.empty() ? "" : " WHERE " + where) + " LIMIT " + lim +
+               ")";
+    } else if (!where.empty()) {
+        sql += " WHERE " + where;
+    }
+    int64_t n = run_dml(sql, t, "UPDATE");
+    rowcount_ = n;
+    sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(static_cast<uint64_t>(n)),
+                       false);
+}
+
+void SqlSession::do_delete(const Statement &s, ResultSink &sink) {
+    TableMeta t = table_for_write(s.table);
+    CodegenContext ctx{db_, current_, &var_types_,
+                       [](const std::string &) { return Value::null(); }};
+    Codegen g(ctx);
+    g.push_table_scope(t, t.name);
+    if (!s.from.empty())
+        throw sql_error(102, 1, 15, "Incorrect syntax near 'FROM'.");
+    std::string where = s.where ? g.expr(*s.where) : "";
+    std::string sql = "DELETE FROM " + qi(t.sqlite_name) + " AS " + qi(t.name);
+    if (s.top) {
+        std::string lim = g.expr(*s.top);
+        sql += " WHERE rowid IN (SELECT rowid FROM " + qi(t.sqlite_name) + " AS " + qi(t.name) +
+               (where.empty() ? "" : " WHERE " + where) + " LIMIT " + lim + ")";
+    } else if (!where.empty()) {
+        sql += " WHERE " + where;
+    }
+    g.pop_scope();
+    int64_t n = run_dml(sql, t, "DELETE");
+    add_row_count(db_, t.database_id, t.object_id, -n);
+    rowcount_ = n;
+    sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(static_cast<uint64_t>(n)),
+                       false);
+}
+
+void SqlSession::do_backup(const Statement &s, ResultSink &sink) {
+    if (trancount_ > 0)
+        throw sql_error(3021, 0, 16,
+                        "Cannot perform a backup or restore operation within a "
+                        "transaction.");
+    auto d = find_database(db_, s.name);
+    if (!d)
+        throw sql_error(911, 11, 16,
+                        "Database '" + s.name +
+                            "' does not exist. Make sure that "
+                            "the name is entered correctly.");
+    bool log = s.option_value == "L";
+    if (log && d->recovery_model == 3)
+        throw sql_error(4208, 1, 16,
+                        "The statement BACKUP LOG is not allowed while the recovery "
+                        "model is SIMPLE. Use BACKUP DATABASE or change the recovery "
+                        "model using ALTER DATABASE.");
+    if (log && !d->has_full_backup)
+        throw sql_error(4214, 1, 16,
+                        "BACKUP LOG cannot be performed because there is no current "
+                        "database backup.");
+    Value path = eval(*s.exprs[0]);
+    exec(db_, "BEGIN IMMEDIATE");
+    try {
+        Stmt ins(db_, "INSERT INTO \"$backupset\"(name, database_name, type, backup_start_date, "
+                      "backup_finish_date, recovery_model, physical_device_name) VALUES (?, ?, ?, "
+                      "sim_now(), sim_now(), ?, ?)");
+        ins.bind(1, d->name + (log ? "-Log Backup" : "-Full Database Backup")).bind(2, d->name);
+        ins.bind(3, std::string(log ? "L" : "D"));
+        ins.bind(4, std::string(d->recovery_model == 1   ? "FULL"
+                                : d->recovery_model == 2 ? "BULK-LOGGED"
+                                                         : "SIMPLE"));
+        ins.bind(5, path.s);
+        ins.step();
+        if (!log) {
+            Stmt up(db_, "UPDATE \"$databases\" SET has_full_backup = 1 WHERE database_id = ?");
+            up.bind(1, d->id);
+            up.step();
+        }
+        exec(db_, "COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    state_.set_logging(d->id, d->recovery_model == 1);
+    refresh_current();
+    sink.message(info(4035, "Processed 1 pages for database '" + d->name + "', file '" + d->name +
+                                (log ? "_log" : "") + "' on file 1."));
+    sink.message(
+        info(3014, std::string(log ? "BACKUP LOG" : "BACKUP DATABASE") +
+                       " successfully processed 1 pages in 0.010 seconds (0.781 MB/sec)."));
+    sink.end_statement(std::nullopt, false);
+}
+
+void SqlSession::do_exec(const Statement &s, ResultSink &sink) {
+    if (s.name == "sp_executesql") {
+        std::vector<RpcParam> params;
+        for (const auto &[name, e] : s.exec_args) {
+            SqlType t;
+            Value v = eval(*e, &t);
+            params.push_back(RpcParam{name, t, v, false});
+        }
+        if (params.empty())
+            throw sql_error(201, 4, 16,
+                            "Procedure or function 'sp_executesql' expects parameter "
+                            "'@statement', which was not supplied.");
+        std::string decl = params.size() > 1 ? params[1].value.s : "";
+        std::vector<RpcParam> values(params.begin() + std::min<size_t>(2, params.size()),
+                                     params.end());
+        executesql(params[0].value.s, decl, values, sink);
+        return;
+    }
+    if (s.name == "(dynamic)") {
+        Value v = eval(*s.exprs[0]);
+        execute_batch(v.s, sink);
+        return;
+    }
+    throw sql_error(2812, 62, 16, "Could not find stored procedure '" + s.name + "'.");
+}
+
+void SqlSession::executesql(const std::string &stmt, const std::string &decl,
+                            const std::vector<RpcParam> &values, ResultSink &sink) {
+    std::vector<bool> outputs;
+    auto declared = parse_declaration(decl, &outputs);
+    auto saved_vars = vars_;
+    auto saved_types = var_types_;
+    for (size_t i = 0; i < declared.size(); ++i) {
+        const auto &[name, type] = declared[i];
+        Value v = Value::null();
+        bool found = false;
+        for (size_t k = 0; k < values.size(); ++k) {
+            std::string pn = upper(values[k].name);
+            if ((!pn.empty() && pn == name) || (pn.empty() && k == i)) {
+                v = values[k].value;
+                found = true;
+                break;
+            }
+        }
+        if (!found && !outputs[i])
+            throw sql_error(8178, 1, 16,
+                            "The parameterized query '(" + decl + ")' expects the parameter '" +
+                                name + "', which was not supplied.");
+        vars_[name] = Var{type, convert_value(v, type)};
+        var_types_[name] = type;
+    }
+    execute_batch(stmt, sink);
+    for (size_t i = 0; i < declared.size(); ++i)
+        if (outputs[i])
+            sink.return_value(declared[i].first, declared[i].second,
+                              vars_[declared[i].first].value);
+    vars_ = saved_vars;
+    var_types_ = saved_types;
+}
+
+void SqlSession::execute_rpc(const std::string &proc, const std::vector<RpcParam> &params,
+                             ResultSink &sink) {
+    std::string p = proc;
+    for (auto &c : p)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (p.rfind("sys.", 0) == 0)
+        p = p.substr(4);
+    if (p.rfind("dbo.", 0) == 0)
+        p = p.substr(4);
+    try {
+        if (p == "sp_executesql") {
+            if (params.empty())
+                throw sql_error(201, 4, 16,
+                                "Procedure or function 'sp_executesql' expects "
+                                "parameter '@statement', which was not supplied.");
+            std::string decl = params.size() > 1 ? params[1].value.s : "";
+            std::vector<RpcParam> values(params.begin() + std::min<size_t>(2, params.size()),
+                                         params.end());
+            executesql(params[0].value.s, decl, values, sink);
+        } else if (p == "sp_prepare" || p == "sp_prepexec") {
+            // @handle OUTPUT, @params, @stmt [, values...]
+            int h = next_handle_++;
+            std::string decl = params.size() > 1 ? params[1].value.s : "";
+            std::string stmt = params.size() > 2 ? params[2].value.s : "";
+            prepared_[h] = {stmt, decl};
+            SqlType it{TypeId::Int, 0, 0, 0};
+            if (p == "sp_prepexec") {
+                std::vector<RpcParam> values(params.begin() + std::min<size_t>(3, params.size()),
+                                             params.end());
+                executesql(stmt, decl, values, sink);
+            }
+            sink.return_value(params.empty() ? "@handle" : params[0].name, it, Value::integer(h));
+        } else if (p == "sp_execute") {
+            int h = params.empty() ? 0 : static_cast<int>(params[0].value.i);
+            auto it = prepared_.find(h);
+            if (it == prepared_.end())
+                throw sql_error(8179, 1, 16,
+                                "Could not find prepared statement with handle " +
+                                    std::to_string(h) + ".");
+            std::vector<RpcParam> values(params.begin() + 1, params.end());
+            executesql(it->second.first, it->second.second, values, sink);
+        } else if (p == "sp_unprepare") {
+            if (!params.empty())
+                prepared_.erase(static_cast<int>(params[0].value.i));
+        } else {
+            throw sql_error(2812, 62, 16, "Could not find stored procedure '" + proc + "'.");
+        }
+    } catch (const SqlError &e) {
+        sink.message(e.msg);
+        sink.end_statement(std::nullopt, true);
+    }
+    sink.return_status(0);
+}
+
+} // namespace sim::sql

@@ -1,0 +1,101 @@
+// One client session: its SQLite connection, current database, variables, SET options and
+// transaction; runs parsed statements with SQL Server's batch, error and transaction semantics.
+#pragma once
+
+#include "ast.hpp"
+#include "catalog.hpp"
+#include "engine_state.hpp"
+#include "functions.hpp"
+
+#include <map>
+
+namespace sim::sql {
+
+class SqlSession final : public Session, public FunctionHost {
+public:
+    SqlSession(EngineState &state, LoginDef login, const DatabaseMeta &db, LoginInfo info);
+    ~SqlSession() override;
+
+    // Session
+    std::string current_database() const override { return current_.name; }
+    void execute_batch(const std::string &sql, ResultSink &sink) override;
+    void execute_rpc(const std::string &proc, const std::vector<RpcParam> &params,
+                     ResultSink &sink) override;
+    void tm_begin(ResultSink &sink) override;
+    void tm_commit(ResultSink &sink, bool begin_new) override;
+    void tm_rollback(ResultSink &sink, bool begin_new) override;
+    uint64_t transaction_descriptor() const override { return trancount_ ? descriptor_ : 0; }
+    uint16_t spid() const override { return spid_; }
+
+    // FunctionHost
+    sqlite3 *db() override { return db_; }
+    DatabaseMeta current_db() override { return current_; }
+    const ServerSettings &settings() override { return state_.settings; }
+    const LoginDef &login() override { return login_; }
+    const std::string &app_name() override { return info_.app_name; }
+    const std::string &host_name() override { return info_.host_name; }
+    std::string next_lsn() override { return state_.next_lsn(); }
+    int64_t xact_id() override;
+    bool logging(int database_id) override { return state_.logging(database_id); }
+    std::string next_rowversion() override { return state_.next_rowversion(); }
+    int64_t next_identity(int database_id, int object_id) override;
+    std::optional<int64_t> ident_current(int database_id, int object_id) override;
+
+private:
+    struct Var {
+        SqlType type;
+        Value value;
+    };
+    void run(const std::vector<StatementPtr> &stmts, ResultSink &sink);
+    void run_statement(const Statement &s, ResultSink &sink);
+    void dispatch(const Statement &s, ResultSink &sink);
+    bool writes(const Statement &s) const;
+
+    void do_select(const Statement &s, ResultSink &sink);
+    void do_insert(const Statement &s, ResultSink &sink);
+    void do_update(const Statement &s, ResultSink &sink);
+    void do_delete(const Statement &s, ResultSink &sink);
+    void do_use(const std::string &name, ResultSink &sink);
+    void do_set(const Statement &s, ResultSink &sink);
+    void do_backup(const Statement &s, ResultSink &sink);
+    void do_exec(const Statement &s, ResultSink &sink);
+    void executesql(const std::string &stmt, const std::string &decl,
+                    const std::vector<RpcParam> &values, ResultSink &sink);
+
+    void begin_tran(ResultSink &sink);
+    void commit_tran(ResultSink &sink);
+    void rollback_tran(ResultSink &sink);
+    void write_commit_log();
+    Value eval(const Expr &e, SqlType *type = nullptr);
+    int64_t run_dml(const std::string &sql, const TableMeta &t, const char *verb);
+    void bind_variables(sqlite3_stmt *st);
+    DatabaseMeta database_of(const std::vector<std::string> &parts);
+    std::string schema_of(const std::vector<std::string> &parts) const;
+    TableMeta table_for_write(const std::vector<std::string> &parts);
+    void refresh_current();
+
+    EngineState &state_;
+    LoginDef login_;
+    LoginInfo info_;
+    sqlite3 *db_ = nullptr;
+    DatabaseMeta current_;
+    uint16_t spid_;
+    std::map<std::string, Var> vars_;
+    std::map<std::string, SqlType> var_types_;
+    bool nocount_ = false;
+    bool fmtonly_ = false;
+    bool xact_abort_ = false;
+    std::optional<std::pair<int, int>> identity_insert_;
+    int trancount_ = 0;
+    uint64_t descriptor_ = 0;
+    int64_t xact_id_ = 0;
+    std::string begin_lsn_;
+    int64_t rowcount_ = 0;
+    std::optional<int64_t> last_identity_;
+    int error_ = 0;
+    ResultSink *active_sink_ = nullptr;
+    std::map<int, std::pair<std::string, std::string>> prepared_;
+    int next_handle_ = 1;
+};
+
+} // namespace sim::sql

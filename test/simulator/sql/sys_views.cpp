@@ -1,0 +1,351 @@
+#include "sys_views.hpp"
+
+#include <strings.h>
+
+namespace sim::sql {
+
+namespace {
+SqlType T(TypeId id, int32_t len = 0, uint8_t p = 0, uint8_t s = 0) {
+    SqlType t;
+    t.id = id;
+    t.length = len;
+    t.precision = p;
+    t.scale = s;
+    return t;
+}
+const SqlType kInt = T(TypeId::Int), kBigInt = T(TypeId::BigInt), kBit = T(TypeId::Bit),
+              kTiny = T(TypeId::TinyInt), kSmall = T(TypeId::SmallInt),
+              kName = T(TypeId::NVarChar, 128), kType2 = T(TypeId::Char, 2),
+              kDesc = T(TypeId::NVarChar, 60), kDate = T(TypeId::DateTime),
+              kSid = T(TypeId::VarBinary, 85), kDef = T(TypeId::NVarChar, SqlType::kMax),
+              kVar = T(TypeId::SqlVariant), kLsn = T(TypeId::Numeric, 0, 25, 0);
+
+std::vector<SysView> build() {
+    std::vector<SysView> v;
+    v.push_back({"sys",
+                 "schemas",
+                 {{"name", kName, false}, {"schema_id", kInt, false}, {"principal_id", kInt, true}},
+                 "SELECT name, schema_id, principal_id FROM \"$schemas\" WHERE database_id = {D}"});
+    std::vector<ViewColumn> objcols = {{"name", kName, false},
+                                       {"object_id", kInt, false},
+                                       {"principal_id", kInt, true},
+                                       {"schema_id", kInt, false},
+                                       {"parent_object_id", kInt, false},
+                                       {"type", kType2, true},
+                                       {"type_desc", kDesc, true},
+                                       {"create_date", kDate, false},
+                                       {"modify_date", kDate, false},
+                                       {"is_ms_shipped", kBit, false},
+                                       {"is_published", kBit, false},
+                                       {"is_schema_published", kBit, false}};
+    const std::string objsel =
+        "SELECT name, object_id, NULL AS principal_id, schema_id, parent_object_id, type, "
+        "CASE type WHEN 'U' THEN 'USER_TABLE' WHEN 'PK' THEN 'PRIMARY_KEY_CONSTRAINT' "
+        "WHEN 'UQ' THEN 'UNIQUE_CONSTRAINT' WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' "
+        "WHEN 'D' THEN 'DEFAULT_CONSTRAINT' WHEN 'C' THEN 'CHECK_CONSTRAINT' WHEN 'V' THEN 'VIEW' "
+        "WHEN 'TR' THEN 'SQL_TRIGGER' WHEN 'P' THEN 'SQL_STORED_PROCEDURE' ELSE type END AS "
+        "type_desc, "
+        "create_date, modify_date, 0 AS is_ms_shipped, 0 AS is_published, 0 AS is_schema_published";
+    v.push_back({"sys", "objects", objcols, objsel + " FROM \"$objects\" WHERE database_id = {D}"});
+    v.push_back(
+        {"sys", "all_objects", objcols, objsel + " FROM \"$objects\" WHERE database_id = {D}"});
+    auto tabcols = objcols;
+    tabcols.push_back({"lob_data_space_id", kInt, false});
+    tabcols.push_back({"max_column_id_used", kInt, false});
+    tabcols.push_back({"is_tracked_by_cdc", kBit, false});
+    tabcols.push_back({"is_memory_optimized", kBit, false});
+    tabcols.push_back({"temporal_type", kTiny, false});
+    tabcols.push_back({"is_replicated", kBit, false});
+    v.push_back({"sys", "tables", tabcols,
+                 objsel +
+                     ", 1 AS lob_data_space_id, (SELECT MAX(column_id) FROM \"$columns\" c WHERE "
+                     "c.database_id = o.database_id AND c.object_id = o.object_id) AS "
+                     "max_column_id_used, is_tracked_by_cdc, 0 AS is_memory_optimized, 0 AS "
+                     "temporal_type, 0 AS is_replicated FROM \"$objects\" o WHERE database_id "
+                     "= {D} AND type = 'U'"});
+    std::vector<ViewColumn> colcols = {
+        {"object_id", kInt, false},         {"name", kName, true},
+        {"column_id", kInt, false},         {"system_type_id", kTiny, false},
+        {"user_type_id", kInt, false},      {"max_length", kSmall, false},
+        {"precision", kTiny, false},        {"scale", kTiny, false},
+        {"collation_name", kName, true},    {"is_nullable", kBit, true},
+        {"is_ansi_padded", kBit, false},    {"is_rowguidcol", kBit, false},
+        {"is_identity", kBit, false},       {"is_computed", kBit, false},
+        {"default_object_id", kInt, false}, {"is_sparse", kBit, true},
+        {"is_column_set", kBit, true}};
+    const std::string colsel =
+        "SELECT object_id, name, column_id, sim_type_fact(type_spec, 'system_type_id') AS "
+        "system_type_id, sim_type_fact(type_spec, 'user_type_id') AS user_type_id, "
+        "sim_type_fact(type_spec, 'max_length') AS max_length, sim_type_fact(type_spec, "
+        "'precision') AS precision, sim_type_fact(type_spec, 'scale') AS scale, "
+        "sim_type_fact(type_spec, 'collation') AS collation_name, is_nullable, 1 AS "
+        "is_ansi_padded, 0 AS is_rowguidcol, is_identity, is_computed, default_object_id, 0 AS "
+        "is_sparse, 0 AS is_column_set";
+    v.push_back({"sys", "columns", colcols, colsel + " FROM \"$columns\" WHERE database_id = {D}"});
+    auto ccols = colcols;
+    ccols.push_back({"definition", kDef, true});
+    ccols.push_back({"is_persisted", kBit, false});
+    v.push_back({"sys", "computed_columns", ccols,
+                 colsel + ", definition, is_persisted FROM \"$columns\" WHERE database_id = {D} "
+                          "AND is_computed = 1"});
+    auto icols = colcols;
+    icols.push_back({"seed_value", kVar, true});
+    icols.push_back({"increment_value", kVar, true});
+    icols.push_back({"last_value", kVar, true});
+    v.push_back({"sys", "identity_columns", icols,
+                 colsel +
+                     ", seed AS seed_value, increment AS increment_value, identity_last AS "
+                     "last_value FROM \"$columns\" WHERE database_id = {D} AND is_identity = 1"});
+    v.push_back({"sys",
+                 "types",
+                 {{"name", kName, false},
+                  {"system_type_id", kTiny, false},
+                  {"user_type_id", kInt, false},
+                  {"schema_id", kInt, false},
+                  {"principal_id", kInt, true},
+                  {"max_length", kSmall, false},
+                  {"precision", kTiny, false},
+                  {"scale", kTiny, false},
+                  {"collation_name", kName, true},
+                  {"is_nullable", kBit, true},
+                  {"is_user_defined", kBit, false},
+                  {"is_assembly_type", kBit, false}},
+                 "SELECT name, system_type_id, user_type_id, 4 AS schema_id, NULL AS principal_id, "
+                 "max_length, precision, scale, collation_name, 1 AS is_nullable, 0 AS "
+                 "is_user_defined, is_assembly_type FROM \"$types\""});
+    v.push_back(
+        {"sys",
+         "indexes",
+         {{"object_id", kInt, false},
+          {"name", kName, true},
+          {"index_id", kInt, false},
+          {"type", kTiny, false},
+          {"type_desc", kDesc, true},
+          {"is_unique", kBit, true},
+          {"data_space_id", kInt, true},
+          {"ignore_dup_key", kBit, true},
+          {"is_primary_key", kBit, true},
+          {"is_unique_constraint", kBit, true},
+          {"fill_factor", kTiny, false},
+          {"is_padded", kBit, true},
+          {"is_disabled", kBit, true},
+          {"is_hypothetical", kBit, true},
+          {"has_filter", kBit, true}},
+         "SELECT object_id, name, index_id, type, CASE type WHEN 0 THEN 'HEAP' WHEN 1 THEN "
+         "'CLUSTERED' ELSE 'NONCLUSTERED' END AS type_desc, is_unique, 1 AS data_space_id, 0 "
+         "AS ignore_dup_key, is_primary_key, is_unique_constraint, 0 AS fill_factor, 0 AS "
+         "is_padded, 0 AS is_disabled, 0 AS is_hypothetical, 0 AS has_filter FROM "
+         "\"$indexes\" WHERE database_id = {D}"});
+    v.push_back({"sys",
+                 "index_columns",
+                 {{"object_id", kInt, false},
+                  {"index_id", kInt, false},
+                  {"index_column_id", kInt, false},
+                  {"column_id", kInt, false},
+                  {"key_ordinal", kTiny, false},
+                  {"partition_ordinal", kTiny, false},
+                  {"is_descending_key", kBit, true},
+                  {"is_included_column", kBit, true}},
+                 "SELECT object_id, index_id, index_column_id, column_id, key_ordinal, 0 AS "
+                 "partition_ordinal, is_descending_key, is_included_column FROM "
+                 "\"$index_columns\" WHERE database_id = {D}"});
+    auto kccols = objcols;
+    kccols.push_back({"unique_index_id", kInt, true});
+    kccols.push_back({"is_system_named", kBit, false});
+    v.push_back({"sys", "key_constraints", kccols,
+                 objsel +
+                     ", (SELECT index_id FROM \"$indexes\" i WHERE i.database_id = o.database_id "
+                     "AND i.constraint_object_id = o.object_id) AS unique_index_id, "
+                     "is_system_named FROM \"$objects\" o WHERE database_id = {D} AND type IN "
+                     "('PK', 'UQ')"});
+    auto fkcols = objcols;
+    fkcols.push_back({"referenced_object_id", kInt, true});
+    fkcols.push_back({"key_index_id", kInt, true});
+    fkcols.push_back({"is_disabled", kBit, false});
+    fkcols.push_back({"is_not_trusted", kBit, false});
+    fkcols.push_back({"delete_referential_action", kTiny, true});
+    fkcols.push_back({"delete_referential_action_desc", kDesc, true});
+    fkcols.push_back({"update_referential_action", kTiny, true});
+    fkcols.push_back({"update_referential_action_desc", kDesc, true});
+    fkcols.push_back({"is_system_named", kBit, false});
+    v.push_back({"sys", "foreign_keys", fkcols,
+                 objsel +
+                     ", (SELECT referenced_object_id FROM \"$fk_columns\" f WHERE "
+                     "f.database_id = o.database_id AND f.constraint_object_id = o.object_id "
+                     "LIMIT 1) AS referenced_object_id, 1 AS key_index_id, 0 AS is_disabled, 0 "
+                     "AS is_not_trusted, 0 AS delete_referential_action, 'NO_ACTION' AS "
+                     "delete_referential_action_desc, 0 AS update_referential_action, "
+                     "'NO_ACTION' AS update_referential_action_desc, is_system_named FROM "
+                     "\"$objects\" o WHERE database_id = {D} AND type = 'F'"});
+    v.push_back({"sys",
+                 "foreign_key_columns",
+                 {{"constraint_object_id", kInt, false},
+                  {"constraint_column_id", kInt, false},
+                  {"parent_object_id", kInt, false},
+                  {"parent_column_id", kInt, false},
+                  {"referenced_object_id", kInt, false},
+                  {"referenced_column_id", kInt, false}},
+                 "SELECT constraint_object_id, constraint_column_id, parent_object_id, "
+                 "parent_column_id, referenced_object_id, referenced_column_id FROM "
+                 "\"$fk_columns\" WHERE database_id = {D}"});
+    auto dfcols = objcols;
+    dfcols.push_back({"parent_column_id", kInt, false});
+    dfcols.push_back({"definition", kDef, true});
+    dfcols.push_back({"is_system_named", kBit, false});
+    v.push_back({"sys", "default_constraints", dfcols,
+                 objsel + ", (SELECT column_id FROM \"$columns\" c WHERE c.database_id = "
+                          "o.database_id AND c.default_object_id = o.object_id) AS "
+                          "parent_column_id, (SELECT default_definition FROM \"$columns\" c WHERE "
+                          "c.database_id = o.database_id AND c.default_object_id = o.object_id) AS "
+                          "definition, is_system_named FROM \"$objects\" o WHERE database_id = {D} "
+                          "AND type = 'D'"});
+    v.push_back(
+        {"sys",
+         "partitions",
+         {{"partition_id", kBigInt, false},
+          {"object_id", kInt, false},
+          {"index_id", kInt, false},
+          {"partition_number", kInt, false},
+          {"hobt_id", kBigInt, false},
+          {"rows", kBigInt, true},
+          {"filestream_filegroup_id", kSmall, false},
+          {"data_compression", kTiny, false},
+          {"data_compression_desc", kDesc, true}},
+         "SELECT 72057594000000000 + o.object_id * 256 + i.index_id AS partition_id, "
+         "i.object_id, i.index_id, 1 AS partition_number, 72057594000000000 + o.object_id * "
+         "256 + i.index_id AS hobt_id, o.row_count AS rows, 0 AS filestream_filegroup_id, "
+         "o.data_compression, CASE o.data_compression WHEN 0 THEN 'NONE' WHEN 1 THEN 'ROW' "
+         "ELSE 'PAGE' END AS data_compression_desc FROM \"$indexes\" i JOIN \"$objects\" o "
+         "ON o.database_id = i.database_id AND o.object_id = i.object_id WHERE "
+         "i.database_id = {D}"});
+    v.push_back({"sys",
+                 "sysservers",
+                 {{"srvid", kSmall, true},
+                  {"srvstatus", kSmall, true},
+                  {"srvname", kName, false},
+                  {"srvproduct", kName, false},
+                  {"providername", kName, false},
+                  {"datasource", T(TypeId::NVarChar, 4000), true},
+                  {"isremote", kBit, true}},
+                 "SELECT 0 AS srvid, 1089 AS srvstatus, sim_server_name() AS srvname, 'SQL Server' "
+                 "AS srvproduct, 'SQLOLEDB' AS providername, sim_server_name() AS datasource, 1 AS "
+                 "isremote"});
+    v.push_back({"sys",
+                 "servers",
+                 {{"server_id", kInt, false},
+                  {"name", kName, false},
+                  {"product", kName, false},
+                  {"provider", kName, false},
+                  {"data_source", T(TypeId::NVarChar, 4000), true},
+                  {"is_linked", kBit, false}},
+                 "SELECT 0 AS server_id, sim_server_name() AS name, 'SQL Server' AS product, "
+                 "'SQLNCLI' AS provider, sim_server_name() AS data_source, 0 AS is_linked"});
+    v.push_back(
+        {"sys",
+         "databases",
+         {{"name", kName, false},
+          {"database_id", kInt, false},
+          {"source_database_id", kInt, true},
+          {"owner_sid", kSid, true},
+          {"create_date", kDate, false},
+          {"compatibility_level", kTiny, false},
+          {"collation_name", kName, true},
+          {"user_access", kTiny, true},
+          {"user_access_desc", kDesc, true},
+          {"is_read_only", kBit, true},
+          {"state", kTiny, true},
+          {"state_desc", kDesc, true},
+          {"recovery_model", kTiny, true},
+          {"recovery_model_desc", kDesc, true},
+          {"log_reuse_wait", kTiny, true},
+          {"log_reuse_wait_desc", kDesc, true},
+          {"is_cdc_enabled", kBit, false},
+          {"is_published", kBit, false}},
+         "SELECT name, database_id, NULL AS source_database_id, owner_sid, create_date, 150 "
+         "AS compatibility_level, 'SQL_Latin1_General_CP1_CI_AS' AS collation_name, 0 AS "
+         "user_access, 'MULTI_USER' AS user_access_desc, 0 AS is_read_only, 0 AS state, "
+         "'ONLINE' AS state_desc, recovery_model, CASE recovery_model WHEN 1 THEN 'FULL' "
+         "WHEN 2 THEN 'BULK_LOGGED' ELSE 'SIMPLE' END AS recovery_model_desc, CASE WHEN "
+         "recovery_model = 1 AND has_full_backup = 1 THEN 2 ELSE 0 END AS log_reuse_wait, "
+         "CASE WHEN recovery_model = 1 AND has_full_backup = 1 THEN 'LOG_BACKUP' ELSE "
+         "'NOTHING' END AS log_reuse_wait_desc, is_cdc_enabled, 0 AS is_published FROM "
+         "\"$databases\""});
+    v.push_back(
+        {"INFORMATION_SCHEMA",
+         "TABLES",
+         {{"TABLE_CATALOG", kName, true},
+          {"TABLE_SCHEMA", kName, true},
+          {"TABLE_NAME", kName, false},
+          {"TABLE_TYPE", T(TypeId::VarChar, 10), true}},
+         "SELECT '{N}' AS TABLE_CATALOG, s.name AS TABLE_SCHEMA, o.name AS TABLE_NAME, "
+         "'BASE TABLE' AS TABLE_TYPE FROM \"$objects\" o JOIN \"$schemas\" s ON "
+         "s.database_id = o.database_id AND s.schema_id = o.schema_id WHERE o.database_id = "
+         "{D} AND o.type = 'U'"});
+    v.push_back(
+        {"INFORMATION_SCHEMA",
+         "COLUMNS",
+         {{"TABLE_CATALOG", kName, true},
+          {"TABLE_SCHEMA", kName, true},
+          {"TABLE_NAME", kName, false},
+          {"COLUMN_NAME", kName, true},
+          {"ORDINAL_POSITION", kInt, true},
+          {"COLUMN_DEFAULT", T(TypeId::NVarChar, 4000), true},
+          {"IS_NULLABLE", T(TypeId::VarChar, 3), true},
+          {"DATA_TYPE", kName, true},
+          {"CHARACTER_MAXIMUM_LENGTH", kInt, true},
+          {"NUMERIC_PRECISION", kTiny, true},
+          {"NUMERIC_SCALE", kInt, true},
+          {"DATETIME_PRECISION", kSmall, true}},
+         "SELECT '{N}' AS TABLE_CATALOG, s.name AS TABLE_SCHEMA, o.name AS TABLE_NAME, "
+         "c.name AS COLUMN_NAME, c.column_id AS ORDINAL_POSITION, c.default_definition AS "
+         "COLUMN_DEFAULT, CASE c.is_nullable WHEN 1 THEN 'YES' ELSE 'NO' END AS IS_NULLABLE, "
+         "sim_type_fact(c.type_spec, 'name') AS DATA_TYPE, sim_type_fact(c.type_spec, "
+         "'char_length') AS CHARACTER_MAXIMUM_LENGTH, sim_type_fact(c.type_spec, "
+         "'numeric_precision') AS NUMERIC_PRECISION, sim_type_fact(c.type_spec, "
+         "'numeric_scale') AS NUMERIC_SCALE, sim_type_fact(c.type_spec, "
+         "'datetime_precision') AS DATETIME_PRECISION FROM \"$columns\" c JOIN \"$objects\" "
+         "o ON o.database_id = c.database_id AND o.object_id = c.object_id JOIN "
+         "\"$schemas\" s ON s.database_id = o.database_id AND s.schema_id = o.schema_id "
+         "WHERE c.database_id = {D}"});
+    SysView bs{"dbo",
+               "backupset",
+               {{"backup_set_id", kInt, false},
+                {"name", kName, true},
+                {"database_name", kName, true},
+                {"type", T(TypeId::Char, 1), true},
+                {"backup_start_date", kDate, true},
+                {"backup_finish_date", kDate, true},
+                {"first_lsn", kLsn, true},
+                {"last_lsn", kLsn, true},
+                {"is_copy_only", kBit, true},
+                {"recovery_model", T(TypeId::NVarChar, 60), true}},
+               "SELECT backup_set_id, name, database_name, type, backup_start_date, "
+               "backup_finish_date, first_lsn, last_lsn, 0 AS is_copy_only, recovery_model FROM "
+               "\"$backupset\"",
+               true};
+    v.push_back(bs);
+    SysView mf{
+        "dbo",
+        "backupmediafamily",
+        {{"media_set_id", kInt, false}, {"physical_device_name", T(TypeId::NVarChar, 260), true}},
+        "SELECT backup_set_id AS media_set_id, physical_device_name FROM \"$backupset\"",
+        true};
+    v.push_back(mf);
+    return v;
+}
+} // namespace
+
+const std::vector<SysView> &sys_views() {
+    static const std::vector<SysView> views = build();
+    return views;
+}
+
+const SysView *find_sys_view(const std::string &schema, const std::string &name) {
+    for (const auto &v : sys_views())
+        if (strcasecmp(v.schema.c_str(), schema.c_str()) == 0 &&
+            strcasecmp(v.name.c_str(), name.c_str()) == 0)
+            return &v;
+    return nullptr;
+}
+
+} // namespace sim::sql
