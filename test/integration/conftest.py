@@ -14,6 +14,8 @@ import time
 import uuid
 
 import pytds
+import warnings
+warnings.filterwarnings("ignore", message="server parameter is deprecated")
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -131,7 +131,7 @@ def test_columns_catalog(mssql, db):
     assert got[2][:3] == ("nm", "nvarchar", -1)
     assert got[3][:3] + got[3][5:6] == ("v", "varchar", 20, False)
     assert got[4][:5] == ("d", "decimal", 9, 12, 3)
-    assert got[5][:5] == ("t", "datetime2", 7, 26, 4)
+    assert got[5][:5] == ("t", "datetime2", 7, 24, 4)
     assert got[6][0] == "x" and got[6][7] is True
     mssql.execute("INSERT INTO dbo.c (n, v) VALUES (N'a', 'b'); INSERT INTO dbo.c (n) VALUES (N'c')",
                   database=db)

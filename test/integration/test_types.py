@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+import pytds
 import pytest
 
 UTC = dt.timezone.utc
@@ -118,7 +119,7 @@ def test_ten_megabyte_lobs_roundtrip_as_parameters(mssql, db):
     with mssql.connect(db) as conn:
         cur = conn.cursor()
         cur.execute("INSERT INTO dbo.lob (id, v, n, b) VALUES (1, %s, %s, %s)",
-                    (text, ntext, blob))
+                    (text, ntext, pytds.Binary(blob)))
         cur.execute("SELECT v, n, b, DATALENGTH(v), DATALENGTH(b) FROM dbo.lob WHERE id = 1")
         v, n, b, lv, lb = cur.fetchone()
     assert v == text and n == ntext and b == blob

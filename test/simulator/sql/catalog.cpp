@@ -338,8 +338,8 @@ ColumnMeta meta_of(const ColumnDef &c, int id) {
     m.rowversion = c.rowversion;
     m.has_default = c.default_value != nullptr || c.rowversion;
     if (c.computed) {
-        auto tr = translate_table_expr(*c.computed, {});
-        m.type = tr.type ? *tr.type : SqlType{TypeId::Float, 0, 0, 0};
+        // Typed once all sibling columns are known (create_table / add_columns).
+        m.type = SqlType{TypeId::Float, 0, 0, 0};
         m.nullable = true;
     } else {
         m.type = c.type;
@@ -780,6 +780,11 @@ void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const S
                             "Column names in each table must be unique. Column name '" + c.name +
                                 "' in table '" + t.name + "' is specified more than once.");
         ColumnMeta m = meta_of(c, next++);
+        if (c.computed) {
+            auto tr = translate_table_expr(*c.computed, cur.columns);
+            if (tr.type)
+                m.type = *tr.type;
+        }
         if (!m.nullable && !c.default_value && !c.identity && !c.computed) {
             Stmt q(db, "SELECT 1 FROM " + qi(t.sqlite_name) + " LIMIT 1");
             if (q.step())

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -76,8 +77,8 @@ private:
     const CteDef *find_cte(const std::string &name) const;
 
     CodegenContext &ctx_;
-    std::vector<Scope> scopes_;
-    std::vector<std::map<std::string, CteDef>> ctes_;
+    std::deque<Scope> scopes_; // deque: references stay valid while subqueries push
+    std::deque<std::map<std::string, CteDef>> ctes_;
     int unnamed_ = 0;
 };
 

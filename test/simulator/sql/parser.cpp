@@ -2,6 +2,8 @@
 
 #include "errors.hpp"
 
+#include <cerrno>
+#include <cstdlib>
 #include <set>
 
 namespace sim::sql {
@@ -413,7 +415,9 @@ public:
         case Tok::Integer: {
             ++p_;
             // Beyond bigint a literal is numeric, as in SQL Server.
-            return mk(tk.text.size() > 18 ? Expr::K::Num : Expr::K::Int, tk.text);
+            errno = 0;
+            std::strtoll(tk.text.c_str(), nullptr, 10);
+            return mk(errno == ERANGE ? Expr::K::Num : Expr::K::Int, tk.text);
         }
         case Tok::Decimal:
             ++p_;

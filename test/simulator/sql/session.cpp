@@ -256,6 +256,7 @@ bool SqlSession::writes(const Statement &s) const {
     case Statement::K::Exec:
     case Statement::K::CreateDatabase:
     case Statement::K::DropDatabase:
+    case Statement::K::Backup:
         return false;
     default:
         return true;

@@ -406,8 +406,10 @@ Value to_integer(const Value &v, const SqlType &t, const std::string &from) {
                 return Value::integer(0);
         }
         if (from == "numeric" || from == "decimal" || from == "money" || from == "smallmoney") {
-            // exact numerics convert by truncation
-            x = static_cast<int64_t>(std::strtod(s.c_str(), nullptr));
+            // exact numerics convert by truncation toward zero
+            std::string ip = s.substr(0, s.find('.'));
+            if (!parse_integer(ip.empty() || ip == "-" ? "0" : ip, x))
+                overflow(t, from);
             break;
         }
         if (!parse_integer(s, x)) {

@@ -119,9 +119,11 @@ public:
 
     // Ends the request: the final DONE (or DONEPROC for an RPC).
     void finish(std::optional<uint16_t> extra_status = std::nullopt) {
-        if (cancelled_ || (!cancelled_ && ch_.attention_pending())) {
+        if (cancelled_ || ch_.attention_pending()) {
+            // Tokens already begun must be completed so the client can parse its way to the
+            // acknowledgement; what is buffered is always whole tokens ending where a packet cut
+            // left off.
             cancelled_ = true;
-            out_.buffer().clear();
             write_done(out_, kDone, kDoneAttn, 0, 0);
             ch_.write_packets(kTabular, out_.buffer(), true);
             return;
