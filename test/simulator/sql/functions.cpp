@@ -1127,6 +1127,7 @@ void fn_utcnow(sqlite3_context *c, int, sqlite3_value **) {
 }
 
 void fn_lsn(sqlite3_context *c, int, sqlite3_value **) {
+    host_of(c)->xact_id(); // the BEGIN record takes its LSN before the first change
     std::string l = host_of(c)->next_lsn();
     sqlite3_result_blob(c, l.data(), static_cast<int>(l.size()), SQLITE_TRANSIENT);
 }
