@@ -42,6 +42,7 @@ GROUP BY s.name, t.name ORDER BY 1"
 echo "== source: tables that need CDC in hybrid mode (heap / no PK / PK not clustered / compressed / computed)"
 src_sql "SELECT s.name + '.' + t.name AS [table], 'heap' AS reason FROM sys.schemas s JOIN sys.tables t ON s.schema_id = t.schema_id WHERE t.object_id IN (SELECT object_id FROM sys.indexes WHERE index_id = 0)
 UNION ALL SELECT s.name + '.' + t.name, 'no primary key' FROM sys.schemas s JOIN sys.tables t ON s.schema_id = t.schema_id WHERE t.object_id NOT IN (SELECT parent_object_id FROM sys.objects WHERE type = 'PK')
+UNION ALL SELECT s.name + '.' + t.name, 'primary key not clustered' FROM sys.schemas s JOIN sys.tables t ON s.schema_id = t.schema_id WHERE t.object_id IN (SELECT k.parent_object_id FROM sys.key_constraints k WHERE k.type = 'PK' AND k.unique_index_id <> 1)
 UNION ALL SELECT s.name + '.' + t.name, 'compressed' FROM sys.schemas s JOIN sys.tables t ON s.schema_id = t.schema_id WHERE t.object_id IN (SELECT object_id FROM sys.partitions WHERE data_compression != 0)
 UNION ALL SELECT s.name + '.' + t.name, 'computed column' FROM sys.schemas s JOIN sys.tables t ON s.schema_id = t.schema_id WHERE t.object_id IN (SELECT object_id FROM sys.columns WHERE is_computed = 1)
 ORDER BY 1"

@@ -53,7 +53,7 @@ start_sim() {
     --log-file "$dir/sqlsim.log" "$@" >"$dir/stdout.log" 2>&1 &
   local pid=$!
   CLEANUP_PIDS+=("$pid")
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 6000); do  # up to 5 minutes: --init-sql may load a large sample
     [ -s "$dir/port" ] && break
     kill -0 "$pid" 2>/dev/null || { cat "$dir/stdout.log" >&2; return 1; }
     sleep 0.05
