@@ -808,6 +808,21 @@ void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const S
                               *sid, t.object_id, "D", c.default_name.empty());
         }
         std::string sqlcol = column_sql(c, m, cur.columns);
+        if (c.default_value) {
+            // SQLite adds columns only with constant defaults: evaluate the default once, which
+            // is also the value SQL Server gives the existing rows.
+            auto tr = translate_table_expr(*c.default_value, {});
+            std::string literal;
+            {
+                Stmt ev(db, "SELECT quote(sim_conv(" + tr.sql + ", " + ql(type_to_string(m.type)) +
+                                "))");
+                ev.step();
+                literal = ev.text_col(0);
+            } // finalized: SQLite refuses schema changes while a statement is active
+            size_t at = sqlcol.find(" DEFAULT (");
+            if (at != std::string::npos)
+                sqlcol = sqlcol.substr(0, at) + " DEFAULT " + literal;
+        }
         // SQLite adds NOT NULL columns only with a default; the emptiness check above stands in.
         if (!m.nullable && !c.default_value && !c.rowversion) {
             size_t at = sqlcol.find(" NOT NULL");
@@ -911,22 +926,24 @@ void add_constraints(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, con
 
 void drop_constraint(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
                      const std::string &name, bool if_exists) {
-    Stmt q(db, "SELECT object_id, type FROM \"$objects\" WHERE database_id = ? AND "
-               "parent_object_id = ? AND name = ?");
-    q.bind(1, d.id).bind(2, t.object_id).bind(3, name);
-    if (!q.step()) {
+    int oid = 0;
+    std::string type;
+    {
+        Stmt q(db, "SELECT object_id, type FROM \"$objects\" WHERE database_id = ? AND "
+                   "parent_object_id = ? AND name = ?");
+        q.bind(1, d.id).bind(2, t.object_id).bind(3, name);
+        if (q.step()) {
+            oid = static_cast<int>(q.int_col(0));
+            type = q.text_col(1);
+        }
+    } // finalized before any schema change
+    if (oid == 0) {
         if (if_exists)
             return;
         throw sql_error(3728, 1, 16, "'" + name + "' is not a constraint.");
     }
-    int oid = static_cast<int>(q.int_col(0));
-    std::string type = q.text_col(1);
     if (type == "PK" || type == "UQ") {
-        Stmt i(db, "SELECT index_id FROM \"$indexes\" WHERE database_id = ? AND object_id = ? AND "
-                   "constraint_object_id = ?");
-        i.bind(1, d.id).bind(2, t.object_id).bind(3, oid);
-        if (i.step())
-            drop_index(db, d, t, name, false);
+        drop_index(db, d, t, name, true);
     } else if (type == "F") {
         Stmt del(db,
                  "DELETE FROM \"$fk_columns\" WHERE database_id = ? AND constraint_object_id = ?");
@@ -938,9 +955,11 @@ void drop_constraint(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
         up.bind(1, d.id).bind(2, oid);
         up.step();
     }
-    Stmt del(db, "DELETE FROM \"$objects\" WHERE database_id = ? AND object_id = ?");
-    del.bind(1, d.id).bind(2, oid);
-    del.step();
+    {
+        Stmt del(db, "DELETE FROM \"$objects\" WHERE database_id = ? AND object_id = ?");
+        del.bind(1, d.id).bind(2, oid);
+        del.step();
+    }
     rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
 }
 
@@ -960,10 +979,15 @@ void create_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const 
 
 void drop_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
                 bool if_exists) {
-    Stmt q(db, "SELECT index_id, constraint_object_id FROM \"$indexes\" WHERE database_id = ? AND "
-               "object_id = ? AND name = ?");
-    q.bind(1, d.id).bind(2, t.object_id).bind(3, name);
-    if (!q.step()) {
+    int index_id = -1;
+    {
+        Stmt q(db, "SELECT index_id FROM \"$indexes\" WHERE database_id = ? AND object_id = ? AND "
+                   "name = ?");
+        q.bind(1, d.id).bind(2, t.object_id).bind(3, name);
+        if (q.step())
+            index_id = static_cast<int>(q.int_col(0));
+    } // finalized: SQLite refuses DROP INDEX while a statement is active
+    if (index_id < 0) {
         if (if_exists)
             return;
         throw sql_error(3701, 7, 11,
@@ -971,7 +995,6 @@ void drop_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const st
                             "', because it does not exist or you do not have "
                             "permission.");
     }
-    int index_id = static_cast<int>(q.int_col(0));
     exec(db, "DROP INDEX IF EXISTS " +
                  qi("ix$" + std::to_string(t.object_id) + "$" + std::to_string(index_id)));
     for (const char *sql :

@@ -2,6 +2,9 @@
 
 #include "errors.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace sim::sql {
 
 std::string qi(const std::string &ident) {
@@ -30,6 +33,8 @@ void raise_sqlite(sqlite3 *db, int rc, const std::string &context) {
     if (decode_error(msg, m))
         throw SqlError(m);
     int base = rc & 0xFF;
+    if (std::getenv("SQLSIM_DEBUG"))
+        std::fprintf(stderr, "sqlite error %d: %s [%s]\n", rc, msg.c_str(), context.c_str());
     if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
         throw sql_error(1222, 51, 16, "Lock request time out period exceeded.");
     if (base == SQLITE_INTERRUPT)
@@ -53,8 +58,12 @@ bool Stmt::step() {
     int rc = sqlite3_step(st_);
     if (rc == SQLITE_ROW)
         return true;
-    if (rc == SQLITE_DONE)
+    if (rc == SQLITE_DONE) {
+        // A finished statement must not count as pending: SQLite refuses COMMIT and schema
+        // changes while statements are active.
+        sqlite3_reset(st_);
         return false;
+    }
     raise_sqlite(db_, rc);
 }
 
