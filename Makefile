@@ -64,7 +64,14 @@ SIM_LIBS = -lsqlite3 -lssl -lcrypto
 UNIT_SRCS = $(sort $(wildcard test/unit/*.cpp))
 UNIT_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(UNIT_SRCS))
 
-.PHONY: sidecar simulator unit-build unit format-check
+.PHONY: sidecar simulator unit-build unit integration-build format-check
+ITEST_SRCS = $(sort $(wildcard test/integration/cpp/*.cpp))
+ITEST_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(ITEST_SRCS))
+integration-build: $(BUILD)/integration_tests
+$(BUILD)/integration_tests: $(ITEST_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(PLAIN_CXX) -o $@ $^ -lsybdb -lgtest_main -lgtest
+
 sidecar: $(BUILD)/dts-sidecar
 simulator: $(BUILD)/sqlsim
 unit-build: $(BUILD)/unit_tests
@@ -79,7 +86,7 @@ $(BUILD)/sqlsim: $(BUILD)/test/simulator/main.o $(SIM_OBJS)
 
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(COMMON_OBJS) $(SIM_OBJS)
 	@mkdir -p $(dir $@)
-	$(PLAIN_CXX) -o $@ $^ $(SIM_LIBS) -lgmock -lgtest_main -lgtest
+	$(PLAIN_CXX) -o $@ $^ $(SIM_LIBS) -lsybdb -lgmock -lgtest_main -lgtest
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh || exit 1
 JOBS=$(nproc 2>/dev/null || echo 2)
-make -s -j"$JOBS" all simulator unit-build >/tmp/pg_dts-build.log 2>&1 || { tail -50 /tmp/pg_dts-build.log; echo "build failed"; exit 1; }
+make -s -j"$JOBS" all simulator unit-build integration-build >/tmp/pg_dts-build.log 2>&1 || { tail -50 /tmp/pg_dts-build.log; echo "build failed"; exit 1; }
 if [ "$(id -u)" -eq 0 ]; then make -s install >/dev/null || exit 1; fi
 
 source scripts/lib.sh
@@ -48,6 +48,14 @@ else
 fi
 
 # --- integration tests ------------------------------------------------------------------------
+section "integration tests (GoogleTest, FreeTDS connection)"
+out="$WORK_DIR/itest.log"
+SIM_PORT=$SIM_PORT build/integration_tests --gtest_brief=1 2>&1 | tee "$out"
+p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+[ -n "$p$f" ] || f=1
+add "${p:-0}" "${f:-0}" 0
+
 section "integration tests (pytest, python-tds + FreeTDS tools)"
 out="$WORK_DIR/pytest.log"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider test/integration 2>&1 | tee "$out"

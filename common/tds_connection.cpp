@@ -1,0 +1,380 @@
+#include "tds_connection.hpp"
+
+#include <sybdb.h>
+#include <sybfront.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+
+namespace dts::tds {
+
+struct Connection::State {
+    std::vector<ServerMessage> errors;
+    std::vector<ServerMessage> infos;
+    std::vector<std::string> library_errors;
+    bool timed_out = false;
+    bool interrupted = false;
+    std::chrono::steady_clock::time_point started;
+    int query_timeout = 0;
+};
+
+namespace {
+
+std::once_flag g_init;
+Connection::InterruptCheck g_interrupt = nullptr;
+// Messages that arrive while no DBPROCESS exists yet (during dbopen).
+thread_local Connection::State *t_login_state = nullptr;
+
+Connection::State *state_of(DBPROCESS *proc) {
+    if (proc) {
+        if (auto *s = reinterpret_cast<Connection::State *>(dbgetuserdata(proc)))
+            return s;
+    }
+    return t_login_state;
+}
+
+// Library errors: recorded only. For the once-a-second timeout tick the return value tells
+// DB-Library whether to keep waiting (INT_CONTINUE) or to cancel the batch (INT_TIMEOUT).
+int on_error(DBPROCESS *proc, int, int dberr, int, char *dberrstr, char *oserrstr) {
+    Connection::State *s = state_of(proc);
+    if (dberr == SYBETIME && s) {
+        // INT_TIMEOUT cancels the batch (attention) and keeps the connection; INT_CANCEL
+        // would close it.
+        if (g_interrupt && g_interrupt()) {
+            s->interrupted = true;
+            return INT_TIMEOUT;
+        }
+        auto waited = std::chrono::steady_clock::now() - s->started;
+        if (s->query_timeout > 0 && waited >= std::chrono::seconds(s->query_timeout)) {
+            s->timed_out = true;
+            return INT_TIMEOUT;
+        }
+        return INT_CONTINUE;
+    }
+    if (s) {
+        std::string text = dberrstr ? dberrstr : "unknown DB-Library error";
+        if (oserrstr && *oserrstr)
+            text += std::string(" (") + oserrstr + ")";
+        s->library_errors.push_back(text);
+    }
+    return INT_CANCEL;
+}
+
+int on_message(DBPROCESS *proc, DBINT number, int state, int severity, char *text, char *,
+               char *procname, int line) {
+    Connection::State *s = state_of(proc);
+    if (!s)
+        return 0;
+    ServerMessage m{static_cast<int>(number), state, severity, text ? text : "",
+                    procname ? procname : "", line};
+    // 5701/5703 (database/language context) are noise for every login.
+    if (severity <= 10) {
+        if (number != 5701 && number != 5703)
+            s->infos.push_back(std::move(m));
+    } else {
+        s->errors.push_back(std::move(m));
+    }
+    return 0;
+}
+
+int check_interrupt(void *p) {
+    auto *proc = static_cast<DBPROCESS *>(p);
+    if (g_interrupt && g_interrupt()) {
+        if (auto *s = state_of(proc))
+            s->interrupted = true;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+int handle_interrupt(void *) {
+    return INT_CANCEL;
+}
+
+void init_library() {
+    std::call_once(g_init, [] {
+        dbinit();
+        dberrhandle(on_error);
+        dbmsghandle(on_message);
+        // A one-second tick while waiting lets us poll for cancellation and enforce per-server
+        // query timeouts ourselves.
+        dbsettime(1);
+    });
+}
+
+// FreeTDS takes host, port, TDS version and encryption from a freetds.conf section; we write a
+// private one (no secrets in it: user and password go in the LOGINREC).
+std::string write_config(const ServerOptions &o) {
+    static std::mutex m;
+    std::lock_guard lock(m);
+    std::string path = "/tmp/pg_dts-freetds-" + std::to_string(::getpid()) + ".conf";
+    std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << "[pg_dts]\n\thost = " << o.host << "\n\tport = " << o.port
+            << "\n\ttds version = " << o.tds_version << "\n\tencryption = " << o.encrypt
+            << "\n\tclient charset = UTF-8\n\ttext size = 2147483647\n";
+    }
+    ::chmod(tmp.c_str(), 0600);
+    std::rename(tmp.c_str(), path.c_str());
+    ::setenv("FREETDSCONF", path.c_str(), 1);
+    return "pg_dts";
+}
+
+std::string describe(const ServerMessage &m) {
+    return "SQL Server error " + std::to_string(m.number) + ", severity " +
+           std::to_string(m.severity) + ", state " + std::to_string(m.state) + ": " + m.text;
+}
+
+// SQLSTATE for a SQL Server message number.
+const char *sqlstate_for(int number) {
+    switch (number) {
+    case 18456:
+        return "28000";
+    case 4060:
+    case 911:
+        return "3D000";
+    case 208:
+        return "42P01";
+    case 207:
+        return "42703";
+    case 102:
+    case 156:
+        return "42601";
+    case 2627:
+    case 2601:
+        return "23505";
+    case 547:
+        return "23503";
+    case 515:
+        return "23502";
+    case 8152:
+    case 2628:
+        return "22001";
+    case 245:
+    case 8114:
+    case 241:
+        return "22018";
+    case 8115:
+        return "22003";
+    case 229:
+    case 230:
+        return "42501";
+    case 1205:
+        return "40P01";
+    case 1222:
+        return "55P03";
+    default:
+        return "HV000";
+    }
+}
+
+} // namespace
+
+void Connection::set_interrupt_check(InterruptCheck check) {
+    g_interrupt = check;
+}
+
+Connection::Connection(const ServerOptions &server, const Credentials &cred)
+    : server_(server), state_(std::make_unique<State>()) {
+    init_library();
+    LOGINREC *login = dblogin();
+    if (!login)
+        throw Error("53200", "out of memory allocating a FreeTDS login");
+    DBSETLUSER(login, cred.user.c_str());
+    DBSETLPWD(login, cred.password.c_str());
+    DBSETLAPP(login, server.app_name.c_str());
+    DBSETLCHARSET(login, "UTF-8");
+    if (!server.database.empty())
+        DBSETLDBNAME(login, server.database.c_str());
+    dbsetlogintime(server.login_timeout > 0 ? server.login_timeout : 15);
+    std::string section = write_config(server);
+    t_login_state = state_.get();
+    proc_ = reinterpret_cast<tds_dblib_dbprocess *>(dbopen(login, section.c_str()));
+    t_login_state = nullptr;
+    dbloginfree(login);
+    if (!proc_) {
+        std::string where =
+            "\"" + server.label + "\" (" + server.host + ":" + std::to_string(server.port) + ")";
+        for (const auto &m : state_->errors)
+            if (m.number == 18456)
+                throw Error("28000",
+                            "login to SQL Server " + where + " failed for user \"" + cred.user +
+                                "\"",
+                            describe(m), "Check the user and password of the user mapping.");
+        for (const auto &m : state_->errors)
+            if (m.number == 4060)
+                throw Error("3D000", "cannot open database \"" + server.database + "\" on " + where,
+                            describe(m), "Check the \"database\" option of the server.");
+        std::string detail;
+        for (const auto &e : state_->library_errors)
+            detail += (detail.empty() ? "" : "; ") + e;
+        for (const auto &m : state_->errors)
+            detail += (detail.empty() ? "" : "; ") + describe(m);
+        throw Error("08001", "could not connect to SQL Server " + where, detail,
+                    "Check host, port and encrypt options, and that the server is reachable.");
+    }
+    auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    dbsetuserdata(proc, reinterpret_cast<BYTE *>(state_.get()));
+    dbsetinterrupt(proc, check_interrupt, handle_interrupt);
+    state_->infos.clear();
+}
+
+Connection::~Connection() {
+    if (proc_)
+        dbclose(reinterpret_cast<DBPROCESS *>(proc_));
+}
+
+bool Connection::dead() const {
+    return !proc_ || DBDEAD(reinterpret_cast<DBPROCESS *>(proc_));
+}
+
+void Connection::raise(const std::string &what) {
+    if (state_->interrupted) {
+        state_->interrupted = false;
+        throw Error("57014", "canceling statement on SQL Server \"" + server_.label + "\"",
+                    "The remote batch was cancelled with a TDS attention.");
+    }
+    if (state_->timed_out) {
+        state_->timed_out = false;
+        throw Error("57014",
+                    "query on SQL Server \"" + server_.label + "\" exceeded query_timeout (" +
+                        std::to_string(server_.query_timeout) + " s)",
+                    {}, "Raise the server's query_timeout option, or 0 for none.");
+    }
+    if (!state_->errors.empty()) {
+        ServerMessage m = state_->errors.front();
+        state_->errors.clear();
+        state_->library_errors.clear();
+        throw Error(sqlstate_for(m.number), m.text,
+                    describe(m) + " (" + what + " on \"" + server_.label + "\")");
+    }
+    std::string detail;
+    for (const auto &e : state_->library_errors)
+        detail += (detail.empty() ? "" : "; ") + e;
+    state_->library_errors.clear();
+    throw Error(dead() ? "08006" : "HV000",
+                what + " failed on SQL Server \"" + server_.label + "\"", detail);
+}
+
+void Connection::check_failed(int rc, const std::string &what) {
+    if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out)
+        raise(what);
+}
+
+void Connection::execute(const std::string &tsql) {
+    auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    if (dead())
+        throw Error("08006", "connection to SQL Server \"" + server_.label + "\" is broken");
+    state_->errors.clear();
+    state_->library_errors.clear();
+    state_->started = std::chrono::steady_clock::now();
+    state_->query_timeout = server_.query_timeout;
+    dbfreebuf(proc);
+    if (dbcmd(proc, tsql.c_str()) == FAIL)
+        raise("sending the query");
+    check_failed(dbsqlsend(proc), "sending the query");
+    RETCODE rc = dbsqlok(proc);
+    if (rc == FAIL || !state_->errors.empty()) {
+        // The server may have sent more results after an error; leave the connection clean.
+        if (!dead())
+            dbcancel(proc);
+        raise("running the query");
+    }
+}
+
+bool Connection::next_result() {
+    auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    for (;;) {
+        RETCODE rc = dbresults(proc);
+        if (rc == NO_MORE_RESULTS)
+            return false;
+        if (rc == FAIL || !state_->errors.empty()) {
+            if (!dead())
+                dbcancel(proc);
+            raise("reading results");
+        }
+        if (dbnumcols(proc) > 0)
+            return true;
+    }
+}
+
+int Connection::column_count() const {
+    return dbnumcols(reinterpret_cast<DBPROCESS *>(proc_));
+}
+
+ColumnDesc Connection::column(int i) const {
+    auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    ColumnDesc d;
+    const char *n = dbcolname(proc, i);
+    d.name = n ? n : "";
+    d.type = dbcoltype(proc, i);
+    d.max_length = dbcollen(proc, i);
+    if (DBTYPEINFO *ti = dbcoltypeinfo(proc, i)) {
+        d.precision = ti->precision;
+        d.scale = ti->scale;
+    }
+    return d;
+}
+
+bool Connection::next_row() {
+    auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    STATUS st = dbnextrow(proc);
+    if (st == NO_MORE_ROWS)
+        return false;
+    if (st == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out) {
+        if (!dead())
+            dbcancel(proc);
+        raise("fetching rows");
+    }
+    return true;
+}
+
+const uint8_t *Connection::data(int i) const {
+    auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    BYTE *p = dbdata(proc, i);
+    if (!p && dbdatlen(proc, i) == 0)
+        return nullptr;
+    return p ? p : reinterpret_cast<const uint8_t *>("");
+}
+
+int Connection::length(int i) const {
+    return dbdatlen(reinterpret_cast<DBPROCESS *>(proc_), i);
+}
+
+void Connection::cancel() {
+    if (!dead())
+        dbcancel(reinterpret_cast<DBPROCESS *>(proc_));
+    state_->errors.clear();
+    state_->interrupted = false;
+    state_->timed_out = false;
+}
+
+void Connection::drain() {
+    auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    while (!dead()) {
+        RETCODE rc = dbresults(proc);
+        if (rc == NO_MORE_RESULTS || rc == FAIL)
+            break;
+        while (dbnextrow(proc) != NO_MORE_ROWS)
+            if (dead())
+                break;
+    }
+    if (!state_->errors.empty())
+        raise("finishing the batch");
+}
+
+std::vector<ServerMessage> Connection::take_messages() {
+    std::vector<ServerMessage> out;
+    out.swap(state_->infos);
+    return out;
+}
+
+} // namespace dts::tds

@@ -1,0 +1,103 @@
+// A connection to SQL Server through FreeTDS DB-Library, owned by RAII and shared by the
+// extension (FDW) and the sidecar. No PostgreSQL headers: the callers decide how an error
+// surfaces (ereport at the extension boundary, a log line in the sidecar).
+//
+// FreeTDS reports errors and server messages through process-global callbacks; ours only record
+// them on the connection (or, during login, in a thread-local buffer). The call that triggered
+// them then throws dts::Error after the library call has returned.
+#pragma once
+
+#include "error.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct tds_dblib_dbprocess;
+struct tds_dblib_loginrec;
+
+namespace dts::tds {
+
+struct ServerOptions {
+    std::string label = "sqlserver"; // names the server in messages (e.g. the foreign server)
+    std::string host = "localhost";
+    int port = 1433;
+    std::string database;
+    std::string encrypt = "request"; // off | request | require
+    int login_timeout = 15;          // seconds
+    int query_timeout = 0;           // seconds, 0 = none
+    std::string app_name = "pg_dts";
+    std::string tds_version = "7.4";
+};
+
+struct Credentials {
+    std::string user;
+    std::string password;
+};
+
+struct ServerMessage {
+    int number = 0;
+    int state = 0;
+    int severity = 0;
+    std::string text;
+    std::string procedure;
+    int line = 0;
+};
+
+struct ColumnDesc {
+    std::string name;
+    int type = 0;       // DB-Library type (SYBINT4, SYBMSDATETIME2, ...)
+    int max_length = 0; // bytes
+    int precision = 0;
+    int scale = 0;
+};
+
+class Connection {
+public:
+    Connection(const ServerOptions &server, const Credentials &cred);
+    ~Connection();
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
+
+    // Sends a batch and waits for its first response. Throws on a server error.
+    void execute(const std::string &tsql);
+    // Advances to the next result set; false when the batch is done.
+    bool next_result();
+    int column_count() const;
+    ColumnDesc column(int i) const; // 1-based
+    bool next_row();
+    // Column data of the current row: nullptr for NULL.
+    const uint8_t *data(int i) const;
+    int length(int i) const;
+    // Stops the running batch (sends an ATTENTION) and discards its results.
+    void cancel();
+    // Reads and discards what is left of the batch.
+    void drain();
+    bool dead() const;
+    // Informational messages (severity <= 10) received so far.
+    std::vector<ServerMessage> take_messages();
+
+    // A cheap predicate polled while waiting on the server (e.g. "a query cancel is pending");
+    // when it returns true the running batch is cancelled and the waiting call throws.
+    using InterruptCheck = bool (*)();
+    static void set_interrupt_check(InterruptCheck check);
+
+    // Recorded by the library callbacks.
+    struct State;
+
+private:
+    [[noreturn]] void raise(const std::string &what);
+    void check_failed(int rc, const std::string &what);
+
+    ServerOptions server_;
+    tds_dblib_dbprocess *proc_ = nullptr;
+    std::unique_ptr<State> state_;
+};
+
+// Conversion of a DB-Library value to text in the forms PostgreSQL's input functions accept
+// (ISO dates, plain decimals, \x hex for binary, canonical UUIDs). Pure, unit-tested.
+std::string value_to_text(int type, const uint8_t *data, int length, int scale);
+
+} // namespace dts::tds
