@@ -15,13 +15,13 @@ EXT_SRCS     = $(sort $(wildcard extension/src/*.cpp))
 COMMON_SRCS  = $(sort $(wildcard common/*.cpp))
 OBJS         = $(EXT_SRCS:.cpp=.o) $(patsubst common/%.cpp,extension/common_%.o,$(COMMON_SRCS))
 DATA         = $(sort $(wildcard extension/sql/pg_dts--*.sql))
-REGRESS      = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
+REGRESS      = install fdw_options fdw_import fdw_scan
 REGRESS_OPTS = --inputdir=.
 EXTRA_CLEAN  = build
 
 PG_CONFIG ?= pg_config
 PG_DTS_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_dts.control)
-PG_CXXFLAGS = -DPG_DTS_VERSION='"$(PG_DTS_VERSION)"'  -std=c++20 -fvisibility=hidden -Wall -Wextra -Werror -Wno-missing-field-initializers \
+PG_CXXFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -DPG_DTS_VERSION='"$(PG_DTS_VERSION)"'  -std=c++20 -fvisibility=hidden -Wall -Wextra -Werror -Wno-missing-field-initializers \
               -Wno-register -Icommon
 SHLIB_LINK  = -lsybdb -lstdc++
 

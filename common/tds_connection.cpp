@@ -206,8 +206,8 @@ Connection::Connection(const ServerOptions &server, const Credentials &cred)
         for (const auto &m : state_->errors)
             if (m.number == 18456)
                 throw Error("28000",
-                            "login to SQL Server " + where + " failed for user \"" + cred.user +
-                                "\"",
+                            "login to SQL Server \"" + server.label + "\" failed for user \"" +
+                                cred.user + "\"",
                             describe(m), "Check the user and password of the user mapping.");
         for (const auto &m : state_->errors)
             if (m.number == 4060)

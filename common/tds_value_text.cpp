@@ -51,10 +51,13 @@ std::string date_text(int64_t days_since_1900) {
     return buf;
 }
 
+// Six fractional digits: PostgreSQL keeps microseconds, and truncating here (instead of letting
+// the input function round .9999999 up to the next second or day) is what docs/type-mapping.md
+// promises for the 100 ns digit.
 std::string time_text(uint64_t ticks100ns) {
-    uint64_t secs = ticks100ns / 10000000, frac = ticks100ns % 10000000;
+    uint64_t secs = ticks100ns / 10000000, frac = ticks100ns % 10000000 / 10;
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%02llu:%02llu:%02llu.%07llu",
+    std::snprintf(buf, sizeof buf, "%02llu:%02llu:%02llu.%06llu",
                   static_cast<unsigned long long>(secs / 3600),
                   static_cast<unsigned long long>(secs / 60 % 60),
                   static_cast<unsigned long long>(secs % 60),

@@ -10,3 +10,19 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'dts_version'
 LANGUAGE C STRICT STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dts_version() IS 'pg_dts version and the FreeTDS library it talks to SQL Server with';
+
+-- Foreign data wrapper for SQL Server (FreeTDS). Credentials go in user mappings only.
+CREATE FUNCTION dts_fdw_handler()
+RETURNS fdw_handler
+AS 'MODULE_PATHNAME', 'dts_fdw_handler'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION dts_fdw_validator(text[], oid)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dts_fdw_validator'
+LANGUAGE C STRICT;
+
+CREATE FOREIGN DATA WRAPPER pg_dts
+  HANDLER dts_fdw_handler
+  VALIDATOR dts_fdw_validator;
+COMMENT ON FOREIGN DATA WRAPPER pg_dts IS 'SQL Server tables as foreign tables (pg_dts)';

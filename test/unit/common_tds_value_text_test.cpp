@@ -52,10 +52,10 @@ TEST(TdsValueText, DatesAndTimes) {
     DBDATETIMEALL a{};
     a.date = 45349;
     a.time = 10000000ULL * 3600 + 1234567;
-    EXPECT_EQ(text_of(SYBMSDATETIME2, a), "2024-02-29 01:00:00.1234567");
+    EXPECT_EQ(text_of(SYBMSDATETIME2, a), "2024-02-29 01:00:00.123456");
     EXPECT_EQ(text_of(SYBMSDATE, a), "2024-02-29");
-    EXPECT_EQ(text_of(SYBMSTIME, a), "01:00:00.1234567");
-    EXPECT_EQ(text_of(SYBMSDATETIMEOFFSET, a), "2024-02-29 01:00:00.1234567+00");
+    EXPECT_EQ(text_of(SYBMSTIME, a), "01:00:00.123456");
+    EXPECT_EQ(text_of(SYBMSDATETIMEOFFSET, a), "2024-02-29 01:00:00.123456+00");
 }
 
 TEST(TdsValueText, BinaryGuidAndText) {

@@ -121,6 +121,36 @@ struct FuncSpec {
     const char *sqlite; // replacement function name, or nullptr when handled specially
 };
 
+// WHERE, HAVING and ON take conditions; SQL Server has no boolean values to test directly.
+bool is_condition(const Expr &e) {
+    switch (e.k) {
+    case Expr::K::Binary:
+        if (e.text == "AND" || e.text == "OR")
+            return is_condition(*e.args[0]) && is_condition(*e.args[1]);
+        return e.text == "=" || e.text == "<>" || e.text == "<" || e.text == ">" ||
+               e.text == "<=" || e.text == ">=";
+    case Expr::K::Unary:
+        return e.text == "NOT" && is_condition(*e.args[0]);
+    case Expr::K::InList:
+    case Expr::K::InSelect:
+    case Expr::K::Exists:
+    case Expr::K::Between:
+    case Expr::K::Like:
+    case Expr::K::IsNull:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::string condition_sql(Codegen &g, const Expr &e) {
+    if (!is_condition(e))
+        throw sql_error(4145, 1, 15,
+                        "An expression of non-boolean type specified in a context "
+                        "where a condition is expected.");
+    return g.expr(e);
+}
+
 } // namespace
 
 // ---- scopes and names ------------------------------------------------------------------------
@@ -324,14 +354,14 @@ std::string Codegen::core(const Select &s, std::vector<ColumnInfo> &cols, std::v
     if (!from.empty())
         out += " FROM " + from;
     if (s.where)
-        out += " WHERE " + expr(*s.where);
+        out += " WHERE " + condition_sql(*this, *s.where);
     if (!s.group_by.empty()) {
         out += " GROUP BY ";
         for (size_t i = 0; i < s.group_by.size(); ++i)
             out += (i ? ", " : "") + expr(*s.group_by[i]);
     }
     if (s.having)
-        out += " HAVING " + expr(*s.having);
+        out += " HAVING " + condition_sql(*this, *s.having);
     if (s.top && s.next == nullptr && false)
         out += "";
     return out;
@@ -432,7 +462,7 @@ std::string Codegen::table_ref(const TableRef &r, Scope &scope) {
                                                : r.join + " JOIN";
         std::string out = l + " " + kind + " " + rr;
         if (r.on)
-            out += " ON " + expr(*r.on);
+            out += " ON " + condition_sql(*this, *r.on);
         return out;
     }
     case TableRef::K::Function:

@@ -1,0 +1,50 @@
+// What the FDW reads from PostgreSQL's catalogs: which SQL Server table a foreign table is, and
+// how to connect for a (server, user) pair. All calls into PostgreSQL go through pg_call().
+#pragma once
+
+#include "pg_prelude.hpp"
+
+#include "fdw_options.hpp"
+#include "tds_connection.hpp"
+
+#include <string>
+
+extern "C" {
+#include "nodes/pg_list.h"
+}
+
+namespace pgdts {
+
+struct SourceTable {
+    Oid server_oid = InvalidOid;
+    std::string server_name;
+    std::string schema, table;
+};
+
+struct ConnectionSettings {
+    dts::tds::ServerOptions server;
+    dts::tds::Credentials credentials;
+};
+
+SourceTable source_table(Oid relid);
+std::string column_remote_name(Oid relid, int attnum);
+ConnectionSettings connection_settings(Oid server_oid, Oid user_oid);
+dts::fdw::OptionList to_list_public(List *options);
+
+// Exclusive use of a cached connection for (server, user) while the lease lives. Connections are
+// opened on first use, reused across queries, dropped when the server or user mapping changes,
+// and closed at backend exit.
+class ConnectionLease {
+public:
+    ConnectionLease(Oid server_oid, Oid user_oid);
+    ~ConnectionLease();
+    ConnectionLease(const ConnectionLease &) = delete;
+    ConnectionLease &operator=(const ConnectionLease &) = delete;
+    dts::tds::Connection &get();
+
+private:
+    void *slot_ = nullptr;
+};
+void install_connection_cache();
+
+} // namespace pgdts

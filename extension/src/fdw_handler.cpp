@@ -1,0 +1,480 @@
+// The pg_dts foreign data wrapper: planning, scanning, EXPLAIN and IMPORT FOREIGN SCHEMA. Every
+// callback is a thin wrapper around pg_entry(); the work happens in C++ with PostgreSQL calls
+// through pg_call().
+#include "deparse.hpp"
+#include "fdw_catalog.hpp"
+#include "pg_boundary.hpp"
+
+#include "tsql_quote.hpp"
+#include "type_mapping.hpp"
+
+extern "C" {
+#include "access/table.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+}
+
+#include <sybdb.h>
+
+DTS_SQL_FUNCTION(dts_fdw_handler)
+
+namespace pgdts {
+
+namespace {
+
+template <typename Body> void entry(Body &&body) {
+    pg_entry([&]() -> Datum {
+        try {
+            body();
+        } catch (const dts::Error &e) {
+            // A cancelled remote batch: let PostgreSQL report why (statement_timeout, cancel).
+            if (e.sqlstate == "57014")
+                pg_call([]() { CHECK_FOR_INTERRUPTS(); });
+            throw;
+        }
+        return static_cast<Datum>(0);
+    });
+}
+
+// Planner state between GetForeignRelSize and GetForeignPlan.
+struct DtsPlanState {
+    SourceTable source;
+    List *remote_conds = NIL; // RestrictInfo* sent to SQL Server
+    List *local_conds = NIL;  // RestrictInfo* evaluated here (including rechecks)
+    std::vector<dts::tsql::RemoteExprPtr> remote_exprs;
+};
+
+double estimate_rows(const SourceTable &t, Oid user) {
+    ConnectionLease lease(t.server_oid, user);
+    auto &conn = lease.get();
+    std::string object = dts::tsql::quote_name("", t.schema, t.table);
+    conn.execute("SELECT SUM(p.rows) FROM sys.partitions p WHERE p.object_id = OBJECT_ID(" +
+                 dts::tsql::quote_literal(object) + ") AND p.index_id IN (0, 1)");
+    double rows = 1000;
+    while (conn.next_result())
+        while (conn.next_row())
+            if (const uint8_t *p = conn.data(1))
+                rows =
+                    std::stod(dts::tds::value_to_text(conn.column(1).type, p, conn.length(1), 0));
+    return rows > 0 ? rows : 1;
+}
+
+void get_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
+    auto *st = new DtsPlanState();
+    st->source = source_table(relid);
+    ListCell *lc;
+    foreach (lc, baserel->baserestrictinfo) {
+        auto *ri = static_cast<RestrictInfo *>(lfirst(lc));
+        bool recheck = false;
+        auto remote = to_remote(ri->clause, baserel, relid, recheck);
+        if (remote) {
+            st->remote_exprs.push_back(remote);
+            st->remote_conds =
+                pg_call([](List *l, void *p) { return lappend(l, p); }, st->remote_conds, ri);
+            if (recheck)
+                st->local_conds =
+                    pg_call([](List *l, void *p) { return lappend(l, p); }, st->local_conds, ri);
+        } else {
+            st->local_conds =
+                pg_call([](List *l, void *p) { return lappend(l, p); }, st->local_conds, ri);
+        }
+    }
+    Oid user = OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
+    double rows = estimate_rows(st->source, user);
+    // Selectivity of what SQL Server filters, by PostgreSQL's own estimate.
+    Selectivity sel =
+        pg_call([](PlannerInfo *r, List *q,
+                   int rel) { return clauselist_selectivity(r, q, rel, JOIN_INNER, nullptr); },
+                root, st->remote_conds, static_cast<int>(baserel->relid));
+    baserel->rows = std::max(1.0, rows * sel);
+    baserel->fdw_private = st;
+}
+
+struct DtsScanState {
+    std::string sql;
+    std::vector<int> attnums; // result column i+1 -> attribute number
+    Oid server_oid = InvalidOid, user_oid = InvalidOid;
+    std::unique_ptr<ConnectionLease> lease;
+    dts::tds::Connection *conn = nullptr;
+    bool started = false, done = false;
+    std::vector<int> types, scales;
+    FmgrInfo *in_funcs = nullptr;
+    Oid *ioparams = nullptr;
+    int32 *typmods = nullptr;
+    MemoryContext row_cxt = nullptr;
+};
+
+void free_scan(void *arg) {
+    auto *s = static_cast<DtsScanState *>(arg);
+    // A scan ended early (LIMIT, error, cancel): stop the remote batch so the connection is
+    // clean for the next query.
+    if (s->conn && s->started && !s->done)
+        s->conn->cancel();
+    delete s;
+}
+
+std::string explain_sql(ForeignScan *plan) {
+    return strVal(linitial(plan->fdw_private));
+}
+
+} // namespace
+
+} // namespace pgdts
+
+using namespace pgdts;
+
+extern "C" {
+
+static void dts_GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
+    entry([&] { get_rel_size(root, baserel, foreigntableid); });
+}
+
+static void dts_GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
+    entry([&] {
+        double rows = baserel->rows;
+        Cost startup = 25, total = startup + rows * 0.01;
+        Path *path = pg_call([&]() {
+            return reinterpret_cast<Path *>(create_foreignscan_path(
+                root, baserel, nullptr, rows, startup, total, NIL, nullptr, nullptr, NIL));
+        });
+        pg_call([&]() { add_path(baserel, path); });
+    });
+}
+
+static ForeignScan *dts_GetForeignPlan(PlannerInfo *, RelOptInfo *baserel, Oid foreigntableid,
+                                       ForeignPath *, List *tlist, List *scan_clauses,
+                                       Plan *outer_plan) {
+    ForeignScan *result = nullptr;
+    entry([&] {
+        auto *st = static_cast<DtsPlanState *>(baserel->fdw_private);
+        std::unique_ptr<DtsPlanState> owned(st);
+        // Columns the query needs: the target list and the locally evaluated clauses.
+        Bitmapset *attrs = nullptr;
+        pg_call([&]() {
+            pull_varattnos(reinterpret_cast<Node *>(baserel->reltarget->exprs), baserel->relid,
+                           &attrs);
+            ListCell *lc;
+            foreach (lc, st->local_conds)
+                pull_varattnos(
+                    reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(lc))->clause),
+                    baserel->relid, &attrs);
+        });
+        dts::tsql::RemoteQuery q;
+        q.schema = st->source.schema;
+        q.table = st->source.table;
+        q.where = st->remote_exprs;
+        List *retrieved = NIL;
+        int natts = pg_call(
+            [](Oid r) {
+                Relation rel = table_open(r, NoLock);
+                int n = RelationGetDescr(rel)->natts;
+                table_close(rel, NoLock);
+                return n;
+            },
+            foreigntableid);
+        for (int att = 1; att <= natts; ++att) {
+            bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+            if (!whole_row && !bms_is_member(att - FirstLowInvalidHeapAttributeNumber, attrs))
+                continue;
+            bool dropped = pg_call(
+                [](Oid r, int a) {
+                    return get_attnum(r, get_attname(r, static_cast<AttrNumber>(a), true)) ==
+                           InvalidAttrNumber;
+                },
+                foreigntableid, att);
+            if (dropped)
+                continue;
+            q.columns.push_back(column_remote_name(foreigntableid, att));
+            retrieved = pg_call([](List *l, int a) { return lappend_int(l, a); }, retrieved, att);
+        }
+        std::string sql = dts::tsql::render(q);
+        List *local_exprs = NIL;
+        ListCell *lc;
+        foreach (lc, scan_clauses) {
+            auto *ri = static_cast<RestrictInfo *>(lfirst(lc));
+            if (list_member_ptr(st->remote_conds, ri) && !list_member_ptr(st->local_conds, ri))
+                continue;
+            local_exprs =
+                pg_call([](List *l, void *p) { return lappend(l, p); }, local_exprs, ri->clause);
+        }
+        List *priv =
+            pg_call([&]() { return list_make2(makeString(pstrdup(sql.c_str())), retrieved); });
+        result = pg_call([&]() {
+            return make_foreignscan(tlist, local_exprs, baserel->relid, NIL, priv, NIL, NIL,
+                                    outer_plan);
+        });
+    });
+    return result;
+}
+
+static void dts_BeginForeignScan(ForeignScanState *node, int eflags) {
+    entry([&] {
+        if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+            return;
+        auto *plan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
+        auto *s = new DtsScanState();
+        MemoryContextCallback *cb = static_cast<MemoryContextCallback *>(
+            pg_call([]() { return palloc0(sizeof(MemoryContextCallback)); }));
+        cb->func = free_scan;
+        cb->arg = s;
+        pg_call([&]() { MemoryContextRegisterResetCallback(CurrentMemoryContext, cb); });
+        node->fdw_state = s;
+        s->sql = strVal(linitial(plan->fdw_private));
+        ListCell *lc;
+        foreach (lc, static_cast<List *>(lsecond(plan->fdw_private)))
+            s->attnums.push_back(lfirst_int(lc));
+        Relation rel = node->ss.ss_currentRelation;
+        Oid relid = RelationGetRelid(rel);
+        SourceTable src = source_table(relid);
+        s->server_oid = src.server_oid;
+        RangeTblEntry *rte = exec_rt_fetch(plan->scan.scanrelid, node->ss.ps.state);
+        Oid user = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+        s->user_oid = user;
+        TupleDesc desc = RelationGetDescr(rel);
+        s->in_funcs = static_cast<FmgrInfo *>(
+            pg_call([&]() { return palloc0(sizeof(FmgrInfo) * desc->natts); }));
+        s->ioparams =
+            static_cast<Oid *>(pg_call([&]() { return palloc0(sizeof(Oid) * desc->natts); }));
+        s->typmods =
+            static_cast<int32 *>(pg_call([&]() { return palloc0(sizeof(int32) * desc->natts); }));
+        for (int i = 0; i < desc->natts; ++i) {
+            Form_pg_attribute a = TupleDescAttr(desc, i);
+            if (a->attisdropped)
+                continue;
+            Oid infunc;
+            pg_call([&]() {
+                getTypeInputInfo(a->atttypid, &infunc, &s->ioparams[i]);
+                fmgr_info(infunc, &s->in_funcs[i]);
+            });
+            s->typmods[i] = a->atttypmod;
+        }
+        s->row_cxt = pg_call([]() {
+            return AllocSetContextCreate(CurrentMemoryContext, "pg_dts row", ALLOCSET_SMALL_SIZES);
+        });
+        s->lease = std::make_unique<ConnectionLease>(s->server_oid, s->user_oid);
+        s->conn = &s->lease->get();
+    });
+}
+
+static TupleTableSlot *dts_IterateForeignScan(ForeignScanState *node) {
+    TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+    entry([&] {
+        auto *s = static_cast<DtsScanState *>(node->fdw_state);
+        pg_call([&]() { ExecClearTuple(slot); });
+        if (s->done)
+            return;
+        if (!s->started) {
+            s->conn->execute(s->sql);
+            s->started = true;
+            if (!s->conn->next_result()) {
+                s->done = true;
+                return;
+            }
+            for (int i = 1; i <= s->conn->column_count(); ++i) {
+                auto d = s->conn->column(i);
+                s->types.push_back(d.type);
+                s->scales.push_back(d.scale);
+            }
+        }
+        if (!s->conn->next_row()) {
+            s->conn->drain();
+            s->done = true;
+            return;
+        }
+        pg_call([&]() { MemoryContextReset(s->row_cxt); });
+        TupleDesc desc = slot->tts_tupleDescriptor;
+        for (int i = 0; i < desc->natts; ++i) {
+            slot->tts_values[i] = 0;
+            slot->tts_isnull[i] = true;
+        }
+        for (size_t k = 0; k < s->attnums.size(); ++k) {
+            int col = static_cast<int>(k) + 1;
+            const uint8_t *p = s->conn->data(col);
+            if (!p)
+                continue;
+            int att = s->attnums[k] - 1;
+            std::string text =
+                dts::tds::value_to_text(s->types[k], p, s->conn->length(col), s->scales[k]);
+            slot->tts_values[att] = pg_call([&]() {
+                MemoryContext old = MemoryContextSwitchTo(s->row_cxt);
+                Datum d = InputFunctionCall(&s->in_funcs[att], const_cast<char *>(text.c_str()),
+                                            s->ioparams[att], s->typmods[att]);
+                MemoryContextSwitchTo(old);
+                return d;
+            });
+            slot->tts_isnull[att] = false;
+        }
+        pg_call([&]() { ExecStoreVirtualTuple(slot); });
+    });
+    return slot;
+}
+
+static void dts_ReScanForeignScan(ForeignScanState *node) {
+    entry([&] {
+        auto *s = static_cast<DtsScanState *>(node->fdw_state);
+        if (s->started && !s->done)
+            s->conn->cancel();
+        s->started = s->done = false;
+        s->types.clear();
+        s->scales.clear();
+    });
+}
+
+static void dts_EndForeignScan(ForeignScanState *node) {
+    entry([&] {
+        auto *s = static_cast<DtsScanState *>(node->fdw_state);
+        if (s && s->started && !s->done) {
+            s->conn->cancel();
+            s->done = true;
+        }
+    });
+}
+
+static void dts_ExplainForeignScan(ForeignScanState *node, ExplainState *es) {
+    entry([&] {
+        if (!es->verbose)
+            return;
+        std::string sql = explain_sql(reinterpret_cast<ForeignScan *>(node->ss.ps.plan));
+        pg_call([&]() { ExplainPropertyText("Remote SQL", sql.c_str(), es); });
+    });
+}
+
+static int dts_IsForeignRelUpdatable(Relation) {
+    return 0;
+}
+
+static List *dts_ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+} // extern "C"
+
+Datum dts_fdw_handler(PG_FUNCTION_ARGS) {
+    (void)fcinfo;
+    return pg_entry([&]() -> Datum {
+        FdwRoutine *r = pg_call([]() { return makeNode(FdwRoutine); });
+        r->GetForeignRelSize = dts_GetForeignRelSize;
+        r->GetForeignPaths = dts_GetForeignPaths;
+        r->GetForeignPlan = dts_GetForeignPlan;
+        r->BeginForeignScan = dts_BeginForeignScan;
+        r->IterateForeignScan = dts_IterateForeignScan;
+        r->ReScanForeignScan = dts_ReScanForeignScan;
+        r->EndForeignScan = dts_EndForeignScan;
+        r->ExplainForeignScan = dts_ExplainForeignScan;
+        r->IsForeignRelUpdatable = dts_IsForeignRelUpdatable;
+        r->ImportForeignSchema = dts_ImportForeignSchema;
+        PG_RETURN_POINTER(r);
+    });
+}
+
+// ---- IMPORT FOREIGN SCHEMA ----------------------------------------------------------------------
+
+namespace pgdts {
+namespace {
+
+struct RemoteColumn {
+    std::string table, name, type;
+    int max_length, precision, scale;
+    bool nullable;
+};
+
+List *import_schema(ImportForeignSchemaStmt *stmt, Oid server_oid) {
+    ConnectionLease lease(server_oid, GetUserId());
+    auto &conn = lease.get();
+    ForeignServer *fs = pg_call([](Oid s) { return GetForeignServer(s); }, server_oid);
+    std::string filter;
+    if (stmt->list_type != FDW_IMPORT_SCHEMA_ALL) {
+        std::string names;
+        ListCell *lc;
+        foreach (lc, stmt->table_list) {
+            auto *rv = static_cast<RangeVar *>(lfirst(lc));
+            names += (names.empty() ? "" : ", ") + dts::tsql::quote_literal(rv->relname);
+        }
+        filter = std::string(" AND t.name ") +
+                 (stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT ? "NOT IN (" : "IN (") + names + ")";
+    }
+    conn.execute("SELECT t.name, c.name, ty.name, c.max_length, c.precision, c.scale, "
+                 "c.is_nullable FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
+                 "JOIN sys.columns c ON c.object_id = t.object_id JOIN sys.types ty ON "
+                 "ty.user_type_id = c.user_type_id WHERE s.name = " +
+                 dts::tsql::quote_literal(stmt->remote_schema) + filter +
+                 " ORDER BY t.name, c.column_id");
+    std::vector<RemoteColumn> cols;
+    while (conn.next_result())
+        while (conn.next_row()) {
+            auto text = [&](int i) {
+                const uint8_t *p = conn.data(i);
+                return p ? dts::tds::value_to_text(conn.column(i).type, p, conn.length(i), 0)
+                         : std::string();
+            };
+            cols.push_back({text(1), text(2), text(3), std::stoi(text(4)), std::stoi(text(5)),
+                            std::stoi(text(6)), text(7) == "true" || text(7) == "1"});
+        }
+    if (cols.empty()) {
+        conn.execute("SELECT COUNT(*) FROM sys.schemas WHERE name = " +
+                     dts::tsql::quote_literal(stmt->remote_schema));
+        bool exists = false;
+        while (conn.next_result())
+            while (conn.next_row())
+                exists = conn.data(1) && dts::tds::value_to_text(conn.column(1).type, conn.data(1),
+                                                                 conn.length(1), 0) != "0";
+        if (!exists)
+            throw dts::Error(
+                "HV00Q",
+                "schema \"" + std::string(stmt->remote_schema) +
+                    "\" does not exist on SQL Server \"" + fs->servername + "\"",
+                {}, "Check the schema name; SQL Server schemas are listed in sys.schemas.");
+    }
+    List *commands = NIL;
+    auto qi = [](const std::string &s) {
+        return std::string(pg_call([](const char *x) { return quote_identifier(x); }, s.c_str()));
+    };
+    auto ql = [](const std::string &s) {
+        return std::string(pg_call([](const char *x) { return quote_literal_cstr(x); }, s.c_str()));
+    };
+    for (size_t i = 0; i < cols.size();) {
+        const std::string table = cols[i].table;
+        std::string defs;
+        for (; i < cols.size() && cols[i].table == table; ++i) {
+            const auto &c = cols[i];
+            auto m = dts::map_type({c.type, c.max_length, c.precision, c.scale});
+            if (m.pg_type.empty()) {
+                std::string msg =
+                    "column \"" + c.name + "\" of table \"" + table + "\" skipped: " + m.note;
+                pg_call([&]() { ereport(NOTICE, (errmsg_internal("%s", msg.c_str()))); });
+                continue;
+            }
+            defs += (defs.empty() ? "" : ", ") + qi(c.name) + " " + m.pg_type +
+                    (c.nullable ? "" : " NOT NULL");
+        }
+        if (defs.empty())
+            continue;
+        std::string sql = "CREATE FOREIGN TABLE " + qi(stmt->local_schema) + "." + qi(table) +
+                          " (" + defs + ") SERVER " + qi(fs->servername) +
+                          " OPTIONS (schema_name " + ql(stmt->remote_schema) + ", table_name " +
+                          ql(table) + ")";
+        commands = pg_call([&]() { return lappend(commands, pstrdup(sql.c_str())); });
+    }
+    return commands;
+}
+
+} // namespace
+} // namespace pgdts
+
+extern "C" {
+static List *dts_ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
+    List *out = NIL;
+    entry([&] { out = import_schema(stmt, serverOid); });
+    return out;
+}
+}
