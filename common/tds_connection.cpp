@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -32,18 +33,30 @@ Connection::InterruptCheck g_interrupt = nullptr;
 // Messages that arrive while no DBPROCESS exists yet (during dbopen).
 thread_local Connection::State *t_login_state = nullptr;
 
+// DB-Library's handlers are process-wide; another DB-Library user in the same process (another
+// FDW) keeps its own through the previous handlers, which we chain to for DBPROCESSes not ours.
+EHANDLEFUNC g_prev_err = nullptr;
+MHANDLEFUNC g_prev_msg = nullptr;
+std::mutex g_owned_mutex;
+std::vector<DBPROCESS *> g_owned;
+
+bool owned(DBPROCESS *proc) {
+    std::lock_guard lock(g_owned_mutex);
+    return std::find(g_owned.begin(), g_owned.end(), proc) != g_owned.end();
+}
+
 Connection::State *state_of(DBPROCESS *proc) {
-    if (proc) {
-        if (auto *s = reinterpret_cast<Connection::State *>(dbgetuserdata(proc)))
-            return s;
-    }
+    if (proc)
+        return owned(proc) ? reinterpret_cast<Connection::State *>(dbgetuserdata(proc)) : nullptr;
     return t_login_state;
 }
 
 // Library errors: recorded only. For the once-a-second timeout tick the return value tells
 // DB-Library whether to keep waiting (INT_CONTINUE) or to cancel the batch (INT_TIMEOUT).
-int on_error(DBPROCESS *proc, int, int dberr, int, char *dberrstr, char *oserrstr) {
+int on_error(DBPROCESS *proc, int severity, int dberr, int oserr, char *dberrstr, char *oserrstr) {
     Connection::State *s = state_of(proc);
+    if (!s && g_prev_err)
+        return g_prev_err(proc, severity, dberr, oserr, dberrstr, oserrstr);
     if (dberr == SYBETIME && s) {
         // INT_TIMEOUT cancels the batch (attention) and keeps the connection; INT_CANCEL
         // would close it.
@@ -67,9 +80,11 @@ int on_error(DBPROCESS *proc, int, int dberr, int, char *dberrstr, char *oserrst
     return INT_CANCEL;
 }
 
-int on_message(DBPROCESS *proc, DBINT number, int state, int severity, char *text, char *,
+int on_message(DBPROCESS *proc, DBINT number, int state, int severity, char *text, char *server,
                char *procname, int line) {
     Connection::State *s = state_of(proc);
+    if (!s && g_prev_msg)
+        return g_prev_msg(proc, number, state, severity, text, server, procname, line);
     if (!s)
         return 0;
     ServerMessage m{static_cast<int>(number), state, severity, text ? text : "",
@@ -101,8 +116,8 @@ int handle_interrupt(void *) {
 void init_library() {
     std::call_once(g_init, [] {
         dbinit();
-        dberrhandle(on_error);
-        dbmsghandle(on_message);
+        g_prev_err = dberrhandle(on_error);
+        g_prev_msg = dbmsghandle(on_message);
         // A one-second tick while waiting lets us poll for cancellation and enforce per-server
         // query timeouts ourselves.
         dbsettime(1);
@@ -223,13 +238,21 @@ Connection::Connection(const ServerOptions &server, const Credentials &cred)
     }
     auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
     dbsetuserdata(proc, reinterpret_cast<BYTE *>(state_.get()));
+    {
+        std::lock_guard lock(g_owned_mutex);
+        g_owned.push_back(proc);
+    }
     dbsetinterrupt(proc, check_interrupt, handle_interrupt);
     state_->infos.clear();
 }
 
 Connection::~Connection() {
-    if (proc_)
-        dbclose(reinterpret_cast<DBPROCESS *>(proc_));
+    if (!proc_)
+        return;
+    auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    dbclose(proc);
+    std::lock_guard lock(g_owned_mutex);
+    g_owned.erase(std::remove(g_owned.begin(), g_owned.end(), proc), g_owned.end());
 }
 
 bool Connection::dead() const {

@@ -1321,7 +1321,8 @@ public:
             expect_op(")");
             while (accept_kw("ON") || accept_kw("TEXTIMAGE_ON"))
                 name();
-            if (accept_kw("WITH")) {
+            if (is_kw("WITH") && is_op("(", 1)) {
+                ++p_;
                 expect_op("(");
                 do {
                     std::string opt = name();
