@@ -58,7 +58,10 @@ bool sendable_type(Oid t) {
 struct Ctx {
     RelOptInfo *rel;
     Oid relid;
+    List **params = nullptr; // where execution-time values are collected; nullptr: none allowed
     bool recheck = false;
+    bool negated = false;  // under an odd number of NOTs
+    bool param_ok = false; // operand of an equality, where a parameter may stand
 };
 
 RemoteExprPtr convert(Node *n, Ctx &c);
@@ -119,9 +122,32 @@ RemoteExprPtr literal(Const *k) {
     }
 }
 
+// A value SQL Server gets at execution: a column of the outer side of a parameterized join, or a
+// query parameter. Only as an operand of "=" (not under NOT): a value SQL Server cannot hold is
+// then bound as NULL, which matches no row there, exactly as no SQL Server row can equal it here.
+RemoteExprPtr param(Node *n, Ctx &c) {
+    if (!c.params || !c.param_ok || c.negated || !sendable_type(exprType(n)))
+        return nullptr;
+    int index = 0, i = 0;
+    ListCell *lc;
+    foreach (lc, *c.params) {
+        ++i;
+        if (pg_call([](void *a, void *b) { return equal(a, b); }, lfirst(lc), n))
+            index = i;
+    }
+    if (!index) {
+        *c.params = pg_call([](List *l, Node *x) { return lappend(l, x); }, *c.params, n);
+        index = list_length(*c.params);
+    }
+    return node(RemoteExpr::Kind::Param, std::to_string(index));
+}
+
 RemoteExprPtr column(Var *v, Ctx &c) {
-    if (static_cast<Index>(v->varno) != c.rel->relid || v->varlevelsup != 0 || v->varattno <= 0 ||
-        !sendable_type(v->vartype))
+    if (v->varlevelsup != 0)
+        return nullptr;
+    if (!bms_is_member(static_cast<int>(v->varno), c.rel->relids))
+        return param(reinterpret_cast<Node *>(v), c);
+    if (v->varattno <= 0 || !sendable_type(v->vartype))
         return nullptr;
     return node(RemoteExpr::Kind::Column, column_remote_name(c.relid, v->varattno));
 }
@@ -135,12 +161,21 @@ RemoteExprPtr compare(OpExpr *op, Ctx &c) {
         return nullptr;
     Node *l = static_cast<Node *>(linitial(op->args));
     Node *r = static_cast<Node *>(lsecond(op->args));
-    auto le = convert(l, c), re = convert(r, c);
+    // SQL Server compares strings under its collation (usually case- and trailing-space-
+    // insensitive) and orders them differently: "=" and LIKE then accept a superset of the rows
+    // PostgreSQL accepts, and are sent *and* re-checked here; anything else on strings (<>, <,
+    // a negation) could drop rows PostgreSQL keeps and stays local.
+    bool strings = is_string_type(exprType(l)) || is_string_type(exprType(r));
+    if (strings && (c.negated || (o != "=" && o != "~~")))
+        return nullptr;
+    c.param_ok = o == "=";
+    auto le = convert(l, c);
+    auto re = le ? convert(r, c) : nullptr;
+    c.param_ok = false;
     if (!le || !re)
         return nullptr;
-    bool strings = is_string_type(exprType(l)) || is_string_type(exprType(r));
     if (strings)
-        c.recheck = true; // SQL Server compares case-insensitively; PostgreSQL filters again
+        c.recheck = true;
     if (o == "~~") {
         auto e = node(RemoteExpr::Kind::Like);
         e->args = {le, re};
@@ -172,6 +207,8 @@ RemoteExprPtr convert(Node *n, Ctx &c) {
         return column(reinterpret_cast<Var *>(n), c);
     case T_Const:
         return literal(reinterpret_cast<Const *>(n));
+    case T_Param:
+        return param(n, c);
     case T_RelabelType:
         return convert(reinterpret_cast<Node *>(reinterpret_cast<RelabelType *>(n)->arg), c);
     case T_OpExpr:
@@ -181,13 +218,18 @@ RemoteExprPtr convert(Node *n, Ctx &c) {
         auto e = node(b->boolop == AND_EXPR  ? RemoteExpr::Kind::And
                       : b->boolop == OR_EXPR ? RemoteExpr::Kind::Or
                                              : RemoteExpr::Kind::Not);
+        bool negated = c.negated;
+        c.negated = b->boolop == NOT_EXPR ? !negated : negated;
         ListCell *lc;
         foreach (lc, b->args) {
             auto a = condition(static_cast<Node *>(lfirst(lc)), c);
-            if (!a)
+            if (!a) {
+                c.negated = negated;
                 return nullptr;
+            }
             e->args.push_back(a);
         }
+        c.negated = negated;
         return e;
     }
     case T_NullTest: {
@@ -223,8 +265,10 @@ RemoteExprPtr convert(Node *n, Ctx &c) {
         Datum *elems;
         bool *nulls;
         int count;
-        ArrayType *array = DatumGetArrayTypeP(ac->constvalue);
+        if (is_string_type(elemtype) && c.negated)
+            return nullptr;
         pg_call([&]() {
+            ArrayType *array = DatumGetArrayTypeP(ac->constvalue);
             deconstruct_array(array, elemtype, elmlen, elmbyval, elmalign, &elems, &nulls, &count);
         });
         auto e = node(RemoteExpr::Kind::In);
@@ -253,11 +297,26 @@ RemoteExprPtr convert(Node *n, Ctx &c) {
 
 } // namespace
 
-dts::tsql::RemoteExprPtr to_remote(Expr *expr, RelOptInfo *rel, Oid relid, bool &recheck) {
-    Ctx c{rel, relid};
+dts::tsql::RemoteExprPtr to_remote(Expr *expr, RelOptInfo *rel, Oid relid, bool &recheck,
+                                   List **params) {
+    Ctx c{rel, relid, params};
+    int before = params ? list_length(*params) : 0;
     auto e = condition(reinterpret_cast<Node *>(expr), c);
     recheck = c.recheck;
+    if (!e && params && list_length(*params) > before)
+        *params = pg_call([](List *l, int n) { return list_truncate(l, n); }, *params, before);
     return e;
+}
+
+std::string literal_text(Oid type, Datum value, bool isnull) {
+    if (isnull)
+        return "NULL";
+    Const k{};
+    k.xpr.type = T_Const;
+    k.consttype = type;
+    k.constvalue = value;
+    auto e = literal(&k);
+    return e ? dts::tsql::render(*e) : "NULL";
 }
 
 } // namespace pgdts

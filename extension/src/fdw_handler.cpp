@@ -3,6 +3,7 @@
 // through pg_call().
 #include "deparse.hpp"
 #include "fdw_catalog.hpp"
+#include "fdw_plan.hpp"
 #include "pg_boundary.hpp"
 
 #include "tsql_quote.hpp"
@@ -48,62 +49,9 @@ template <typename Body> void entry(Body &&body) {
     });
 }
 
-// Planner state between GetForeignRelSize and GetForeignPlan.
-struct DtsPlanState {
-    SourceTable source;
-    List *remote_conds = NIL; // RestrictInfo* sent to SQL Server
-    List *local_conds = NIL;  // RestrictInfo* evaluated here (including rechecks)
-    std::vector<dts::tsql::RemoteExprPtr> remote_exprs;
-};
-
-double estimate_rows(const SourceTable &t, Oid user) {
-    ConnectionLease lease(t.server_oid, user);
-    auto &conn = lease.get();
-    std::string object = dts::tsql::quote_name("", t.schema, t.table);
-    conn.execute("SELECT SUM(p.rows) FROM sys.partitions p WHERE p.object_id = OBJECT_ID(" +
-                 dts::tsql::quote_literal(object) + ") AND p.index_id IN (0, 1)");
-    double rows = 1000;
-    while (conn.next_result())
-        while (conn.next_row())
-            if (const uint8_t *p = conn.data(1))
-                rows =
-                    std::stod(dts::tds::value_to_text(conn.column(1).type, p, conn.length(1), 0));
-    return rows > 0 ? rows : 1;
-}
-
-void get_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
-    auto *st = new DtsPlanState();
-    st->source = source_table(relid);
-    ListCell *lc;
-    foreach (lc, baserel->baserestrictinfo) {
-        auto *ri = static_cast<RestrictInfo *>(lfirst(lc));
-        bool recheck = false;
-        auto remote = to_remote(ri->clause, baserel, relid, recheck);
-        if (remote) {
-            st->remote_exprs.push_back(remote);
-            st->remote_conds =
-                pg_call([](List *l, void *p) { return lappend(l, p); }, st->remote_conds, ri);
-            if (recheck)
-                st->local_conds =
-                    pg_call([](List *l, void *p) { return lappend(l, p); }, st->local_conds, ri);
-        } else {
-            st->local_conds =
-                pg_call([](List *l, void *p) { return lappend(l, p); }, st->local_conds, ri);
-        }
-    }
-    Oid user = OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
-    double rows = estimate_rows(st->source, user);
-    // Selectivity of what SQL Server filters, by PostgreSQL's own estimate.
-    Selectivity sel =
-        pg_call([](PlannerInfo *r, List *q,
-                   int rel) { return clauselist_selectivity(r, q, rel, JOIN_INNER, nullptr); },
-                root, st->remote_conds, static_cast<int>(baserel->relid));
-    baserel->rows = std::max(1.0, rows * sel);
-    baserel->fdw_private = st;
-}
-
 struct DtsScanState {
     std::string sql;
+    List *params = NIL;       // ExprStates of a parameterized scan's values
     std::vector<int> attnums; // result column i+1 -> attribute number
     Oid server_oid = InvalidOid, user_oid = InvalidOid;
     std::unique_ptr<ConnectionLease> lease;
@@ -138,83 +86,20 @@ using namespace pgdts;
 extern "C" {
 
 static void dts_GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
-    entry([&] { get_rel_size(root, baserel, foreigntableid); });
+    entry([&] { plan_rel_size(root, baserel, foreigntableid); });
 }
 
-static void dts_GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
-    entry([&] {
-        double rows = baserel->rows;
-        Cost startup = 25, total = startup + rows * 0.01;
-        Path *path = pg_call([&]() {
-            return reinterpret_cast<Path *>(create_foreignscan_path(
-                root, baserel, nullptr, rows, startup, total, NIL, nullptr, nullptr, NIL));
-        });
-        pg_call([&]() { add_path(baserel, path); });
-    });
+static void dts_GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
+    entry([&] { plan_paths(root, baserel, foreigntableid); });
 }
 
-static ForeignScan *dts_GetForeignPlan(PlannerInfo *, RelOptInfo *baserel, Oid foreigntableid,
-                                       ForeignPath *, List *tlist, List *scan_clauses,
+static ForeignScan *dts_GetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+                                       ForeignPath *best_path, List *tlist, List *scan_clauses,
                                        Plan *outer_plan) {
     ForeignScan *result = nullptr;
     entry([&] {
-        auto *st = static_cast<DtsPlanState *>(baserel->fdw_private);
-        std::unique_ptr<DtsPlanState> owned(st);
-        // Columns the query needs: the target list and the locally evaluated clauses.
-        Bitmapset *attrs = nullptr;
-        pg_call([&]() {
-            pull_varattnos(reinterpret_cast<Node *>(baserel->reltarget->exprs), baserel->relid,
-                           &attrs);
-            ListCell *lc;
-            foreach (lc, st->local_conds)
-                pull_varattnos(
-                    reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(lc))->clause),
-                    baserel->relid, &attrs);
-        });
-        dts::tsql::RemoteQuery q;
-        q.schema = st->source.schema;
-        q.table = st->source.table;
-        q.where = st->remote_exprs;
-        List *retrieved = NIL;
-        int natts = pg_call(
-            [](Oid r) {
-                Relation rel = table_open(r, NoLock);
-                int n = RelationGetDescr(rel)->natts;
-                table_close(rel, NoLock);
-                return n;
-            },
-            foreigntableid);
-        for (int att = 1; att <= natts; ++att) {
-            bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
-            if (!whole_row && !bms_is_member(att - FirstLowInvalidHeapAttributeNumber, attrs))
-                continue;
-            bool dropped = pg_call(
-                [](Oid r, int a) {
-                    return get_attnum(r, get_attname(r, static_cast<AttrNumber>(a), true)) ==
-                           InvalidAttrNumber;
-                },
-                foreigntableid, att);
-            if (dropped)
-                continue;
-            q.columns.push_back(column_remote_name(foreigntableid, att));
-            retrieved = pg_call([](List *l, int a) { return lappend_int(l, a); }, retrieved, att);
-        }
-        std::string sql = dts::tsql::render(q);
-        List *local_exprs = NIL;
-        ListCell *lc;
-        foreach (lc, scan_clauses) {
-            auto *ri = static_cast<RestrictInfo *>(lfirst(lc));
-            if (list_member_ptr(st->remote_conds, ri) && !list_member_ptr(st->local_conds, ri))
-                continue;
-            local_exprs =
-                pg_call([](List *l, void *p) { return lappend(l, p); }, local_exprs, ri->clause);
-        }
-        List *priv =
-            pg_call([&]() { return list_make2(makeString(pstrdup(sql.c_str())), retrieved); });
-        result = pg_call([&]() {
-            return make_foreignscan(tlist, local_exprs, baserel->relid, NIL, priv, NIL, NIL,
-                                    outer_plan);
-        });
+        result =
+            plan_scan(root, baserel, foreigntableid, best_path, tlist, scan_clauses, outer_plan);
     });
     return result;
 }
@@ -232,6 +117,7 @@ static void dts_BeginForeignScan(ForeignScanState *node, int eflags) {
         pg_call([&]() { MemoryContextRegisterResetCallback(CurrentMemoryContext, cb); });
         node->fdw_state = s;
         s->sql = strVal(linitial(plan->fdw_private));
+        s->params = init_remote_params(node);
         ListCell *lc;
         foreach (lc, static_cast<List *>(lsecond(plan->fdw_private)))
             s->attnums.push_back(lfirst_int(lc));
@@ -276,7 +162,7 @@ static TupleTableSlot *dts_IterateForeignScan(ForeignScanState *node) {
         if (s->done)
             return;
         if (!s->started) {
-            s->conn->execute(s->sql);
+            s->conn->execute(remote_sql(node, s->params));
             s->started = true;
             if (!s->conn->next_result()) {
                 s->done = true;
