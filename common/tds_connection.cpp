@@ -45,9 +45,11 @@ bool owned(DBPROCESS *proc) {
     return std::find(g_owned.begin(), g_owned.end(), proc) != g_owned.end();
 }
 
+// During our dbopen() the DBPROCESS being logged in is not registered yet: its messages (login
+// failed, cannot open database) go to the thread's login state.
 Connection::State *state_of(DBPROCESS *proc) {
-    if (proc)
-        return owned(proc) ? reinterpret_cast<Connection::State *>(dbgetuserdata(proc)) : nullptr;
+    if (proc && owned(proc))
+        return reinterpret_cast<Connection::State *>(dbgetuserdata(proc));
     return t_login_state;
 }
 
