@@ -101,64 +101,63 @@ bool Channel::read_exact(char *buf, size_t n) {
 bool Channel::read_message(TdsMessage &m) {
     m.payload.clear();
     for (;;) {
-        char header[8];
-        if (!read_exact(header, 8))
+        char header[kHeaderSize];
+        if (!read_exact(header, kHeaderSize))
             return false;
-        auto length = static_cast<uint16_t>(static_cast<uint8_t>(header[2]) << 8 |
-                                            static_cast<uint8_t>(header[3]));
-        if (length < 8)
+        PacketHeader h = parse_packet_header(header);
+        if (h.length < kHeaderSize)
             throw ProtocolError("bad packet length");
-        m.type = static_cast<uint8_t>(header[0]);
-        m.status = static_cast<uint8_t>(header[1]);
+        m.type = h.type;
+        m.status = h.status;
         size_t start = m.payload.size();
-        m.payload.resize(start + length - 8);
-        if (length > 8 && !read_exact(m.payload.data() + start, length - 8u))
+        m.payload.resize(start + h.length - kHeaderSize);
+        if (h.length > kHeaderSize && !read_exact(m.payload.data() + start, h.length - kHeaderSize))
             throw ProtocolError("connection closed inside a packet");
-        if (m.status & 0x01)
+        if (m.status & kStatusEom)
             return true;
     }
 }
 
 void Channel::write_packets(uint8_t type, std::string_view payload, bool last) {
-    const size_t max_body = packet_size_ - 8;
-    std::string packet;
-    do {
-        size_t n = std::min(max_body, payload.size());
-        bool eom = last && n == payload.size();
-        packet.assign(8, '\0');
-        packet[0] = static_cast<char>(type);
-        packet[1] = static_cast<char>(eom ? 0x01 : 0x00);
-        packet[2] = static_cast<char>((n + 8) >> 8);
-        packet[3] = static_cast<char>((n + 8) & 0xFF);
-        packet[4] = static_cast<char>(spid_ >> 8);
-        packet[5] = static_cast<char>(spid_ & 0xFF);
-        packet[6] = static_cast<char>(packet_id_++);
-        packet.append(payload.data(), n);
-        raw_write(packet.data(), packet.size());
-        payload.remove_prefix(n);
-    } while (!payload.empty());
+    if (broken_)
+        throw ProtocolError("connection is broken");
+    wbuf_.clear();
+    append_packets(wbuf_, type, payload, packet_size_, spid_, packet_id_, last);
+    try {
+        raw_write(wbuf_.data(), wbuf_.size());
+    } catch (...) {
+        broken_ = true;
+        throw;
+    }
 }
 
 bool Channel::attention_pending() {
-    for (;;) {
-        bool readable = !pending_.empty() || (tls_active_ && SSL_pending(ssl_) > 0);
-        if (!readable) {
-            pollfd p{fd_, POLLIN, 0};
-            readable = ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP));
+    if (broken_)
+        return true;
+    try {
+        for (;;) {
+            bool readable = !pending_.empty() || (tls_active_ && SSL_pending(ssl_) > 0);
+            if (!readable) {
+                pollfd p{fd_, POLLIN, 0};
+                readable = ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+            }
+            if (!readable)
+                return false;
+            char header[kHeaderSize];
+            if (!read_exact(header, kHeaderSize))
+                throw ProtocolError("client went away");
+            PacketHeader h = parse_packet_header(header);
+            std::string body(h.length > kHeaderSize ? h.length - kHeaderSize : 0u, '\0');
+            if (!body.empty() && !read_exact(body.data(), body.size()))
+                throw ProtocolError("client went away");
+            if (h.type == kAttention)
+                return true;
+            // Anything else mid-response breaks the one-request-at-a-time rule; drop it.
         }
-        if (!readable)
-            return false;
-        char header[8];
-        if (!read_exact(header, 8))
-            throw ProtocolError("client went away");
-        auto length = static_cast<uint16_t>(static_cast<uint8_t>(header[2]) << 8 |
-                                            static_cast<uint8_t>(header[3]));
-        std::string body(length > 8 ? length - 8u : 0u, '\0');
-        if (!body.empty())
-            read_exact(body.data(), body.size());
-        if (static_cast<uint8_t>(header[0]) == kAttention)
-            return true;
-        // Anything else mid-response is a client error; drop it.
+    } catch (const std::exception &) {
+        // A vanished client cancels what it asked for; the request then ends quietly.
+        broken_ = true;
+        return true;
     }
 }
 

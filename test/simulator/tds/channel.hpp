@@ -2,23 +2,14 @@
 // raw TLS records), and a non-blocking look for an ATTENTION while results stream.
 #pragma once
 
+#include "packet.hpp"
+
 #include <openssl/ssl.h>
 
 #include <cstdint>
 #include <string>
 
 namespace sim::tds {
-
-enum PacketType : uint8_t {
-    kSqlBatch = 1,
-    kRpc = 3,
-    kTabular = 4,
-    kAttention = 6,
-    kBulkLoad = 7,
-    kTransactionManager = 14,
-    kLogin7 = 16,
-    kPrelogin = 18,
-};
 
 struct TdsMessage {
     uint8_t type = 0;
@@ -37,8 +28,12 @@ public:
     bool read_message(TdsMessage &m);
     // Sends `payload` as packets of `packet_size`; the last one carries EOM when `last`.
     void write_packets(uint8_t type, std::string_view payload, bool last);
-    // True when an ATTENTION packet has arrived (consumed). Never blocks.
+    // True when an ATTENTION packet has arrived (consumed), or when the client has gone away (see
+    // broken()). Never blocks waiting for the client to start a packet, and never throws: the
+    // engine polls it from inside its own callbacks.
     bool attention_pending();
+    // The connection failed (peer closed, I/O or TLS error); writes are dropped from then on.
+    bool broken() const { return broken_; }
 
     void start_tls(SSL_CTX *ctx); // runs the handshake inside PRELOGIN packets
     void stop_tls();              // after a login-only handshake
@@ -62,6 +57,8 @@ private:
     uint16_t spid_ = 0;
     uint8_t packet_id_ = 1;
     std::string pending_; // bytes read ahead while looking for an attention
+    std::string wbuf_;    // framed packets of one write, reused to avoid per-write allocations
+    bool broken_ = false;
 };
 
 } // namespace sim::tds

@@ -2,8 +2,9 @@
 
 #include "channel.hpp"
 #include "login.hpp"
+#include "requests.hpp"
+#include "token_sink.hpp"
 #include "tokens.hpp"
-#include "type_codec.hpp"
 
 #include <optional>
 
@@ -11,295 +12,68 @@ namespace sim::tds {
 
 namespace {
 
-// Encodes engine results as tokens and streams them in packets. DONE tokens are held back one
-// step so that only the last one of a request goes out without DONE_MORE.
-class TokenSink final : public ResultSink {
-public:
-    TokenSink(Channel &ch, const std::string &server_name) : ch_(ch), server_(server_name) {}
-
-    void begin(bool rpc) {
-        rpc_ = rpc;
-        cancelled_ = false;
-        held_.reset();
-        out_.buffer().clear();
-        sent_any_ = false;
-    }
-
-    void columns(const std::vector<ColumnInfo> &cols) override {
-        if (cancelled_)
-            return;
-        flush_held(true);
-        codecs_.clear();
-        codecs_.reserve(cols.size());
-        for (const auto &c : cols)
-            codecs_.push_back(make_codec(c));
-        write_colmetadata(out_, codecs_);
-        maybe_stream();
-    }
-
-    bool row(const std::vector<Value> &values) override {
-        if (cancelled_)
-            return false;
-        out_.u8(0xD1);
-        for (size_t i = 0; i < codecs_.size() && i < values.size(); ++i)
-            write_value(out_, codecs_[i], values[i]);
-        return maybe_stream();
-    }
-
-    void end_statement(std::optional<uint64_t> count, bool error) override {
-        if (cancelled_)
-            return;
-        flush_held(true);
-        uint16_t status =
-            static_cast<uint16_t>((count ? kDoneCount : 0) | (error ? kDoneError : 0));
-        held_ = Held{rpc_ ? kDoneInProc : kDone, status, count.value_or(0)};
-    }
-
-    void message(const Message &m) override {
-        if (cancelled_)
-            return;
-        flush_held(true);
-        write_message(out_, m, server_);
-    }
-
-    void database_changed(const std::string &now, const std::string &before) override {
-        if (cancelled_)
-            return;
-        flush_held(true);
-        write_envchange_text(out_, 1, now, before);
-    }
-
-    void transaction_began(uint64_t d) override {
-        flush_held(true);
-        write_envchange_bytes(out_, 8, descriptor(d), {});
-    }
-
-    void transaction_ended(uint64_t d, bool committed) override {
-        flush_held(true);
-        write_envchange_bytes(out_, committed ? 9 : 10, {}, descriptor(d));
-    }
-
-    void return_value(const std::string &name, const SqlType &type, const Value &v) override {
-        if (cancelled_)
-            return;
-        flush_held(true);
-        ColumnInfo ci;
-        ci.name = name;
-        ci.type = type;
-        ColumnCodec codec = make_codec(ci);
-        ByteWriter meta;
-        write_colmetadata(meta, {codec});
-        // RETURNVALUE: ordinal, name, status, then the column's UserType/Flags/TYPE_INFO.
-        out_.u8(0xAC);
-        out_.u16(0);
-        out_.b_varchar(name);
-        out_.u8(0x01);
-        std::string_view m = meta.buffer();
-        m.remove_prefix(3); // token + column count
-        // drop the trailing column name written by write_colmetadata
-        ByteWriter nm;
-        nm.b_varchar(name);
-        m.remove_suffix(nm.size());
-        out_.bytes(m);
-        write_value(out_, codec, v);
-    }
-
-    void return_status(int32_t status) override {
-        if (cancelled_)
-            return;
-        flush_held(true);
-        write_return_status(out_, status);
-    }
-
-    bool cancelled() override {
-        if (!cancelled_ && ch_.attention_pending())
-            cancelled_ = true;
-        return cancelled_;
-    }
-
-    // Ends the request: the final DONE (or DONEPROC for an RPC).
-    void finish(std::optional<uint16_t> extra_status = std::nullopt) {
-        if (cancelled_ || ch_.attention_pending()) {
-            // Tokens already begun must be completed so the client can parse its way to the
-            // acknowledgement; what is buffered is always whole tokens ending where a packet cut
-            // left off.
-            cancelled_ = true;
-            write_done(out_, kDone, kDoneAttn, 0, 0);
-            ch_.write_packets(kTabular, out_.buffer(), true);
-            return;
-        }
-        if (rpc_) {
-            flush_held(true);
-            write_done(out_, kDoneProc, extra_status.value_or(0), 0, 0);
-        } else if (held_) {
-            Held h = *held_;
-            held_.reset();
-            write_done(out_, h.token, static_cast<uint16_t>(h.status | extra_status.value_or(0)), 0,
-                       h.count);
-        } else {
-            write_done(out_, kDone, extra_status.value_or(0), 0, 0);
-        }
-        ch_.write_packets(kTabular, out_.buffer(), true);
-        out_.buffer().clear();
-    }
-
-    void set_rpc_mode(bool rpc) { rpc_ = rpc; }
-    void flush_held(bool more) {
-        if (!held_)
-            return;
-        Held h = *held_;
-        held_.reset();
-        write_done(out_, h.token, static_cast<uint16_t>(h.status | (more ? kDoneMore : 0)), 0,
-                   h.count);
-    }
-
-private:
-    struct Held {
-        uint8_t token;
-        uint16_t status;
-        uint64_t count;
-    };
-
-    static std::string descriptor(uint64_t d) {
-        std::string s(8, '\0');
-        for (int i = 0; i < 8; ++i)
-            s[static_cast<size_t>(i)] = static_cast<char>(d >> (8 * i));
-        return s;
-    }
-
-    // Sends whole packets once enough output is buffered; checks for an attention each time.
-    bool maybe_stream() {
-        const size_t body = ch_.packet_size() - 8;
-        if (out_.size() < body * 8)
-            return true;
-        size_t whole = (out_.size() - 1) / body * body;
-        ch_.write_packets(kTabular, std::string_view(out_.buffer()).substr(0, whole), false);
-        out_.buffer().erase(0, whole);
-        sent_any_ = true;
-        if (ch_.attention_pending())
-            cancelled_ = true;
-        return !cancelled_;
-    }
-
-    Channel &ch_;
-    std::string server_;
-    ByteWriter out_;
-    std::vector<ColumnCodec> codecs_;
-    std::optional<Held> held_;
-    bool rpc_ = false;
-    bool cancelled_ = false;
-    bool sent_any_ = false;
-};
-
-void skip_all_headers(ByteReader &r) {
-    if (r.remaining() < 4)
-        return;
-    uint32_t total = r.u32();
-    if (total < 4 || total - 4 > r.remaining())
-        throw ProtocolError("bad ALL_HEADERS");
-    r.take(total - 4);
-}
-
-const char *proc_name(uint16_t id) {
-    switch (id) {
-    case 1:
-        return "sp_cursor";
-    case 2:
-        return "sp_cursoropen";
-    case 3:
-        return "sp_cursorprepare";
-    case 4:
-        return "sp_cursorexecute";
-    case 5:
-        return "sp_cursorprepexec";
-    case 6:
-        return "sp_cursorunprepare";
-    case 7:
-        return "sp_cursorfetch";
-    case 8:
-        return "sp_cursoroption";
-    case 9:
-        return "sp_cursorclose";
-    case 10:
-        return "sp_executesql";
-    case 11:
-        return "sp_prepare";
-    case 12:
-        return "sp_execute";
-    case 13:
-        return "sp_prepexec";
-    case 14:
-        return "sp_prepexecrpc";
-    case 15:
-        return "sp_unprepare";
-    default:
-        return "sp_unknown";
-    }
+std::string describe_rpc(const RpcCall &call) {
+    std::string d = "rpc " + call.proc + " (" + std::to_string(call.params.size()) + " params)";
+    // The statement text of sp_executesql/sp_prepare*; parameter values may be secrets.
+    if (!call.params.empty() && call.params[0].value.kind == Value::Kind::Text &&
+        call.proc.starts_with("sp_"))
+        d += ": " + call.params[0].value.s.substr(0, 2000);
+    return d;
 }
 
 void handle_rpc(Session &session, TokenSink &sink, std::string_view payload,
                 const ServerOptions &opts) {
-    ByteReader r(payload);
-    skip_all_headers(r);
-    sink.begin(true);
-    while (!r.at_end()) {
-        std::string name;
-        uint16_t len = r.u16();
-        if (len == 0xFFFF)
-            name = proc_name(r.u16());
-        else
-            name = r.utf16_chars(len);
-        r.u16(); // OptionFlags
-        std::vector<RpcParam> params;
-        while (!r.at_end()) {
-            uint8_t next = static_cast<uint8_t>(r.data()[r.pos()]);
-            if (next == 0x80 || next == 0xFF || next == 0xFE) {
-                r.u8();
-                break;
-            }
-            RpcParam p;
-            p.name = r.b_varchar();
-            uint8_t status = r.u8();
-            p.output = status & 0x01;
-            ParamType t = read_param_type(r);
-            p.type = t.sql;
-            p.value = read_param_value(r, t);
-            params.push_back(std::move(p));
-        }
+    sink.begin_request(session.transaction_descriptor() != 0);
+    std::vector<RpcCall> calls;
+    try {
+        calls = parse_rpc(payload);
+    } catch (const ProtocolError &e) {
+        // Answer like SQL Server does to a malformed RPC and keep the connection.
+        sink.message(Message{8009,
+                             1,
+                             16,
+                             "The incoming tabular data stream (TDS) remote procedure call (RPC) "
+                             "protocol stream is incorrect. " +
+                                 std::string(e.what()),
+                             {},
+                             1});
+        sink.end_statement(std::nullopt, true);
+        sink.finish();
+        return;
+    }
+    for (const auto &call : calls) {
         if (opts.log)
-            opts.log("rpc " + name + " (" + std::to_string(params.size()) + " params)" +
-                     (!params.empty() && params[0].value.kind == Value::Kind::Text
-                          ? ": " + params[0].value.s.substr(0, 2000)
-                          : std::string()));
-        session.execute_rpc(name, params, sink);
+            opts.log(describe_rpc(call));
+        std::vector<std::string> names;
+        for (const auto &p : call.params)
+            names.push_back(p.name);
+        sink.begin_rpc(names);
+        session.execute_rpc(call.proc, call.params, sink);
         if (sink.cancelled())
             break;
+        sink.end_rpc();
     }
     sink.finish();
 }
 
-void handle_tm(Session &session, TokenSink &sink, std::string_view payload) {
-    ByteReader r(payload);
-    skip_all_headers(r);
-    uint16_t type = r.u16();
-    sink.begin(false);
-    switch (type) {
-    case 5: // TM_BEGIN_XACT
+void handle_tm(Session &session, TokenSink &sink, std::string_view payload,
+               const ServerOptions &opts) {
+    TmRequest tm = parse_tm(payload);
+    if (opts.log)
+        opts.log("transaction manager request " + std::to_string(tm.type));
+    sink.begin_request(session.transaction_descriptor() != 0);
+    switch (tm.type) {
+    case kTmBeginXact:
         session.tm_begin(sink);
         break;
-    case 7:   // TM_COMMIT_XACT
-    case 8: { // TM_ROLLBACK_XACT
-        uint8_t name_len = r.remaining() ? r.u8() : 0;
-        r.take(name_len);
-        bool begin_new = r.remaining() ? (r.u8() & 1) : false;
-        if (type == 7)
-            session.tm_commit(sink, begin_new);
-        else
-            session.tm_rollback(sink, begin_new);
+    case kTmCommitXact:
+        session.tm_commit(sink, tm.begin_new);
         break;
-    }
+    case kTmRollbackXact:
+        session.tm_rollback(sink, tm.begin_new);
+        break;
     default:
-        break; // TM_SAVE_XACT, TM_PROMOTE_XACT: nothing to do here
+        break; // TM_SAVE_XACT, TM_PROMOTE_XACT, DTC requests: nothing to do here
     }
     sink.finish();
 }
@@ -367,13 +141,11 @@ void serve_connection(int fd, Engine &engine, const ServerOptions &opts) {
         while (ch.read_message(m)) {
             switch (m.type) {
             case kSqlBatch: {
-                ByteReader r(m.payload);
-                skip_all_headers(r);
-                std::string sql = utf16le_to_utf8(r.take(r.remaining()));
+                std::string sql = parse_sql_batch(m.payload);
                 if (opts.log)
                     opts.log("batch spid " + std::to_string(session->spid()) + ": " +
                              sql.substr(0, 4000));
-                sink.begin(false);
+                sink.begin_request(session->transaction_descriptor() != 0);
                 session->execute_batch(sql, sink);
                 sink.finish();
                 break;
@@ -382,7 +154,7 @@ void serve_connection(int fd, Engine &engine, const ServerOptions &opts) {
                 handle_rpc(*session, sink, m.payload, opts);
                 break;
             case kTransactionManager:
-                handle_tm(*session, sink, m.payload);
+                handle_tm(*session, sink, m.payload, opts);
                 break;
             case kAttention: {
                 // The request it meant to stop had already completed: acknowledge anyway.
@@ -392,7 +164,7 @@ void serve_connection(int fd, Engine &engine, const ServerOptions &opts) {
                 break;
             }
             default: {
-                sink.begin(false);
+                sink.begin_request(session->transaction_descriptor() != 0);
                 sink.message(Message{4002,
                                      1,
                                      16,

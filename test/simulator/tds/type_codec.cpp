@@ -384,88 +384,94 @@ ColumnCodec make_codec(const ColumnInfo &col) {
 void write_colmetadata(ByteWriter &w, const std::vector<ColumnCodec> &cols) {
     w.u8(0x81);
     if (cols.empty()) {
-        w.u16(0xFFFF);
+        w.u16(0xFFFF); // NoMetaData
         return;
     }
     w.u16(static_cast<uint16_t>(cols.size()));
     for (const auto &c : cols) {
-        const auto &t = c.info.type;
-        w.u32(t.id == TypeId::Timestamp ? 80 : 0);
-        uint16_t flags = (c.info.nullable ? 0x01 : 0) | (c.info.identity ? 0x10 : 0) |
-                         (c.info.computed ? 0x20 : 0) |
-                         (c.info.identity || c.info.computed ? 0 : 0x08);
-        w.u16(flags);
-        w.u8(c.wire);
-        auto char_len = [&](int per_char) {
-            if (t.length == SqlType::kMax)
-                return uint16_t{0xFFFF};
-            return static_cast<uint16_t>(std::max(1, t.length) * per_char);
-        };
-        switch (c.wire) {
-        case kIntN:
-        case kBitN:
-        case kFltN:
-        case kMoneyN:
-        case kDateTimN:
-        case kGuid:
-            w.u8(c.length);
-            break;
-        case kDecimalN:
-        case kNumericN:
-            w.u8(c.length);
-            w.u8(t.precision ? t.precision : 18);
-            w.u8(t.scale);
-            break;
-        case kTimeN:
-        case kDateTime2N:
-        case kDateTimeOffsetN:
-            w.u8(t.scale);
-            break;
-        case kBigChar:
-        case kBigVarChr:
-            w.u16(char_len(1));
-            w.bytes(std::string_view(kCollation, 5));
-            break;
-        case kNChar:
-        case kNVarChar:
-            w.u16(char_len(2));
-            w.bytes(std::string_view(kCollation, 5));
-            break;
-        case kBigBinary:
-            w.u16(t.id == TypeId::Timestamp ? 8 : static_cast<uint16_t>(std::max(1, t.length)));
-            break;
-        case kBigVarBin:
-            w.u16(char_len(1));
-            break;
-        case kText:
-        case kNText:
-        case kImage: {
-            w.u32(c.wire == kNText ? 0x7FFFFFFE : 0x7FFFFFFF);
-            if (c.wire != kImage)
-                w.bytes(std::string_view(kCollation, 5));
-            // TableName: the base table's parts when the column is a table column.
-            const std::string &tn = c.info.table_name;
-            if (tn.empty()) {
-                w.u8(0);
-            } else {
-                w.u8(1);
-                w.us_varchar(tn);
-            }
-            break;
-        }
-        case kXml:
-            w.u8(0);
-            break;
-        case kVariant:
-            w.u32(8016);
-            break;
-        case kUdt:
-            write_udt_info(w, t.id);
-            break;
-        default:
-            break; // fixed-length types carry no more type information
-        }
+        write_column_type(w, c, true);
         w.b_varchar(c.info.name);
+    }
+}
+
+void write_column_type(ByteWriter &w, const ColumnCodec &c, bool table_name) {
+    const auto &t = c.info.type;
+    w.u32(t.id == TypeId::Timestamp ? 80 : 0);
+    // usUpdateable (bits 2-3) is 2, "unknown", as SQL Server reports for query results.
+    uint16_t flags = (c.info.nullable ? 0x01 : 0) | (c.info.identity ? 0x10 : 0) |
+                     (c.info.computed ? 0x20 : 0) | (c.info.identity || c.info.computed ? 0 : 0x08);
+    w.u16(flags);
+    w.u8(c.wire);
+    auto char_len = [&](int per_char) {
+        if (t.length == SqlType::kMax)
+            return uint16_t{0xFFFF};
+        return static_cast<uint16_t>(std::max(1, t.length) * per_char);
+    };
+    switch (c.wire) {
+    case kIntN:
+    case kBitN:
+    case kFltN:
+    case kMoneyN:
+    case kDateTimN:
+    case kGuid:
+        w.u8(c.length);
+        break;
+    case kDecimalN:
+    case kNumericN:
+        w.u8(c.length);
+        w.u8(t.precision ? t.precision : 18);
+        w.u8(t.scale);
+        break;
+    case kTimeN:
+    case kDateTime2N:
+    case kDateTimeOffsetN:
+        w.u8(t.scale);
+        break;
+    case kBigChar:
+    case kBigVarChr:
+        w.u16(char_len(1));
+        w.bytes(std::string_view(kCollation, 5));
+        break;
+    case kNChar:
+    case kNVarChar:
+        w.u16(char_len(2));
+        w.bytes(std::string_view(kCollation, 5));
+        break;
+    case kBigBinary:
+        w.u16(t.id == TypeId::Timestamp ? 8 : static_cast<uint16_t>(std::max(1, t.length)));
+        break;
+    case kBigVarBin:
+        w.u16(char_len(1));
+        break;
+    case kText:
+    case kNText:
+    case kImage: {
+        w.u32(c.wire == kNText ? 0x7FFFFFFE : 0x7FFFFFFF);
+        if (c.wire != kImage)
+            w.bytes(std::string_view(kCollation, 5));
+        if (!table_name)
+            break;
+        // TableName: NumParts, then each part; none when the column is not a table column.
+        const std::string &tn = c.info.table_name;
+        if (tn.empty()) {
+            w.u8(0);
+        } else {
+            w.u8(1);
+            w.us_varchar(tn);
+        }
+        break;
+    }
+    case kXml:
+        w.u8(0); // no schema collection
+        break;
+    case kVariant:
+        w.u32(8016);
+        break;
+    case kUdt:
+        write_udt_info(w, t.id);
+        break;
+    default:
+        break; // fixed-length types carry no more type information
     }
 }
 
@@ -515,7 +521,9 @@ void write_value(ByteWriter &w, const ColumnCodec &c, const Value &v) {
         bool neg;
         unsigned __int128 m;
         scaled(v, 4, neg, m);
-        int64_t units = neg ? -static_cast<int64_t>(m) : static_cast<int64_t>(m);
+        // Two's complement by unsigned arithmetic: -2^63 (money's minimum) has no positive twin.
+        auto mag = static_cast<uint64_t>(m);
+        auto units = static_cast<int64_t>(neg ? 0 - mag : mag);
         if (c.wire == kMoneyN)
             w.u8(c.length);
         if (c.length == 4) {

@@ -62,6 +62,9 @@ struct ColumnCodec {
 
 ColumnCodec make_codec(const ColumnInfo &col);
 void write_colmetadata(ByteWriter &w, const std::vector<ColumnCodec> &cols);
+// UserType, Flags and TYPE_INFO of one column or RETURNVALUE; text/ntext/image also carry their
+// table name in COLMETADATA (`table_name`) but not in RETURNVALUE.
+void write_column_type(ByteWriter &w, const ColumnCodec &c, bool table_name);
 void write_value(ByteWriter &w, const ColumnCodec &c, const Value &v);
 
 // An RPC parameter's type as the client described it.
