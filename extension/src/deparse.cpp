@@ -93,9 +93,17 @@ RemoteExprPtr literal(Const *k) {
         if (timestamp2tm(ts, nullptr, &tm, &fsec, nullptr, nullptr) != 0 || tm.tm_year < 1)
             return nullptr;
         char buf[48];
-        std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06d", tm.tm_year, tm.tm_mon,
-                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(fsec));
-        return node(RemoteExpr::Kind::String, buf);
+        std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year, tm.tm_mon,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        if (fsec == 0)
+            return node(RemoteExpr::Kind::String, buf);
+        // A string with more than three fractional digits does not convert to datetime (the
+        // column's type wins in a comparison); as datetime2 it compares exactly with every
+        // date/time type. Only digits and punctuation are pasted.
+        char typed[96];
+        std::snprintf(typed, sizeof typed, "CAST('%s.%06d' AS datetime2(7))", buf,
+                      static_cast<int>(fsec));
+        return node(RemoteExpr::Kind::Number, typed);
     }
     Oid out;
     bool varlena;
