@@ -15,7 +15,7 @@ EXT_SRCS     = $(sort $(wildcard extension/src/*.cpp))
 COMMON_SRCS  = $(sort $(wildcard common/*.cpp))
 OBJS         = $(EXT_SRCS:.cpp=.o) $(patsubst common/%.cpp,extension/common_%.o,$(COMMON_SRCS))
 DATA         = $(sort $(wildcard extension/sql/pg_dts--*.sql))
-REGRESS      = install fdw_options fdw_import fdw_scan fdw_pushdown
+REGRESS      = install fdw_options fdw_import fdw_scan fdw_pushdown fdw_source_exec
 REGRESS_OPTS = --inputdir=.
 EXTRA_CLEAN  = build
 

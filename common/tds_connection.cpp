@@ -396,6 +396,29 @@ void Connection::drain() {
         raise("finishing the batch");
 }
 
+long long Connection::execute_all(const std::string &tsql) {
+    auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    execute(tsql);
+    long long affected = 0;
+    for (;;) {
+        RETCODE rc = dbresults(proc);
+        if (rc == NO_MORE_RESULTS)
+            break;
+        if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out) {
+            if (!dead())
+                dbcancel(proc);
+            raise("running the batch");
+        }
+        bool rows = dbnumcols(proc) > 0;
+        if (rows)
+            while (next_row()) {
+            }
+        if (!rows && DBCOUNT(proc) > 0)
+            affected += DBCOUNT(proc);
+    }
+    return affected;
+}
+
 std::vector<ServerMessage> Connection::take_messages() {
     std::vector<ServerMessage> out;
     out.swap(state_->infos);

@@ -75,6 +75,9 @@ public:
     void cancel();
     // Reads and discards what is left of the batch.
     void drain();
+    // Runs a whole batch, discarding any result rows; returns the rows its statements affected
+    // (summed over the results that carry no columns). Server messages: take_messages().
+    long long execute_all(const std::string &tsql);
     bool dead() const;
     // Informational messages (severity <= 10) received so far.
     std::vector<ServerMessage> take_messages();

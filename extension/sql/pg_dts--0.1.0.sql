@@ -26,3 +26,11 @@ CREATE FOREIGN DATA WRAPPER pg_dts
   HANDLER dts_fdw_handler
   VALIDATOR dts_fdw_validator;
 COMMENT ON FOREIGN DATA WRAPPER pg_dts IS 'SQL Server tables as foreign tables (pg_dts)';
+
+-- A T-SQL batch on a pg_dts server, through the caller's user mapping (superusers and the
+-- server's owner only; checked inside). Returns the rows affected; server messages as NOTICEs.
+CREATE FUNCTION dts_source_exec(server name, tsql text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dts_source_exec'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION dts_source_exec(name, text) IS 'run a T-SQL batch on a pg_dts foreign server (superuser or server owner)';

@@ -1,0 +1,75 @@
+// dts_source_exec(server, tsql): runs a T-SQL batch on a pg_dts foreign server through the caller's
+// user mapping — for DBAs (and tests) who need to act on the source from psql. Superusers and the
+// server's owner only. A fresh connection per call, so that what the batch changes in its session
+// (USE, SET, temporary tables) never reaches the FDW's cached connections.
+#include "fdw_catalog.hpp"
+#include "pg_boundary.hpp"
+
+#include <string>
+
+extern "C" {
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+}
+
+DTS_SQL_FUNCTION(dts_source_exec)
+
+namespace pgdts {
+namespace {
+
+int64 source_exec(const char *server_name, text *batch) {
+    ForeignServer *fs =
+        pg_call([](const char *n) { return GetForeignServerByName(n, false); }, server_name);
+    std::string handler = pg_call(
+        [](Oid fdw) -> const char * {
+            ForeignDataWrapper *w = GetForeignDataWrapper(fdw);
+            const char *name = OidIsValid(w->fdwhandler) ? get_func_name(w->fdwhandler) : nullptr;
+            return name ? name : "";
+        },
+        fs->fdwid);
+    if (handler != "dts_fdw_handler")
+        throw dts::Error("HV00A",
+                         std::string("server \"") + server_name + "\" is not a pg_dts server", {},
+                         "dts_source_exec() runs T-SQL on servers of the pg_dts foreign data "
+                         "wrapper only.");
+    bool allowed =
+        pg_call([](Oid owner) { return superuser() || owner == GetUserId(); }, fs->owner);
+    if (!allowed)
+        throw dts::Error(
+            "42501",
+            std::string("permission denied to run T-SQL on server \"") + server_name + "\"", {},
+            "Only superusers and the owner of the server may call dts_source_exec().");
+    std::string tsql = pg_call([](text *t) { return text_to_cstring(t); }, batch);
+    ConnectionSettings settings = connection_settings(fs->serverid, GetUserId());
+    dts::tds::Connection conn(settings.server, settings.credentials);
+    long long affected = conn.execute_all(tsql);
+    for (const auto &m : conn.take_messages()) {
+        std::string text = m.text;
+        int number = m.number;
+        pg_call([&]() {
+            ereport(NOTICE,
+                    (errmsg("%s", text.c_str()),
+                     errdetail("SQL Server message %d on server \"%s\".", number, server_name)));
+        });
+    }
+    return static_cast<int64>(affected);
+}
+
+} // namespace
+} // namespace pgdts
+
+Datum dts_source_exec(PG_FUNCTION_ARGS) {
+    return pgdts::pg_entry([&]() -> Datum {
+        try {
+            text *batch = pgdts::pg_call([&]() { return PG_GETARG_TEXT_PP(1); });
+            PG_RETURN_INT64(pgdts::source_exec(NameStr(*PG_GETARG_NAME(0)), batch));
+        } catch (const dts::Error &e) {
+            // A cancelled batch: let PostgreSQL report why (statement_timeout, cancel request).
+            if (e.sqlstate == "57014")
+                pgdts::pg_call([]() { CHECK_FOR_INTERRUPTS(); });
+            throw;
+        }
+    });
+}
