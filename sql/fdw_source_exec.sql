@@ -1,18 +1,23 @@
 -- dts_source_exec(): a T-SQL batch on the source through the caller's user mapping.
+-- (The simulator keeps a writing session's locks until it has processed that session's
+-- disconnect, and a login meanwhile fails with error 1222: the tests pause after writes.)
 SELECT dts_source_exec('src', $$
   IF OBJECT_ID(N'dbo.exec_t') IS NOT NULL DROP TABLE dbo.exec_t;
   CREATE TABLE dbo.exec_t (id int NOT NULL CONSTRAINT PK_exec_t PRIMARY KEY, v nvarchar(10) NULL);
   INSERT INTO dbo.exec_t VALUES (1, N'a'), (2, N'b'), (3, NULL);
 $$) AS rows_affected;
+SELECT pg_sleep(0.3) AS settled \gset
 IMPORT FOREIGN SCHEMA dbo LIMIT TO (exec_t) FROM SERVER src INTO public;
 SELECT * FROM exec_t ORDER BY id;
 SELECT dts_source_exec('src', 'UPDATE dbo.exec_t SET v = N''ż'' WHERE id > 1') AS rows_affected;
+SELECT pg_sleep(0.3) AS settled \gset
 SELECT * FROM exec_t ORDER BY id;
 -- Messages come back as NOTICEs; result sets are read and discarded.
 SELECT dts_source_exec('src', 'PRINT ''hello from T-SQL''; SELECT * FROM dbo.exec_t') AS rows_affected;
 -- Errors carry SQL Server's number and a fitting SQLSTATE.
 SELECT dts_source_exec('src', 'SELECT * FROM dbo.no_such_table');
 SELECT dts_source_exec('src', 'INSERT INTO dbo.exec_t VALUES (1, N''dup'')');
+SELECT pg_sleep(0.3) AS settled \gset
 SELECT dts_source_exec('src', 'SELEC 1');
 DO $$
 DECLARE
@@ -22,6 +27,7 @@ BEGIN
                                'INSERT INTO dbo.exec_t VALUES (1, N''dup'')', 'SELEC 1'] LOOP
     BEGIN
       PERFORM dts_source_exec('src', batch);
+      PERFORM pg_sleep(0.3);
     EXCEPTION WHEN OTHERS THEN
       RAISE NOTICE 'SQLSTATE %', SQLSTATE;
     END;
