@@ -5,6 +5,7 @@
 #include "fdw_catalog.hpp"
 #include "fdw_plan.hpp"
 #include "pg_boundary.hpp"
+#include "value_datum.hpp"
 
 #include "tsql_quote.hpp"
 #include "type_mapping.hpp"
@@ -58,6 +59,11 @@ struct DtsScanState {
     dts::tds::Connection *conn = nullptr;
     bool started = false, done = false;
     std::vector<int> types, scales;
+    std::vector<bool> fast;         // per result column: converted without text
+    std::vector<std::string> texts; // reused per row for the text path
+    std::vector<const uint8_t *> data;
+    std::vector<int> lengths;
+    std::vector<Oid> pgtypes; // per attribute
     FmgrInfo *in_funcs = nullptr;
     Oid *ioparams = nullptr;
     int32 *typmods = nullptr;
@@ -129,6 +135,7 @@ static void dts_BeginForeignScan(ForeignScanState *node, int eflags) {
         Oid user = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
         s->user_oid = user;
         TupleDesc desc = RelationGetDescr(rel);
+        s->pgtypes.assign(static_cast<size_t>(desc->natts), InvalidOid);
         s->in_funcs = static_cast<FmgrInfo *>(
             pg_call([&]() { return palloc0(sizeof(FmgrInfo) * desc->natts); }));
         s->ioparams =
@@ -145,6 +152,7 @@ static void dts_BeginForeignScan(ForeignScanState *node, int eflags) {
                 fmgr_info(infunc, &s->in_funcs[i]);
             });
             s->typmods[i] = a->atttypmod;
+            s->pgtypes[i] = a->atttypid;
         }
         s->row_cxt = pg_call([]() {
             return AllocSetContextCreate(CurrentMemoryContext, "pg_dts row", ALLOCSET_SMALL_SIZES);
@@ -173,35 +181,53 @@ static TupleTableSlot *dts_IterateForeignScan(ForeignScanState *node) {
                 s->types.push_back(d.type);
                 s->scales.push_back(d.scale);
             }
+            const size_t n = s->attnums.size();
+            s->fast.assign(n, false);
+            s->texts.assign(n, std::string());
+            s->data.assign(n, nullptr);
+            s->lengths.assign(n, 0);
+            for (size_t k = 0; k < n && k < s->types.size(); ++k) {
+                int att = s->attnums[k] - 1;
+                s->fast[k] = has_fast_datum(s->types[k], s->pgtypes[att], s->typmods[att]);
+            }
         }
         if (!s->conn->next_row()) {
             s->conn->drain();
             s->done = true;
             return;
         }
-        pg_call([&]() { MemoryContextReset(s->row_cxt); });
-        TupleDesc desc = slot->tts_tupleDescriptor;
-        for (int i = 0; i < desc->natts; ++i) {
-            slot->tts_values[i] = 0;
-            slot->tts_isnull[i] = true;
-        }
-        for (size_t k = 0; k < s->attnums.size(); ++k) {
+        const size_t ncols = s->attnums.size();
+        // C++ side: the text of the values that need an input function.
+        for (size_t k = 0; k < ncols; ++k) {
             int col = static_cast<int>(k) + 1;
-            const uint8_t *p = s->conn->data(col);
-            if (!p)
-                continue;
-            int att = s->attnums[k] - 1;
-            std::string text =
-                dts::tds::value_to_text(s->types[k], p, s->conn->length(col), s->scales[k]);
-            slot->tts_values[att] = pg_call([&]() {
-                MemoryContext old = MemoryContextSwitchTo(s->row_cxt);
-                Datum d = InputFunctionCall(&s->in_funcs[att], const_cast<char *>(text.c_str()),
-                                            s->ioparams[att], s->typmods[att]);
-                MemoryContextSwitchTo(old);
-                return d;
-            });
-            slot->tts_isnull[att] = false;
+            s->data[k] = s->conn->data(col);
+            s->lengths[k] = s->data[k] ? s->conn->length(col) : 0;
+            if (s->data[k] && !s->fast[k])
+                s->texts[k] =
+                    dts::tds::value_to_text(s->types[k], s->data[k], s->lengths[k], s->scales[k]);
         }
+        // PostgreSQL side, one guarded call per row and no C++ objects created inside it.
+        pg_call([&]() {
+            MemoryContextReset(s->row_cxt);
+            MemoryContext old = MemoryContextSwitchTo(s->row_cxt);
+            TupleDesc desc = slot->tts_tupleDescriptor;
+            for (int i = 0; i < desc->natts; ++i) {
+                slot->tts_values[i] = 0;
+                slot->tts_isnull[i] = true;
+            }
+            for (size_t k = 0; k < ncols; ++k) {
+                if (!s->data[k])
+                    continue;
+                int att = s->attnums[k] - 1;
+                slot->tts_values[att] =
+                    s->fast[k] ? fast_datum(s->types[k], s->data[k], s->lengths[k], s->pgtypes[att])
+                               : InputFunctionCall(&s->in_funcs[att],
+                                                   const_cast<char *>(s->texts[k].c_str()),
+                                                   s->ioparams[att], s->typmods[att]);
+                slot->tts_isnull[att] = false;
+            }
+            MemoryContextSwitchTo(old);
+        });
         pg_call([&]() { ExecStoreVirtualTuple(slot); });
     });
     return slot;

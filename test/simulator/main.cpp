@@ -3,8 +3,10 @@
 #include "tds/server.hpp"
 #include "tds/tls_context.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -33,6 +35,7 @@ const char *kUsage = R"(Usage: sqlsim --data-dir DIR [options]
   --cert FILE --key FILE   TLS certificate and key (PEM); a self-signed one is made otherwise
   --init-sql FILE          run this T-SQL script (batches separated by GO lines) as sa first
   --log-file FILE          log logins and requests (never passwords)
+  --verbose                also log them to stderr
 )";
 
 struct Args {
@@ -40,6 +43,7 @@ struct Args {
     std::string port_file, cert, key, log_file, sa_password = "Sim_Passw0rd";
     std::vector<std::string> init_sql;
     bool force_encryption = false;
+    bool verbose = false;
     sim::ServerSettings settings;
 };
 
@@ -93,6 +97,8 @@ Args parse_args(int argc, char **argv) {
             a.init_sql.push_back(value());
         } else if (k == "--log-file") {
             a.log_file = value();
+        } else if (k == "--verbose" || k == "-v") {
+            a.verbose = true;
         } else {
             throw std::runtime_error("unknown option " + k + " (see --help)");
         }
@@ -113,7 +119,11 @@ public:
     void message(const sim::Message &m) override {
         if (m.severity > 10) {
             failed = true;
-            std::cerr << "sqlsim: init error " << m.number << ": " << m.text << "\n";
+            std::cerr << "sqlsim: init error " << m.number << " (severity "
+                      << static_cast<int>(m.severity) << ", line " << m.line << "): " << m.text
+                      << "\n";
+        } else {
+            std::cout << m.text << "\n";
         }
     }
     void database_changed(const std::string &, const std::string &) override {}
@@ -160,11 +170,15 @@ int main(int argc, char **argv) {
             log.open(args.log_file, std::ios::app);
         sim::tds::ServerOptions opts;
         opts.force_encryption = args.force_encryption;
-        if (log.is_open())
+        if (log.is_open() || args.verbose)
             opts.log = [&](const std::string &line) {
                 std::lock_guard lock(log_mutex);
-                log << line << "\n";
-                log.flush();
+                if (log.is_open()) {
+                    log << line << "\n";
+                    log.flush();
+                }
+                if (args.verbose)
+                    std::cerr << "sqlsim: " << line << "\n";
             };
 
         for (const auto &file : args.init_sql) {
@@ -195,6 +209,9 @@ int main(int argc, char **argv) {
         }
         std::cout << "sqlsim listening on 127.0.0.1:" << port << std::endl;
         server.run();
+        // Connections still inside the engine after the grace period would outlive it.
+        if (!server.close_connections(std::chrono::seconds(5)))
+            std::_Exit(0);
         return 0;
     } catch (const sim::SqlError &e) {
         std::cerr << "sqlsim: " << e.msg.number << ": " << e.msg.text << "\n";

@@ -52,12 +52,34 @@ void Server::run() {
             continue;
         int one = 1;
         ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        std::thread([this, client] { serve_connection(client, engine_, opts_); }).detach();
+        {
+            std::lock_guard lock(mutex_);
+            live_.insert(client);
+        }
+        std::thread([this, client] {
+            serve_connection(client, engine_, opts_);
+            std::lock_guard lock(mutex_);
+            live_.erase(client);
+            idle_.notify_all();
+        }).detach();
     }
 }
 
 void Server::stop() {
     stopping_ = true;
+}
+
+bool Server::close_connections(std::chrono::milliseconds grace) {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    std::unique_lock lock(mutex_);
+    // A shut-down socket reads as end of stream: idle connections leave their read loop, and
+    // a running request sees its client gone at the next attention poll.
+    for (int fd : live_)
+        ::shutdown(fd, SHUT_RDWR);
+    return idle_.wait_for(lock, grace, [this] { return live_.empty(); });
 }
 
 } // namespace sim::tds

@@ -4,7 +4,11 @@
 #include "connection.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <set>
 
 namespace sim::tds {
 
@@ -17,12 +21,18 @@ public:
     // Accepts until stop() is called (from a signal handler: only sets a flag and closes).
     void run();
     void stop();
+    // After run(): shuts down the open client connections and waits for their threads. False
+    // when some did not finish in time.
+    bool close_connections(std::chrono::milliseconds grace);
 
 private:
     Engine &engine_;
     ServerOptions opts_;
     int fd_ = -1;
     std::atomic<bool> stopping_{false};
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    std::set<int> live_; // client sockets being served
 };
 
 } // namespace sim::tds
