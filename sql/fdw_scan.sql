@@ -38,3 +38,15 @@ SELECT count(*) FROM src_all.big WHERE grp = 3;
 INSERT INTO people (id, name, active) VALUES (9, 'x', true);
 UPDATE people SET name = 'x';
 DELETE FROM people;
+-- Declared types narrower than the source: values that fit arrive as they are, PostgreSQL's own
+-- length check and rounding apply to the others.
+CREATE FOREIGN TABLE narrow (id int, name varchar(3), city varchar(2))
+  SERVER src OPTIONS (schema_name 'dbo', table_name 'people');
+SELECT id, name FROM narrow ORDER BY id;
+SELECT id, city FROM narrow ORDER BY id;
+CREATE FOREIGN TABLE narrow_all (id int, c_nvarchar varchar(5), c_datetime2 timestamp(0),
+  c_dto_local timestamp(1) OPTIONS (column_name 'c_datetime2'))
+  SERVER src OPTIONS (schema_name 'dbo', table_name 'alltypes');
+SELECT id, c_datetime2, c_dto_local FROM narrow_all ORDER BY id;
+SELECT id, c_nvarchar FROM narrow_all ORDER BY id;
+SELECT id, c_nvarchar FROM narrow_all WHERE id <> 2 ORDER BY id;

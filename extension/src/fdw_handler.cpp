@@ -60,10 +60,14 @@ struct DtsScanState {
     bool started = false, done = false;
     std::vector<int> types, scales;
     std::vector<bool> fast;         // per result column: converted without text
+    std::vector<int> char_limit;    // per result column: varchar(n) limit checked per value
+    std::vector<bool> row_fast;     // per result column, this row: fast conversion applies
     std::vector<std::string> texts; // reused per row for the text path
     std::vector<const uint8_t *> data;
     std::vector<int> lengths;
     std::vector<Oid> pgtypes; // per attribute
+    Relation rel = nullptr;
+    int converting = -1; // attribute index being converted, for the error context
     FmgrInfo *in_funcs = nullptr;
     Oid *ioparams = nullptr;
     int32 *typmods = nullptr;
@@ -128,6 +132,7 @@ static void dts_BeginForeignScan(ForeignScanState *node, int eflags) {
         foreach (lc, static_cast<List *>(lsecond(plan->fdw_private)))
             s->attnums.push_back(lfirst_int(lc));
         Relation rel = node->ss.ss_currentRelation;
+        s->rel = rel;
         Oid relid = RelationGetRelid(rel);
         SourceTable src = source_table(relid);
         s->server_oid = src.server_oid;
@@ -162,6 +167,17 @@ static void dts_BeginForeignScan(ForeignScanState *node, int eflags) {
     });
 }
 
+// Names the column whose value PostgreSQL rejected, as postgres_fdw does.
+static void conversion_error_context(void *arg) {
+    auto *s = static_cast<DtsScanState *>(arg);
+    if (s->converting < 0 || !s->rel)
+        return;
+    TupleDesc desc = RelationGetDescr(s->rel);
+    errcontext("column \"%s\" of foreign table \"%s\"",
+               NameStr(TupleDescAttr(desc, s->converting)->attname),
+               RelationGetRelationName(s->rel));
+}
+
 static TupleTableSlot *dts_IterateForeignScan(ForeignScanState *node) {
     TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
     entry([&] {
@@ -183,12 +199,16 @@ static TupleTableSlot *dts_IterateForeignScan(ForeignScanState *node) {
             }
             const size_t n = s->attnums.size();
             s->fast.assign(n, false);
+            s->char_limit.assign(n, -1);
+            s->row_fast.assign(n, false);
             s->texts.assign(n, std::string());
             s->data.assign(n, nullptr);
             s->lengths.assign(n, 0);
             for (size_t k = 0; k < n && k < s->types.size(); ++k) {
                 int att = s->attnums[k] - 1;
-                s->fast[k] = has_fast_datum(s->types[k], s->pgtypes[att], s->typmods[att]);
+                s->fast[k] =
+                    has_fast_datum(s->types[k], s->pgtypes[att], s->typmods[att], s->scales[k]);
+                s->char_limit[k] = fast_char_limit(s->pgtypes[att], s->typmods[att]);
             }
         }
         if (!s->conn->next_row()) {
@@ -202,12 +222,17 @@ static TupleTableSlot *dts_IterateForeignScan(ForeignScanState *node) {
             int col = static_cast<int>(k) + 1;
             s->data[k] = s->conn->data(col);
             s->lengths[k] = s->data[k] ? s->conn->length(col) : 0;
-            if (s->data[k] && !s->fast[k])
+            s->row_fast[k] =
+                s->fast[k] && (s->char_limit[k] < 0 ||
+                               utf8_length(s->data[k], s->lengths[k]) <= s->char_limit[k]);
+            if (s->data[k] && !s->row_fast[k])
                 s->texts[k] =
                     dts::tds::value_to_text(s->types[k], s->data[k], s->lengths[k], s->scales[k]);
         }
         // PostgreSQL side, one guarded call per row and no C++ objects created inside it.
         pg_call([&]() {
+            ErrorContextCallback errcb{error_context_stack, conversion_error_context, s};
+            error_context_stack = &errcb;
             MemoryContextReset(s->row_cxt);
             MemoryContext old = MemoryContextSwitchTo(s->row_cxt);
             TupleDesc desc = slot->tts_tupleDescriptor;
@@ -219,14 +244,17 @@ static TupleTableSlot *dts_IterateForeignScan(ForeignScanState *node) {
                 if (!s->data[k])
                     continue;
                 int att = s->attnums[k] - 1;
+                s->converting = att;
                 slot->tts_values[att] =
-                    s->fast[k] ? fast_datum(s->types[k], s->data[k], s->lengths[k], s->pgtypes[att])
-                               : InputFunctionCall(&s->in_funcs[att],
-                                                   const_cast<char *>(s->texts[k].c_str()),
-                                                   s->ioparams[att], s->typmods[att]);
+                    s->row_fast[k]
+                        ? fast_datum(s->types[k], s->data[k], s->lengths[k], s->pgtypes[att])
+                        : InputFunctionCall(&s->in_funcs[att],
+                                            const_cast<char *>(s->texts[k].c_str()),
+                                            s->ioparams[att], s->typmods[att]);
                 slot->tts_isnull[att] = false;
             }
             MemoryContextSwitchTo(old);
+            error_context_stack = errcb.previous;
         });
         pg_call([&]() { ExecStoreVirtualTuple(slot); });
     });

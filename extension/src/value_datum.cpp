@@ -29,7 +29,7 @@ bool is_tds_binary(int t) {
 }
 } // namespace
 
-bool has_fast_datum(int t, Oid pg, int32 typmod) {
+bool has_fast_datum(int t, Oid pg, int32 typmod, int scale) {
     switch (pg) {
     case INT2OID:
         return t == SYBINT1 || t == SYBINT2;
@@ -46,8 +46,9 @@ bool has_fast_datum(int t, Oid pg, int32 typmod) {
     case TEXTOID:
         return is_tds_char(t);
     case VARCHAROID:
+        return is_tds_char(t); // the caller checks fast_char_limit()
     case BPCHAROID:
-        return is_tds_char(t) && typmod < 0; // a length limit needs the input function's check
+        return is_tds_char(t) && typmod < 0; // char(n) pads: the input function's job
     case BYTEAOID:
         return is_tds_binary(t);
     case UUIDOID:
@@ -56,10 +57,22 @@ bool has_fast_datum(int t, Oid pg, int32 typmod) {
         return t == SYBMSDATE;
     case TIMESTAMPOID:
         // Rounding to a typmod below the source's digits is the input function's job.
-        return (t == SYBMSDATETIME2 || t == SYBDATETIME) && (typmod < 0 || typmod >= 6);
+        return (t == SYBMSDATETIME2 || t == SYBDATETIME) &&
+               (typmod < 0 || typmod >= 6 || (t == SYBMSDATETIME2 && scale <= typmod));
     default:
         return false;
     }
+}
+
+int fast_char_limit(Oid pg, int32 typmod) {
+    return pg == VARCHAROID && typmod >= VARHDRSZ ? typmod - VARHDRSZ : -1;
+}
+
+int utf8_length(const uint8_t *p, int len) {
+    int n = 0;
+    for (int i = 0; i < len; ++i)
+        n += (p[i] & 0xC0) != 0x80;
+    return n;
 }
 
 Datum fast_datum(int t, const uint8_t *p, int len, Oid pg) {

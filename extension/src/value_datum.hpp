@@ -6,8 +6,14 @@
 
 namespace pgdts {
 
-// Whether a TDS column type lands in a PostgreSQL type without going through text.
-bool has_fast_datum(int tds_type, Oid pg_type, int32 typmod);
+// Whether a TDS column type lands in a PostgreSQL type without going through text. `scale` is
+// the source column's fractional-second digits.
+bool has_fast_datum(int tds_type, Oid pg_type, int32 typmod, int scale);
+// For varchar(n) targets: the character limit the caller checks per value (a value over it goes
+// through the input function, which raises PostgreSQL's own error); -1 when there is none.
+int fast_char_limit(Oid pg_type, int32 typmod);
+// Characters in a UTF-8 string.
+int utf8_length(const uint8_t *data, int length);
 // Only for pairs has_fast_datum() accepted.
 Datum fast_datum(int tds_type, const uint8_t *data, int length, Oid pg_type);
 

@@ -6,6 +6,7 @@
 #include "sqlite_db.hpp"
 
 #include <filesystem>
+#include <memory>
 
 namespace sim {
 
@@ -33,8 +34,13 @@ public:
             q.step();
             state_.init_lsn(static_cast<uint64_t>(q.int_col(0)) * 2 + 16);
         }
-        sqlite3_close(db);
+        // Kept open for the engine's life: when the last connection to a WAL database closes,
+        // SQLite checkpoints and deletes the log under an exclusive lock, which stalls logins
+        // arriving meanwhile (seconds after a large load).
+        anchor_ = db;
     }
+
+    ~SqlEngine() override { sqlite3_close_v2(anchor_); }
 
     std::unique_ptr<Session> open_session(const LoginInfo &login) override {
         const LoginDef *def = nullptr;
@@ -44,11 +50,12 @@ public:
         if (!def || def->password != login.password)
             throw sql::sql_error(18456, 1, 14, "Login failed for user '" + login.user + "'.");
         std::string dbname = login.database.empty() ? def->default_database : login.database;
-        sqlite3 *db = nullptr;
-        sqlite3_open_v2(state_.db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
-        sql::register_functions(db, nullptr);
-        auto d = sql::find_database(db, dbname);
-        sqlite3_close(db);
+        sqlite3 *raw = nullptr;
+        sqlite3_open_v2(state_.db_path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+        std::unique_ptr<sqlite3, int (*)(sqlite3 *)> db(raw, sqlite3_close_v2);
+        sqlite3_busy_timeout(db.get(), 60000);
+        sql::register_functions(db.get(), nullptr);
+        auto d = sql::find_database(db.get(), dbname);
         if (!d)
             throw sql::sql_error(4060, 1, 11,
                                  "Cannot open database \"" + dbname +
@@ -60,6 +67,7 @@ public:
 
 private:
     sql::EngineState state_;
+    sqlite3 *anchor_ = nullptr;
 };
 
 } // namespace
