@@ -220,7 +220,10 @@ struct LoginDef {
 };
 
 struct ServerSettings {
-    std::string server_name = "SIMSQL"; // @@SERVERNAME, SERVERPROPERTY('ServerName')
+    std::string server_name = "SIMSQL"; // @@SERVERNAME, sys.sysservers (srvid 0)
+    // SERVERPROPERTY('ServerName'/'MachineName') when the host was renamed after setup (SQL
+    // Server keeps the old name in sys.sysservers until sp_dropserver/sp_addserver); empty: same.
+    std::string machine_name;
     std::string edition = "Enterprise Edition (64-bit)"; // SERVERPROPERTY('Edition')
     int engine_edition = 3;                              // SERVERPROPERTY('EngineEdition')
     std::string product_version = "15.0.4365.2"; // SERVERPROPERTY('ProductVersion'), 2019 CU

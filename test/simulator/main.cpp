@@ -28,6 +28,8 @@ const char *kUsage = R"(Usage: sqlsim --data-dir DIR [options]
   --sa-password PW         password of the sysadmin login 'sa' (default Sim_Passw0rd)
   --login NAME:PW[:sysadmin]  another SQL login (repeatable)
   --server-name NAME       @@SERVERNAME / SERVERPROPERTY('ServerName') (default SIMSQL)
+  --machine-name NAME      SERVERPROPERTY('ServerName') after a host rename (sys.sysservers
+                           and @@SERVERNAME keep --server-name, as SQL Server does)
   --edition TEXT           SERVERPROPERTY('Edition')
   --engine-edition N       SERVERPROPERTY('EngineEdition') (2 Standard, 3 Enterprise)
   --product-version V      SERVERPROPERTY('ProductVersion'), e.g. 15.0.4365.2
@@ -81,6 +83,8 @@ Args parse_args(int argc, char **argv) {
             a.settings.logins.push_back(l);
         } else if (k == "--server-name") {
             a.settings.server_name = value();
+        } else if (k == "--machine-name") {
+            a.settings.machine_name = value();
         } else if (k == "--edition") {
             a.settings.edition = value();
         } else if (k == "--engine-edition") {

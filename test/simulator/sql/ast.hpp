@@ -113,6 +113,16 @@ struct Select {
     bool parenthesized = false;
 };
 
+// FOREIGN KEY ... ON DELETE / ON UPDATE; the values are sys.foreign_keys'
+// delete_referential_action / update_referential_action.
+enum class FkAction : uint8_t { NoAction = 0, Cascade = 1, SetNull = 2, SetDefault = 3 };
+
+struct FkActions {
+    FkAction on_delete = FkAction::NoAction;
+    FkAction on_update = FkAction::NoAction;
+    bool not_for_replication = false;
+};
+
 struct ColumnDef {
     std::string name;
     SqlType type;
@@ -132,6 +142,7 @@ struct ColumnDef {
     std::vector<std::string> references; // table parts
     std::vector<std::string> ref_columns;
     std::string fk_name;
+    FkActions fk_actions;
 };
 
 struct Constraint {
@@ -143,6 +154,7 @@ struct Constraint {
     std::vector<std::string> fk_columns;
     std::vector<std::string> ref_table;
     std::vector<std::string> ref_columns;
+    FkActions fk_actions;
     ExprPtr expr;           // CHECK / DEFAULT
     std::string for_column; // DEFAULT ... FOR col
 };

@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS "$index_columns"(database_id INTEGER, object_id INTEG
 CREATE TABLE IF NOT EXISTS "$fk_columns"(database_id INTEGER, constraint_object_id INTEGER,
   constraint_column_id INTEGER, parent_object_id INTEGER, parent_column_id INTEGER,
   referenced_object_id INTEGER, referenced_column_id INTEGER);
+CREATE TABLE IF NOT EXISTS "$foreign_keys"(database_id INTEGER, object_id INTEGER,
+  parent_object_id INTEGER, delete_referential_action INTEGER DEFAULT 0,
+  update_referential_action INTEGER DEFAULT 0, is_not_for_replication INTEGER DEFAULT 0,
+  PRIMARY KEY(database_id, object_id));
 CREATE TABLE IF NOT EXISTS "$backupset"(backup_set_id INTEGER PRIMARY KEY, name TEXT, database_name TEXT,
   type TEXT, backup_start_date TEXT, backup_finish_date TEXT, first_lsn TEXT, last_lsn TEXT,
   recovery_model TEXT, physical_device_name TEXT);
@@ -180,7 +184,56 @@ struct FkDef {
     std::vector<std::string> cols;
     std::vector<std::string> ref_table;
     std::vector<std::string> ref_cols;
+    FkActions actions;
 };
+
+// SQLite's spelling of a referential action (NO ACTION is its default too).
+std::string sqlite_fk_actions(const FkActions &a) {
+    auto word = [](FkAction x) {
+        switch (x) {
+        case FkAction::Cascade:
+            return "CASCADE";
+        case FkAction::SetNull:
+            return "SET NULL";
+        case FkAction::SetDefault:
+            return "SET DEFAULT";
+        default:
+            return "NO ACTION";
+        }
+    };
+    std::string out;
+    if (a.on_delete != FkAction::NoAction)
+        out += std::string(" ON DELETE ") + word(a.on_delete);
+    if (a.on_update != FkAction::NoAction)
+        out += std::string(" ON UPDATE ") + word(a.on_update);
+    return out;
+}
+
+// SQL Server refuses a referential action that could reach a table twice from one DELETE (or
+// UPDATE): the foreign keys with an action on that statement must form a forest (error 1785).
+bool cascade_paths_ok(const std::vector<ForeignKeyInfo> &fks, bool on_delete) {
+    std::map<int, std::vector<int>> children;
+    for (const auto &f : fks)
+        if ((on_delete ? f.delete_action : f.update_action) != FkAction::NoAction)
+            children[f.referenced_object_id].push_back(f.parent_object_id);
+    for (const auto &[start, _] : children) {
+        std::set<int> seen{start};
+        std::vector<int> todo{start};
+        while (!todo.empty()) {
+            int at = todo.back();
+            todo.pop_back();
+            auto it = children.find(at);
+            if (it == children.end())
+                continue;
+            for (int child : it->second) {
+                if (!seen.insert(child).second)
+                    return false;
+                todo.push_back(child);
+            }
+        }
+    }
+    return true;
+}
 
 int column_id_of(const std::vector<ColumnMeta> &cols, const std::string &name,
                  const std::string &table) {
@@ -297,7 +350,40 @@ void add_foreign_key(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, int
     if (object_name_taken(db, d.id, schema_id, fk.name))
         throw sql_error(2714, 5, 16,
                         "There is already an object named '" + fk.name + "' in the database.");
+    if (fk.actions.on_delete == FkAction::SetNull || fk.actions.on_update == FkAction::SetNull)
+        for (const auto &c : fk.cols) {
+            const ColumnMeta *m = t.column(c);
+            if (m && !m->nullable)
+                throw sql_error(1761, 0, 16,
+                                "Cannot create the foreign key \"" + fk.name +
+                                    "\" with the SET NULL referential action, because one or "
+                                    "more referencing columns are not nullable.");
+        }
+    if (fk.actions.on_delete != FkAction::NoAction || fk.actions.on_update != FkAction::NoAction) {
+        auto all = foreign_keys(db, d.id);
+        ForeignKeyInfo added;
+        added.parent_object_id = t.object_id;
+        added.referenced_object_id = ref->object_id;
+        added.delete_action = fk.actions.on_delete;
+        added.update_action = fk.actions.on_update;
+        all.push_back(added);
+        if (!cascade_paths_ok(all, true) || !cascade_paths_ok(all, false))
+            throw sql_error(1785, 0, 16,
+                            "Introducing FOREIGN KEY constraint '" + fk.name + "' on table '" +
+                                t.name +
+                                "' may cause cycles or multiple cascade paths. Specify ON DELETE "
+                                "NO ACTION or ON UPDATE NO ACTION, or modify other FOREIGN KEY "
+                                "constraints.");
+    }
     int oid = insert_object(db, d.id, fk.name, schema_id, t.object_id, "F", !fk.named);
+    {
+        Stmt ins(db, "INSERT INTO \"$foreign_keys\" VALUES (?, ?, ?, ?, ?, ?)");
+        ins.bind(1, d.id).bind(2, oid).bind(3, t.object_id);
+        ins.bind(4, static_cast<int>(fk.actions.on_delete));
+        ins.bind(5, static_cast<int>(fk.actions.on_update));
+        ins.bind(6, fk.actions.not_for_replication ? 1 : 0);
+        ins.step();
+    }
     for (size_t i = 0; i < fk.cols.size(); ++i) {
         Stmt ins(db, "INSERT INTO \"$fk_columns\" VALUES (?, ?, ?, ?, ?, ?, ?)");
         ins.bind(1, d.id).bind(2, oid).bind(3, static_cast<int64_t>(i + 1)).bind(4, t.object_id);
@@ -398,6 +484,69 @@ int next_object_id(sqlite3 *db) {
     return static_cast<int>(next_id(db, "object_id", 245575913, 16002));
 }
 
+std::vector<ForeignKeyInfo> foreign_keys(sqlite3 *db, int database_id) {
+    std::vector<ForeignKeyInfo> out;
+    std::map<int, size_t> at;
+    {
+        Stmt q(db, "SELECT o.object_id, o.name, o.parent_object_id, "
+                   "COALESCE(k.delete_referential_action, 0), "
+                   "COALESCE(k.update_referential_action, 0) FROM \"$objects\" o LEFT JOIN "
+                   "\"$foreign_keys\" k ON k.database_id = o.database_id AND k.object_id = "
+                   "o.object_id WHERE o.database_id = ? AND o.type = 'F' ORDER BY o.object_id");
+        q.bind(1, database_id);
+        while (q.step()) {
+            ForeignKeyInfo f;
+            f.object_id = static_cast<int>(q.int_col(0));
+            f.name = q.text_col(1);
+            f.parent_object_id = static_cast<int>(q.int_col(2));
+            f.delete_action = static_cast<FkAction>(q.int_col(3));
+            f.update_action = static_cast<FkAction>(q.int_col(4));
+            at[f.object_id] = out.size();
+            out.push_back(std::move(f));
+        }
+    }
+    Stmt c(db, "SELECT f.constraint_object_id, f.referenced_object_id, pc.name, rc.name FROM "
+               "\"$fk_columns\" f JOIN \"$columns\" pc ON pc.database_id = f.database_id AND "
+               "pc.object_id = f.parent_object_id AND pc.column_id = f.parent_column_id JOIN "
+               "\"$columns\" rc ON rc.database_id = f.database_id AND rc.object_id = "
+               "f.referenced_object_id AND rc.column_id = f.referenced_column_id WHERE "
+               "f.database_id = ? ORDER BY f.constraint_object_id, f.constraint_column_id");
+    c.bind(1, database_id);
+    while (c.step()) {
+        auto it = at.find(static_cast<int>(c.int_col(0)));
+        if (it == at.end())
+            continue;
+        ForeignKeyInfo &f = out[it->second];
+        f.referenced_object_id = static_cast<int>(c.int_col(1));
+        f.columns.push_back(c.text_col(2));
+        f.referenced_columns.push_back(c.text_col(3));
+    }
+    return out;
+}
+
+std::vector<int> cascade_delete_targets(sqlite3 *db, int database_id, int object_id) {
+    std::vector<int> out;
+    auto fks = foreign_keys(db, database_id);
+    bool any = false;
+    for (const auto &f : fks)
+        any = any || f.delete_action == FkAction::Cascade;
+    if (!any)
+        return out;
+    std::set<int> seen{object_id};
+    std::vector<int> todo{object_id};
+    while (!todo.empty()) {
+        int from = todo.back();
+        todo.pop_back();
+        for (const auto &f : fks)
+            if (f.referenced_object_id == from && f.delete_action == FkAction::Cascade &&
+                seen.insert(f.parent_object_id).second) {
+                out.push_back(f.parent_object_id);
+                todo.push_back(f.parent_object_id);
+            }
+    }
+    return out;
+}
+
 void bootstrap_catalog(sqlite3 *db) {
     exec(db, kInternalTables);
     Stmt q(db, "SELECT COUNT(*) FROM \"$databases\"");
@@ -485,7 +634,7 @@ void drop_database(sqlite3 *db, const DatabaseMeta &d) {
     for (const auto &s : drops)
         exec(db, s);
     for (const char *t : {"$schemas", "$objects", "$columns", "$indexes", "$index_columns",
-                          "$fk_columns", "$log", "$databases"}) {
+                          "$fk_columns", "$foreign_keys", "$log", "$databases"}) {
         Stmt del(db, "DELETE FROM " + qi(t) + " WHERE database_id = ?");
         del.bind(1, d.id);
         del.step();
@@ -654,7 +803,8 @@ void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
                            named,
                            {c.name},
                            c.references,
-                           c.ref_columns});
+                           c.ref_columns,
+                           c.fk_actions});
         }
     }
     for (const auto &k : s.constraints) {
@@ -667,7 +817,7 @@ void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
                  named, k.clustered, k.columns});
         } else if (k.k == Constraint::K::ForeignKey) {
             fks.push_back({named ? k.name : generated_name("FK", name, "", oid + col_id++), named,
-                           k.fk_columns, k.ref_table, k.ref_columns});
+                           k.fk_columns, k.ref_table, k.ref_columns, k.fk_actions});
         }
     }
     int pk_count = 0;
@@ -716,9 +866,10 @@ void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
             for (const auto &c : rc)
                 rcols += (rcols.empty() ? "" : ", ") + qi(c);
             fk_sql.push_back("FOREIGN KEY (" + cols + ") REFERENCES " + qi(ref->sqlite_name) +
-                             " (" + rcols + ")");
+                             " (" + rcols + ")" + sqlite_fk_actions(fk.actions));
         } else {
-            fk_sql.push_back("FOREIGN KEY (" + cols + ") REFERENCES " + qi(ref->sqlite_name));
+            fk_sql.push_back("FOREIGN KEY (" + cols + ") REFERENCES " + qi(ref->sqlite_name) +
+                             sqlite_fk_actions(fk.actions));
         }
     }
     for (const auto &f : fk_sql)
@@ -764,7 +915,8 @@ void drop_table(sqlite3 *db, const TableMeta &t) {
           "DELETE FROM \"$columns\" WHERE database_id = ?1 AND object_id = ?2",
           "DELETE FROM \"$indexes\" WHERE database_id = ?1 AND object_id = ?2",
           "DELETE FROM \"$index_columns\" WHERE database_id = ?1 AND object_id = ?2",
-          "DELETE FROM \"$fk_columns\" WHERE database_id = ?1 AND parent_object_id = ?2"}) {
+          "DELETE FROM \"$fk_columns\" WHERE database_id = ?1 AND parent_object_id = ?2",
+          "DELETE FROM \"$foreign_keys\" WHERE database_id = ?1 AND parent_object_id = ?2"}) {
         Stmt del(db, sql);
         del.bind(1, t.database_id).bind(2, t.object_id);
         del.step();
@@ -904,7 +1056,7 @@ void add_constraints(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, con
         } else if (k.k == Constraint::K::ForeignKey) {
             add_foreign_key(db, d, t, *sid,
                             {named ? k.name : generated_name("FK", t.name, "", t.object_id + 9),
-                             named, k.fk_columns, k.ref_table, k.ref_columns});
+                             named, k.fk_columns, k.ref_table, k.ref_columns, k.fk_actions});
         } else if (k.k == Constraint::K::Default) {
             const ColumnMeta *c = t.column(k.for_column);
             if (!c)
@@ -949,6 +1101,9 @@ void drop_constraint(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
                  "DELETE FROM \"$fk_columns\" WHERE database_id = ? AND constraint_object_id = ?");
         del.bind(1, d.id).bind(2, oid);
         del.step();
+        Stmt delk(db, "DELETE FROM \"$foreign_keys\" WHERE database_id = ? AND object_id = ?");
+        delk.bind(1, d.id).bind(2, oid);
+        delk.step();
     } else if (type == "D") {
         Stmt up(db, "UPDATE \"$columns\" SET default_object_id = 0, default_definition = NULL "
                     "WHERE database_id = ? AND default_object_id = ?");

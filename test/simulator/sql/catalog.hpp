@@ -43,6 +43,17 @@ struct DatabaseMeta {
     bool has_full_backup = false;
 };
 
+// A FOREIGN KEY constraint as the catalog keeps it.
+struct ForeignKeyInfo {
+    int object_id = 0;
+    std::string name;
+    int parent_object_id = 0;     // the referencing table
+    int referenced_object_id = 0; // the referenced table
+    FkAction delete_action = FkAction::NoAction;
+    FkAction update_action = FkAction::NoAction;
+    std::vector<std::string> columns, referenced_columns; // in constraint_column_id order
+};
+
 // Creates the internal tables and the system databases when the store is new.
 void bootstrap_catalog(sqlite3 *db);
 
@@ -62,6 +73,10 @@ std::optional<TableMeta> table_by_id(sqlite3 *db, int database_id, int object_id
 std::optional<int> find_object_id(sqlite3 *db, int database_id, const std::string &schema,
                                   const std::string &name, const std::string &type = {});
 int next_object_id(sqlite3 *db);
+// Every FOREIGN KEY constraint of a database, in creation order.
+std::vector<ForeignKeyInfo> foreign_keys(sqlite3 *db, int database_id);
+// The tables a DELETE on object_id reaches through ON DELETE CASCADE (not object_id itself).
+std::vector<int> cascade_delete_targets(sqlite3 *db, int database_id, int object_id);
 std::string sqlite_table_name(const std::string &db, const std::string &schema,
                               const std::string &table);
 

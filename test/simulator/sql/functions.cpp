@@ -1066,7 +1066,7 @@ void fn_serverproperty(sqlite3_context *c, int, sqlite3_value **v) {
     std::string p = text_arg(v[0]);
     auto is = [&](const char *n) { return strcasecmp(p.c_str(), n) == 0; };
     if (is("ServerName") || is("MachineName") || is("ComputerNamePhysicalNetBIOS"))
-        return result_text(c, s.server_name);
+        return result_text(c, s.machine_name.empty() ? s.server_name : s.machine_name);
     if (is("Edition"))
         return result_text(c, s.edition);
     if (is("EngineEdition"))

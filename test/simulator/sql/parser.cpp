@@ -1190,7 +1190,7 @@ public:
             if (is_op("("))
                 for (auto &o : column_list())
                     c.ref_columns.push_back(o.expr->parts[0]);
-            fk_actions();
+            c.fk_actions = fk_actions();
         } else if (accept_kw("CHECK")) {
             c.k = Constraint::K::Check;
             expect_op("(");
@@ -1207,21 +1207,40 @@ public:
         return c;
     }
 
-    void fk_actions() {
+    // [ON DELETE action] [ON UPDATE action] (either order, each at most once)
+    // [NOT FOR REPLICATION]
+    FkActions fk_actions() {
+        FkActions a;
+        bool seen_delete = false, seen_update = false;
         while (is_kw("ON") && (is_kw("DELETE", 1) || is_kw("UPDATE", 1))) {
+            bool del = is_kw("DELETE", 1);
+            if (del ? seen_delete : seen_update)
+                fail();
+            (del ? seen_delete : seen_update) = true;
             p_ += 2;
-            if (accept_kw("NO"))
+            FkAction act;
+            if (accept_kw("NO")) {
                 expect_kw("ACTION");
-            else if (accept_kw("SET")) {
-                if (!accept_kw("NULL"))
+                act = FkAction::NoAction;
+            } else if (accept_kw("SET")) {
+                if (accept_kw("NULL")) {
+                    act = FkAction::SetNull;
+                } else {
                     expect_kw("DEFAULT");
-            } else
+                    act = FkAction::SetDefault;
+                }
+            } else {
                 expect_kw("CASCADE");
+                act = FkAction::Cascade;
+            }
+            (del ? a.on_delete : a.on_update) = act;
         }
-        if (accept_kw("NOT")) {
-            expect_kw("FOR");
+        if (is_kw("NOT") && is_kw("FOR", 1)) {
+            p_ += 2;
             expect_kw("REPLICATION");
+            a.not_for_replication = true;
         }
+        return a;
     }
 
     ExprPtr default_expr() {
@@ -1294,7 +1313,7 @@ public:
                     c.ref_columns.push_back(name());
                     expect_op(")");
                 }
-                fk_actions();
+                c.fk_actions = fk_actions();
             } else if (accept_kw("CHECK")) {
                 skip_parenthesized();
             } else if (accept_kw("ROWGUIDCOL") || accept_kw("SPARSE")) {
@@ -1376,6 +1395,19 @@ public:
     }
 
     StatementPtr alter_stmt() {
+        // ALTER AUTHORIZATION ON DATABASE::name TO principal (database ownership only).
+        if (accept_kw("AUTHORIZATION")) {
+            expect_kw("ON");
+            expect_kw("DATABASE");
+            expect_op(":");
+            expect_op(":");
+            auto s = st(Statement::K::AlterDatabase);
+            s->name = name();
+            expect_kw("TO");
+            s->option_value = "OWNER";
+            s->exprs.push_back(mk(Expr::K::Str, name()));
+            return s;
+        }
         if (accept_kw("DATABASE")) {
             auto s = st(Statement::K::AlterDatabase);
             if (accept_kw("CURRENT"))

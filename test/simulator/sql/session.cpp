@@ -9,6 +9,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -25,9 +26,57 @@ Message info(int number, const std::string &text, int state = 1) {
     return m;
 }
 
+bool any_named(const std::vector<std::string> &cols, const std::vector<std::string> *among) {
+    if (!among)
+        return true;
+    for (const auto &c : cols)
+        for (const auto &a : *among)
+            if (strcasecmp(c.c_str(), a.c_str()) == 0)
+                return true;
+    return false;
+}
+
+// The foreign key a failed statement on t most likely violated; reference is set when the
+// conflict is with a key referencing t (or a table a cascade reached) rather than t's own key.
+const ForeignKeyInfo *violated_fk(sqlite3 *db, const std::vector<ForeignKeyInfo> &fks,
+                                  const TableMeta &t, const std::string &verb,
+                                  const std::vector<std::string> *updated, bool &reference) {
+    reference = verb == "DELETE";
+    if (verb == "DELETE") {
+        // A deleted row (t's, or one an ON DELETE CASCADE removed) is still referenced through a
+        // NO ACTION key.
+        std::vector<int> tables{t.object_id};
+        for (int x : cascade_delete_targets(db, t.database_id, t.object_id))
+            tables.push_back(x);
+        for (int x : tables)
+            for (const auto &f : fks)
+                if (f.referenced_object_id == x && f.delete_action == FkAction::NoAction)
+                    return &f;
+        for (const auto &f : fks)
+            if (f.referenced_object_id == t.object_id)
+                return &f;
+        return nullptr;
+    }
+    if (verb == "UPDATE")
+        for (const auto &f : fks)
+            if (f.referenced_object_id == t.object_id && f.update_action == FkAction::NoAction &&
+                updated && any_named(f.referenced_columns, updated)) {
+                reference = true;
+                return &f;
+            }
+    for (const auto &f : fks)
+        if (f.parent_object_id == t.object_id && any_named(f.columns, updated))
+            return &f;
+    for (const auto &f : fks)
+        if (f.parent_object_id == t.object_id)
+            return &f;
+    return nullptr;
+}
+
 // SQLite's constraint messages become SQL Server's.
 [[noreturn]] void translate_constraint(sqlite3 *db, const std::string &msg, const TableMeta &t,
-                                       const char *verb) {
+                                       const char *verb,
+                                       const std::vector<std::string> *updated = nullptr) {
     if (msg.rfind("NOT NULL constraint failed: ", 0) == 0) {
         std::string col = msg.substr(msg.rfind('.') + 1);
         throw sql_error(515, 2, 16,
@@ -36,31 +85,23 @@ Message info(int number, const std::string &text, int state = 1) {
                             verb + " fails.");
     }
     if (msg.find("FOREIGN KEY constraint failed") != std::string::npos) {
-        // Name the constraint: the table's own FK for INSERT/UPDATE, a referencing FK for DELETE.
-        bool del = std::string(verb) == "DELETE";
-        Stmt q(db,
-               del ? "SELECT o.name, po.name, ps.name FROM \"$fk_columns\" f JOIN \"$objects\" o "
-                     "ON o.database_id = f.database_id AND o.object_id = f.constraint_object_id "
-                     "JOIN \"$objects\" po ON po.database_id = f.database_id AND po.object_id = "
-                     "f.parent_object_id JOIN \"$schemas\" ps ON ps.database_id = po.database_id "
-                     "AND ps.schema_id = po.schema_id WHERE f.database_id = ? AND "
-                     "f.referenced_object_id = ? LIMIT 1"
-                   : "SELECT o.name, ro.name, rs.name FROM \"$fk_columns\" f JOIN \"$objects\" o "
-                     "ON o.database_id = f.database_id AND o.object_id = f.constraint_object_id "
-                     "JOIN \"$objects\" ro ON ro.database_id = f.database_id AND ro.object_id = "
-                     "f.referenced_object_id JOIN \"$schemas\" rs ON rs.database_id = "
-                     "ro.database_id AND rs.schema_id = ro.schema_id WHERE f.database_id = ? AND "
-                     "f.parent_object_id = ? LIMIT 1");
-        q.bind(1, t.database_id).bind(2, t.object_id);
+        // Name the constraint: the table's own FK for INSERT/UPDATE, a referencing FK for DELETE
+        // (or for an UPDATE of a referenced key).
+        auto fks = foreign_keys(db, t.database_id);
+        bool reference = false;
+        const ForeignKeyInfo *f = violated_fk(db, fks, t, verb, updated, reference);
         std::string fk = "FK", other = t.name, schema = t.schema;
-        if (q.step()) {
-            fk = q.text_col(0);
-            other = q.text_col(1);
-            schema = q.text_col(2);
+        if (f) {
+            fk = f->name;
+            if (auto o = table_by_id(db, t.database_id,
+                                     reference ? f->parent_object_id : f->referenced_object_id)) {
+                other = o->name;
+                schema = o->schema;
+            }
         }
         throw sql_error(547, 0, 16,
                         std::string("The ") + verb + " statement conflicted with the " +
-                            (del ? "REFERENCE" : "FOREIGN KEY") + " constraint \"" + fk +
+                            (reference ? "REFERENCE" : "FOREIGN KEY") + " constraint \"" + fk +
                             "\". The conflict occurred in database \"" + t.db + "\", table \"" +
                             schema + "." + other + "\".");
     }
@@ -475,7 +516,8 @@ TableMeta SqlSession::table_for_write(const std::vector<std::string> &parts) {
     return t;
 }
 
-int64_t SqlSession::run_dml(const std::string &sql, const TableMeta &t, const char *verb) {
+int64_t SqlSession::run_dml(const std::string &sql, const TableMeta &t, const char *verb,
+                            const std::vector<std::string> *updated) {
     sqlite3_stmt *st = nullptr;
     int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &st, nullptr);
     if (rc != SQLITE_OK)
@@ -489,7 +531,7 @@ int64_t SqlSession::run_dml(const std::string &sql, const TableMeta &t, const ch
         if (decode_error(msg, m))
             throw SqlError(m);
         if ((rc & 0xFF) == SQLITE_CONSTRAINT)
-            translate_constraint(db_, msg, t, verb);
+            translate_constraint(db_, msg, t, verb, updated);
         raise_sqlite(db_, rc, sql);
     }
     return sqlite3_changes64(db_);
@@ -510,6 +552,12 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         return do_delete(s, sink);
     case K::Truncate: {
         TableMeta t = table_for_write(s.table);
+        for (const auto &f : foreign_keys(db_, t.database_id))
+            if (f.referenced_object_id == t.object_id && f.parent_object_id != t.object_id)
+                throw sql_error(4712, 1, 16,
+                                "Cannot truncate table '" + t.display() +
+                                    "' because it is being referenced by a FOREIGN KEY "
+                                    "constraint.");
         run_dml("DELETE FROM " + qi(t.sqlite_name), t, "DELETE");
         set_row_count(db_, t.database_id, t.object_id, 0);
         state_.reset_identity(t.database_id, t.object_id);
@@ -728,6 +776,26 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
                                 "', the database does not exist, or the "
                                 "database is not in a state that allows "
                                 "access checks.");
+        if (s.option_value == "OWNER") {
+            // Login SIDs: sa is 0x01 as on SQL Server; other SQL logins get a 16-byte SID.
+            const std::string &principal = s.exprs[0]->text;
+            const auto &logins = state_.settings.logins;
+            auto it = std::find_if(logins.begin(), logins.end(), [&](const LoginDef &l) {
+                return strcasecmp(l.name.c_str(), principal.c_str()) == 0;
+            });
+            if (it == logins.end())
+                throw sql_error(15151, 1, 16,
+                                "Cannot find the principal '" + principal +
+                                    "', because it does not exist or you do not have permission.");
+            std::string sid(1, '\x01');
+            if (strcasecmp(it->name.c_str(), "sa") != 0) {
+                sid.assign(16, '\0');
+                sid[15] = static_cast<char>(2 + (it - logins.begin()));
+            }
+            Stmt up(db_, "UPDATE \"$databases\" SET owner_sid = ? WHERE database_id = ?");
+            up.bind(1, Value::blob(sid)).bind(2, d->id);
+            up.step();
+        }
         if (s.option_value == "RECOVERY") {
             std::string v = s.exprs[0]->text;
             int model = v == "FULL" ? 1 : v == "BULK_LOGGED" ? 2 : 3;
@@ -1081,6 +1149,7 @@ void SqlSession::do_update(const Statement &s, ResultSink &sink) {
     g.push_table_scope(t, t.name);
     std::string from = s.from.empty() ? "" : " FROM " + g.from_list(s.from);
     std::string sets;
+    std::vector<std::string> updated;
     for (const auto &[col, e] : s.sets) {
         if (col[0] == '@') {
             throw sql_error(102, 1, 15, "Incorrect syntax near '" + col + "'.");
@@ -1095,6 +1164,7 @@ void SqlSession::do_update(const Statement &s, ResultSink &sink) {
                             "The column \"" + c->name +
                                 "\" cannot be modified because it is either a computed "
                                 "column or is the result of a UNION operator.");
+        updated.push_back(c->name);
         Ty ty;
         std::string v = g.expr(*e, &ty);
         sets += (sets.empty() ? "" : ", ") + qi(c->name) + " = sim_conv(" + v + ", " +
@@ -1111,7 +1181,7 @@ void SqlSession::do_update(const Statement &s, ResultSink &sink) {
     } else if (!where.empty()) {
         sql += " WHERE " + where;
     }
-    int64_t n = run_dml(sql, t, "UPDATE");
+    int64_t n = run_dml(sql, t, "UPDATE", &updated);
     rowcount_ = n;
     sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(static_cast<uint64_t>(n)),
                        false);
@@ -1137,6 +1207,13 @@ void SqlSession::do_delete(const Statement &s, ResultSink &sink) {
     g.pop_scope();
     int64_t n = run_dml(sql, t, "DELETE");
     add_row_count(db_, t.database_id, t.object_id, -n);
+    if (n > 0) // rows ON DELETE CASCADE removed elsewhere
+        for (int oid : cascade_delete_targets(db_, t.database_id, t.object_id))
+            if (auto c = table_by_id(db_, t.database_id, oid)) {
+                Stmt q(db_, "SELECT COUNT(*) FROM " + qi(c->sqlite_name));
+                q.step();
+                set_row_count(db_, t.database_id, oid, q.int_col(0));
+            }
     rowcount_ = n;
     sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(static_cast<uint64_t>(n)),
                        false);

@@ -67,7 +67,9 @@ private:
     void rollback_tran(ResultSink &sink);
     void write_commit_log();
     Value eval(const Expr &e, SqlType *type = nullptr);
-    int64_t run_dml(const std::string &sql, const TableMeta &t, const char *verb);
+    // updated: the columns an UPDATE sets (names the constraint of a 547 error).
+    int64_t run_dml(const std::string &sql, const TableMeta &t, const char *verb,
+                    const std::vector<std::string> *updated = nullptr);
     void bind_variables(sqlite3_stmt *st);
     DatabaseMeta database_of(const std::vector<std::string> &parts);
     std::string schema_of(const std::vector<std::string> &parts) const;

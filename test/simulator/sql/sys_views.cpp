@@ -130,11 +130,13 @@ std::vector<SysView> build() {
           {"is_padded", kBit, true},
           {"is_disabled", kBit, true},
           {"is_hypothetical", kBit, true},
-          {"has_filter", kBit, true}},
+          {"has_filter", kBit, true},
+          {"filter_definition", kDef, true}},
          "SELECT object_id, name, index_id, type, CASE type WHEN 0 THEN 'HEAP' WHEN 1 THEN "
          "'CLUSTERED' ELSE 'NONCLUSTERED' END AS type_desc, is_unique, 1 AS data_space_id, 0 "
          "AS ignore_dup_key, is_primary_key, is_unique_constraint, 0 AS fill_factor, 0 AS "
-         "is_padded, 0 AS is_disabled, 0 AS is_hypothetical, 0 AS has_filter FROM "
+         "is_padded, 0 AS is_disabled, 0 AS is_hypothetical, 0 AS has_filter, NULL AS "
+         "filter_definition FROM "
          "\"$indexes\" WHERE database_id = {D}"});
     v.push_back({"sys",
                  "index_columns",
@@ -162,21 +164,34 @@ std::vector<SysView> build() {
     fkcols.push_back({"referenced_object_id", kInt, true});
     fkcols.push_back({"key_index_id", kInt, true});
     fkcols.push_back({"is_disabled", kBit, false});
+    fkcols.push_back({"is_not_for_replication", kBit, false});
     fkcols.push_back({"is_not_trusted", kBit, false});
     fkcols.push_back({"delete_referential_action", kTiny, true});
     fkcols.push_back({"delete_referential_action_desc", kDesc, true});
     fkcols.push_back({"update_referential_action", kTiny, true});
     fkcols.push_back({"update_referential_action_desc", kDesc, true});
     fkcols.push_back({"is_system_named", kBit, false});
+    auto action_desc = [](const std::string &col) {
+        return "CASE " + col +
+               " WHEN 1 THEN 'CASCADE' WHEN 2 THEN 'SET_NULL' WHEN 3 THEN 'SET_DEFAULT' ELSE "
+               "'NO_ACTION' END";
+    };
     v.push_back({"sys", "foreign_keys", fkcols,
                  objsel +
                      ", (SELECT referenced_object_id FROM \"$fk_columns\" f WHERE "
                      "f.database_id = o.database_id AND f.constraint_object_id = o.object_id "
-                     "LIMIT 1) AS referenced_object_id, 1 AS key_index_id, 0 AS is_disabled, 0 "
-                     "AS is_not_trusted, 0 AS delete_referential_action, 'NO_ACTION' AS "
-                     "delete_referential_action_desc, 0 AS update_referential_action, "
-                     "'NO_ACTION' AS update_referential_action_desc, is_system_named FROM "
-                     "\"$objects\" o WHERE database_id = {D} AND type = 'F'"});
+                     "LIMIT 1) AS referenced_object_id, 1 AS key_index_id, 0 AS is_disabled, "
+                     "fk_nfr AS is_not_for_replication, 0 AS is_not_trusted, fk_del AS "
+                     "delete_referential_action, " +
+                     action_desc("fk_del") +
+                     " AS delete_referential_action_desc, fk_upd AS update_referential_action, " +
+                     action_desc("fk_upd") +
+                     " AS update_referential_action_desc, is_system_named FROM (SELECT o.*, "
+                     "COALESCE(k.delete_referential_action, 0) AS fk_del, "
+                     "COALESCE(k.update_referential_action, 0) AS fk_upd, "
+                     "COALESCE(k.is_not_for_replication, 0) AS fk_nfr FROM \"$objects\" o LEFT "
+                     "JOIN \"$foreign_keys\" k ON k.database_id = o.database_id AND k.object_id "
+                     "= o.object_id WHERE o.database_id = {D} AND o.type = 'F') o"});
     v.push_back({"sys",
                  "foreign_key_columns",
                  {{"constraint_object_id", kInt, false},
