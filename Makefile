@@ -14,8 +14,9 @@ MODULE_big   = pg_dts
 EXT_SRCS     = $(sort $(wildcard extension/src/*.cpp))
 COMMON_SRCS  = $(sort $(wildcard common/*.cpp))
 OBJS         = $(EXT_SRCS:.cpp=.o) $(patsubst common/%.cpp,extension/common_%.o,$(COMMON_SRCS))
-DATA         = $(sort $(wildcard extension/sql/pg_dts--*.sql))
-REGRESS      = install fdw_options fdw_import fdw_scan fdw_pushdown fdw_source_exec
+SQL_PARTS    = $(sort $(wildcard extension/sql/[0-9][0-9]_*.sql))
+DATA_built   = pg_dts--$(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_dts.control).sql
+REGRESS      = install fdw_options fdw_import fdw_scan fdw_pushdown fdw_source_exec task_api precheck schema_sync
 REGRESS_OPTS = --inputdir=.
 EXTRA_CLEAN  = build
 
@@ -37,6 +38,10 @@ install: install-sidecar
 install-sidecar: $(BUILD)/dts-sidecar
 	$(MKDIR_P) '$(DESTDIR)$(bindir)'
 	$(INSTALL_PROGRAM) $(BUILD)/dts-sidecar '$(DESTDIR)$(bindir)/dts-sidecar'
+
+# The install script is assembled from its parts (one per concern) in name order.
+$(DATA_built): $(SQL_PARTS)
+	cat $^ > $@
 
 extension/common_%.o: common/%.cpp
 	$(CXX) $(CXXFLAGS) $(CPPFLAGS) -c -o $@ $<

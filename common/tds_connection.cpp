@@ -419,6 +419,35 @@ long long Connection::execute_all(const std::string &tsql) {
     return affected;
 }
 
+Connection::TextResult Connection::query_text(const std::string &tsql) {
+    TextResult out;
+    execute(tsql);
+    while (next_result()) {
+        const int n = column_count();
+        if (n == 0)
+            continue;
+        std::vector<ColumnDesc> cols;
+        for (int i = 1; i <= n; ++i)
+            cols.push_back(column(i));
+        if (out.columns.empty())
+            out.columns = cols;
+        while (next_row()) {
+            auto &row = out.rows.emplace_back();
+            row.reserve(static_cast<size_t>(n));
+            for (int i = 1; i <= n; ++i) {
+                const uint8_t *p = data(i);
+                if (!p) {
+                    row.emplace_back();
+                    continue;
+                }
+                const ColumnDesc &c = cols[static_cast<size_t>(i - 1)];
+                row.emplace_back(value_to_text(c.type, p, length(i), c.scale));
+            }
+        }
+    }
+    return out;
+}
+
 std::vector<ServerMessage> Connection::take_messages() {
     std::vector<ServerMessage> out;
     out.swap(state_->infos);

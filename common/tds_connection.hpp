@@ -78,6 +78,13 @@ public:
     // Runs a whole batch, discarding any result rows; returns the rows its statements affected
     // (summed over the results that carry no columns). Server messages: take_messages().
     long long execute_all(const std::string &tsql);
+    // Runs a query and returns the rows of its result sets as text (value_to_text forms; NULL as
+    // nullopt). For catalog queries, whose results are small: it materializes them.
+    struct TextResult {
+        std::vector<ColumnDesc> columns; // of the first result set with columns
+        std::vector<std::vector<std::optional<std::string>>> rows;
+    };
+    TextResult query_text(const std::string &tsql);
     bool dead() const;
     // Informational messages (severity <= 10) received so far.
     std::vector<ServerMessage> take_messages();

@@ -73,3 +73,16 @@ cleanup_all() {
   [ -n "${PG_DTS_KEEP_WORK_DIR:-}" ] || rm -rf "$WORK_DIR"
 }
 trap cleanup_all EXIT
+
+# The simulators the pg_regress suites use: SIM_PORT (the regress sample, plus a non-sysadmin
+# login), SIM_PORT_STD2016 (Standard 2016 RTM on a renamed host: CDC prechecks fail) and
+# SIM_PORT_2017 (Standard 2017: prechecks warn). Exports the three ports.
+start_regress_sims() {
+  SIM_PORT=$(start_sim regress --init-sql "$ROOT_DIR/test/sample/regress_source.sql" \
+    --login dts_reader:Reader_Passw0rd) || return 1
+  SIM_PORT_STD2016=$(start_sim std2016 --edition "Standard Edition (64-bit)" --engine-edition 2 \
+    --product-version 13.0.1601.5 --server-name OLDHOST --machine-name NEWHOST) || return 1
+  SIM_PORT_2017=$(start_sim v2017 --edition "Standard Edition (64-bit)" --engine-edition 2 \
+    --product-version 14.0.3456.2) || return 1
+  export SIM_PORT SIM_PORT_STD2016 SIM_PORT_2017
+}

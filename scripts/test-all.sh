@@ -34,7 +34,7 @@ add "${p:-0}" "${f:-0}" "${s:-0}"
 
 # --- pg_regress -------------------------------------------------------------------------------
 section "pg_regress (make installcheck)"
-SIM_PORT=$(start_sim regress --init-sql test/sample/regress_source.sql) || { add 0 1 0; SIM_PORT=0; }
+start_regress_sims || { add 0 1 0; SIM_PORT=0; }
 PG_PORT=$(start_pg regress) || { echo "cannot start PostgreSQL"; exit 1; }
 export SIM_PORT
 out="$WORK_DIR/regress.log"

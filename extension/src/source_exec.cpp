@@ -4,6 +4,7 @@
 // (USE, SET, temporary tables) never reaches the FDW's cached connections.
 #include "fdw_catalog.hpp"
 #include "pg_boundary.hpp"
+#include "source_access.hpp"
 
 #include <string>
 
@@ -20,29 +21,9 @@ namespace pgdts {
 namespace {
 
 int64 source_exec(const char *server_name, text *batch) {
-    ForeignServer *fs =
-        pg_call([](const char *n) { return GetForeignServerByName(n, false); }, server_name);
-    std::string handler = pg_call(
-        [](Oid fdw) -> const char * {
-            ForeignDataWrapper *w = GetForeignDataWrapper(fdw);
-            const char *name = OidIsValid(w->fdwhandler) ? get_func_name(w->fdwhandler) : nullptr;
-            return name ? name : "";
-        },
-        fs->fdwid);
-    if (handler != "dts_fdw_handler")
-        throw dts::Error("HV00A",
-                         std::string("server \"") + server_name + "\" is not a pg_dts server", {},
-                         "dts_source_exec() runs T-SQL on servers of the pg_dts foreign data "
-                         "wrapper only.");
-    bool allowed =
-        pg_call([](Oid owner) { return superuser() || owner == GetUserId(); }, fs->owner);
-    if (!allowed)
-        throw dts::Error(
-            "42501",
-            std::string("permission denied to run T-SQL on server \"") + server_name + "\"", {},
-            "Only superusers and the owner of the server may call dts_source_exec().");
+    SourceServer server = source_server(server_name, false);
     std::string tsql = pg_call([](text *t) { return text_to_cstring(t); }, batch);
-    ConnectionSettings settings = connection_settings(fs->serverid, GetUserId());
+    ConnectionSettings settings = connection_settings(server.oid, GetUserId());
     dts::tds::Connection conn(settings.server, settings.credentials);
     long long affected = conn.execute_all(tsql);
     for (const auto &m : conn.take_messages()) {

@@ -42,3 +42,36 @@ CREATE TABLE dbo.people (id int NOT NULL PRIMARY KEY, name nvarchar(40) NOT NULL
 INSERT INTO dbo.people VALUES (1, N'Ann', 'Oslo', '1990-01-02', 10.50, 1), (2, N'bob', NULL, NULL, NULL, 0),
     (3, N'Cid', 'Rome', '1985-07-08', 99.99, 1), (4, N'Bob', 'OSLO', '2001-12-31', 0.01, 1);
 GO
+-- A second database for tasks: every table shape the precheck and schema sync tell apart.
+CREATE DATABASE shopsrc;
+GO
+USE shopsrc;
+GO
+CREATE SCHEMA sales;
+GO
+CREATE TABLE sales.customers (
+    id int IDENTITY(100, 5) NOT NULL CONSTRAINT PK_customers PRIMARY KEY,
+    email nvarchar(200) NOT NULL CONSTRAINT UQ_customers_email UNIQUE,
+    name nvarchar(100) NOT NULL,
+    created datetime2(3) NOT NULL CONSTRAINT DF_customers_created DEFAULT (sysdatetime()),
+    vip bit NOT NULL CONSTRAINT DF_customers_vip DEFAULT ((0)),
+    region char(2) NULL CONSTRAINT DF_customers_region DEFAULT ('EU'),
+    token uniqueidentifier NOT NULL CONSTRAINT DF_customers_token DEFAULT (newid()),
+    score int NULL CONSTRAINT DF_customers_score DEFAULT (abs(checksum(newid())) % 10));
+CREATE TABLE sales.orders (
+    order_id bigint NOT NULL,
+    customer_id int NOT NULL CONSTRAINT FK_orders_customers REFERENCES sales.customers (id) ON DELETE CASCADE,
+    amount decimal(12,2) NOT NULL,
+    qty int NOT NULL,
+    total AS (amount * qty),
+    CONSTRAINT PK_orders PRIMARY KEY NONCLUSTERED (order_id));
+CREATE CLUSTERED INDEX IX_orders_customer ON sales.orders (customer_id);
+CREATE INDEX IX_orders_amount ON sales.orders (amount DESC, qty);
+CREATE TABLE sales.events (at datetime NOT NULL, kind varchar(20) NULL, payload varbinary(max) NULL);
+CREATE TABLE sales.archive (id int NOT NULL CONSTRAINT PK_archive PRIMARY KEY, note nvarchar(max) NULL)
+    WITH (DATA_COMPRESSION = PAGE);
+CREATE TABLE dbo.settings (name sysname NOT NULL CONSTRAINT PK_settings PRIMARY KEY, value nvarchar(400) NULL);
+INSERT INTO sales.customers (email, name) VALUES (N'ann@example.com', N'Ann'), (N'bob@example.com', N'Bob');
+INSERT INTO sales.orders (order_id, customer_id, amount, qty) VALUES (1, 100, 9.99, 2), (2, 105, 100.00, 1);
+INSERT INTO sales.events VALUES ('2024-01-01', 'login', 0x01), ('2024-01-01', 'login', 0x01);
+GO

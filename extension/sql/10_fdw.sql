@@ -1,7 +1,5 @@
--- pg_dts 0.1.0 install script
-\echo Use "CREATE EXTENSION pg_dts" to load this file. \quit
 
--- The control schema: tasks, objects, checkpoints and status live here (later versions fill it).
+-- The control schema: tasks, objects, checkpoints and status (20_control.sql fills it).
 CREATE SCHEMA dts;
 COMMENT ON SCHEMA dts IS 'pg_dts control schema: sync tasks, their objects, checkpoints and status';
 

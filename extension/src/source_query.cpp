@@ -1,0 +1,73 @@
+// dts._source_query(server, database, tsql) RETURNS SETOF record: the rows of a T-SQL query, typed
+// by the caller's column definition list. Precheck and the task API read the source with it. A
+// fresh connection per call, to the database asked for, so no session state leaks either way.
+#include "fdw_catalog.hpp"
+#include "pg_boundary.hpp"
+#include "source_access.hpp"
+
+extern "C" {
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+}
+
+#include <string>
+
+DTS_SQL_FUNCTION(dts_source_query)
+
+Datum dts_source_query(PG_FUNCTION_ARGS) {
+    return pgdts::pg_entry([&]() -> Datum {
+        using namespace pgdts;
+        bool any_null = pg_call([&]() { return PG_ARGISNULL(0) || PG_ARGISNULL(2); });
+        if (any_null)
+            throw dts::Error("22004", "dts._source_query: server and query must not be NULL");
+        std::string server = pg_call([&]() { return NameStr(*PG_GETARG_NAME(0)); });
+        std::string database;
+        if (!pg_call([&]() { return PG_ARGISNULL(1); }))
+            database = pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(1)); });
+        std::string tsql = pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
+
+        SourceServer srv = source_server(server, true);
+        ConnectionSettings settings = connection_settings(srv.oid, GetUserId());
+        if (!database.empty())
+            settings.server.database = database;
+        dts::tds::Connection conn(settings.server, settings.credentials);
+        dts::tds::Connection::TextResult result = conn.query_text(tsql);
+
+        auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+        pg_call([&]() { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
+        TupleDesc desc = rsinfo->setDesc;
+        const int natts = desc->natts;
+        if (static_cast<size_t>(natts) != result.columns.size() && !result.columns.empty())
+            throw dts::Error("42804",
+                             "the T-SQL query returns " + std::to_string(result.columns.size()) +
+                                 " columns, the column definition list has " +
+                                 std::to_string(natts),
+                             "Query: " + tsql);
+        std::vector<FmgrInfo> in(static_cast<size_t>(natts));
+        std::vector<Oid> ioparam(static_cast<size_t>(natts));
+        for (int i = 0; i < natts; ++i)
+            pg_call([&]() {
+                Oid f;
+                getTypeInputInfo(TupleDescAttr(desc, i)->atttypid, &f, &ioparam[i]);
+                fmgr_info(f, &in[i]);
+            });
+        std::vector<Datum> values(static_cast<size_t>(natts));
+        std::unique_ptr<bool[]> nulls(new bool[static_cast<size_t>(natts)]);
+        for (const auto &row : result.rows)
+            pg_call([&]() {
+                for (int i = 0; i < natts; ++i) {
+                    const auto &v = row[static_cast<size_t>(i)];
+                    nulls[i] = !v.has_value();
+                    values[i] = v ? InputFunctionCall(&in[i], const_cast<char *>(v->c_str()),
+                                                      ioparam[i], TupleDescAttr(desc, i)->atttypmod)
+                                  : InputFunctionCall(&in[i], nullptr, ioparam[i],
+                                                      TupleDescAttr(desc, i)->atttypmod);
+                }
+                tuplestore_putvalues(rsinfo->setResult, desc, values.data(), nulls.get());
+            });
+        return static_cast<Datum>(0);
+    });
+}

@@ -1,0 +1,77 @@
+#include "spi.hpp"
+
+#include "pg_boundary.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+}
+
+namespace pgdts {
+
+Spi::Spi() {
+    pg_call([]() {
+        if (SPI_connect() != SPI_OK_CONNECT)
+            elog(ERROR, "pg_dts: SPI_connect failed");
+    });
+    connected_ = true;
+}
+
+Spi::~Spi() {
+    if (!connected_)
+        return;
+    try {
+        pg_call([]() { SPI_finish(); });
+    } catch (...) {
+        // An aborting transaction releases SPI itself.
+    }
+}
+
+uint64_t Spi::run(const std::string &sql, const std::vector<Value> &params, bool read_only) {
+    const int n = static_cast<int>(params.size());
+    std::vector<Oid> types(params.size(), TEXTOID);
+    std::vector<Datum> values(params.size());
+    std::vector<char> nulls(params.size(), ' ');
+    return pg_call([&]() -> uint64_t {
+        for (int i = 0; i < n; ++i) {
+            if (params[i])
+                values[i] = PointerGetDatum(cstring_to_text_with_len(
+                    params[i]->data(), static_cast<int>(params[i]->size())));
+            else
+                nulls[i] = 'n';
+        }
+        int rc = SPI_execute_with_args(sql.c_str(), n, types.data(), values.data(), nulls.data(),
+                                       read_only, 0);
+        if (rc < 0)
+            elog(ERROR, "pg_dts: SPI failed (%s) running: %s", SPI_result_code_string(rc),
+                 sql.c_str());
+        return SPI_processed;
+    });
+}
+
+std::vector<Spi::Row> Spi::query(const std::string &sql, const std::vector<Value> &params) {
+    uint64_t rows = run(sql, params, false);
+    std::vector<Row> out;
+    out.reserve(rows);
+    const int cols = pg_call([]() { return SPI_tuptable ? SPI_tuptable->tupdesc->natts : 0; });
+    for (uint64_t r = 0; r < rows; ++r) {
+        Row row;
+        for (int c = 1; c <= cols; ++c) {
+            char *v = pg_call(
+                [](uint64_t rr, int cc) {
+                    return SPI_getvalue(SPI_tuptable->vals[rr], SPI_tuptable->tupdesc, cc);
+                },
+                r, c);
+            row.push_back(v ? Value(std::string(v)) : Value());
+        }
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+uint64_t Spi::execute(const std::string &sql, const std::vector<Value> &params) {
+    return run(sql, params, false);
+}
+
+} // namespace pgdts

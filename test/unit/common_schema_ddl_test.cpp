@@ -1,0 +1,239 @@
+#include "pg_quote.hpp"
+#include "schema_ddl.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace dts;
+using ddl::Flavour;
+
+namespace {
+
+catalog::Column col(const char *name, const char *type, int len, bool nullable = true,
+                    int precision = 0, int scale = 0) {
+    catalog::Column c;
+    c.name = name;
+    c.type = {type, len, precision, scale};
+    c.nullable = nullable;
+    return c;
+}
+
+// sales.orders: bigint PK (nonclustered), FK to customers, a computed column, a descending index,
+// a unique index, a filtered index and a column of a type that is not synced.
+catalog::Table orders() {
+    catalog::Table t;
+    t.database = "shop";
+    t.schema = "sales";
+    t.name = "orders";
+    t.columns = {col("order_id", "bigint", 8, false), col("customer_id", "int", 4, false),
+                 col("amount", "decimal", 9, false, 12, 2), col("Note", "nvarchar", 80),
+                 col("ver", "timestamp", 8, false)};
+    auto total = col("total", "decimal", 17, true, 23, 2);
+    total.computed = true;
+    total.computed_definition = "([amount]*(2))";
+    t.columns.push_back(total);
+    catalog::Index pk;
+    pk.name = "PK__orders__46596229";
+    pk.primary_key = pk.unique = true;
+    pk.columns = {"order_id"};
+    pk.descending = {false};
+    catalog::Index by_customer;
+    by_customer.name = "IX_customer";
+    by_customer.clustered = true;
+    by_customer.columns = {"customer_id", "amount"};
+    by_customer.descending = {false, true};
+    catalog::Index uq;
+    uq.name = "UQ_note";
+    uq.unique = uq.unique_constraint = true;
+    uq.columns = {"Note"};
+    uq.descending = {false};
+    catalog::Index filtered;
+    filtered.name = "IX_big";
+    filtered.columns = {"amount"};
+    filtered.descending = {false};
+    filtered.filter = "([amount]>(1000))";
+    catalog::Index on_ver;
+    on_ver.name = "IX_ver";
+    on_ver.columns = {"ver"};
+    on_ver.descending = {false};
+    t.indexes = {pk, by_customer, uq, filtered, on_ver};
+    catalog::ForeignKey fk;
+    fk.name = "FK_orders_customers";
+    fk.ref_schema = "sales";
+    fk.ref_table = "customers";
+    fk.columns = {"customer_id"};
+    fk.ref_columns = {"id"};
+    fk.on_delete = "CASCADE";
+    fk.on_update = "SET_NULL";
+    t.foreign_keys = {fk};
+    return t;
+}
+
+ddl::RefResolver resolver(bool known) {
+    return [known](const std::string &s,
+                   const std::string &t) -> std::optional<std::pair<std::string, std::string>> {
+        if (!known)
+            return std::nullopt;
+        return std::make_pair("ods_" + s, t);
+    };
+}
+
+bool has_note(const ddl::TableDdl &d, const std::string &part) {
+    for (const auto &n : d.notes)
+        if (n.find(part) != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST(PgQuote, IdentifiersAndLiterals) {
+    EXPECT_EQ(pg::quote_ident("orders"), "\"orders\"");
+    EXPECT_EQ(pg::quote_ident("My \"Table\""), "\"My \"\"Table\"\"\"");
+    EXPECT_EQ(pg::quote_literal("it's"), "'it''s'");
+    EXPECT_EQ(pg::quote_literal("a\\b"), "E'a\\\\b'");
+    EXPECT_EQ(pg::qualified("s", "t"), "\"s\".\"t\"");
+}
+
+TEST(SchemaDdl, PostgresTable) {
+    auto d =
+        ddl::table_ddl(orders(), {"ods", "orders", {}, {}}, Flavour::PostgreSQL, resolver(true));
+    EXPECT_EQ(d.create_schema, "CREATE SCHEMA IF NOT EXISTS \"ods\"");
+    EXPECT_EQ(d.create_table, "CREATE TABLE IF NOT EXISTS \"ods\".\"orders\" (\n"
+                              "    \"order_id\" bigint NOT NULL,\n"
+                              "    \"customer_id\" integer NOT NULL,\n"
+                              "    \"amount\" numeric(12,2) NOT NULL,\n"
+                              "    \"Note\" character varying(40),\n"
+                              "    \"total\" numeric(23,2),\n"
+                              "    CONSTRAINT \"orders_pkey\" PRIMARY KEY (\"order_id\")\n"
+                              ")");
+    ASSERT_EQ(d.after_create.size(), 2u);
+    EXPECT_EQ(d.after_create[0], "CREATE INDEX IF NOT EXISTS \"orders_IX_customer\" ON "
+                                 "\"ods\".\"orders\" (\"customer_id\", \"amount\" DESC)");
+    EXPECT_EQ(d.after_create[1], "CREATE UNIQUE INDEX IF NOT EXISTS \"orders_UQ_note\" ON "
+                                 "\"ods\".\"orders\" (\"Note\")");
+    ASSERT_EQ(d.foreign_keys.size(), 1u);
+    EXPECT_EQ(d.foreign_keys[0].name, "orders_FK_orders_customers");
+    EXPECT_EQ(d.foreign_keys[0].statement,
+              "ALTER TABLE \"ods\".\"orders\" ADD CONSTRAINT \"orders_FK_orders_customers\" "
+              "FOREIGN KEY (\"customer_id\") REFERENCES \"ods_sales\".\"customers\" (\"id\") ON "
+              "DELETE CASCADE ON UPDATE SET NULL");
+    EXPECT_TRUE(has_note(d, "column ver (timestamp) is not synced"));
+    EXPECT_TRUE(has_note(d, "computed column total"));
+    EXPECT_TRUE(has_note(d, "index IX_big is filtered"));
+    EXPECT_TRUE(has_note(d, "index IX_ver uses a column that is not synced"));
+}
+
+TEST(SchemaDdl, ForeignKeyToTableOutsideTheTask) {
+    auto d =
+        ddl::table_ddl(orders(), {"ods", "orders", {}, {}}, Flavour::PostgreSQL, resolver(false));
+    EXPECT_TRUE(d.foreign_keys.empty());
+    EXPECT_TRUE(has_note(d, "references sales.customers, which the task does not sync"));
+}
+
+TEST(SchemaDdl, GreenplumDistributesByThePrimaryKey) {
+    auto d =
+        ddl::table_ddl(orders(), {"ods", "orders", {}, {}}, Flavour::Greenplum, resolver(true));
+    EXPECT_NE(d.create_table.find("CONSTRAINT \"orders_pkey\" PRIMARY KEY (\"order_id\")\n) "
+                                  "DISTRIBUTED BY (\"order_id\")"),
+              std::string::npos);
+    // A unique index without the distribution key cannot be unique on a distributed table.
+    EXPECT_EQ(d.after_create[1],
+              "CREATE INDEX IF NOT EXISTS \"orders_UQ_note\" ON \"ods\".\"orders\" (\"Note\")");
+    EXPECT_TRUE(has_note(d, "index UQ_note is unique at the source but does not contain"));
+    EXPECT_TRUE(d.foreign_keys.empty());
+    EXPECT_TRUE(has_note(d, "foreign key FK_orders_customers is not created on a greenplum"));
+}
+
+TEST(SchemaDdl, GreenplumWithoutKeyIsRandom) {
+    catalog::Table heap;
+    heap.schema = "dbo";
+    heap.name = "log";
+    heap.columns = {col("at", "datetime", 8, false), col("msg", "varchar", -1)};
+    auto d = ddl::table_ddl(heap, {"dbo", "log", {}, {}}, Flavour::Greenplum, resolver(true));
+    EXPECT_EQ(d.create_table, "CREATE TABLE IF NOT EXISTS \"dbo\".\"log\" (\n"
+                              "    \"at\" timestamp(3) NOT NULL,\n"
+                              "    \"msg\" text\n"
+                              ") DISTRIBUTED RANDOMLY");
+}
+
+TEST(SchemaDdl, CitusCreatesADistributedTableOnce) {
+    ddl::Target target{"ods", "orders", {}, {}};
+    auto d = ddl::table_ddl(orders(), target, Flavour::Citus, resolver(true));
+    EXPECT_EQ(d.create_table.find("DISTRIBUTED"), std::string::npos);
+    ASSERT_FALSE(d.after_create.empty());
+    EXPECT_EQ(
+        d.after_create[0],
+        "SELECT create_distributed_table('\"ods\".\"orders\"', 'order_id') WHERE NOT EXISTS "
+        "(SELECT FROM pg_dist_partition WHERE logicalrelid = '\"ods\".\"orders\"'::regclass)");
+    EXPECT_TRUE(d.foreign_keys.empty());
+}
+
+TEST(SchemaDdl, ChosenKeysOverrideTheSource) {
+    ddl::Target target{"ods", "orders", {"order_id", "customer_id"}, {"customer_id"}};
+    auto d = ddl::table_ddl(orders(), target, Flavour::Citus, resolver(true));
+    EXPECT_NE(d.create_table.find("PRIMARY KEY (\"order_id\", \"customer_id\")"),
+              std::string::npos);
+    EXPECT_NE(d.after_create[0].find("'customer_id')"), std::string::npos);
+    // The chosen primary key replaces the source's, which is then an ordinary unique index.
+    bool source_pk_as_index = false;
+    for (const auto &s : d.after_create)
+        source_pk_as_index |= s.find("orders_PK__orders__46596229") != std::string::npos;
+    EXPECT_TRUE(source_pk_as_index);
+
+    ddl::Target bad{"ods", "orders", {}, {"customer_id"}};
+    auto d2 = ddl::table_ddl(orders(), bad, Flavour::Greenplum, resolver(true));
+    EXPECT_EQ(d2.create_table.find("PRIMARY KEY"), std::string::npos);
+    EXPECT_TRUE(has_note(d2, "does not contain the distribution key"));
+}
+
+TEST(SchemaDdl, IdentityColumns) {
+    catalog::Table t;
+    t.schema = "dbo";
+    t.name = "ids";
+    auto id = col("id", "int", 4, false);
+    id.identity = true;
+    id.identity_seed = 1000;
+    id.identity_increment = -2;
+    auto dec = col("num", "decimal", 9, false, 10, 0);
+    dec.identity = true;
+    t.columns = {id, dec};
+    auto d = ddl::table_ddl(t, {"dbo", "ids", {}, {}}, Flavour::PostgreSQL, resolver(true));
+    EXPECT_NE(d.create_table.find("\"id\" integer GENERATED BY DEFAULT AS IDENTITY (START WITH "
+                                  "1000 INCREMENT BY -2) NOT NULL"),
+              std::string::npos);
+    EXPECT_NE(d.create_table.find("\"num\" numeric(10,0) NOT NULL"), std::string::npos);
+    EXPECT_TRUE(has_note(d, "IDENTITY on decimal"));
+}
+
+TEST(SchemaDdl, Defaults) {
+    using ddl::translate_default;
+    EXPECT_EQ(translate_default("((0))", "integer"), "0");
+    EXPECT_EQ(translate_default("((-1.5))", "numeric(5,2)"), "-1.5");
+    EXPECT_EQ(translate_default("((1))", "boolean"), "true");
+    EXPECT_EQ(translate_default("((0))", "boolean"), "false");
+    EXPECT_EQ(translate_default("((2))", "boolean"), std::nullopt);
+    EXPECT_EQ(translate_default("('EU')", "character(2)"), "'EU'");
+    EXPECT_EQ(translate_default("(N'it''s')", "text"), "'it''s'");
+    EXPECT_EQ(translate_default("(getdate())", "timestamp(3)"), "LOCALTIMESTAMP");
+    EXPECT_EQ(translate_default("(sysutcdatetime())", "timestamp(6)"),
+              "(now() AT TIME ZONE 'UTC')");
+    EXPECT_EQ(translate_default("(sysdatetimeoffset())", "timestamptz(6)"), "now()");
+    EXPECT_EQ(translate_default("(getdate())", "date"), "CURRENT_DATE");
+    EXPECT_EQ(translate_default("(newid())", "uuid"), "gen_random_uuid()");
+    EXPECT_EQ(translate_default("((1)+(2))", "integer"), std::nullopt);
+    EXPECT_EQ(translate_default("(abs(checksum(newid())))", "integer"), std::nullopt);
+    EXPECT_EQ(translate_default("(user_name())", "text"), std::nullopt);
+}
+
+TEST(SchemaDdl, ObjectNamesFitPostgresLimit) {
+    EXPECT_EQ(ddl::object_name("t", "ix"), "t_ix");
+    std::string long_name(70, 'a');
+    EXPECT_EQ(ddl::object_name("t", long_name).size(), 63u);
+    // A multi-byte character at the cut is dropped whole.
+    std::string umlauts;
+    for (int i = 0; i < 40; ++i)
+        umlauts += "\xC3\xBC";
+    std::string cut = ddl::object_name("t", umlauts);
+    EXPECT_LE(cut.size(), 63u);
+    EXPECT_EQ(cut.size() % 2, 0u); // "t_" plus whole two-byte characters
+}
