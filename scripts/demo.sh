@@ -47,13 +47,47 @@ UNION ALL SELECT s.name + '.' + t.name, 'compressed' FROM sys.schemas s JOIN sys
 UNION ALL SELECT s.name + '.' + t.name, 'computed column' FROM sys.schemas s JOIN sys.tables t ON s.schema_id = t.schema_id WHERE t.object_id IN (SELECT object_id FROM sys.columns WHERE is_computed = 1)
 ORDER BY 1"
 
-echo "== destination: installing pg_dts"
-psql -X -q -d shop_replica -c "CREATE EXTENSION pg_dts" -c "SELECT dts_version()"
+echo "== destination: installing pg_dts, the source as a foreign server"
+psql -X -q -d shop_replica -v ON_ERROR_STOP=1 <<SQL
+CREATE EXTENSION pg_dts;
+SELECT dts_version();
+CREATE SERVER shop_src FOREIGN DATA WRAPPER pg_dts
+  OPTIONS (host '127.0.0.1', port '$SIM_PORT', database 'shop', encrypt 'request');
+CREATE USER MAPPING FOR CURRENT_USER SERVER shop_src OPTIONS (user 'sa', password 'Sim_Passw0rd');
+SQL
+echo "== the source through the FDW (IMPORT FOREIGN SCHEMA; WHERE, ORDER BY and LIMIT run remotely)"
+psql -X -d shop_replica -v ON_ERROR_STOP=1 <<'SQL'
+CREATE SCHEMA src;
+IMPORT FOREIGN SCHEMA dbo LIMIT TO (customers, orders) FROM SERVER shop_src INTO src;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, name FROM src.customers WHERE id <= 3 ORDER BY id LIMIT 3;
+SELECT id, name FROM src.customers WHERE id <= 3 ORDER BY id LIMIT 3;
+SQL
+
+echo "== a sync task: every table of schemas dbo and sales, sales renamed to ods"
+psql -X -d shop_replica -v ON_ERROR_STOP=1 <<'SQL'
+SELECT dts_create_task('shop', 'shop_src', ARRAY['shop'], stages => ARRAY['schema'],
+                       incremental_mode => 'hybrid');
+SELECT dts_add_objects('shop', 'dbo');
+SELECT dts_add_objects('shop', 'sales');
+SELECT dts_map_object('shop', 'sales', 'ods');
+SQL
+echo "== precheck"
+psql -X -d shop_replica -v ON_ERROR_STOP=1 -c "SELECT item, status, object, detail FROM dts_precheck('shop')"
+echo "== acknowledging the warnings, starting the task (schema stage)"
+psql -X -d shop_replica -v ON_ERROR_STOP=1 <<'SQL'
+SELECT dts_ack_precheck('shop') AS warnings_acknowledged;
+SELECT dts_start_task('shop');
+SELECT name, state, stage, tables, tables_with_schema FROM dts.task_status;
+SELECT source_schema || '.' || source_table AS source, target_schema || '.' || target_table AS destination,
+       estimated_rows, capture, schema_state FROM dts.tables ORDER BY 1;
+SELECT level, object, message FROM dts.events WHERE stage = 'schema' ORDER BY event_id;
+SQL
+psql -X -d shop_replica -c '\d ods.invoices'
 echo "== sidecar: checking the destination"
 build/dts-sidecar --check --destination "host=127.0.0.1 port=$PG_PORT dbname=shop_replica user=postgres"
 
 echo
 echo "Source:      127.0.0.1:$SIM_PORT (sa / Sim_Passw0rd, database shop)"
 echo "Destination: psql -h 127.0.0.1 -p $PG_PORT -U postgres shop_replica"
-echo "This build provides the foundation (extension, sidecar, simulator); the FDW, tasks, full and"
-echo "incremental sync stages are tracked in the open issues and will extend this demo."
+echo "Shown: the FDW, task configuration, precheck and schema sync. Full and incremental sync"
+echo "(the sidecar's stages) are tracked in the open issues and will extend this demo."

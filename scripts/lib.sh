@@ -37,6 +37,8 @@ max_connections = 60
 shared_buffers = 256MB
 max_wal_size = 4GB
 CONF
+  # Extra settings for this cluster, e.g. shared_preload_libraries for Citus nodes.
+  [ -z "${PG_EXTRA_CONF:-}" ] || printf '%s\n' "$PG_EXTRA_CONF" >>"$dir/data/postgresql.conf"
   as_pg_owner "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null ||
     { cat "$dir/server.log" >&2; return 1; }
   CLEANUP_CLUSTERS+=("$dir/data")

@@ -98,6 +98,7 @@ CREATE TABLE dts.tables (
   source_object_id integer,
   estimated_rows bigint,
   estimated_bytes bigint,
+  source_primary_key text[],       -- key columns of the source's primary key, in key order
   capture        text,            -- 'log' or 'cdc': how the incremental stage reads the table
   schema_state   text NOT NULL DEFAULT 'pending' CHECK (schema_state IN ('pending', 'created', 'existing')),
   schema_synced_at timestamptz,

@@ -44,15 +44,27 @@ BEGIN
                 pkc integer, comp text, comp_cols integer)
      WHERE EXISTS (SELECT FROM dts.task_objects o WHERE o.task_id = t.task_id AND o.source_db = db
                      AND o.source_schema = r.s AND (o.source_table = '' OR o.source_table = r.t));
+    -- Primary key columns in key order (for the distribution-key check).
+    UPDATE pg_temp.dts_resolved x SET pk_columns = k.cols
+      FROM (SELECT k.object_id, array_agg(k.col ORDER BY k.ord)::text AS cols
+              FROM dts._source_query(t.server, db,
+                'SELECT i.object_id, ic.key_ordinal, c.name FROM sys.indexes i '
+                || 'JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id '
+                || 'JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id '
+                || 'WHERE i.is_primary_key = 1 AND ic.is_included_column = 0')
+                   AS k(object_id integer, ord integer, col text)
+             GROUP BY k.object_id) k
+     WHERE x.source_db = db AND x.object_id = k.object_id;
   END LOOP;
 
   DELETE FROM dts.tables x WHERE x.task_id = t.task_id AND x.schema_state = 'pending'
      AND NOT EXISTS (SELECT FROM pg_temp.dts_resolved r WHERE r.source_db = x.source_db
                        AND r.source_schema = x.source_schema AND r.source_table = x.source_table);
   INSERT INTO dts.tables AS x (task_id, source_db, source_schema, source_table, target_schema,
-                               target_table, source_object_id, estimated_rows, estimated_bytes, capture)
+                               target_table, source_object_id, estimated_rows, estimated_bytes,
+                               source_primary_key, capture)
   SELECT t.task_id, r.source_db, r.source_schema, r.source_table, n.target_schema, n.target_table,
-         r.object_id, r.est_rows, r.est_bytes,
+         r.object_id, r.est_rows, r.est_bytes, r.pk_columns::text[],
          CASE WHEN t.incremental_mode = 'cdc' THEN 'cdc'
               WHEN t.incremental_mode = 'log' THEN 'log'
               WHEN r.is_heap OR NOT r.has_pk OR NOT r.pk_clustered OR r.compressed IS NOT NULL
@@ -64,7 +76,8 @@ BEGIN
      SET target_schema = CASE WHEN x.schema_state = 'pending' THEN EXCLUDED.target_schema ELSE x.target_schema END,
          target_table = CASE WHEN x.schema_state = 'pending' THEN EXCLUDED.target_table ELSE x.target_table END,
          source_object_id = EXCLUDED.source_object_id, estimated_rows = EXCLUDED.estimated_rows,
-         estimated_bytes = EXCLUDED.estimated_bytes, capture = EXCLUDED.capture;
+         estimated_bytes = EXCLUDED.estimated_bytes, capture = EXCLUDED.capture,
+         source_primary_key = EXCLUDED.source_primary_key;
   RETURN QUERY SELECT * FROM pg_temp.dts_resolved;
 END $$;
 
@@ -317,9 +330,11 @@ BEGIN
   END LOOP;
   -- Key columns named by dts_set_keys must exist at the source; distributed destinations need
   -- the distribution key inside the primary key.
-  FOR r IN SELECT s.*, x.target_schema, x.target_table FROM dts.table_settings s
+  FOR r IN SELECT s.source_db, s.source_schema, s.source_table, s.distribution_key,
+                  coalesce(s.primary_key, x.source_primary_key) AS primary_key
+             FROM dts.table_settings s
              JOIN dts.tables x USING (task_id, source_db, source_schema, source_table)
-            WHERE s.task_id = t.task_id AND (s.primary_key IS NOT NULL OR s.distribution_key IS NOT NULL) LOOP
+            WHERE s.task_id = t.task_id AND s.distribution_key IS NOT NULL LOOP
     IF r.distribution_key IS NOT NULL AND r.primary_key IS NOT NULL AND flavour <> 'postgresql'
        AND NOT r.distribution_key <@ r.primary_key THEN
       INSERT INTO pg_temp.dts_check VALUES (43, 'distribution key', 'error', r.source_db || '.' || r.source_schema || '.' || r.source_table,

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Schema sync onto a real Citus cluster (coordinator + 2 workers on loopback) from the simulator:
+# tables are distributed by their distribution key, unique indexes follow the distribution rule,
+# foreign keys are left out with a warning, and rows route to shards. Needs the Citus build in
+# ../shared/vendor; without it every check is reported as skipped.
+# Prints "citus: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+source scripts/lib.sh
+CHECKS=7
+vendor="$ROOT_DIR/../shared/vendor/install-citus.sh"
+if [ ! -x "$vendor" ] && [ ! -f "$vendor" ]; then
+  echo "citus: vendor build not found at $vendor"
+  echo "citus: 0 passed, 0 failed, $CHECKS skipped"
+  exit 0
+fi
+bash "$vendor" >/dev/null || { echo "citus: 0 passed, 1 failed, 0 skipped"; exit 1; }
+
+passed=0 failed=0
+check() { # check DESCRIPTION EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "ok - $1"
+  else failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"; fi
+}
+
+# The source: a real SQL Server when MSSQL_* are set (the sample is loaded there), else the simulator.
+if [ -n "${MSSQL_HOST:-}" ]; then
+  SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD
+  printf '[src]\n\thost = %s\n\tport = %s\n\ttds version = 7.4\n' "$SRC_HOST" "$SRC_PORT" >"$WORK_DIR/freetds.conf"
+  FREETDSCONF="$WORK_DIR/freetds.conf" tsql -S src -U "$SRC_USER" -P "$SRC_PASSWORD" \
+    <test/sample/regress_source.sql >"$WORK_DIR/load.log" 2>&1 || { cat "$WORK_DIR/load.log"; exit 1; }
+else
+  SRC_HOST=127.0.0.1 SRC_USER=sa SRC_PASSWORD=Sim_Passw0rd
+  SRC_PORT=$(start_sim citus --init-sql test/sample/regress_source.sql) || exit 1
+fi
+export PG_EXTRA_CONF="shared_preload_libraries = 'citus'"
+COORD=$(start_pg citus_coord) && W1=$(start_pg citus_w1) && W2=$(start_pg citus_w2) || exit 1
+unset PG_EXTRA_CONF
+q() { local port=$1; shift; psql -X -At -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+for p in $COORD $W1 $W2; do q "$p" -c "CREATE EXTENSION citus" >/dev/null || exit 1; done
+q "$COORD" -c "SELECT citus_set_coordinator_host('127.0.0.1', $COORD)" >/dev/null
+q "$COORD" -c "SELECT citus_add_node('127.0.0.1', $W1)" -c "SELECT citus_add_node('127.0.0.1', $W2)" >/dev/null || exit 1
+check "two workers joined" 2 "$(q "$COORD" -c "SELECT count(*) FROM pg_dist_node WHERE noderole = 'primary' AND groupid > 0")"
+
+q "$COORD" >/dev/null <<SQL || { echo "citus: setup failed"; echo "citus: $passed passed, $((failed + 1)) failed, 0 skipped"; exit 1; }
+CREATE EXTENSION pg_dts;
+CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
+CREATE USER MAPPING FOR CURRENT_USER SERVER src OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
+SELECT dts_create_task('cit', 'src', ARRAY['shopsrc'], stages => ARRAY['schema']);
+SELECT dts_add_objects('cit', 'sales', ARRAY['customers', 'orders', 'events']);
+SELECT dts_set_keys('cit', 'sales.events', primary_key => ARRAY['at', 'kind'], distribution_key => ARRAY['kind']);
+SELECT dts_set_keys('cit', 'sales.orders', distribution_key => ARRAY['customer_id']);
+SQL
+check "precheck reports the flavour" "ok" "$(q "$COORD" -c "SELECT status FROM dts_precheck('cit') WHERE item = 'destination flavour'")"
+check "orders: distribution key outside the primary key is an error" "error" \
+  "$(q "$COORD" -c "SELECT status FROM dts_precheck_results('cit') WHERE item = 'distribution key'")"
+q "$COORD" -c "SELECT dts_set_keys('cit', 'sales.orders', primary_key => ARRAY['order_id', 'customer_id'])" >/dev/null
+q "$COORD" -c "SELECT count(*) FROM dts_precheck('cit') WHERE status = 'error'" >/dev/null
+q "$COORD" -c "SELECT dts_ack_precheck('cit')" -c "SELECT dts_start_task('cit')" >/dev/null || failed=$((failed + 1))
+check "tables distributed by their keys" "sales.customers:id sales.events:kind sales.orders:customer_id" \
+  "$(q "$COORD" -c "SELECT string_agg(logicalrelid::regclass || ':' || column_to_column_name(logicalrelid, partkey), ' ' ORDER BY 1) FROM pg_dist_partition")"
+check "foreign key left out with a warning" "1" \
+  "$(q "$COORD" -c "SELECT count(*) FROM dts.events WHERE level = 'warning' AND message LIKE 'foreign key FK_orders_customers is not created on a citus destination%'")"
+q "$COORD" -c "INSERT INTO sales.orders (order_id, customer_id, amount, qty) SELECT i, i % 7, 1, 1 FROM generate_series(1, 200) i" >/dev/null
+check "rows spread over both workers" "2" \
+  "$(q "$COORD" -c "SELECT count(DISTINCT nodeport) FROM citus_shards WHERE table_name = 'sales.orders'::regclass AND shard_size > 0" 2>/dev/null || echo err)"
+q "$COORD" -c "SELECT dts_start_task('cit')" >/dev/null
+check "a rerun keeps the rows and the distribution" "200:3" \
+  "$(q "$COORD" -c "SELECT (SELECT count(*) FROM sales.orders) || ':' || (SELECT count(*) FROM pg_dist_partition)")"
+echo "citus: $passed passed, $failed failed, 0 skipped"
+[ "$failed" -eq 0 ]
