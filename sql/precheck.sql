@@ -102,5 +102,16 @@ CREATE USER MAPPING FOR regress_dts_nocreate SERVER src OPTIONS (user 'sa', pass
 SET ROLE regress_dts_nocreate;
 SELECT item, status, object, detail, fix FROM pc('pc_full') WHERE item = 'destination privileges';
 RESET ROLE;
+-- At most 1000 tables captured with CDC (whole schemas are counted when the precheck resolves
+-- them).
+SELECT dts_source_exec('src', 'USE shopsrc; EXEC(N''CREATE SCHEMA many'')');
+SELECT dts_source_exec('src', 'USE shopsrc; ' ||
+  (SELECT string_agg(format('CREATE TABLE many.t%s (id int NOT NULL PRIMARY KEY)', i), '; ')
+     FROM generate_series(1, 1001) i));
+SELECT dts_create_task('pc_many', 'src', ARRAY['shopsrc'], incremental_mode => 'cdc') > 0 AS created;
+SELECT dts_add_objects('pc_many', 'many');
+SELECT item, status, object, detail, fix FROM pc('pc_many') WHERE item = 'CDC table limit';
+SELECT set_mode('pc_many', 'hybrid');
+SELECT item, status, object, detail FROM pc('pc_many') WHERE item = 'CDC table limit';
 -- The status view sums it up.
 SELECT name, state, tables, precheck_errors, precheck_open_warnings FROM dts.task_status ORDER BY name;

@@ -35,6 +35,15 @@ INSERT INTO ods.orders (order_id, customer_id, amount, qty) VALUES (1, 999, 1, 1
 SELECT dts_start_task('ss');
 SELECT count(*) FROM ods.customers;
 SELECT state FROM dts.task_status WHERE name = 'ss';
+-- Every SQL Server type through the one type mapping; the types DTS does not sync are left out.
+SELECT dts_create_task('ss_types', 'src', ARRAY['regress'], stages => ARRAY['schema']) > 0 AS created;
+SELECT dts_add_objects('ss_types', 'dbo', ARRAY['alltypes']);
+SELECT dts_map_object('ss_types', 'dbo', 'types');
+SELECT item, status, object FROM dts_precheck('ss_types') WHERE status <> 'ok';
+SELECT dts_ack_precheck('ss_types');
+SELECT dts_start_task('ss_types');
+SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+  FROM pg_attribute a WHERE a.attrelid = 'types.alltypes'::regclass AND a.attnum > 0 ORDER BY a.attnum;
 -- ignore_and_proceed keeps an existing destination table as it is.
 CREATE TABLE public.settings (name text PRIMARY KEY, value text);
 INSERT INTO public.settings VALUES ('kept', 'yes');
