@@ -26,6 +26,8 @@ const Rule kRules[] = {
     {"password", OptionContext::UserMapping, "the login's password"},
     {"schema_name", OptionContext::Table, "the SQL Server schema"},
     {"table_name", OptionContext::Table, "the SQL Server table"},
+    {"database_name", OptionContext::Table, "the table's database, when not the server's"},
+    {"filter", OptionContext::Table, "a T-SQL search condition every scan applies"},
     {"column_name", OptionContext::Column, "the SQL Server column"},
 };
 
@@ -99,8 +101,15 @@ void validate_option(OptionContext where, const std::string &name, const std::st
     if (name == "tds_version" && value != "7.1" && value != "7.2" && value != "7.3" &&
         value != "7.4")
         bad_value(name, value, rule->values);
+    // A filter is one search condition: nothing that ends the statement or hides text.
+    if (name == "filter" &&
+        (value.find(';') != std::string::npos || value.find("--") != std::string::npos ||
+         value.find("/*") != std::string::npos))
+        throw Error("HV00D", "option \"filter\" must be one T-SQL search condition", {},
+                    "Leave out ;, -- and /*: e.g. filter '[region] = N''EU'' AND [id] > 100'.");
     if ((name == "host" || name == "database" || name == "user" || name == "schema_name" ||
-         name == "table_name" || name == "column_name") &&
+         name == "table_name" || name == "column_name" || name == "database_name" ||
+         name == "filter") &&
         value.empty())
         throw Error("HV00C", "option \"" + name + "\" must not be empty");
 }

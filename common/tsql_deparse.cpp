@@ -113,9 +113,11 @@ SqlTemplate render_template(const RemoteQuery &q) {
         for (size_t i = 0; i < q.columns.size(); ++i)
             o.add((i ? ", " : "") + quote_ident(q.columns[i]));
     }
-    o.add(" FROM " + quote_name("", q.schema, q.table));
+    o.add(" FROM " + quote_name(q.database, q.schema, q.table));
+    if (!q.filter.empty())
+        o.add(" WHERE (" + q.filter + ")");
     for (size_t i = 0; i < q.where.size(); ++i) {
-        o.add(i ? " AND " : " WHERE ");
+        o.add(i || !q.filter.empty() ? " AND " : " WHERE ");
         emit(*q.where[i], o);
     }
     for (size_t i = 0; i < q.order_by.size(); ++i) {

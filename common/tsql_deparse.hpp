@@ -45,7 +45,9 @@ struct OrderItem {
 
 // SELECT [TOP (n)] <columns> FROM [schema].[table] [WHERE ...] [ORDER BY ...].
 struct RemoteQuery {
+    std::string database; // empty: the connection's database
     std::string schema, table;
+    std::string filter; // T-SQL search condition from the table definition, ANDed first
     std::vector<std::string> columns; // empty: a constant, for SELECT with no column needed
     std::vector<RemoteExprPtr> where; // ANDed
     std::vector<OrderItem> order_by;

@@ -50,3 +50,11 @@ CREATE FOREIGN TABLE narrow_all (id int, c_nvarchar varchar(5), c_datetime2 time
 SELECT id, c_datetime2, c_dto_local FROM narrow_all ORDER BY id;
 SELECT id, c_nvarchar FROM narrow_all ORDER BY id;
 SELECT id, c_nvarchar FROM narrow_all WHERE id <> 2 ORDER BY id;
+-- A table in another database of the server, seen through a fixed T-SQL filter.
+CREATE FOREIGN TABLE shop_orders (order_id bigint, amount numeric(12,2))
+  SERVER src OPTIONS (database_name 'shopsrc', schema_name 'sales', table_name 'orders',
+                      filter '[amount] > 50');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM shop_orders WHERE order_id > 0;
+SELECT * FROM shop_orders WHERE order_id > 0;
+CREATE FOREIGN TABLE bad_filter (x int) SERVER src OPTIONS (filter '1 = 1; DROP TABLE x');
+CREATE FOREIGN TABLE bad_filter (x int) SERVER src OPTIONS (filter '');

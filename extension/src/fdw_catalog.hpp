@@ -18,7 +18,9 @@ namespace pgdts {
 struct SourceTable {
     Oid server_oid = InvalidOid;
     std::string server_name;
+    std::string database; // empty: the server's database
     std::string schema, table;
+    std::string filter; // T-SQL search condition every scan applies (table option "filter")
 };
 
 struct ConnectionSettings {

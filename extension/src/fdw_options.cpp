@@ -48,6 +48,10 @@ SourceTable source_table(Oid relid) {
             t.schema = v;
         if (k == "table_name")
             t.table = v;
+        if (k == "database_name")
+            t.database = v;
+        if (k == "filter")
+            t.filter = v;
     }
     if (t.schema.empty())
         t.schema = "dbo";

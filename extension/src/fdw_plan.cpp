@@ -70,8 +70,12 @@ List *append(List *l, void *p) {
 double estimate_rows(const SourceTable &t, Oid user) {
     ConnectionLease lease(t.server_oid, user);
     auto &conn = lease.get();
-    std::string object = dts::tsql::quote_name("", t.schema, t.table);
-    conn.execute("SELECT SUM(p.rows) FROM sys.partitions p WHERE p.object_id = OBJECT_ID(" +
+    std::string object = dts::tsql::quote_name(t.database, t.schema, t.table);
+    // sys.partitions of the table's own database (object ids are per database).
+    std::string partitions = t.database.empty()
+                                 ? "sys.partitions"
+                                 : dts::tsql::quote_ident(t.database) + ".sys.partitions";
+    conn.execute("SELECT SUM(p.rows) FROM " + partitions + " p WHERE p.object_id = OBJECT_ID(" +
                  dts::tsql::quote_literal(object) + ") AND p.index_id IN (0, 1)");
     double rows = 1000;
     while (conn.next_result())
@@ -292,8 +296,10 @@ ForeignScan *plan_scan(PlannerInfo *, RelOptInfo *baserel, Oid relid, ForeignPat
                        List *tlist, List *scan_clauses, Plan *outer_plan) {
     RelPlanState *st = state_of(baserel);
     dts::tsql::RemoteQuery q;
+    q.database = st->source.database;
     q.schema = st->source.schema;
     q.table = st->source.table;
+    q.filter = st->source.filter;
     List *priv_in = best_path->fdw_private;
     q.limit = priv_in ? linitial_int(priv_in) : -1;
     if (priv_in && lsecond_int(priv_in) &&

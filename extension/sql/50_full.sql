@@ -1,0 +1,129 @@
+
+-- ---- full data synchronization ----------------------------------------------------------------
+-- The sidecar (dts-sidecar) copies the tables of running tasks in stage 'full'. It plans each
+-- table into key-range chunks (dts.chunks) and commits every chunk's rows together with the
+-- chunk's 'done' mark, so a restart redoes only the chunks that never committed.
+
+ALTER TABLE dts.tasks
+  ADD COLUMN attempts integer NOT NULL DEFAULT 0,        -- failed connection attempts in a row
+  ADD COLUMN failing_since timestamptz,                  -- start of the current retry window
+  ADD COLUMN sidecar_seen_at timestamptz;                -- last time a sidecar worked on it
+
+ALTER TABLE dts.tables
+  ADD COLUMN full_state text NOT NULL DEFAULT 'pending'
+    CHECK (full_state IN ('pending', 'copying', 'done')),
+  ADD COLUMN rows_copied bigint NOT NULL DEFAULT 0,
+  ADD COLUMN full_started_at timestamptz,
+  ADD COLUMN full_finished_at timestamptz;
+
+CREATE TABLE dts.chunks (
+  task_id       bigint NOT NULL REFERENCES dts.tasks ON DELETE CASCADE,
+  source_db     text NOT NULL,
+  source_schema text NOT NULL,
+  source_table  text NOT NULL,
+  chunk_no      integer NOT NULL,
+  key_column    text,            -- NULL: the chunk is the whole table
+  lower_bound   numeric,         -- key >= lower_bound (NULL: unbounded)
+  upper_bound   numeric,         -- key <  upper_bound (NULL: unbounded)
+  state         text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done')),
+  rows          bigint,
+  copied_at     timestamptz,
+  PRIMARY KEY (task_id, source_db, source_schema, source_table, chunk_no),
+  FOREIGN KEY (task_id, source_db, source_schema, source_table) REFERENCES dts.tables ON DELETE CASCADE
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON dts.chunks TO dts_admin;
+
+-- How the sidecar reaches a task's source: the foreign server's options and the user mapping of
+-- the task's owner (or PUBLIC), as 'name=value' lists for the one option parser shared with the
+-- FDW. SECURITY DEFINER so that dts_admin members need not read pg_user_mapping themselves; for
+-- dts_admin only. The password never lands in a table or a log.
+CREATE FUNCTION dts._source_connection(task_id bigint,
+    OUT server name, OUT server_options text[], OUT mapping_options text[])
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE t record;
+BEGIN
+  IF NOT (pg_has_role(session_user, 'dts_admin', 'member')
+          OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)) THEN
+    RAISE EXCEPTION 'permission denied: role "%" may not read pg_dts source credentials', session_user
+      USING ERRCODE = '42501';
+  END IF;
+  SELECT k.server, k.owner, s.oid AS srvid, s.srvoptions INTO t
+    FROM dts.tasks k JOIN pg_foreign_server s ON s.srvname = k.server WHERE k.task_id = _source_connection.task_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'pg_dts task % or its server does not exist', task_id USING ERRCODE = '42704';
+  END IF;
+  server := t.server;
+  server_options := coalesce(t.srvoptions, '{}');
+  SELECT um.umoptions INTO mapping_options FROM pg_user_mapping um
+   WHERE um.umserver = t.srvid AND um.umuser IN ((SELECT oid FROM pg_roles WHERE rolname = t.owner), 0)
+   ORDER BY um.umuser DESC LIMIT 1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no user mapping for role "%" on server "%"', t.owner, t.server
+      USING ERRCODE = '42704', HINT = format('CREATE USER MAPPING FOR %I SERVER %I OPTIONS (user ..., password ...);', t.owner, t.server);
+  END IF;
+  mapping_options := coalesce(mapping_options, '{}');
+END $$;
+REVOKE ALL ON FUNCTION dts._source_connection(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dts._source_connection(bigint) TO dts_admin;
+
+-- Loading and applying run with session_replication_role = replica: foreign keys and user
+-- triggers do not fire (the source already enforced them, and chunks arrive in any order). The
+-- setting is superuser-only, hence SECURITY DEFINER; it lasts until the end of the transaction.
+CREATE FUNCTION dts._replica_mode() RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT set_config('session_replication_role', 'replica', true);
+$$;
+REVOKE ALL ON FUNCTION dts._replica_mode() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dts._replica_mode() TO dts_admin;
+
+-- Per-table progress of the full stage.
+CREATE FUNCTION dts_task_progress(task text)
+RETURNS TABLE (source_table text, target_table text, state text, rows_copied bigint,
+               estimated_rows bigint, percent numeric, rows_per_second numeric,
+               elapsed interval, eta interval, chunks_done bigint, chunks bigint)
+LANGUAGE sql AS $$
+  SELECT x.source_db || '.' || x.source_schema || '.' || x.source_table,
+         format('%I.%I', x.target_schema, x.target_table), x.full_state, x.rows_copied,
+         x.estimated_rows,
+         CASE WHEN x.full_state = 'done' THEN 100
+              WHEN coalesce(x.estimated_rows, 0) = 0 THEN NULL
+              ELSE least(99.9, round(100.0 * x.rows_copied / x.estimated_rows, 1)) END,
+         CASE WHEN e.secs > 0 THEN round(x.rows_copied / e.secs) END,
+         make_interval(secs => round(e.secs)::double precision),
+         CASE WHEN x.full_state = 'done' THEN interval '0'
+              WHEN x.rows_copied > 0 AND e.secs > 0 AND x.estimated_rows > x.rows_copied
+              THEN make_interval(secs => round((x.estimated_rows - x.rows_copied) * e.secs / x.rows_copied)::double precision) END,
+         (SELECT count(*) FILTER (WHERE c.state = 'done') FROM dts.chunks c WHERE (c.task_id, c.source_db, c.source_schema, c.source_table) = (x.task_id, x.source_db, x.source_schema, x.source_table)),
+         (SELECT count(*) FROM dts.chunks c WHERE (c.task_id, c.source_db, c.source_schema, c.source_table) = (x.task_id, x.source_db, x.source_schema, x.source_table))
+    FROM dts.tables x
+    CROSS JOIN LATERAL (SELECT extract(epoch FROM coalesce(x.full_finished_at, clock_timestamp()) - x.full_started_at) AS secs) e
+   WHERE x.task_id = (dts._task(task)).task_id
+   ORDER BY 1;
+$$;
+
+CREATE OR REPLACE VIEW dts.task_status AS
+SELECT t.task_id, t.name, t.state, t.stage, t.incremental_mode, t.conflict_mode, t.server,
+       t.databases,
+       (SELECT count(*) FROM dts.tables x WHERE x.task_id = t.task_id) AS tables,
+       (SELECT count(*) FROM dts.tables x WHERE x.task_id = t.task_id
+          AND x.schema_state <> 'pending') AS tables_with_schema,
+       p.run_at AS last_precheck_at,
+       (SELECT count(*) FROM dts.precheck_results r WHERE r.run_id = p.run_id
+          AND r.status = 'error') AS precheck_errors,
+       (SELECT count(*) FROM dts.precheck_results r WHERE r.run_id = p.run_id
+          AND r.status = 'warning' AND r.acknowledged_at IS NULL) AS precheck_open_warnings,
+       t.started_at, t.stopped_at, t.last_error,
+       f.tables_copied, f.rows_copied, f.estimated_rows,
+       CASE WHEN f.estimated_rows > 0 THEN least(100, round(100.0 * f.rows_copied / f.estimated_rows, 1)) END AS percent,
+       CASE WHEN f.secs > 0 THEN round(f.rows_copied / f.secs) END AS rows_per_second,
+       CASE WHEN f.rows_copied > 0 AND f.secs > 0 AND f.estimated_rows > f.rows_copied
+            THEN make_interval(secs => round((f.estimated_rows - f.rows_copied) * f.secs / f.rows_copied)::double precision) END AS eta,
+       t.attempts, t.failing_since, t.sidecar_seen_at
+FROM dts.tasks t
+LEFT JOIN LATERAL (SELECT run_id, run_at FROM dts.precheck_runs r WHERE r.task_id = t.task_id
+                   ORDER BY run_id DESC LIMIT 1) p ON true
+LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE x.full_state = 'done') AS tables_copied,
+                          sum(x.rows_copied) AS rows_copied, sum(x.estimated_rows) AS estimated_rows,
+                          extract(epoch FROM coalesce(max(x.full_finished_at) FILTER (WHERE NOT EXISTS (SELECT FROM dts.tables y WHERE y.task_id = t.task_id AND y.full_state <> 'done')), clock_timestamp())
+                                  - min(x.full_started_at)) AS secs
+                     FROM dts.tables x WHERE x.task_id = t.task_id) f ON true;
