@@ -1,4 +1,6 @@
 """sys.* catalog views, server properties and the precheck queries DTS users run, verbatim."""
+from decimal import Decimal
+
 import pytest
 
 # The five table checks users run before choosing an incremental mode, exactly as they write them.
@@ -222,3 +224,83 @@ def test_edition_version_and_logins_are_settable(sim_factory):
         cur = conn.cursor()
         cur.execute("SELECT IS_SRVROLEMEMBER('sysadmin'), SUSER_SNAME()")
         assert tuple(cur.fetchone()) == (0, "reader")
+
+
+ITEMS = ("CREATE TABLE dbo.item (id int NOT NULL PRIMARY KEY, name nvarchar(30) NOT NULL,"
+         " price decimal(9,2));"
+         "INSERT INTO dbo.item VALUES (1, N'pen', 1.50), (2, N'ink', 7.25), (3, N'cap', 0.75)")
+
+
+def test_views_are_queryable_and_in_the_catalogs(mssql, db):
+    mssql.execute(ITEMS, database=db)
+    view = ("-- cheap items\nCREATE VIEW dbo.cheap (item_id, item_name, price) AS\n"
+            "SELECT id, name, price FROM dbo.item WHERE price < 5")
+    mssql.execute(view, database=db)
+    assert [tuple(r) for r in mssql.execute(
+        "SELECT item_name, price FROM dbo.cheap ORDER BY item_id", database=db)] == [
+        ("pen", Decimal("1.50")), ("cap", Decimal("0.75"))]
+    assert [tuple(r) for r in mssql.execute(
+        "SELECT c.item_name FROM dbo.cheap c JOIN dbo.item i ON i.id = c.item_id"
+        " WHERE i.name = N'cap'", database=db)] == [("cap",)]
+    objs = [(r[0], r[1].strip(), r[2]) for r in mssql.execute(
+        "SELECT o.name, o.type, o.type_desc FROM sys.objects o JOIN sys.views v"
+        " ON v.object_id = o.object_id", database=db)]
+    assert objs == [("cheap", "V", "VIEW")]
+    cols = [tuple(r) for r in mssql.execute(
+        "SELECT c.name, t.name, c.max_length, c.precision, c.scale, c.is_nullable"
+        " FROM sys.columns c JOIN sys.types t ON t.user_type_id = c.user_type_id"
+        " WHERE c.object_id = OBJECT_ID(N'dbo.cheap') ORDER BY c.column_id", database=db)]
+    assert cols == [("item_id", "int", 4, 10, 0, False),
+                    ("item_name", "nvarchar", 60, 0, 0, False),
+                    ("price", "decimal", 5, 9, 2, True)]
+    assert rows_of(mssql, db, "SELECT TABLE_NAME, TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES") == [
+        ("cheap", "VIEW"), ("item", "BASE TABLE")]
+    assert mssql.execute("SELECT m.definition FROM sys.sql_modules m"
+                         " WHERE m.object_id = OBJECT_ID(N'dbo.cheap')", database=db)[0][0] == view
+    with pytest.raises(Exception) as err:
+        mssql.execute("CREATE VIEW dbo.cheap AS SELECT 1 AS one", database=db)
+    assert getattr(err.value, "number", None) == 2714
+    with pytest.raises(Exception) as err:
+        mssql.execute("CREATE VIEW dbo.broken AS SELECT id FROM dbo.no_such_table", database=db)
+    assert getattr(err.value, "number", None) == 208
+    mssql.execute("DROP VIEW dbo.cheap", database=db)
+    mssql.execute("DROP VIEW IF EXISTS dbo.cheap", database=db)
+    assert mssql.execute("SELECT COUNT(*) FROM sys.views", database=db)[0][0] == 0
+    with pytest.raises(Exception) as err:
+        mssql.execute("SELECT * FROM dbo.cheap", database=db)
+    assert getattr(err.value, "number", None) == 208
+
+
+def test_procedures_functions_and_triggers_are_catalog_objects(mssql, db):
+    mssql.execute(ITEMS, database=db)
+    proc = ("CREATE PROCEDURE dbo.reprice @id int, @price decimal(9,2)\nAS\nBEGIN\n"
+            "  SET NOCOUNT ON;\n  UPDATE dbo.item SET price = @price WHERE id = @id;\nEND")
+    modules = [proc,
+               "CREATE FUNCTION dbo.twice (@x int) RETURNS int AS BEGIN RETURN @x * 2 END",
+               "CREATE FUNCTION dbo.items_from (@min int) RETURNS TABLE AS RETURN"
+               " SELECT id, name FROM dbo.item WHERE id >= @min",
+               "CREATE FUNCTION dbo.numbers () RETURNS @n TABLE (n int NOT NULL) AS"
+               " BEGIN INSERT @n VALUES (1); RETURN; END",
+               "CREATE TRIGGER dbo.item_audit ON dbo.item AFTER UPDATE AS SET NOCOUNT ON"]
+    for text in modules:
+        mssql.execute(text, database=db)
+    got = rows_of(mssql, db, "SELECT name, type_desc, OBJECT_NAME(parent_object_id)"
+                             " FROM sys.objects WHERE type IN ('P', 'FN', 'IF', 'TF', 'TR')")
+    assert got == [("item_audit", "SQL_TRIGGER", "item"),
+                   ("items_from", "SQL_INLINE_TABLE_VALUED_FUNCTION", None),
+                   ("numbers", "SQL_TABLE_VALUED_FUNCTION", None),
+                   ("reprice", "SQL_STORED_PROCEDURE", None),
+                   ("twice", "SQL_SCALAR_FUNCTION", None)]
+    assert rows_of(mssql, db, "SELECT name FROM sys.procedures") == [("reprice",)]
+    assert rows_of(mssql, db, "SELECT name, OBJECT_NAME(parent_id), is_instead_of_trigger"
+                              " FROM sys.triggers") == [("item_audit", "item", False)]
+    assert sorted(r[0] for r in mssql.execute(
+        "SELECT definition FROM sys.sql_modules", database=db)) == sorted(modules)
+    # Each of these must be alone in its batch.
+    with pytest.raises(Exception) as err:
+        mssql.execute("SELECT 1\nCREATE PROCEDURE dbo.p2 AS SELECT 2", database=db)
+    assert getattr(err.value, "number", None) == 111
+    mssql.execute("DROP TRIGGER dbo.item_audit", database=db)
+    mssql.execute("DROP FUNCTION dbo.twice, dbo.items_from, dbo.numbers", database=db)
+    mssql.execute("DROP PROCEDURE dbo.reprice", database=db)
+    assert mssql.execute("SELECT COUNT(*) FROM sys.sql_modules", database=db)[0][0] == 0

@@ -375,3 +375,294 @@ TEST_F(SqlEngine, ForeignKeyActionsFollowSqlServerRules) {
                   .errors(),
               std::vector<int>{102});
 }
+
+TEST_F(SqlEngine, ViewsAreQueryableAndInTheCatalogs) {
+    run("CREATE TABLE dbo.t (id int NOT NULL PRIMARY KEY, v nvarchar(20), d decimal(9,2)); "
+        "INSERT INTO dbo.t VALUES (1, N'a', 1.50), (2, N'b', 2.25), (3, N'c', NULL)");
+    const std::string text = "-- kept with the view\nCREATE VIEW dbo.v (k, name) AS\n"
+                             "SELECT id, v FROM dbo.t WHERE id < 3";
+    ASSERT_EQ(run(text).errors(), std::vector<int>{});
+    Recorder r = run("SELECT name, k FROM dbo.v ORDER BY k DESC");
+    ASSERT_EQ(r.sets.size(), 1u);
+    EXPECT_EQ(r.sets[0][0].name, "name");
+    EXPECT_EQ(r.sets[0][0].type.id, TypeId::NVarChar);
+    EXPECT_EQ(r.sets[0][1].type.id, TypeId::Int);
+    EXPECT_FALSE(r.sets[0][1].nullable);
+    ASSERT_EQ(r.rows[0].size(), 2u);
+    EXPECT_EQ(r.rows[0][0][0].s, "b");
+    EXPECT_EQ(r.rows[0][1][1].i, 1);
+    // Joined, aliased, nested in another view, and from another database's context.
+    run("CREATE VIEW dbo.w AS SELECT x.k, t.d FROM dbo.v x JOIN dbo.t t ON t.id = x.k");
+    r = run("USE master; SELECT COUNT(*), MAX(w.d) FROM u.dbo.w w; USE u");
+    EXPECT_EQ(r.errors(), std::vector<int>{});
+    ASSERT_EQ(r.rows.size(), 1u);
+    EXPECT_EQ(r.rows[0][0][0].i, 2);
+    EXPECT_EQ(r.rows[0][0][1].s, "2.25");
+
+    r = run("SELECT o.name, o.type_desc, v.with_check_option FROM sys.objects o JOIN sys.views v "
+            "ON v.object_id = o.object_id WHERE o.type = 'V' ORDER BY o.name");
+    ASSERT_EQ(r.rows[0].size(), 2u);
+    EXPECT_EQ(r.rows[0][0][0].s, "v");
+    EXPECT_EQ(r.rows[0][0][1].s, "VIEW");
+    EXPECT_EQ(run("SELECT COUNT(*) FROM sys.all_objects WHERE type_desc = 'VIEW'").rows[0][0][0].i,
+              2);
+    r = run("SELECT c.name, t.name, c.max_length, c.is_nullable FROM sys.columns c JOIN sys.types "
+            "t ON t.user_type_id = c.user_type_id WHERE c.object_id = OBJECT_ID('dbo.v', 'V') "
+            "ORDER BY c.column_id");
+    ASSERT_EQ(r.rows[0].size(), 2u);
+    EXPECT_EQ(r.rows[0][0][0].s, "k");
+    EXPECT_EQ(r.rows[0][0][1].s, "int");
+    EXPECT_EQ(r.rows[0][0][3].i, 0);
+    EXPECT_EQ(r.rows[0][1][0].s, "name");
+    EXPECT_EQ(r.rows[0][1][1].s, "nvarchar");
+    EXPECT_EQ(r.rows[0][1][2].i, 40);
+    r = run("SELECT TABLE_NAME, TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES ORDER BY TABLE_NAME");
+    ASSERT_EQ(r.rows[0].size(), 3u);
+    EXPECT_EQ(r.rows[0][0][1].s, "BASE TABLE");
+    EXPECT_EQ(r.rows[0][1][1].s, "VIEW");
+    r = run("SELECT m.definition, m.uses_ansi_nulls, OBJECT_DEFINITION(m.object_id) FROM "
+            "sys.sql_modules m WHERE m.object_id = OBJECT_ID('dbo.v')");
+    ASSERT_EQ(r.rows[0].size(), 1u);
+    EXPECT_EQ(r.rows[0][0][0].s, text);
+    EXPECT_EQ(r.rows[0][0][1].i, 1);
+    EXPECT_EQ(r.rows[0][0][2].s, text);
+    EXPECT_EQ(run("SELECT VIEW_DEFINITION FROM INFORMATION_SCHEMA.VIEWS WHERE TABLE_NAME = 'v'")
+                  .rows[0][0][0]
+                  .s,
+              text);
+
+    // CREATE OR ALTER / ALTER keep the object_id and take the new text and columns.
+    int64_t oid = run("SELECT OBJECT_ID('dbo.v')").rows[0][0][0].i;
+    ASSERT_EQ(run("ALTER VIEW dbo.v AS SELECT id AS k, v AS name, d FROM dbo.t").errors(),
+              std::vector<int>{});
+    EXPECT_EQ(run("SELECT OBJECT_ID('dbo.v')").rows[0][0][0].i, oid);
+    EXPECT_EQ(run("SELECT COUNT(*) FROM dbo.v").rows[0][0][0].i, 3);
+    EXPECT_EQ(run("SELECT COUNT(*) FROM sys.columns WHERE object_id = OBJECT_ID('dbo.v')")
+                  .rows[0][0][0]
+                  .i,
+              3);
+    ASSERT_EQ(run("CREATE OR ALTER VIEW dbo.v2 AS SELECT 1 AS one").errors(), std::vector<int>{});
+    EXPECT_EQ(run("SELECT one FROM dbo.v2").rows[0][0][0].i, 1);
+
+    // DROP VIEW [IF EXISTS]; a dropped base table leaves the view, which then fails to bind.
+    EXPECT_EQ(run("DROP VIEW dbo.v2, dbo.w").errors(), std::vector<int>{});
+    EXPECT_EQ(run("DROP VIEW IF EXISTS dbo.v2").errors(), std::vector<int>{});
+    EXPECT_EQ(run("SELECT COUNT(*) FROM sys.views").rows[0][0][0].i, 1);
+    EXPECT_EQ(run("SELECT COUNT(*) FROM sys.sql_modules").rows[0][0][0].i, 1);
+    run("DROP TABLE dbo.t");
+    r = run("SELECT * FROM dbo.v");
+    ASSERT_EQ(r.errors(), std::vector<int>{208});
+    EXPECT_EQ(r.messages[0].text, "Invalid object name 'dbo.t'.");
+}
+
+TEST_F(SqlEngine, ViewErrorsFollowSqlServer) {
+    run("CREATE TABLE dbo.t (id int, v int)");
+    run("CREATE VIEW dbo.v AS SELECT id FROM dbo.t");
+    auto first_error = [&](const std::string &sql) {
+        Recorder r = run(sql);
+        return r.errors().empty() ? 0 : r.errors()[0];
+    };
+    Recorder r = run("CREATE VIEW dbo.v AS SELECT 1 AS a");
+    ASSERT_EQ(r.errors(), std::vector<int>{2714});
+    EXPECT_EQ(r.messages[0].text, "There is already an object named 'v' in the database.");
+    EXPECT_EQ(first_error("CREATE VIEW dbo.t AS SELECT 1 AS a"), 2714);
+    r = run("CREATE VIEW dbo.x AS SELECT * FROM dbo.missing");
+    ASSERT_EQ(r.errors(), std::vector<int>{208});
+    EXPECT_EQ(r.messages[0].text, "Invalid object name 'dbo.missing'.");
+    EXPECT_EQ(first_error("CREATE VIEW dbo.x AS SELECT nope FROM dbo.t"), 207);
+    EXPECT_EQ(first_error("SELECT * FROM dbo.x"), 208);
+    EXPECT_EQ(first_error("CREATE VIEW dbo.x AS SELECT id + 1 FROM dbo.t"), 4511);
+    EXPECT_EQ(first_error("CREATE VIEW dbo.x AS SELECT id, id FROM dbo.t"), 4506);
+    EXPECT_EQ(first_error("CREATE VIEW dbo.x (a) AS SELECT id, v FROM dbo.t"), 8158);
+    EXPECT_EQ(first_error("CREATE VIEW dbo.x (a, b, c) AS SELECT id, v FROM dbo.t"), 8159);
+    EXPECT_EQ(first_error("CREATE VIEW dbo.x AS SELECT id FROM dbo.t ORDER BY id"), 1033);
+    EXPECT_EQ(first_error("CREATE VIEW dbo.x AS SELECT TOP 1 id FROM dbo.t ORDER BY id"), 0);
+    EXPECT_EQ(first_error("CREATE VIEW u.dbo.y AS SELECT 1 AS a"), 166);
+    EXPECT_EQ(first_error("CREATE VIEW nosuch.y AS SELECT 1 AS a"), 2760);
+    EXPECT_EQ(first_error("ALTER VIEW dbo.nope AS SELECT 1 AS a"), 208);
+    EXPECT_EQ(first_error("ALTER VIEW dbo.t AS SELECT 1 AS a"), 2010);
+    // A view is one SELECT: another statement after it is a syntax error.
+    EXPECT_EQ(first_error("CREATE VIEW dbo.y AS SELECT 1 AS a SELECT 2"), 102);
+    r = run("DROP VIEW dbo.nope");
+    ASSERT_EQ(r.errors(), std::vector<int>{3701});
+    EXPECT_EQ(r.messages[0].text,
+              "Cannot drop the view 'dbo.nope', because it does not exist or you do not have "
+              "permission.");
+    EXPECT_EQ(first_error("DROP VIEW dbo.t"), 3705);
+    EXPECT_EQ(first_error("DROP TABLE dbo.v"), 3705);
+    EXPECT_EQ(first_error("INSERT INTO dbo.v VALUES (1)"), 50000);
+    EXPECT_EQ(run("SELECT COUNT(*) FROM sys.views").rows[0][0][0].i, 2);
+}
+
+TEST_F(SqlEngine, ModuleDefinitionsMustStartTheirBatch) {
+    Recorder r = run("CREATE TABLE dbo.t (id int)\nCREATE VIEW dbo.v AS SELECT id FROM dbo.t");
+    ASSERT_EQ(r.errors(), std::vector<int>{111});
+    EXPECT_EQ(r.messages[0].text, "'CREATE VIEW' must be the first statement in a query batch.");
+    // A compile error: nothing in the batch ran.
+    EXPECT_EQ(run("SELECT COUNT(*) FROM sys.tables").rows[0][0][0].i, 0);
+    r = run("SET NOCOUNT ON; CREATE PROCEDURE dbo.p AS SELECT 1");
+    ASSERT_EQ(r.errors(), std::vector<int>{111});
+    EXPECT_EQ(r.messages[0].text,
+              "'CREATE/ALTER PROCEDURE' must be the first statement in a query batch.");
+    EXPECT_EQ(run("SELECT 1; CREATE FUNCTION dbo.f () RETURNS int AS BEGIN RETURN 1 END")
+                  .messages[0]
+                  .text,
+              "'CREATE FUNCTION' must be the first statement in a query batch.");
+    EXPECT_EQ(run("IF 1 = 1 CREATE TRIGGER dbo.tr ON dbo.t FOR INSERT AS PRINT 1").errors(),
+              std::vector<int>{111});
+    EXPECT_EQ(run("SELECT COUNT(*) FROM sys.objects").rows[0][0][0].i, 0);
+    // Leading comments and semicolons are not statements.
+    EXPECT_EQ(run("/* header */ ;CREATE VIEW dbo.v AS SELECT 1 AS a").errors(), std::vector<int>{});
+}
+
+TEST_F(SqlEngine, ProceduresFunctionsAndTriggersAreCatalogObjects) {
+    run("CREATE TABLE dbo.t (id int NOT NULL PRIMARY KEY, v nvarchar(20))");
+    // Bodies are kept to the end of the batch, including statements the engine cannot run.
+    const std::string proc =
+        "CREATE PROCEDURE dbo.p @id int, @out nvarchar(10) = N'x' OUTPUT\n"
+        "WITH RECOMPILE, EXECUTE AS OWNER\nAS\nBEGIN\n  SET NOCOUNT ON;\n"
+        "  MERGE dbo.t AS d USING (SELECT @id AS id) s ON d.id = s.id\n"
+        "  WHEN NOT MATCHED THEN INSERT (id) VALUES (s.id);\n"
+        "  WHILE 1 = 0 BEGIN TRY SELECT 1 END TRY BEGIN CATCH END CATCH\nEND\n";
+    ASSERT_EQ(run(proc).errors(), std::vector<int>{});
+    ASSERT_EQ(run("CREATE PROC p2 AS SELECT * FROM dbo.not_yet").errors(), std::vector<int>{});
+    ASSERT_EQ(
+        run("CREATE FUNCTION dbo.f (@x AS int) RETURNS int AS BEGIN RETURN @x * 2 END").errors(),
+        std::vector<int>{});
+    ASSERT_EQ(run("CREATE FUNCTION dbo.itf (@min int) RETURNS TABLE AS RETURN (SELECT id, v FROM "
+                  "dbo.t WHERE id >= @min)")
+                  .errors(),
+              std::vector<int>{});
+    ASSERT_EQ(run("CREATE FUNCTION dbo.mtf () RETURNS @r TABLE (n bigint NOT NULL) WITH "
+                  "SCHEMABINDING AS BEGIN INSERT @r VALUES (1); RETURN; END")
+                  .errors(),
+              std::vector<int>{});
+    ASSERT_EQ(run("CREATE TRIGGER dbo.tr_t ON dbo.t AFTER INSERT, UPDATE NOT FOR REPLICATION AS "
+                  "BEGIN SET NOCOUNT ON; UPDATE dbo.t SET v = N'seen' FROM inserted END")
+                  .errors(),
+              std::vector<int>{});
+    Recorder r = run("SELECT name, type_desc, OBJECT_NAME(parent_object_id) FROM sys.objects "
+                     "WHERE type IN ('P', 'FN', 'IF', 'TF', 'TR') ORDER BY object_id");
+    ASSERT_EQ(r.rows[0].size(), 6u);
+    std::vector<std::string> got;
+    for (const auto &row : r.rows[0])
+        got.push_back(row[0].s + ":" + row[1].s + ":" + (row[2].is_null() ? "" : row[2].s));
+    EXPECT_EQ(got, (std::vector<std::string>{
+                       "p:SQL_STORED_PROCEDURE:", "p2:SQL_STORED_PROCEDURE:",
+                       "f:SQL_SCALAR_FUNCTION:", "itf:SQL_INLINE_TABLE_VALUED_FUNCTION:",
+                       "mtf:SQL_TABLE_VALUED_FUNCTION:", "tr_t:SQL_TRIGGER:t"}));
+    EXPECT_EQ(run("SELECT COUNT(*) FROM sys.procedures").rows[0][0][0].i, 2);
+    r = run("SELECT name, parent_class_desc, OBJECT_NAME(parent_id), is_instead_of_trigger, "
+            "is_not_for_replication FROM sys.triggers");
+    ASSERT_EQ(r.rows[0].size(), 1u);
+    EXPECT_EQ(r.rows[0][0][1].s, "OBJECT_OR_COLUMN");
+    EXPECT_EQ(r.rows[0][0][2].s, "t");
+    EXPECT_EQ(r.rows[0][0][3].i, 0);
+    EXPECT_EQ(r.rows[0][0][4].i, 1);
+    r = run("SELECT definition, is_recompiled, execute_as_principal_id FROM sys.sql_modules "
+            "WHERE object_id = OBJECT_ID('dbo.p', 'P')");
+    ASSERT_EQ(r.rows[0].size(), 1u);
+    EXPECT_EQ(r.rows[0][0][0].s, proc);
+    EXPECT_EQ(r.rows[0][0][1].i, 1);
+    EXPECT_EQ(r.rows[0][0][2].i, -2);
+    EXPECT_EQ(run("SELECT is_schema_bound FROM sys.sql_modules WHERE object_id = "
+                  "OBJECT_ID('dbo.mtf')")
+                  .rows[0][0][0]
+                  .i,
+              1);
+    // Table-valued functions have result columns.
+    r = run("SELECT OBJECT_NAME(object_id), name FROM sys.columns WHERE object_id IN "
+            "(OBJECT_ID('dbo.itf'), OBJECT_ID('dbo.mtf')) ORDER BY object_id, column_id");
+    ASSERT_EQ(r.rows[0].size(), 3u);
+    EXPECT_EQ(r.rows[0][1][1].s, "v");
+    EXPECT_EQ(r.rows[0][2][0].s, "mtf");
+
+    // Errors: duplicates, missing or unsuitable trigger tables, ALTER of a missing object.
+    EXPECT_EQ(run("CREATE PROCEDURE dbo.p AS SELECT 1").errors(), std::vector<int>{2714});
+    EXPECT_EQ(run("CREATE TRIGGER tr2 ON dbo.nope FOR DELETE AS PRINT 1").errors(),
+              std::vector<int>{8197});
+    run("CREATE VIEW dbo.v AS SELECT id FROM dbo.t");
+    EXPECT_EQ(run("CREATE TRIGGER tr2 ON dbo.v AFTER DELETE AS PRINT 1").errors(),
+              std::vector<int>{8197});
+    EXPECT_EQ(run("CREATE TRIGGER tr2 ON dbo.v INSTEAD OF DELETE AS PRINT 1").errors(),
+              std::vector<int>{});
+    EXPECT_EQ(run("ALTER PROCEDURE dbo.nope AS SELECT 1").errors(), std::vector<int>{208});
+    EXPECT_EQ(run("ALTER FUNCTION dbo.f () RETURNS TABLE AS RETURN SELECT 1 AS a").errors(),
+              std::vector<int>{2010});
+    ASSERT_EQ(run("CREATE OR ALTER PROCEDURE dbo.p2 AS SELECT 2").errors(), std::vector<int>{});
+    EXPECT_EQ(run("SELECT definition FROM sys.sql_modules WHERE object_id = OBJECT_ID('p2')")
+                  .rows[0][0][0]
+                  .s,
+              "CREATE OR ALTER PROCEDURE dbo.p2 AS SELECT 2");
+
+    // DROP PROCEDURE / FUNCTION / TRIGGER; dropping a table or view drops its triggers.
+    EXPECT_EQ(run("DROP PROC dbo.p2").errors(), std::vector<int>{});
+    r = run("DROP PROCEDURE dbo.p2");
+    ASSERT_EQ(r.errors(), std::vector<int>{3701});
+    EXPECT_EQ(r.messages[0].text, "Cannot drop the procedure 'dbo.p2', because it does not exist "
+                                  "or you do not have permission.");
+    EXPECT_EQ(run("DROP FUNCTION IF EXISTS dbo.f, dbo.itf, dbo.nope").errors(), std::vector<int>{});
+    EXPECT_EQ(run("DROP FUNCTION dbo.p").errors(), std::vector<int>{3701});
+    EXPECT_EQ(run("DROP VIEW dbo.v").errors(), std::vector<int>{});
+    EXPECT_EQ(run("DROP TRIGGER tr2").errors(), std::vector<int>{3701});
+    EXPECT_EQ(run("DROP TABLE dbo.t").errors(), std::vector<int>{});
+    r = run("SELECT name FROM sys.objects ORDER BY name");
+    ASSERT_EQ(r.rows[0].size(), 2u);
+    EXPECT_EQ(r.rows[0][0][0].s, "mtf");
+    EXPECT_EQ(r.rows[0][1][0].s, "p");
+    EXPECT_EQ(run("SELECT COUNT(*) FROM sys.sql_modules").rows[0][0][0].i, 2);
+}
+
+TEST_F(SqlEngine, UserModulesAreKeptButNotExecuted) {
+    run("CREATE PROCEDURE dbo.p AS SELECT 1");
+    run("CREATE FUNCTION dbo.f (@x int) RETURNS int AS BEGIN RETURN @x END");
+    run("CREATE FUNCTION dbo.itf () RETURNS TABLE AS RETURN SELECT 1 AS a");
+    Recorder r = run("EXEC dbo.p");
+    ASSERT_EQ(r.errors(), std::vector<int>{50000});
+    EXPECT_NE(r.messages[0].text.find("does not execute stored procedures"), std::string::npos);
+    EXPECT_EQ(run("EXECUTE p").errors(), std::vector<int>{50000});
+    EXPECT_EQ(run("EXEC dbo.nope").errors(), std::vector<int>{2812});
+    r = run("SELECT dbo.f(1)");
+    ASSERT_EQ(r.errors(), std::vector<int>{50000});
+    EXPECT_NE(r.messages[0].text.find("does not execute user-defined functions"),
+              std::string::npos);
+    EXPECT_EQ(run("SELECT * FROM dbo.itf()").errors(), std::vector<int>{50000});
+    r = run("SELECT dbo.nope(1)");
+    ASSERT_EQ(r.errors(), std::vector<int>{4121});
+    EXPECT_EQ(r.messages[0].text, "Cannot find either column \"dbo\" or the user-defined function "
+                                  "or aggregate \"dbo.nope\", or the name is ambiguous.");
+}
+
+TEST_F(SqlEngine, EncryptedModulesHideTheirText) {
+    run("CREATE TABLE dbo.t (id int)");
+    ASSERT_EQ(run("CREATE VIEW dbo.v WITH ENCRYPTION, VIEW_METADATA AS SELECT id FROM dbo.t WITH "
+                  "CHECK OPTION")
+                  .errors(),
+              std::vector<int>{});
+    Recorder r = run("SELECT m.definition, OBJECT_DEFINITION(m.object_id), v.has_opaque_metadata, "
+                     "v.with_check_option FROM sys.sql_modules m JOIN sys.views v ON v.object_id "
+                     "= m.object_id");
+    ASSERT_EQ(r.rows[0].size(), 1u);
+    EXPECT_TRUE(r.rows[0][0][0].is_null());
+    EXPECT_TRUE(r.rows[0][0][1].is_null());
+    EXPECT_EQ(r.rows[0][0][2].i, 1);
+    EXPECT_EQ(r.rows[0][0][3].i, 1);
+    EXPECT_EQ(run("SELECT CHECK_OPTION FROM INFORMATION_SCHEMA.VIEWS").rows[0][0][0].s, "CASCADE");
+    EXPECT_EQ(run("SELECT COUNT(*) FROM dbo.v").errors(), std::vector<int>{}); // still usable
+}
+
+TEST_F(SqlEngine, AReopenedStoreGetsTheCurrentSystemViews) {
+    session_.reset();
+    engine_.reset();
+    sqlite3 *db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "sqlsim.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP VIEW \"u.sys.views\"", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    ServerSettings s;
+    s.data_dir = dir_.string();
+    s.logins = {LoginDef{"sa", "pw", true}};
+    engine_ = open_engine(s);
+    session_ = engine_->open_session(LoginInfo{"sa", "pw", "u", "unit", "host"});
+    Recorder r = run("SELECT COUNT(*) FROM sys.views");
+    EXPECT_EQ(r.errors(), std::vector<int>{});
+}

@@ -123,6 +123,23 @@ struct FkActions {
     bool not_for_replication = false;
 };
 
+enum class ModuleDefinition : uint8_t { Create, Alter, CreateOrAlter };
+
+// WITH options and trigger clauses of a module, as sys.sql_modules / sys.views / sys.triggers
+// report them.
+struct ModuleOptions {
+    bool encryption = false;
+    bool schemabinding = false;
+    bool view_metadata = false;
+    bool recompile = false;
+    bool null_on_null_input = false;
+    std::optional<int> execute_as; // principal id; -2 = OWNER; unset = CALLER
+    bool check_option = false;     // views: WITH CHECK OPTION
+    bool instead_of = false;       // triggers
+    bool not_for_replication = false;
+    std::string events; // triggers: "INSERT,UPDATE"
+};
+
 struct ColumnDef {
     std::string name;
     SqlType type;
@@ -174,6 +191,9 @@ struct Statement {
         AlterTableDropConstraint,
         CreateIndex,
         DropIndex,
+        CreateView,   // CREATE [OR ALTER] | ALTER VIEW
+        CreateModule, // CREATE [OR ALTER] | ALTER PROCEDURE / FUNCTION / TRIGGER
+        DropModule,   // DROP VIEW / PROCEDURE / FUNCTION / TRIGGER
         CreateDatabase,
         DropDatabase,
         CreateSchema,
@@ -230,6 +250,17 @@ struct Statement {
     std::vector<std::pair<std::string, ExprPtr>> exec_args;
     bool if_exists = false;
     std::string cte_text;
+    // CREATE VIEW / PROCEDURE / FUNCTION / TRIGGER (the only statement of its batch). `table` is
+    // the module's name, `name` its kind (VIEW, PROCEDURE, FUNCTION, TRIGGER), `option_value`
+    // its sys.objects type (V, P, FN, IF, TF, TR); a view's column list is in `columns`, its
+    // SELECT (or an inline function's RETURN select) in `select`, a multi-statement function's
+    // result table in `coldefs`, function parameters in `declares`.
+    ModuleDefinition define = ModuleDefinition::Create;
+    std::string definition;          // the batch text, as sys.sql_modules shows it
+    std::vector<std::string> target; // CREATE TRIGGER ... ON target
+    ModuleOptions module;
+    // DROP VIEW / PROCEDURE / FUNCTION / TRIGGER name [, name ...]
+    std::vector<std::vector<std::string>> objects;
 };
 using StatementPtr = std::shared_ptr<Statement>;
 

@@ -52,6 +52,12 @@ CREATE TABLE IF NOT EXISTS "$foreign_keys"(database_id INTEGER, object_id INTEGE
   parent_object_id INTEGER, delete_referential_action INTEGER DEFAULT 0,
   update_referential_action INTEGER DEFAULT 0, is_not_for_replication INTEGER DEFAULT 0,
   PRIMARY KEY(database_id, object_id));
+CREATE TABLE IF NOT EXISTS "$modules"(database_id INTEGER, object_id INTEGER, definition TEXT,
+  is_encrypted INTEGER DEFAULT 0, uses_ansi_nulls INTEGER DEFAULT 1, uses_quoted_identifier INTEGER DEFAULT 1,
+  is_schema_bound INTEGER DEFAULT 0, is_recompiled INTEGER DEFAULT 0, null_on_null_input INTEGER DEFAULT 0,
+  execute_as_principal_id INTEGER, with_check_option INTEGER DEFAULT 0, has_opaque_metadata INTEGER DEFAULT 0,
+  is_instead_of_trigger INTEGER DEFAULT 0, is_not_for_replication INTEGER DEFAULT 0,
+  is_disabled INTEGER DEFAULT 0, trigger_events TEXT, PRIMARY KEY(database_id, object_id));
 CREATE TABLE IF NOT EXISTS "$backupset"(backup_set_id INTEGER PRIMARY KEY, name TEXT, database_name TEXT,
   type TEXT, backup_start_date TEXT, backup_finish_date TEXT, first_lsn TEXT, last_lsn TEXT,
   recovery_model TEXT, physical_device_name TEXT);
@@ -69,7 +75,9 @@ int64_t next_id(sqlite3 *db, const std::string &counter, int64_t start, int64_t 
     return up.int_col(0);
 }
 
-void create_views(sqlite3 *db, int id, const std::string &name) {
+// The sys.* views of one database; `replace` recreates them (a store made by an older
+// simulator gets the current definitions when it is reopened).
+void create_views(sqlite3 *db, int id, const std::string &name, bool replace = false) {
     for (const auto &v : sys_views()) {
         if (v.msdb_only && !iequals(name, "msdb"))
             continue;
@@ -78,7 +86,10 @@ void create_views(sqlite3 *db, int id, const std::string &name) {
             body.replace(at, 3, std::to_string(id));
         for (size_t at; (at = body.find("{N}")) != std::string::npos;)
             body.replace(at, 3, name);
-        exec(db, "CREATE VIEW " + qi(sqlite_table_name(name, v.schema, v.name)) + " AS " + body);
+        const std::string view = qi(sqlite_table_name(name, v.schema, v.name));
+        if (replace)
+            exec(db, "DROP VIEW IF EXISTS " + view);
+        exec(db, "CREATE VIEW " + view + " AS " + body);
     }
 }
 
@@ -549,10 +560,17 @@ std::vector<int> cascade_delete_targets(sqlite3 *db, int database_id, int object
 
 void bootstrap_catalog(sqlite3 *db) {
     exec(db, kInternalTables);
-    Stmt q(db, "SELECT COUNT(*) FROM \"$databases\"");
-    q.step();
-    if (q.int_col(0) > 0)
+    int64_t count = 0;
+    {
+        Stmt q(db, "SELECT COUNT(*) FROM \"$databases\"");
+        q.step();
+        count = q.int_col(0);
+    }
+    if (count > 0) {
+        for (const auto &d : all_databases(db))
+            create_views(db, d.id, d.name, true);
         return;
+    }
     seed_types(db);
     for (const char *name : {"master", "tempdb", "model", "msdb"})
         create_database(db, name);
@@ -634,7 +652,7 @@ void drop_database(sqlite3 *db, const DatabaseMeta &d) {
     for (const auto &s : drops)
         exec(db, s);
     for (const char *t : {"$schemas", "$objects", "$columns", "$indexes", "$index_columns",
-                          "$fk_columns", "$foreign_keys", "$log", "$databases"}) {
+                          "$fk_columns", "$foreign_keys", "$modules", "$log", "$databases"}) {
         Stmt del(db, "DELETE FROM " + qi(t) + " WHERE database_id = ?");
         del.bind(1, d.id);
         del.step();
@@ -729,6 +747,117 @@ std::optional<int> find_object_id(sqlite3 *db, int database_id, const std::strin
     if (!q.step())
         return std::nullopt;
     return static_cast<int>(q.int_col(0));
+}
+
+std::optional<ObjectInfo> find_object(sqlite3 *db, int database_id, const std::string &schema,
+                                      const std::string &name) {
+    Stmt q(db, "SELECT o.object_id, o.type, s.name, o.name, o.parent_object_id FROM \"$objects\" o "
+               "JOIN \"$schemas\" s ON s.database_id = o.database_id AND s.schema_id = o.schema_id "
+               "WHERE o.database_id = ? AND s.name = ? AND o.name = ?");
+    q.bind(1, database_id).bind(2, schema).bind(3, name);
+    if (!q.step())
+        return std::nullopt;
+    return ObjectInfo{static_cast<int>(q.int_col(0)), q.text_col(1), q.text_col(2), q.text_col(3),
+                      static_cast<int>(q.int_col(4))};
+}
+
+std::optional<TableMeta> find_view(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                                   const std::string &name) {
+    auto o = find_object(db, d.id, schema, name);
+    if (!o || o->type != "V")
+        return std::nullopt;
+    TableMeta t;
+    t.database_id = d.id;
+    t.object_id = o->object_id;
+    t.db = d.name;
+    t.schema = o->schema;
+    t.name = o->name;
+    t.is_view = true;
+    {
+        Stmt q(db, "SELECT definition FROM \"$modules\" WHERE database_id = ? AND object_id = ?");
+        q.bind(1, d.id).bind(2, o->object_id);
+        if (q.step())
+            t.definition = q.text_col(0);
+    }
+    Stmt c(db, "SELECT column_id, name, type_spec, is_nullable FROM \"$columns\" WHERE "
+               "database_id = ? AND object_id = ? ORDER BY column_id");
+    c.bind(1, d.id).bind(2, o->object_id);
+    while (c.step()) {
+        ColumnMeta m;
+        m.column_id = static_cast<int>(c.int_col(0));
+        m.name = c.text_col(1);
+        m.type = parse_type_name(c.text_col(2));
+        m.nullable = c.int_col(3) != 0;
+        t.columns.push_back(m);
+    }
+    return t;
+}
+
+int define_module(sqlite3 *db, const DatabaseMeta &d, int schema_id, const std::string &name,
+                  const ModuleRecord &m, std::optional<int> replace) {
+    int oid = 0;
+    if (replace) {
+        oid = *replace;
+        Stmt up(db, "UPDATE \"$objects\" SET modify_date = sim_now(), parent_object_id = ? WHERE "
+                    "database_id = ? AND object_id = ?");
+        up.bind(1, m.parent_object_id).bind(2, d.id).bind(3, oid);
+        up.step();
+        for (const char *sql :
+             {"DELETE FROM \"$modules\" WHERE database_id = ? AND object_id = ?",
+              "DELETE FROM \"$columns\" WHERE database_id = ? AND object_id = ?"}) {
+            Stmt del(db, sql);
+            del.bind(1, d.id).bind(2, oid);
+            del.step();
+        }
+    } else {
+        if (object_name_taken(db, d.id, schema_id, name))
+            throw sql_error(2714, 3, 16,
+                            "There is already an object named '" + name + "' in the database.");
+        oid = insert_object(db, d.id, name, schema_id, m.parent_object_id, m.type, false);
+    }
+    const ModuleOptions &o = m.options;
+    Stmt ins(db, "INSERT INTO \"$modules\"(database_id, object_id, definition, is_encrypted, "
+                 "uses_ansi_nulls, uses_quoted_identifier, is_schema_bound, is_recompiled, "
+                 "null_on_null_input, execute_as_principal_id, with_check_option, "
+                 "has_opaque_metadata, is_instead_of_trigger, is_not_for_replication, "
+                 "trigger_events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.bind(1, d.id).bind(2, oid).bind(3, m.definition).bind(4, o.encryption ? 1 : 0);
+    ins.bind(5, m.ansi_nulls ? 1 : 0).bind(6, m.quoted_identifier ? 1 : 0);
+    ins.bind(7, o.schemabinding ? 1 : 0).bind(8, o.recompile ? 1 : 0);
+    ins.bind(9, o.null_on_null_input ? 1 : 0);
+    if (o.execute_as)
+        ins.bind(10, *o.execute_as);
+    else
+        sqlite3_bind_null(ins.get(), 10);
+    ins.bind(11, o.check_option ? 1 : 0).bind(12, o.view_metadata ? 1 : 0);
+    ins.bind(13, o.instead_of ? 1 : 0).bind(14, o.not_for_replication ? 1 : 0);
+    if (m.type == "TR")
+        ins.bind(15, o.events);
+    else
+        sqlite3_bind_null(ins.get(), 15);
+    ins.step();
+    for (const auto &c : m.columns) {
+        Stmt col(db, "INSERT INTO \"$columns\"(database_id, object_id, column_id, name, type_spec, "
+                     "is_nullable, is_identity, is_computed) VALUES (?, ?, ?, ?, ?, ?, 0, 0)");
+        col.bind(1, d.id).bind(2, oid).bind(3, c.column_id).bind(4, c.name);
+        col.bind(5, type_to_string(c.type)).bind(6, c.nullable ? 1 : 0);
+        col.step();
+    }
+    return oid;
+}
+
+void drop_module(sqlite3 *db, int database_id, int object_id) {
+    for (const char *sql :
+         {"DELETE FROM \"$modules\" WHERE database_id = ?1 AND (object_id = ?2 OR object_id IN "
+          "(SELECT object_id FROM \"$objects\" WHERE database_id = ?1 AND parent_object_id = ?2 "
+          "AND type = 'TR'))",
+          "DELETE FROM \"$objects\" WHERE database_id = ?1 AND (object_id = ?2 OR "
+          "(parent_object_id = ?2 AND type = 'TR'))",
+          "DELETE FROM \"$columns\" WHERE database_id = ?1 AND object_id = ?2"}) {
+        Stmt del(db, sql);
+        del.bind(1, database_id).bind(2, object_id);
+        del.step();
+    }
 }
 
 void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
@@ -910,7 +1039,9 @@ void drop_table(sqlite3 *db, const TableMeta &t) {
     }
     exec(db, "DROP TABLE " + qi(t.sqlite_name));
     for (const char *sql :
-         {"DELETE FROM \"$objects\" WHERE database_id = ?1 AND (object_id = ?2 OR parent_object_id "
+         {"DELETE FROM \"$modules\" WHERE database_id = ?1 AND object_id IN (SELECT object_id FROM "
+          "\"$objects\" WHERE database_id = ?1 AND parent_object_id = ?2)", // its triggers
+          "DELETE FROM \"$objects\" WHERE database_id = ?1 AND (object_id = ?2 OR parent_object_id "
           "= ?2)",
           "DELETE FROM \"$columns\" WHERE database_id = ?1 AND object_id = ?2",
           "DELETE FROM \"$indexes\" WHERE database_id = ?1 AND object_id = ?2",

@@ -32,6 +32,8 @@ struct TableMeta {
     std::string sqlite_name;      // the SQLite table or view
     bool system_view = false;
     std::vector<ColumnMeta> columns;
+    bool is_view = false;   // a user view: expanded from `definition` where it is used
+    std::string definition; // user views: the CREATE VIEW batch
     const ColumnMeta *column(const std::string &n) const;
     std::string display() const { return schema + "." + name; }
 };
@@ -54,6 +56,25 @@ struct ForeignKeyInfo {
     std::vector<std::string> columns, referenced_columns; // in constraint_column_id order
 };
 
+// Any schema-scoped object: its id, sys.objects type and parent.
+struct ObjectInfo {
+    int object_id = 0;
+    std::string type; // U, V, P, FN, IF, TF, TR, PK, ...
+    std::string schema, name;
+    int parent_object_id = 0;
+};
+
+// What CREATE / ALTER of a view, procedure, function or trigger records (sys.objects,
+// sys.sql_modules, sys.views, sys.triggers, and sys.columns for views and table functions).
+struct ModuleRecord {
+    std::string type; // V, P, FN, IF, TF, TR
+    std::string definition;
+    ModuleOptions options;
+    bool ansi_nulls = true, quoted_identifier = true;
+    int parent_object_id = 0;        // triggers: the table or view
+    std::vector<ColumnMeta> columns; // views and table-valued functions
+};
+
 // Creates the internal tables and the system databases when the store is new.
 void bootstrap_catalog(sqlite3 *db);
 
@@ -73,6 +94,17 @@ std::optional<TableMeta> table_by_id(sqlite3 *db, int database_id, int object_id
 std::optional<int> find_object_id(sqlite3 *db, int database_id, const std::string &schema,
                                   const std::string &name, const std::string &type = {});
 int next_object_id(sqlite3 *db);
+std::optional<ObjectInfo> find_object(sqlite3 *db, int database_id, const std::string &schema,
+                                      const std::string &name);
+// A user view, with its definition and the columns recorded when it was created.
+std::optional<TableMeta> find_view(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                                   const std::string &name);
+// Records a new module (2714 when the name is taken in the schema) or, given `replace`, gives
+// that existing object a new definition (ALTER). Returns the object_id.
+int define_module(sqlite3 *db, const DatabaseMeta &d, int schema_id, const std::string &name,
+                  const ModuleRecord &m, std::optional<int> replace);
+// Drops a module and, for a view, the triggers on it.
+void drop_module(sqlite3 *db, int database_id, int object_id);
 // Every FOREIGN KEY constraint of a database, in creation order.
 std::vector<ForeignKeyInfo> foreign_keys(sqlite3 *db, int database_id);
 // The tables a DELETE on object_id reaches through ON DELETE CASCADE (not object_id itself).

@@ -184,8 +184,65 @@ TableMeta Codegen::resolve_table(const std::vector<std::string> &parts) {
                             "' contains more than the maximum number of prefixes.");
     auto t = find_table(ctx_.db, d, schema, name);
     if (!t)
+        t = find_view(ctx_.db, d, schema, name);
+    if (!t)
         throw sql_error(208, 1, 16, "Invalid object name '" + shown + "'.");
     return *t;
+}
+
+// A view is expanded where it is used: its SELECT, compiled afresh in the view's database (no
+// variables, no outer columns), its columns named by the view's column list.
+CompiledSelect Codegen::expand_view(const TableMeta &v) {
+    if (ctx_.depth >= 32)
+        throw sql_error(217, 1, 16,
+                        "Maximum stored procedure, function, trigger, or view nesting level "
+                        "exceeded (limit 32).");
+    auto stmts = parse_batch(v.definition);
+    if (stmts.empty() || stmts[0]->k != Statement::K::CreateView || !stmts[0]->select)
+        throw sql_error(4413, 1, 16,
+                        "Could not use view or function '" + v.display() +
+                            "' because of binding errors.");
+    const Statement &def = *stmts[0];
+    auto d = find_database(ctx_.db, v.database_id);
+    CodegenContext inner{ctx_.db, d ? *d : ctx_.current, nullptr, ctx_.global, ctx_.depth + 1};
+    Codegen g(inner);
+    CompiledSelect cs = g.select(*def.select);
+    std::string cols;
+    for (size_t i = 0; i < cs.columns.size(); ++i) {
+        if (i < def.columns.size())
+            cs.columns[i].name = def.columns[i];
+        if (cs.columns[i].name.empty())
+            cs.columns[i].name = "$c" + std::to_string(i + 1);
+        cols += (i ? ", " : "") + qi(cs.columns[i].name);
+    }
+    const std::string cte = qi("$v" + std::to_string(v.object_id));
+    cs.sql = "WITH " + cte + "(" + cols + ") AS (" + cs.sql + ") SELECT * FROM " + cte;
+    return cs;
+}
+
+// A call of schema.function(...) or a FROM schema.function(...): user functions are catalog
+// objects the simulator does not run.
+void Codegen::user_function(const std::vector<std::string> &parts, bool table_valued) {
+    std::string shown;
+    for (size_t i = 0; i < parts.size(); ++i)
+        shown += (i ? "." : "") + parts[i];
+    DatabaseMeta d = ctx_.current;
+    if (parts.size() >= 3)
+        if (auto other = find_database(ctx_.db, parts[parts.size() - 3]))
+            d = *other;
+    std::string schema =
+        parts.size() >= 2 && !parts[parts.size() - 2].empty() ? parts[parts.size() - 2] : "dbo";
+    auto o = parts.empty() ? std::nullopt : find_object(ctx_.db, d.id, schema, parts.back());
+    if (o && (o->type == "FN" || o->type == "IF" || o->type == "TF"))
+        throw sql_error(50000, 1, 16,
+                        "The simulator keeps user-defined function '" + shown +
+                            "' in the catalog but does not execute user-defined functions.");
+    if (table_valued || parts.size() < 2)
+        throw sql_error(208, 1, 16, "Invalid object name '" + shown + "'.");
+    throw sql_error(4121, 1, 16,
+                    "Cannot find either column \"" + parts[parts.size() - 2] +
+                        "\" or the user-defined function or aggregate \"" + shown +
+                        "\", or the name is ambiguous.");
 }
 
 std::string Codegen::with_clause(const std::vector<Cte> &ctes) {
@@ -380,6 +437,15 @@ std::string Codegen::table_ref(const TableRef &r, Scope &scope) {
         TableMeta t = resolve_table(r.name);
         std::string alias = r.alias.empty() ? r.name.back() : r.alias;
         Source src{alias, {}};
+        if (t.is_view) {
+            CompiledSelect body = expand_view(t);
+            for (size_t i = 0; i < body.columns.size(); ++i)
+                src.cols.push_back({body.columns[i].name,
+                                    Ty{body.columns[i].type, static_cast<bool>(body.known[i]),
+                                       body.columns[i].nullable}});
+            scope.sources.push_back(src);
+            return "(" + body.sql + ") AS " + qi(alias);
+        }
         for (const auto &c : t.columns)
             src.cols.push_back({c.name, Ty{c.type, true, c.nullable}});
         scope.sources.push_back(src);
@@ -466,6 +532,8 @@ std::string Codegen::table_ref(const TableRef &r, Scope &scope) {
         return out;
     }
     case TableRef::K::Function:
+        if (!r.func->parts.empty())
+            user_function(r.func->parts, true);
         throw sql_error(208, 1, 16, "Invalid object name '" + r.func->text + "'.");
     }
     return "";
@@ -1059,6 +1127,12 @@ std::string Codegen::function(const Expr &e, Ty *type) {
         ty = known(mk(TypeId::VarBinary, 85));
         return "x'01'";
     }
+    if (f == "OBJECT_DEFINITION") {
+        ty = known(mk(TypeId::NVarChar, SqlType::kMax));
+        return "sim_object_definition(" + join() + ")";
+    }
+    if (e.parts.size() >= 2)
+        user_function(e.parts, false);
     throw sql_error(195, 10, 15, "'" + f + "' is not a recognized built-in function name.");
 }
 
@@ -1099,7 +1173,9 @@ Translated translate_table_expr(const Expr &e, const std::vector<ColumnMeta> &co
     CodegenContext ctx;
     ctx.global = [](const std::string &) { return Value::null(); };
     Codegen g(ctx);
-    g.push_table_scope(TableMeta{0, 0, "", "", "", "", false, cols}, "$t");
+    TableMeta scope;
+    scope.columns = cols;
+    g.push_table_scope(scope, "$t");
     Ty ty;
     std::string sql = g.expr(e, &ty);
     g.pop_scope();

@@ -28,6 +28,7 @@ struct CodegenContext {
     DatabaseMeta current;
     std::map<std::string, SqlType> *variables = nullptr; // declared @variables (upper-case names)
     std::function<Value(const std::string &)> global;    // @@NAME -> value
+    int depth = 0; // views being expanded around this query (SQL Server's nesting limit is 32)
 };
 
 struct CompiledSelect {
@@ -73,6 +74,8 @@ private:
     std::string column(const Expr &e, Ty *type);
     std::string function(const Expr &e, Ty *type);
     std::string binary(const Expr &e, Ty *type);
+    CompiledSelect expand_view(const TableMeta &v);
+    [[noreturn]] void user_function(const std::vector<std::string> &parts, bool table_valued);
     Ty infer(const Expr &e);
     const CteDef *find_cte(const std::string &name) const;
 

@@ -995,6 +995,23 @@ void fn_object_name(sqlite3_context *c, int n, sqlite3_value **v) {
     });
 }
 
+// OBJECT_DEFINITION(object_id): a module's text (NULL when encrypted), or a default's.
+void fn_object_definition(sqlite3_context *c, int, sqlite3_value **v) {
+    guarded(c, [&] {
+        if (is_null(v[0]))
+            return sqlite3_result_null(c);
+        FunctionHost *h = host_of(c);
+        Stmt q(h->db(), "SELECT CASE WHEN is_encrypted = 1 THEN NULL ELSE definition END FROM "
+                        "\"$modules\" WHERE database_id = ?1 AND object_id = ?2 UNION ALL SELECT "
+                        "default_definition FROM \"$columns\" WHERE database_id = ?1 AND "
+                        "default_object_id = ?2 LIMIT 1");
+        q.bind(1, h->current_db().id).bind(2, sqlite3_value_int64(v[0]));
+        if (!q.step() || sqlite3_column_type(q.get(), 0) == SQLITE_NULL)
+            return sqlite3_result_null(c);
+        result_text(c, q.text_col(0));
+    });
+}
+
 void fn_object_schema_name(sqlite3_context *c, int n, sqlite3_value **v) {
     guarded(c, [&] {
         FunctionHost *h = host_of(c);
@@ -1276,6 +1293,7 @@ void register_functions(sqlite3 *db, FunctionHost *host) {
         {"sim_db_id", -1, fn_db_id, false},
         {"sim_object_id", -1, fn_object_id, false},
         {"sim_object_name", -1, fn_object_name, false},
+        {"sim_object_definition", 1, fn_object_definition, false},
         {"sim_object_schema_name", -1, fn_object_schema_name, false},
         {"sim_schema_name", -1, fn_schema_name, false},
         {"sim_schema_id", -1, fn_schema_id, false},

@@ -32,13 +32,15 @@ const std::set<std::string> kStatementStart = {
 
 class Parser {
 public:
-    explicit Parser(std::vector<Token> toks) : t_(std::move(toks)) {}
+    explicit Parser(std::vector<Token> toks, std::string src = {})
+        : t_(std::move(toks)), src_(std::move(src)) {}
 
     std::vector<StatementPtr> batch() {
         std::vector<StatementPtr> out;
         while (!at_end()) {
             if (accept_op(";"))
                 continue;
+            module_ok_ = out.empty(); // CREATE VIEW / PROCEDURE / ... must start the batch
             out.push_back(statement());
         }
         return out;
@@ -521,6 +523,7 @@ public:
             for (auto &c : fname)
                 c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
             auto e = mk(Expr::K::Func, fname);
+            e->parts = parts; // as written: names a user function in messages
             if (!is_op(")")) {
                 if (accept_kw("DISTINCT"))
                     e->distinct = true;
@@ -842,6 +845,8 @@ public:
     }
 
     StatementPtr statement_inner() {
+        const bool first = module_ok_;
+        module_ok_ = false;
         if (is_kw("SELECT") || (is_op("(") && (is_kw("SELECT", 1) || is_op("(", 1)))) {
             auto s = st(Statement::K::Select);
             s->select = select_stmt();
@@ -887,9 +892,9 @@ public:
             return s;
         }
         if (accept_kw("CREATE"))
-            return create_stmt();
+            return create_stmt(first);
         if (accept_kw("ALTER"))
-            return alter_stmt();
+            return alter_stmt(first);
         if (accept_kw("DROP"))
             return drop_stmt();
         if (accept_kw("USE")) {
@@ -1324,7 +1329,15 @@ public:
         return c;
     }
 
-    StatementPtr create_stmt() {
+    StatementPtr create_stmt(bool first) {
+        if (is_kw("OR") && is_kw("ALTER", 1)) {
+            p_ += 2;
+            if (auto m = module_stmt(ModuleDefinition::CreateOrAlter, first))
+                return m;
+            fail();
+        }
+        if (auto m = module_stmt(ModuleDefinition::Create, first))
+            return m;
         if (accept_kw("TABLE")) {
             auto s = st(Statement::K::CreateTable);
             s->table = multipart();
@@ -1394,7 +1407,9 @@ public:
         fail();
     }
 
-    StatementPtr alter_stmt() {
+    StatementPtr alter_stmt(bool first) {
+        if (auto m = module_stmt(ModuleDefinition::Alter, first))
+            return m;
         // ALTER AUTHORIZATION ON DATABASE::name TO principal (database ownership only).
         if (accept_kw("AUTHORIZATION")) {
             expect_kw("ON");
@@ -1481,6 +1496,21 @@ public:
     }
 
     StatementPtr drop_stmt() {
+        std::string kind = module_kind();
+        if (!kind.empty()) {
+            auto s = st(Statement::K::DropModule);
+            s->name = kind;
+            if (accept_kw("IF")) {
+                expect_kw("EXISTS");
+                s->if_exists = true;
+            }
+            do
+                s->objects.push_back(multipart());
+            while (accept_op(","));
+            if (kind == "TRIGGER" && is_kw("ON"))
+                throw ddl_triggers_unsupported();
+            return s;
+        }
         if (accept_kw("TABLE")) {
             auto s = st(Statement::K::DropTable);
             if (accept_kw("IF")) {
@@ -1593,6 +1623,7 @@ public:
         if (peek().kind == Tok::Variable && is_op("=", 1))
             p_ += 2; // EXEC @rc = proc
         auto parts = multipart();
+        s->table = parts;
         s->name = parts.back();
         for (auto &ch : s->name)
             ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -1613,15 +1644,279 @@ public:
         return s;
     }
 
+    // ---- modules: views, procedures, functions, triggers -----------------------------------
+    // VIEW / PROC[EDURE] / FUNCTION / TRIGGER at the cursor (consumed), or "".
+    std::string module_kind() {
+        std::string kind;
+        if (is_kw("VIEW"))
+            kind = "VIEW";
+        else if (is_kw("PROC") || is_kw("PROCEDURE"))
+            kind = "PROCEDURE";
+        else if (is_kw("FUNCTION"))
+            kind = "FUNCTION";
+        else if (is_kw("TRIGGER"))
+            kind = "TRIGGER";
+        if (!kind.empty())
+            ++p_;
+        return kind;
+    }
+
+    static SqlError ddl_triggers_unsupported() {
+        return sql_error(50000, 1, 16,
+                         "The simulator does not implement DDL triggers (ON DATABASE / ON ALL "
+                         "SERVER); only DML triggers on a table or view.");
+    }
+
+    // CREATE [OR ALTER] | ALTER { VIEW | PROCEDURE | FUNCTION | TRIGGER }: the whole batch is
+    // the definition, and the statement must be the batch's first (error 111).
+    StatementPtr module_stmt(ModuleDefinition def, bool first) {
+        std::string kind = module_kind();
+        if (kind.empty())
+            return nullptr;
+        if (!first) {
+            std::string verb = def == ModuleDefinition::Alter ? "ALTER" : "CREATE";
+            std::string what = kind == "PROCEDURE" ? "CREATE/ALTER PROCEDURE" : verb + " " + kind;
+            throw sql_error(111, 1, 15,
+                            "'" + what + "' must be the first statement in a query batch.");
+        }
+        auto s = st(kind == "VIEW" ? Statement::K::CreateView : Statement::K::CreateModule);
+        s->define = def;
+        s->name = kind;
+        s->definition = src_;
+        s->table = multipart();
+        if (kind == "VIEW")
+            view_rest(*s);
+        else if (kind == "PROCEDURE")
+            procedure_rest(*s);
+        else if (kind == "FUNCTION")
+            function_rest(*s);
+        else
+            trigger_rest(*s);
+        return s;
+    }
+
+    // The body of a procedure, function or trigger runs to the end of the batch; the simulator
+    // keeps its text without running it.
+    void body_to_end() {
+        if (at_end())
+            fail();
+        p_ = t_.size() - 1;
+    }
+
+    void execute_as(ModuleOptions &o) {
+        if (accept_kw("OWNER"))
+            o.execute_as = -2;
+        else if (accept_kw("SELF"))
+            o.execute_as = 1;
+        else if (accept_kw("CALLER"))
+            o.execute_as.reset();
+        else if (peek().kind == Tok::String || peek().kind == Tok::NString)
+            ++p_;
+        else
+            fail();
+    }
+
+    // WITH option [, option ...] of CREATE VIEW / PROCEDURE / FUNCTION / TRIGGER.
+    void module_options(ModuleOptions &o) {
+        do {
+            if (accept_kw("EXECUTE") || accept_kw("EXEC")) {
+                expect_kw("AS");
+                execute_as(o);
+            } else if (accept_kw("RETURNS")) {
+                expect_kw("NULL");
+                expect_kw("ON");
+                expect_kw("NULL");
+                expect_kw("INPUT");
+                o.null_on_null_input = true;
+            } else if (accept_kw("CALLED")) {
+                expect_kw("ON");
+                expect_kw("NULL");
+                expect_kw("INPUT");
+            } else if (accept_kw("INLINE")) {
+                expect_op("=");
+                name();
+            } else {
+                std::string w = upper_of(name());
+                if (w == "ENCRYPTION")
+                    o.encryption = true;
+                else if (w == "SCHEMABINDING")
+                    o.schemabinding = true;
+                else if (w == "VIEW_METADATA")
+                    o.view_metadata = true;
+                else if (w == "RECOMPILE")
+                    o.recompile = true;
+                else if (w != "NATIVE_COMPILATION")
+                    fail();
+            }
+        } while (accept_op(","));
+    }
+
+    // @name [AS] type [VARYING] [NULL] [= default] [OUT | OUTPUT] [READONLY], ...
+    void module_parameters(Statement &s) {
+        while (peek().kind == Tok::Variable) {
+            std::string v = t_[p_++].upper;
+            accept_kw("AS");
+            SqlType t;
+            if (accept_kw("CURSOR"))
+                t = SqlType{TypeId::SqlVariant, 0, 0, 0};
+            else
+                t = type(false);
+            accept_kw("VARYING");
+            if (is_kw("NOT") && is_kw("NULL", 1))
+                p_ += 2;
+            else
+                accept_kw("NULL");
+            if (accept_op("="))
+                expr();
+            if (!accept_kw("OUTPUT"))
+                accept_kw("OUT");
+            accept_kw("READONLY");
+            s.declares.emplace_back(v, t);
+            if (!accept_op(","))
+                break;
+        }
+    }
+
+    void view_rest(Statement &s) {
+        s.option_value = "V";
+        if (accept_op("(")) {
+            do
+                s.columns.push_back(name());
+            while (accept_op(","));
+            expect_op(")");
+        }
+        if (accept_kw("WITH"))
+            module_options(s.module);
+        expect_kw("AS");
+        s.select = select_stmt();
+        if (is_kw("WITH") && is_kw("CHECK", 1)) {
+            p_ += 2;
+            expect_kw("OPTION");
+            s.module.check_option = true;
+        }
+        while (accept_op(";")) {
+        }
+        if (!at_end()) // a view is one SELECT; nothing may follow it in the batch
+            fail();
+    }
+
+    void procedure_rest(Statement &s) {
+        s.option_value = "P";
+        if (accept_op(";")) { // numbered procedure: name;number
+            if (peek().kind != Tok::Integer)
+                fail();
+            ++p_;
+        }
+        bool paren = accept_op("(");
+        module_parameters(s);
+        if (paren)
+            expect_op(")");
+        if (accept_kw("WITH"))
+            module_options(s.module);
+        if (accept_kw("FOR"))
+            expect_kw("REPLICATION");
+        expect_kw("AS");
+        body_to_end();
+    }
+
+    void function_rest(Statement &s) {
+        expect_op("(");
+        module_parameters(s);
+        expect_op(")");
+        expect_kw("RETURNS");
+        if (accept_kw("TABLE")) {
+            s.option_value = "IF";
+        } else if (peek().kind == Tok::Variable) {
+            ++p_;
+            expect_kw("TABLE");
+            s.option_value = "TF";
+            expect_op("(");
+            do {
+                if (is_op(")"))
+                    break;
+                if (table_constraint_start())
+                    s.constraints.push_back(table_constraint());
+                else
+                    s.coldefs.push_back(column_def());
+            } while (accept_op(","));
+            expect_op(")");
+        } else {
+            s.option_value = "FN";
+            type(false);
+        }
+        if (accept_kw("WITH"))
+            module_options(s.module);
+        accept_kw("AS");
+        if (s.option_value != "IF") {
+            if (!is_kw("BEGIN"))
+                fail();
+            body_to_end();
+            return;
+        }
+        expect_kw("RETURN");
+        // The result columns of an inline function come from its SELECT; one the simulator
+        // cannot parse is kept as text only.
+        size_t at = p_;
+        try {
+            auto sel = select_stmt();
+            while (accept_op(";")) {
+            }
+            if (at_end())
+                s.select = sel;
+        } catch (const SqlError &) {
+        }
+        p_ = at;
+        body_to_end();
+    }
+
+    void trigger_rest(Statement &s) {
+        s.option_value = "TR";
+        expect_kw("ON");
+        if (is_kw("DATABASE") || (is_kw("ALL") && is_kw("SERVER", 1)))
+            throw ddl_triggers_unsupported();
+        s.target = multipart();
+        if (accept_kw("WITH"))
+            module_options(s.module);
+        if (!accept_kw("FOR") && !accept_kw("AFTER")) {
+            expect_kw("INSTEAD");
+            expect_kw("OF");
+            s.module.instead_of = true;
+        }
+        do {
+            std::string ev = peek().upper;
+            if (ev != "INSERT" && ev != "UPDATE" && ev != "DELETE")
+                fail();
+            ++p_;
+            s.module.events += (s.module.events.empty() ? "" : ",") + ev;
+        } while (accept_op(","));
+        if (is_kw("WITH") && is_kw("APPEND", 1))
+            p_ += 2;
+        if (is_kw("NOT") && is_kw("FOR", 1)) {
+            p_ += 2;
+            expect_kw("REPLICATION");
+            s.module.not_for_replication = true;
+        }
+        expect_kw("AS");
+        body_to_end();
+    }
+
+    static std::string upper_of(std::string v) {
+        for (auto &ch : v)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        return v;
+    }
+
 private:
     std::vector<Token> t_;
+    std::string src_;
     size_t p_ = 0;
+    bool module_ok_ = false;
 };
 
 } // namespace
 
 std::vector<StatementPtr> parse_batch(const std::string &sql) {
-    Parser p(tokenize(sql));
+    Parser p(tokenize(sql), sql);
     return p.batch();
 }
 

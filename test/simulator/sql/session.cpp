@@ -513,6 +513,10 @@ TableMeta SqlSession::table_for_write(const std::vector<std::string> &parts) {
     TableMeta t = g.resolve_table(parts);
     if (t.system_view)
         throw sql_error(259, 1, 16, "Ad hoc updates to system catalogs are not allowed.");
+    if (t.is_view)
+        throw sql_error(50000, 1, 16,
+                        "The simulator does not modify data or structure through a view ('" +
+                            t.display() + "'); use its base table.");
     return t;
 }
 
@@ -577,6 +581,10 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
     case K::DropTable: {
         auto d = database_of(s.table);
         auto t = find_table(db_, d, schema_of(s.table), s.table.back());
+        if (!t && find_view(db_, d, schema_of(s.table), s.table.back()))
+            throw sql_error(3705, 1, 16,
+                            "Cannot use DROP TABLE with '" + s.table.back() + "' because '" +
+                                s.table.back() + "' is a view. Use DROP VIEW.");
         if (!t || t->system_view) {
             if (s.if_exists) {
                 sink.end_statement(std::nullopt, false);
@@ -632,6 +640,12 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         sink.end_statement(std::nullopt, false);
         return;
     }
+    case K::CreateView:
+        return do_create_view(s, sink);
+    case K::CreateModule:
+        return do_create_module(s, sink);
+    case K::DropModule:
+        return do_drop_module(s, sink);
     case K::CreateDatabase: {
         if (trancount_ > 0)
             throw sql_error(226, 6, 16,
@@ -878,6 +892,10 @@ void SqlSession::do_set(const Statement &s, ResultSink &sink) {
         fmtonly_ = on;
     else if (o == "XACT_ABORT")
         xact_abort_ = on;
+    else if (o == "ANSI_NULLS")
+        ansi_nulls_ = on;
+    else if (o == "QUOTED_IDENTIFIER")
+        quoted_identifier_ = on;
     else if (o == "IDENTITY_INSERT") {
         TableMeta t = table_for_write(s.table);
         bool has_identity = false;
@@ -1296,6 +1314,12 @@ void SqlSession::do_exec(const Statement &s, ResultSink &sink) {
         execute_batch(v.s, sink);
         return;
     }
+    if (!s.table.empty()) {
+        std::string shown;
+        for (size_t i = 0; i < s.table.size(); ++i)
+            shown += (i ? "." : "") + s.table[i];
+        user_procedure(s.table, shown);
+    }
     throw sql_error(2812, 62, 16, "Could not find stored procedure '" + s.name + "'.");
 }
 
@@ -1378,6 +1402,24 @@ void SqlSession::execute_rpc(const std::string &proc, const std::vector<RpcParam
             if (!params.empty())
                 prepared_.erase(static_cast<int>(params[0].value.i));
         } else {
+            // [db].[schema].[name] as the client sent it
+            std::vector<std::string> parts(1);
+            bool bracket = false;
+            for (char ch : proc) {
+                if (bracket) {
+                    if (ch == ']')
+                        bracket = false;
+                    else
+                        parts.back() += ch;
+                } else if (ch == '[') {
+                    bracket = true;
+                } else if (ch == '.') {
+                    parts.emplace_back();
+                } else if (ch != '"') {
+                    parts.back() += ch;
+                }
+            }
+            user_procedure(parts, proc);
             throw sql_error(2812, 62, 16, "Could not find stored procedure '" + proc + "'.");
         }
     } catch (const SqlError &e) {
@@ -1385,6 +1427,252 @@ void SqlSession::execute_rpc(const std::string &proc, const std::vector<RpcParam
         sink.end_statement(std::nullopt, true);
     }
     sink.return_status(0);
+}
+
+// ---- views, procedures, functions, triggers ------------------------------------------------
+
+namespace {
+
+std::string dotted(const std::vector<std::string> &parts) {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i)
+        out += (i ? "." : "") + parts[i];
+    return out;
+}
+
+std::string create_verb(const Statement &s) {
+    std::string verb = s.define == ModuleDefinition::Alter ? "ALTER" : "CREATE";
+    return s.name == "PROCEDURE" ? "CREATE/ALTER PROCEDURE" : verb + " " + s.name;
+}
+
+// The result columns of a view or inline function: named (4511), unique (4506), and as many as
+// an explicit column list (8158/8159).
+std::vector<ColumnMeta> result_columns(const CompiledSelect &cs,
+                                       const std::vector<std::string> &names,
+                                       const std::string &object) {
+    if (!names.empty() && names.size() < cs.columns.size())
+        throw sql_error(8158, 1, 16,
+                        "'" + object +
+                            "' has more columns than were specified in the column list.");
+    if (!names.empty() && names.size() > cs.columns.size())
+        throw sql_error(8159, 1, 16,
+                        "'" + object +
+                            "' has fewer columns than were specified in the column list.");
+    std::vector<ColumnMeta> out;
+    for (size_t i = 0; i < cs.columns.size(); ++i) {
+        ColumnMeta m;
+        m.column_id = static_cast<int>(i + 1);
+        m.name = names.empty() ? cs.columns[i].name : names[i];
+        m.type = cs.columns[i].type;
+        m.nullable = cs.columns[i].nullable;
+        if (m.name.empty())
+            throw sql_error(4511, 1, 16,
+                            "Create View or Function failed because no column name was specified "
+                            "for column " +
+                                std::to_string(i + 1) + ".");
+        for (const auto &prev : out)
+            if (strcasecmp(prev.name.c_str(), m.name.c_str()) == 0)
+                throw sql_error(4506, 1, 16,
+                                "Column names in each view or function must be unique. Column "
+                                "name '" +
+                                    m.name + "' in view or function '" + object +
+                                    "' is specified more than once.");
+        out.push_back(m);
+    }
+    return out;
+}
+
+void check_order_by(const Select &sel) {
+    if (!sel.order_by.empty() && !sel.top && !sel.offset)
+        throw sql_error(1033, 1, 15,
+                        "The ORDER BY clause is invalid in views, inline functions, derived "
+                        "tables, subqueries, and common table expressions, unless TOP, OFFSET or "
+                        "FOR XML is also specified.");
+}
+
+} // namespace
+
+CodegenContext SqlSession::query_context(const DatabaseMeta &d,
+                                         std::map<std::string, SqlType> *vars) {
+    CodegenContext ctx{db_, d, vars, nullptr};
+    ctx.global = [this](const std::string &g) -> Value {
+        if (g == "@@VERSION")
+            return Value::text(version_string(state_.settings));
+        if (g == "@@SERVERNAME")
+            return Value::text(state_.settings.server_name);
+        if (g == "@@SERVICENAME")
+            return Value::text("MSSQLSERVER");
+        if (g == "@@SPID")
+            return Value::integer(spid_);
+        if (g == "@@TRANCOUNT")
+            return Value::integer(trancount_);
+        if (g == "@@LANGUAGE")
+            return Value::text("us_english");
+        if (g == "@@MAX_PRECISION")
+            return Value::integer(38);
+        return Value::integer(0);
+    };
+    return ctx;
+}
+
+// CREATE VIEW and friends name objects of the current database only (error 166).
+DatabaseMeta SqlSession::module_database(const Statement &s) {
+    if (s.table.size() >= 3 && !s.table[s.table.size() - 3].empty())
+        throw sql_error(166, 1, 15,
+                        "'" + create_verb(s) +
+                            "' does not allow specifying the database name as a prefix to the "
+                            "object name.");
+    return current_;
+}
+
+// ALTER needs the object (208); CREATE OR ALTER replaces it when it exists; either refuses an
+// object of another kind (2010). CREATE leaves the duplicate check (2714) to the catalog.
+std::optional<int> SqlSession::module_to_replace(const DatabaseMeta &d, const std::string &schema,
+                                                 const Statement &s) {
+    if (s.define == ModuleDefinition::Create)
+        return std::nullopt;
+    auto o = find_object(db_, d.id, schema, s.table.back());
+    if (!o) {
+        if (s.define == ModuleDefinition::Alter)
+            throw sql_error(208, 6, 16, "Invalid object name '" + dotted(s.table) + "'.");
+        return std::nullopt;
+    }
+    const std::string &want = s.option_value;
+    if (o->type != want)
+        throw sql_error(2010, 1, 16,
+                        "Cannot perform alter on '" + dotted(s.table) +
+                            "' because it is an incompatible object type.");
+    return o->object_id;
+}
+
+void SqlSession::do_create_view(const Statement &s, ResultSink &sink) {
+    DatabaseMeta d = module_database(s);
+    const std::string schema = schema_of(s.table);
+    const std::string &name = s.table.back();
+    auto sid = find_schema(db_, d.id, schema);
+    if (!sid)
+        throw sql_error(2760, 1, 16,
+                        "The specified schema name \"" + schema +
+                            "\" either does not exist or you do not have permission to use it.");
+    auto replace = module_to_replace(d, schema, s);
+    check_order_by(*s.select);
+    // The SELECT binds now, in this database: missing objects or columns fail the CREATE.
+    CodegenContext ctx = query_context(d, nullptr);
+    Codegen g(ctx);
+    CompiledSelect cs = g.select(*s.select);
+    ModuleRecord m;
+    m.type = "V";
+    m.definition = s.definition;
+    m.options = s.module;
+    m.ansi_nulls = ansi_nulls_;
+    m.quoted_identifier = quoted_identifier_;
+    m.columns = result_columns(cs, s.columns, name);
+    define_module(db_, d, *sid, name, m, replace);
+    sink.end_statement(std::nullopt, false);
+}
+
+void SqlSession::do_create_module(const Statement &s, ResultSink &sink) {
+    DatabaseMeta d = module_database(s);
+    std::string schema = schema_of(s.table);
+    const std::string &name = s.table.back();
+    ModuleRecord m;
+    m.type = s.option_value;
+    m.definition = s.definition;
+    m.options = s.module;
+    m.ansi_nulls = ansi_nulls_;
+    m.quoted_identifier = quoted_identifier_;
+    if (m.type == "TR") {
+        // A DML trigger belongs to its table's schema; the table must be in this database.
+        DatabaseMeta td = database_of(s.target);
+        auto target = find_object(db_, td.id, schema_of(s.target), s.target.back());
+        if (td.id != d.id || !target || (target->type != "U" && target->type != "V") ||
+            (target->type == "V" && !s.module.instead_of))
+            throw sql_error(8197, 4, 16,
+                            "The object '" + dotted(s.target) +
+                                "' does not exist or is invalid for this operation.");
+        if (s.table.size() >= 2 && !s.table[s.table.size() - 2].empty() &&
+            strcasecmp(s.table[s.table.size() - 2].c_str(), target->schema.c_str()) != 0)
+            throw sql_error(2108, 1, 15,
+                            "Cannot create trigger on '" + dotted(s.target) +
+                                "' as the target is not in the same schema as the trigger.");
+        schema = target->schema;
+        m.parent_object_id = target->object_id;
+    }
+    auto sid = find_schema(db_, d.id, schema);
+    if (!sid)
+        throw sql_error(2760, 1, 16,
+                        "The specified schema name \"" + schema +
+                            "\" either does not exist or you do not have permission to use it.");
+    Statement scoped = s;
+    if (m.type == "TR" && scoped.table.size() < 2)
+        scoped.table.insert(scoped.table.begin(), schema);
+    auto replace = module_to_replace(d, schema, scoped);
+    if (m.type == "IF" && s.select) {
+        // An inline function binds like a view; its parameters are in scope.
+        check_order_by(*s.select);
+        std::map<std::string, SqlType> params(s.declares.begin(), s.declares.end());
+        CodegenContext ctx = query_context(d, &params);
+        Codegen g(ctx);
+        m.columns = result_columns(g.select(*s.select), {}, name);
+    } else if (m.type == "TF") {
+        int id = 0;
+        for (const auto &c : s.coldefs) {
+            ColumnMeta cm;
+            cm.column_id = ++id;
+            cm.name = c.name;
+            cm.type = c.has_type ? c.type : SqlType{TypeId::Int, 0, 0, 0};
+            cm.nullable = c.nullable.value_or(!(c.identity || c.primary_key));
+            m.columns.push_back(cm);
+        }
+    }
+    define_module(db_, d, *sid, name, m, replace);
+    sink.end_statement(std::nullopt, false);
+}
+
+void SqlSession::do_drop_module(const Statement &s, ResultSink &sink) {
+    const std::string word = s.name == "PROCEDURE"  ? "procedure"
+                             : s.name == "FUNCTION" ? "function"
+                             : s.name == "TRIGGER"  ? "trigger"
+                                                    : "view";
+    for (const auto &parts : s.objects) {
+        DatabaseMeta d = database_of(parts);
+        auto o = find_object(db_, d.id, schema_of(parts), parts.back());
+        bool match =
+            o && (s.name == "VIEW"        ? o->type == "V"
+                  : s.name == "PROCEDURE" ? o->type == "P"
+                  : s.name == "TRIGGER"   ? o->type == "TR"
+                                        : (o->type == "FN" || o->type == "IF" || o->type == "TF"));
+        if (o && !match && s.name == "VIEW" && o->type == "U")
+            throw sql_error(3705, 1, 16,
+                            "Cannot use DROP VIEW with '" + parts.back() + "' because '" +
+                                parts.back() + "' is a table. Use DROP TABLE.");
+        if (!match) {
+            if (s.if_exists)
+                continue;
+            throw sql_error(3701, 5, 11,
+                            "Cannot drop the " + word + " '" + dotted(parts) +
+                                "', because it does not exist or you do not have permission.");
+        }
+        drop_module(db_, d.id, o->object_id);
+    }
+    sink.end_statement(std::nullopt, false);
+}
+
+void SqlSession::user_procedure(const std::vector<std::string> &parts, const std::string &shown) {
+    if (parts.empty() || parts.back().empty())
+        return;
+    DatabaseMeta d = current_;
+    if (parts.size() >= 3 && !parts[parts.size() - 3].empty()) {
+        auto other = find_database(db_, parts[parts.size() - 3]);
+        if (!other)
+            return;
+        d = *other;
+    }
+    auto o = find_object(db_, d.id, schema_of(parts), parts.back());
+    if (o && o->type == "P")
+        throw sql_error(50000, 1, 16,
+                        "The simulator keeps stored procedure '" + shown +
+                            "' in the catalog but does not execute stored procedures.");
 }
 
 } // namespace sim::sql

@@ -4,6 +4,7 @@
 
 #include "ast.hpp"
 #include "catalog.hpp"
+#include "codegen.hpp"
 #include "engine_state.hpp"
 #include "functions.hpp"
 
@@ -59,6 +60,15 @@ private:
     void do_set(const Statement &s, ResultSink &sink);
     void do_backup(const Statement &s, ResultSink &sink);
     void do_exec(const Statement &s, ResultSink &sink);
+    void do_create_view(const Statement &s, ResultSink &sink);
+    void do_create_module(const Statement &s, ResultSink &sink);
+    void do_drop_module(const Statement &s, ResultSink &sink);
+    DatabaseMeta module_database(const Statement &s);
+    std::optional<int> module_to_replace(const DatabaseMeta &d, const std::string &schema,
+                                         const Statement &s);
+    // Raises the simulator's "does not execute" error when parts name a user procedure.
+    void user_procedure(const std::vector<std::string> &parts, const std::string &shown);
+    CodegenContext query_context(const DatabaseMeta &d, std::map<std::string, SqlType> *vars);
     void executesql(const std::string &stmt, const std::string &decl,
                     const std::vector<RpcParam> &values, ResultSink &sink);
 
@@ -87,6 +97,8 @@ private:
     bool nocount_ = false;
     bool fmtonly_ = false;
     bool xact_abort_ = false;
+    bool ansi_nulls_ = true, quoted_identifier_ = true; // recorded with modules
+
     std::optional<std::pair<int, int>> identity_insert_;
     int trancount_ = 0;
     uint64_t descriptor_ = 0;

@@ -43,8 +43,9 @@ std::vector<SysView> build() {
         "CASE type WHEN 'U' THEN 'USER_TABLE' WHEN 'PK' THEN 'PRIMARY_KEY_CONSTRAINT' "
         "WHEN 'UQ' THEN 'UNIQUE_CONSTRAINT' WHEN 'F' THEN 'FOREIGN_KEY_CONSTRAINT' "
         "WHEN 'D' THEN 'DEFAULT_CONSTRAINT' WHEN 'C' THEN 'CHECK_CONSTRAINT' WHEN 'V' THEN 'VIEW' "
-        "WHEN 'TR' THEN 'SQL_TRIGGER' WHEN 'P' THEN 'SQL_STORED_PROCEDURE' ELSE type END AS "
-        "type_desc, "
+        "WHEN 'TR' THEN 'SQL_TRIGGER' WHEN 'P' THEN 'SQL_STORED_PROCEDURE' "
+        "WHEN 'FN' THEN 'SQL_SCALAR_FUNCTION' WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' "
+        "WHEN 'TF' THEN 'SQL_TABLE_VALUED_FUNCTION' ELSE type END AS type_desc, "
         "create_date, modify_date, 0 AS is_ms_shipped, 0 AS is_published, 0 AS is_schema_published";
     v.push_back({"sys", "objects", objcols, objsel + " FROM \"$objects\" WHERE database_id = {D}"});
     v.push_back(
@@ -63,6 +64,66 @@ std::vector<SysView> build() {
                      "max_column_id_used, is_tracked_by_cdc, 0 AS is_memory_optimized, 0 AS "
                      "temporal_type, 0 AS is_replicated FROM \"$objects\" o WHERE database_id "
                      "= {D} AND type = 'U'"});
+    // Modules: views, procedures, functions and triggers ("$modules" keeps their text).
+    auto viewcols = objcols;
+    for (const char *c :
+         {"is_replicated", "has_replication_filter", "has_opaque_metadata",
+          "has_unchecked_assembly_data", "with_check_option", "is_date_correlation_view"})
+        viewcols.push_back({c, kBit, false});
+    v.push_back({"sys", "views", viewcols,
+                 objsel +
+                     ", 0 AS is_replicated, 0 AS has_replication_filter, v_opaque AS "
+                     "has_opaque_metadata, 0 AS has_unchecked_assembly_data, v_check AS "
+                     "with_check_option, 0 AS is_date_correlation_view FROM (SELECT o.*, "
+                     "m.has_opaque_metadata AS v_opaque, m.with_check_option AS v_check FROM "
+                     "\"$objects\" o JOIN \"$modules\" m ON m.database_id = o.database_id AND "
+                     "m.object_id = o.object_id WHERE o.database_id = {D} AND o.type = 'V') o"});
+    auto proccols = objcols;
+    for (const char *c : {"is_auto_executed", "is_execution_replicated",
+                          "is_repl_serializable_only", "skips_repl_constraints"})
+        proccols.push_back({c, kBit, false});
+    v.push_back({"sys", "procedures", proccols,
+                 objsel + ", 0 AS is_auto_executed, 0 AS is_execution_replicated, 0 AS "
+                          "is_repl_serializable_only, 0 AS skips_repl_constraints FROM "
+                          "\"$objects\" WHERE database_id = {D} AND type = 'P'"});
+    v.push_back({"sys",
+                 "triggers",
+                 {{"name", kName, false},
+                  {"object_id", kInt, false},
+                  {"parent_class", kTiny, false},
+                  {"parent_class_desc", kDesc, true},
+                  {"parent_id", kInt, false},
+                  {"type", kType2, false},
+                  {"type_desc", kDesc, true},
+                  {"create_date", kDate, false},
+                  {"modify_date", kDate, false},
+                  {"is_ms_shipped", kBit, false},
+                  {"is_disabled", kBit, false},
+                  {"is_not_for_replication", kBit, false},
+                  {"is_instead_of_trigger", kBit, false}},
+                 "SELECT o.name, o.object_id, 1 AS parent_class, 'OBJECT_OR_COLUMN' AS "
+                 "parent_class_desc, o.parent_object_id AS parent_id, o.type, 'SQL_TRIGGER' AS "
+                 "type_desc, o.create_date, o.modify_date, 0 AS is_ms_shipped, m.is_disabled, "
+                 "m.is_not_for_replication, m.is_instead_of_trigger FROM \"$objects\" o JOIN "
+                 "\"$modules\" m ON m.database_id = o.database_id AND m.object_id = o.object_id "
+                 "WHERE o.database_id = {D} AND o.type = 'TR'"});
+    const std::vector<ViewColumn> modcols = {{"object_id", kInt, false},
+                                             {"definition", kDef, true},
+                                             {"uses_ansi_nulls", kBit, true},
+                                             {"uses_quoted_identifier", kBit, true},
+                                             {"is_schema_bound", kBit, true},
+                                             {"uses_database_collation", kBit, true},
+                                             {"is_recompiled", kBit, true},
+                                             {"null_on_null_input", kBit, true},
+                                             {"execute_as_principal_id", kInt, true},
+                                             {"uses_native_compilation", kBit, true}};
+    const std::string modsel =
+        "SELECT object_id, CASE WHEN is_encrypted = 1 THEN NULL ELSE definition END AS "
+        "definition, uses_ansi_nulls, uses_quoted_identifier, is_schema_bound, 0 AS "
+        "uses_database_collation, is_recompiled, null_on_null_input, execute_as_principal_id, 0 "
+        "AS uses_native_compilation FROM \"$modules\" WHERE database_id = {D}";
+    v.push_back({"sys", "sql_modules", modcols, modsel});
+    v.push_back({"sys", "all_sql_modules", modcols, modsel});
     std::vector<ViewColumn> colcols = {
         {"object_id", kInt, false},         {"name", kName, true},
         {"column_id", kInt, false},         {"system_type_id", kTiny, false},
@@ -285,17 +346,32 @@ std::vector<SysView> build() {
          "CASE WHEN recovery_model = 1 AND has_full_backup = 1 THEN 'LOG_BACKUP' ELSE "
          "'NOTHING' END AS log_reuse_wait_desc, is_cdc_enabled, 0 AS is_published FROM "
          "\"$databases\""});
+    v.push_back({"INFORMATION_SCHEMA",
+                 "TABLES",
+                 {{"TABLE_CATALOG", kName, true},
+                  {"TABLE_SCHEMA", kName, true},
+                  {"TABLE_NAME", kName, false},
+                  {"TABLE_TYPE", T(TypeId::VarChar, 10), true}},
+                 "SELECT '{N}' AS TABLE_CATALOG, s.name AS TABLE_SCHEMA, o.name AS TABLE_NAME, "
+                 "CASE o.type WHEN 'V' THEN 'VIEW' ELSE 'BASE TABLE' END AS TABLE_TYPE FROM "
+                 "\"$objects\" o JOIN \"$schemas\" s ON s.database_id = o.database_id AND "
+                 "s.schema_id = o.schema_id WHERE o.database_id = {D} AND o.type IN ('U', 'V')"});
     v.push_back(
         {"INFORMATION_SCHEMA",
-         "TABLES",
+         "VIEWS",
          {{"TABLE_CATALOG", kName, true},
           {"TABLE_SCHEMA", kName, true},
           {"TABLE_NAME", kName, false},
-          {"TABLE_TYPE", T(TypeId::VarChar, 10), true}},
-         "SELECT '{N}' AS TABLE_CATALOG, s.name AS TABLE_SCHEMA, o.name AS TABLE_NAME, "
-         "'BASE TABLE' AS TABLE_TYPE FROM \"$objects\" o JOIN \"$schemas\" s ON "
-         "s.database_id = o.database_id AND s.schema_id = o.schema_id WHERE o.database_id = "
-         "{D} AND o.type = 'U'"});
+          {"VIEW_DEFINITION", T(TypeId::NVarChar, 4000), true},
+          {"CHECK_OPTION", T(TypeId::VarChar, 7), true},
+          {"IS_UPDATABLE", T(TypeId::VarChar, 2), true}},
+         "SELECT '{N}' AS TABLE_CATALOG, s.name AS TABLE_SCHEMA, o.name AS TABLE_NAME, CASE "
+         "WHEN m.is_encrypted = 1 THEN NULL ELSE substr(m.definition, 1, 4000) END AS "
+         "VIEW_DEFINITION, CASE m.with_check_option WHEN 1 THEN 'CASCADE' ELSE 'NONE' END AS "
+         "CHECK_OPTION, 'NO' AS IS_UPDATABLE FROM \"$objects\" o JOIN \"$schemas\" s ON "
+         "s.database_id = o.database_id AND s.schema_id = o.schema_id JOIN \"$modules\" m ON "
+         "m.database_id = o.database_id AND m.object_id = o.object_id WHERE o.database_id = {D} "
+         "AND o.type = 'V'"});
     v.push_back(
         {"INFORMATION_SCHEMA",
          "COLUMNS",
@@ -321,7 +397,7 @@ std::vector<SysView> build() {
          "'datetime_precision') AS DATETIME_PRECISION FROM \"$columns\" c JOIN \"$objects\" "
          "o ON o.database_id = c.database_id AND o.object_id = c.object_id JOIN "
          "\"$schemas\" s ON s.database_id = o.database_id AND s.schema_id = o.schema_id "
-         "WHERE c.database_id = {D}"});
+         "WHERE c.database_id = {D} AND o.type IN ('U', 'V')"});
     SysView bs{"dbo",
                "backupset",
                {{"backup_set_id", kInt, false},
