@@ -67,6 +67,17 @@ s=$(grep -oE '[0-9]+ skipped' <<<"$summary" | grep -oE '[0-9]+')
 [ -n "$summary" ] || f=1
 add "${p:-0}" $(( ${f:-0} + ${e:-0} )) "${s:-0}"
 
+section "integration tests (dts-sidecar full load)"
+out="$WORK_DIR/full_load.log"
+bash test/integration/sidecar/full_load.sh 2>&1 | grep -v '^NOTICE' | tee "$out"
+summary=$(grep -E '^full_load: [0-9]+ passed' "$out" | tail -1)
+if [ -n "$summary" ]; then
+  set -- $(sed -E 's/full_load: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$summary")
+  add "$1" "$2" "$3"
+else
+  add 0 1 0
+fi
+
 section "integration tests (Citus destination)"
 out="$WORK_DIR/citus.log"
 bash test/integration/citus/schema_sync.sh 2>&1 | tee "$out"

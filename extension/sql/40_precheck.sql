@@ -317,16 +317,27 @@ BEGIN
         CASE WHEN NOT has_database_privilege(current_database(), 'CREATE') THEN format('GRANT CREATE ON DATABASE %I TO %I;', current_database(), current_user) END);
     END IF;
   END LOOP;
-  FOR r IN SELECT x.* FROM dts.tables x WHERE x.task_id = t.task_id AND x.schema_state = 'pending'
-             AND to_regclass(format('%I.%I', x.target_schema, x.target_table)) IS NOT NULL LOOP
-    INSERT INTO pg_temp.dts_check VALUES (42, 'destination table exists',
-      CASE WHEN t.conflict_mode = 'precheck_and_report' THEN 'error' ELSE 'warning' END,
-      format('%I.%I', r.target_schema, r.target_table),
-      CASE WHEN t.conflict_mode = 'precheck_and_report'
-           THEN format('a table of that name exists for %s.%s.%s', r.source_db, r.source_schema, r.source_table)
-           ELSE format('exists: kept; full sync keeps rows with existing keys, incremental sync overwrites them (%s.%s.%s)', r.source_db, r.source_schema, r.source_table) END,
-      CASE WHEN t.conflict_mode = 'precheck_and_report'
-           THEN 'Drop or rename the destination table, map the source to another name (dts_map_object), or use conflict_mode ignore_and_proceed.' END);
+  -- Looked up in the catalogs: to_regclass() would need USAGE on the schema.
+  FOR r IN SELECT x.*, c.oid AS relid FROM dts.tables x
+             JOIN pg_namespace n ON n.nspname = x.target_schema
+             JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = x.target_table
+            WHERE x.task_id = t.task_id AND x.schema_state = 'pending' LOOP
+    IF t.conflict_mode = 'precheck_and_report' THEN
+      INSERT INTO pg_temp.dts_check VALUES (42, 'destination table exists', 'error',
+        format('%I.%I', r.target_schema, r.target_table),
+        format('a table of that name exists for %s.%s.%s', r.source_db, r.source_schema, r.source_table),
+        'Drop or rename the destination table, map the source to another name (dts_map_object), or use conflict_mode ignore_and_proceed.');
+    ELSIF has_schema_privilege(r.target_schema, 'USAGE') AND has_table_privilege(r.relid, 'SELECT, INSERT, UPDATE, DELETE') THEN
+      INSERT INTO pg_temp.dts_check VALUES (42, 'destination table exists', 'warning',
+        format('%I.%I', r.target_schema, r.target_table),
+        format('exists: kept; full sync keeps rows with existing keys, incremental sync overwrites them (%s.%s.%s)', r.source_db, r.source_schema, r.source_table), NULL);
+    ELSE
+      INSERT INTO pg_temp.dts_check VALUES (42, 'destination table exists', 'error',
+        format('%I.%I', r.target_schema, r.target_table),
+        format('exists, and role %s may not write it (ignore_and_proceed loads into it)', current_user),
+        format('GRANT USAGE ON SCHEMA %I TO %I; GRANT SELECT, INSERT, UPDATE, DELETE ON %I.%I TO %I;',
+               r.target_schema, current_user, r.target_schema, r.target_table, current_user));
+    END IF;
   END LOOP;
   -- Key columns named by dts_set_keys must exist at the source; distributed destinations need
   -- the distribution key inside the primary key.

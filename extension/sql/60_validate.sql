@@ -37,7 +37,9 @@ BEGIN
     SELECT s.filter INTO filter FROM dts.table_settings s
      WHERE (s.task_id, s.source_db, s.source_schema, s.source_table) = (x.task_id, x.source_db, x.source_schema, x.source_table);
     ft := format('pg_temp.%I', 'dts_validate_' || n);
-    EXECUTE format('DROP FOREIGN TABLE IF EXISTS %s', ft);
+    IF to_regclass(ft) IS NOT NULL THEN
+      EXECUTE format('DROP FOREIGN TABLE %s', ft);
+    END IF;
     EXECUTE format('CREATE FOREIGN TABLE %s (%s) SERVER %I OPTIONS (database_name %L, schema_name %L, table_name %L%s)',
                    ft, cols, t.server, x.source_db, x.source_schema, x.source_table,
                    CASE WHEN filter IS NOT NULL THEN format(', filter %L', filter) ELSE '' END);

@@ -144,7 +144,9 @@ int sync_schema(const std::string &task_id) {
         const std::string source_name = t.db + "." + t.schema + "." + t.table;
         const std::string target_name = dts::pg::qualified(t.target.schema, t.target.table);
         const auto &source = find_source(sources, t);
-        auto exists = spi.query("SELECT to_regclass($1) IS NOT NULL", {target_name});
+        auto exists = spi.query("SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON "
+                                "n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)",
+                                {t.target.schema, t.target.table});
         if (exists[0][0] == "t" && t.state != "created") {
             if (task.conflict_mode == "precheck_and_report")
                 throw dts::Error("42P07",

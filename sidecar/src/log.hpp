@@ -18,6 +18,10 @@ inline void info(const std::string &msg,
                  std::initializer_list<std::pair<const char *, std::string>> f = {}) {
     write(Level::Info, msg, f);
 }
+inline void warning(const std::string &msg,
+                    std::initializer_list<std::pair<const char *, std::string>> f = {}) {
+    write(Level::Warning, msg, f);
+}
 inline void error(const std::string &msg,
                   std::initializer_list<std::pair<const char *, std::string>> f = {}) {
     write(Level::Error, msg, f);

@@ -3,12 +3,20 @@
 #include "log.hpp"
 #include "options.hpp"
 #include "pg_connection.hpp"
+#include "supervisor.hpp"
 
 #include <sybdb.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 
 namespace {
+std::atomic<bool> g_shutdown{false};
+extern "C" void on_signal(int) {
+    g_shutdown = true; // lock-free store: all a signal handler may do here
+}
+
 int check_destination(const sidecar::Options &opts) {
     sidecar::PgConnection pg(opts.destination);
     auto server = pg.query("SELECT current_setting('server_version'), current_database()");
@@ -38,8 +46,10 @@ int main(int argc, char **argv) {
         int rc = check_destination(*opts);
         if (opts->check_only || rc != 0)
             return rc;
-        sidecar::log::info("no task runner in this build yet; exiting after the check");
-        return 0;
+        std::signal(SIGTERM, on_signal);
+        std::signal(SIGINT, on_signal);
+        std::signal(SIGPIPE, SIG_IGN);
+        return sidecar::supervise(*opts, g_shutdown);
     } catch (const dts::Error &e) {
         sidecar::log::error(e.what(), {{"sqlstate", e.sqlstate}, {"hint", e.hint}});
         return 1;

@@ -19,6 +19,10 @@ std::string env_to_option(const std::string &var) {
         return "destination";
     if (var == "DTS_LOG_LEVEL")
         return "log-level";
+    if (var == "DTS_WORKERS")
+        return "workers";
+    if (var == "DTS_CHUNK_ROWS")
+        return "chunk-rows";
     return {};
 }
 } // namespace
@@ -35,7 +39,13 @@ std::optional<Options> parse_options(int argc, char **argv) {
         "log-level", po::value(&opts.log_level)->default_value("info"),
         "debug, info, warning or error (env DTS_LOG_LEVEL)")(
         "check", po::bool_switch(&opts.check_only),
-        "connect to the destination, report what is installed, and exit");
+        "connect to the destination, report what is installed, and exit")(
+        "workers,j", po::value(&opts.workers)->default_value(4),
+        "chunks copied in parallel, across tables (env DTS_WORKERS)")(
+        "chunk-rows", po::value(&opts.chunk_rows)->default_value(100000),
+        "rows per key-range chunk of a large table (env DTS_CHUNK_ROWS)")(
+        "poll-seconds", po::value(&opts.poll_seconds)->default_value(5),
+        "re-read task states this often when no notification arrives");
 
     po::variables_map vm;
     try {
@@ -69,6 +79,14 @@ std::optional<Options> parse_options(int argc, char **argv) {
         opts.log_level != "error")
         throw dts::Error("22023", "invalid --log-level \"" + opts.log_level + "\"", {},
                          "Use debug, info, warning or error.");
+    if (opts.workers < 1 || opts.workers > 64)
+        throw dts::Error("22023", "invalid --workers " + std::to_string(opts.workers), {},
+                         "Use 1 to 64.");
+    if (opts.chunk_rows < 1000)
+        throw dts::Error("22023", "invalid --chunk-rows " + std::to_string(opts.chunk_rows), {},
+                         "Use at least 1000 rows per chunk.");
+    if (opts.poll_seconds < 1)
+        throw dts::Error("22023", "invalid --poll-seconds", {}, "Use 1 or more.");
     return opts;
 }
 

@@ -10,7 +10,11 @@ namespace sidecar {
 struct Options {
     std::string destination; // libpq connection string of the destination database
     std::string log_level = "info";
-    bool check_only = false; // connect, report, exit
+    bool check_only = false;  // connect, report, exit
+    int workers = 4;          // chunks copied at once (each with its own source and destination
+                              // connection)
+    long chunk_rows = 100000; // rows per key-range chunk of a large table
+    int poll_seconds = 5;     // how often task states are re-read without a notification
 };
 
 // Parses argv. Returns nullopt when the process should exit at once (help/version printed);

@@ -2,6 +2,8 @@
 
 #include "error.hpp"
 
+#include <poll.h>
+
 namespace sidecar {
 
 namespace {
@@ -27,26 +29,91 @@ PgConnection::PgConnection(const std::string &conninfo) : conn_(PQconnectdb(conn
                          {}, "Check --destination / DTS_DESTINATION.");
 }
 
-std::vector<std::vector<std::string>> PgConnection::query(const std::string &sql,
-                                                          const std::vector<std::string> &params) {
+void PgConnection::fail(PGresult *res, const std::string &what) {
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    std::string msg = trim_newline(res ? PQresultErrorMessage(res) : "");
+    if (msg.empty())
+        msg = trim_newline(PQerrorMessage(conn_.get()));
+    // A broken connection has no SQLSTATE: report it as a connection failure.
+    std::string code = state ? state : (healthy() ? "XX000" : "08006");
+    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : nullptr;
+    throw dts::Error(code, msg, detail ? detail : what);
+}
+
+std::vector<PgConnection::Row> PgConnection::query_rows(const std::string &sql,
+                                                        const std::vector<Value> &params) {
     std::vector<const char *> values;
     values.reserve(params.size());
     for (const auto &p : params)
-        values.push_back(p.c_str());
+        values.push_back(p ? p->c_str() : nullptr);
     Result res(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
                             values.data(), nullptr, nullptr, 0));
     ExecStatusType st = PQresultStatus(res.get());
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        const char *state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
-        throw dts::Error(state ? state : "XX000", trim_newline(PQresultErrorMessage(res.get())));
-    }
-    std::vector<std::vector<std::string>> rows;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+        fail(res.get(), sql.substr(0, 200));
+    std::vector<Row> rows;
     for (int r = 0; r < PQntuples(res.get()); ++r) {
         auto &row = rows.emplace_back();
         for (int c = 0; c < PQnfields(res.get()); ++c)
-            row.emplace_back(PQgetvalue(res.get(), r, c));
+            row.push_back(PQgetisnull(res.get(), r, c) ? Value()
+                                                       : Value(PQgetvalue(res.get(), r, c)));
     }
     return rows;
+}
+
+std::vector<std::vector<std::string>> PgConnection::query(const std::string &sql,
+                                                          const std::vector<std::string> &params) {
+    std::vector<Value> p(params.begin(), params.end());
+    std::vector<std::vector<std::string>> out;
+    for (auto &r : query_rows(sql, p)) {
+        auto &row = out.emplace_back();
+        for (auto &v : r)
+            row.push_back(v.value_or(""));
+    }
+    return out;
+}
+
+void PgConnection::exec(const std::string &sql, const std::vector<Value> &params) {
+    query_rows(sql, params);
+}
+
+void PgConnection::copy_begin(const std::string &sql) {
+    Result res(PQexec(conn_.get(), sql.c_str()));
+    if (PQresultStatus(res.get()) != PGRES_COPY_IN)
+        fail(res.get(), sql.substr(0, 200));
+}
+
+void PgConnection::copy_put(const std::string &data) {
+    if (PQputCopyData(conn_.get(), data.data(), static_cast<int>(data.size())) != 1)
+        fail(nullptr, "sending COPY data");
+}
+
+void PgConnection::copy_end() {
+    if (PQputCopyEnd(conn_.get(), nullptr) != 1)
+        fail(nullptr, "ending COPY");
+    Result res(PQgetResult(conn_.get()));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK)
+        fail(res.get(), "COPY");
+    while (PGresult *r = PQgetResult(conn_.get()))
+        PQclear(r);
+}
+
+void PgConnection::copy_abort(const std::string &why) noexcept {
+    if (PQputCopyEnd(conn_.get(), why.c_str()) == 1)
+        while (PGresult *r = PQgetResult(conn_.get()))
+            PQclear(r);
+}
+
+std::vector<std::string> PgConnection::wait_notifications(int timeout_ms) {
+    pollfd p{PQsocket(conn_.get()), POLLIN, 0};
+    if (p.fd >= 0 && ::poll(&p, 1, timeout_ms) > 0 && PQconsumeInput(conn_.get()) == 0)
+        fail(nullptr, "waiting for notifications");
+    std::vector<std::string> out;
+    while (PGnotify *n = PQnotifies(conn_.get())) {
+        out.emplace_back(n->extra ? n->extra : "");
+        PQfreemem(n);
+    }
+    return out;
 }
 
 } // namespace sidecar

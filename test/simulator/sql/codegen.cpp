@@ -532,11 +532,49 @@ std::string Codegen::table_ref(const TableRef &r, Scope &scope) {
         return out;
     }
     case TableRef::K::Function:
+        if (r.func->parts.size() == 2 && ieq(r.func->parts[0], "sys") &&
+            ieq(r.func->parts[1], "dm_db_log_stats"))
+            return dm_db_log_stats(r, scope);
         if (!r.func->parts.empty())
             user_function(r.func->parts, true);
         throw sql_error(208, 1, 16, "Invalid object name '" + r.func->text + "'.");
     }
     return "";
+}
+
+// sys.dm_db_log_stats(database_id): the log's summary for one database (NULL or DEFAULT: the
+// current one). log_end_lsn is the last record written for the database, or the server's current
+// position while the database keeps no log; LSNs print as SQL Server does (vlf:block:slot, hex).
+std::string Codegen::dm_db_log_stats(const TableRef &r, Scope &scope) {
+    if (r.func->args.size() > 1)
+        throw sql_error(174, 1, 15, "The dm_db_log_stats function requires 1 argument(s).");
+    std::string id = std::to_string(ctx_.current.id);
+    if (!r.func->args.empty() && r.func->args[0]->k != Expr::K::Null)
+        id = "coalesce(" + expr(*r.func->args[0]) + ", " + id + ")";
+    auto lsn_text = [](const std::string &b) {
+        return "lower(hex(substr(" + b + ", 1, 4)) || ':' || hex(substr(" + b +
+               ", 5, 4)) || ':' || hex(substr(" + b + ", 9, 2)))";
+    };
+    const std::string last = "(SELECT MAX(lsn) FROM \"$log\" WHERE database_id = d.database_id)";
+    const std::string first = "(SELECT MIN(lsn) FROM \"$log\" WHERE database_id = d.database_id)";
+    std::string alias = r.alias.empty() ? "dm_db_log_stats" : r.alias;
+    Source src{alias, {}};
+    auto col = [&](const char *n, SqlType t, bool nullable) {
+        src.cols.push_back({n, Ty{t, true, nullable}});
+    };
+    col("database_id", mk(TypeId::Int), false);
+    col("recovery_model", mk(TypeId::NVarChar, 60), false);
+    col("log_min_lsn", mk(TypeId::NVarChar, 24), true);
+    col("log_end_lsn", mk(TypeId::NVarChar, 24), true);
+    col("log_truncation_holdup_reason", mk(TypeId::NVarChar, 60), true);
+    scope.sources.push_back(src);
+    return "(SELECT d.database_id AS database_id, CASE d.recovery_model WHEN 1 THEN 'FULL' "
+           "WHEN 2 THEN 'BULK_LOGGED' ELSE 'SIMPLE' END AS recovery_model, " +
+           lsn_text("coalesce(" + first + ", sim_current_lsn())") + " AS log_min_lsn, " +
+           lsn_text("coalesce(" + last + ", sim_current_lsn())") +
+           " AS log_end_lsn, 'NOTHING' AS log_truncation_holdup_reason FROM \"$databases\" d "
+           "WHERE d.database_id = " +
+           id + ") AS " + qi(alias);
 }
 
 // ---- expressions -----------------------------------------------------------------------------

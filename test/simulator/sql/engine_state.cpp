@@ -4,9 +4,22 @@
 
 namespace sim::sql {
 
+namespace {
+std::string lsn_bytes(uint64_t n);
+}
+
 std::string EngineState::next_lsn() {
     std::lock_guard lock(mu_);
-    uint64_t n = ++lsn_counter_;
+    return lsn_bytes(++lsn_counter_);
+}
+
+std::string EngineState::current_lsn() {
+    std::lock_guard lock(mu_);
+    return lsn_bytes(lsn_counter_);
+}
+
+namespace {
+std::string lsn_bytes(uint64_t n) {
     // VLF 0x27.., 4 KiB-ish blocks of 0x20 slots: increasing in every part like a real log.
     uint32_t vlf = static_cast<uint32_t>(0x27 + (n >> 24));
     uint32_t block = static_cast<uint32_t>(((n >> 5) & 0x7FFFF) * 8 + 0x10);
@@ -20,6 +33,7 @@ std::string EngineState::next_lsn() {
     b[9] = static_cast<char>(slot);
     return b;
 }
+} // namespace
 
 std::string EngineState::next_rowversion() {
     std::lock_guard lock(mu_);

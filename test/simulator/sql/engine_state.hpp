@@ -18,7 +18,8 @@ public:
     ServerSettings settings;
     std::string db_path;
 
-    std::string next_lsn(); // binary(10), strictly increasing
+    std::string next_lsn();    // binary(10), strictly increasing
+    std::string current_lsn(); // the last one handed out (binary(10)), without advancing
     void init_lsn(uint64_t last_counter) { lsn_counter_ = last_counter; }
     std::string next_rowversion();
     uint64_t next_xact_id() { return ++xact_counter_; }

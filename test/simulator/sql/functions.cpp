@@ -1148,6 +1148,10 @@ void fn_lsn(sqlite3_context *c, int, sqlite3_value **) {
     std::string l = host_of(c)->next_lsn();
     sqlite3_result_blob(c, l.data(), static_cast<int>(l.size()), SQLITE_TRANSIENT);
 }
+void fn_current_lsn(sqlite3_context *c, int, sqlite3_value **) {
+    std::string l = host_of(c)->current_lsn();
+    sqlite3_result_blob(c, l.data(), static_cast<int>(l.size()), SQLITE_TRANSIENT);
+}
 void fn_xact(sqlite3_context *c, int, sqlite3_value **) {
     sqlite3_result_int64(c, host_of(c)->xact_id());
 }
@@ -1318,6 +1322,7 @@ void register_functions(sqlite3 *db, FunctionHost *host) {
         {"sim_localnow", 0, fn_localnow, false},
         {"sim_utcnow", 0, fn_utcnow, false},
         {"sim_lsn", 0, fn_lsn, false},
+        {"sim_current_lsn", 0, fn_current_lsn, false},
         {"sim_xact", 0, fn_xact, false},
         {"sim_logging", 1, fn_logging, false},
         {"sim_rowversion", 0, fn_rowversion, false},

@@ -18,7 +18,8 @@ public:
     virtual const LoginDef &login() = 0;
     virtual const std::string &app_name() = 0;
     virtual const std::string &host_name() = 0;
-    virtual std::string next_lsn() = 0; // binary(10)
+    virtual std::string next_lsn() = 0;    // binary(10)
+    virtual std::string current_lsn() = 0; // binary(10), the last one handed out
     virtual int64_t xact_id() = 0;
     virtual bool logging(int database_id) = 0;
     virtual std::string next_rowversion() = 0;

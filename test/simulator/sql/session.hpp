@@ -36,6 +36,7 @@ public:
     const std::string &app_name() override { return info_.app_name; }
     const std::string &host_name() override { return info_.host_name; }
     std::string next_lsn() override { return state_.next_lsn(); }
+    std::string current_lsn() override { return state_.current_lsn(); }
     int64_t xact_id() override;
     bool logging(int database_id) override { return state_.logging(database_id); }
     std::string next_rowversion() override { return state_.next_rowversion(); }

@@ -1,0 +1,182 @@
+#include "supervisor.hpp"
+
+#include "full_load.hpp"
+#include "log.hpp"
+#include "pg_connection.hpp"
+
+#include "error.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <thread>
+
+namespace sidecar {
+
+namespace {
+
+bool connection_failure(const dts::Error &e) {
+    // Class 08 (connection exception), 57P01-03 (server shutting down), 53300 (too many
+    // connections): worth retrying; anything else is a problem with the data or configuration.
+    return e.sqlstate.rfind("08", 0) == 0 || e.sqlstate == "57P01" || e.sqlstate == "57P02" ||
+           e.sqlstate == "57P03" || e.sqlstate == "53300";
+}
+
+struct Runner {
+    TaskRef task;
+    std::atomic<bool> stop{false};
+    std::atomic<bool> finished{false};
+    std::thread thread;
+};
+
+void sleep_unless(const std::atomic<bool> &a, const std::atomic<bool> &b, int seconds) {
+    for (int i = 0; i < seconds * 10 && !a && !b; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+// Records a failed attempt; true while the task is still inside its retry window.
+bool record_attempt(const Options &opts, const TaskRef &task, const std::string &error) {
+    try {
+        PgConnection pg(opts.destination);
+        auto r = pg.query_rows(
+            "UPDATE dts.tasks SET attempts = attempts + 1, failing_since = coalesce(failing_since, "
+            "now()), last_error = $2 WHERE task_id = $1 RETURNING now() - failing_since < "
+            "make_interval(mins => retry_minutes), attempts",
+            {std::to_string(task.id), error});
+        if (r.empty())
+            return false;
+        if (r[0][0] == "t")
+            return true;
+        pg.exec("BEGIN");
+        pg.exec("UPDATE dts.tasks SET state = 'failed', stopped_at = now(), last_error = $2 WHERE "
+                "task_id = $1",
+                {std::to_string(task.id), "retry window exhausted after " + r[0][1].value_or("?") +
+                                              " attempts; last error: " + error});
+        pg.exec("SELECT dts._log($1::bigint, 'error', stage, NULL, $2) FROM dts.tasks WHERE "
+                "task_id = $1",
+                {std::to_string(task.id), "task failed: retry window exhausted: " + error});
+        pg.exec("COMMIT");
+        return false;
+    } catch (const dts::Error &) {
+        return true; // the destination itself is unreachable: keep trying, nothing to record in
+    }
+}
+
+void fail_task(const Options &opts, const TaskRef &task, const dts::Error &e) {
+    try {
+        PgConnection pg(opts.destination);
+        std::string msg = e.what();
+        if (!e.detail.empty())
+            msg += " (" + e.detail + ")";
+        pg.exec("BEGIN");
+        pg.exec("UPDATE dts.tasks SET state = 'failed', stopped_at = now(), last_error = $2 WHERE "
+                "task_id = $1",
+                {std::to_string(task.id), msg});
+        pg.exec("SELECT dts._log($1::bigint, 'error', stage, NULL, $2, $3) FROM dts.tasks WHERE "
+                "task_id = $1",
+                {std::to_string(task.id), "task failed: " + msg,
+                 e.hint.empty() ? PgConnection::Value() : e.hint});
+        pg.exec("COMMIT");
+    } catch (const dts::Error &inner) {
+        log::error("cannot record the task failure",
+                   {{"task", task.name}, {"error", inner.what()}});
+    }
+}
+
+void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown) {
+    int attempt = 0;
+    auto stopped = [&]() { return r.stop.load() || shutdown.load(); };
+    while (!stopped()) {
+        try {
+            log::info("task stage starting", {{"task", r.task.name}, {"stage", "full"}});
+            bool done = run_full_load(opts, r.task, stopped);
+            log::info(done ? "task stage finished" : "task stage stopped",
+                      {{"task", r.task.name}, {"stage", "full"}});
+            break;
+        } catch (const dts::Error &e) {
+            if (!connection_failure(e)) {
+                log::error("task failed", {{"task", r.task.name},
+                                           {"sqlstate", e.sqlstate},
+                                           {"error", e.what()},
+                                           {"detail", e.detail}});
+                fail_task(opts, r.task, e);
+                break;
+            }
+            ++attempt;
+            log::warning(
+                "connection failure, retrying",
+                {{"task", r.task.name}, {"attempt", std::to_string(attempt)}, {"error", e.what()}});
+            if (!record_attempt(opts, r.task, e.what()))
+                break;
+            sleep_unless(r.stop, shutdown, std::min(60, 1 << std::min(attempt, 6)));
+        } catch (const std::exception &e) {
+            log::error("task failed", {{"task", r.task.name}, {"error", e.what()}});
+            fail_task(opts, r.task, dts::Error("XX000", e.what()));
+            break;
+        }
+    }
+    r.finished = true;
+}
+
+} // namespace
+
+int supervise(const Options &opts, const std::atomic<bool> &shutdown) {
+    std::map<int64_t, std::unique_ptr<Runner>> runners;
+    std::unique_ptr<PgConnection> ctl;
+    int backoff = 1;
+    while (!shutdown) {
+        try {
+            if (!ctl || !ctl->healthy()) {
+                ctl = std::make_unique<PgConnection>(opts.destination);
+                ctl->exec("LISTEN dts_task");
+                log::info("listening for task changes", {{"channel", "dts_task"}});
+                backoff = 1;
+            }
+            auto rows = ctl->query_rows("SELECT task_id, name FROM dts.tasks WHERE state = "
+                                        "'running' AND stage = 'full'");
+            std::map<int64_t, std::string> wanted;
+            for (auto &r : rows)
+                wanted[std::stoll(*r[0])] = *r[1];
+            for (auto &[id, runner] : runners)
+                if (!wanted.count(id) && !runner->stop) {
+                    log::info("task no longer running here; stopping its work",
+                              {{"task", runner->task.name}});
+                    runner->stop = true;
+                }
+            for (auto it = runners.begin(); it != runners.end();) {
+                if (it->second->finished) {
+                    it->second->thread.join();
+                    it = runners.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            for (auto &[id, name] : wanted)
+                if (!runners.count(id)) {
+                    auto r = std::make_unique<Runner>();
+                    r->task = {id, name};
+                    Runner *raw = r.get();
+                    r->thread =
+                        std::thread([&opts, raw, &shutdown] { run_task(opts, *raw, shutdown); });
+                    runners.emplace(id, std::move(r));
+                }
+            ctl->wait_notifications(opts.poll_seconds * 1000);
+        } catch (const dts::Error &e) {
+            log::warning("destination unavailable, retrying",
+                         {{"error", e.what()}, {"in_seconds", std::to_string(backoff)}});
+            ctl.reset();
+            std::atomic<bool> never{false};
+            sleep_unless(shutdown, never, backoff);
+            backoff = std::min(60, backoff * 2);
+        }
+    }
+    log::info("shutting down: stopping task work at chunk boundaries");
+    for (auto &[id, r] : runners)
+        r->stop = true;
+    for (auto &[id, r] : runners)
+        r->thread.join();
+    return 0;
+}
+
+} // namespace sidecar
