@@ -109,5 +109,8 @@ private:
 // Conversion of a DB-Library value to text in the forms PostgreSQL's input functions accept
 // (ISO dates, plain decimals, \x hex for binary, canonical UUIDs). Pure, unit-tested.
 std::string value_to_text(int type, const uint8_t *data, int length, int scale);
+// The same value appended to `out` as one PostgreSQL COPY text field (escaped), without the
+// intermediate string for the common types.
+void append_copy_text(std::string &out, int type, const uint8_t *data, int length, int scale);
 
 } // namespace dts::tds

@@ -1,8 +1,10 @@
 // DB-Library values as text that PostgreSQL's input functions read exactly.
+#include "copy_text.hpp"
 #include "tds_connection.hpp"
 
 #include <sybdb.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 
@@ -195,6 +197,69 @@ std::string value_to_text(int type, const uint8_t *p, int len, int scale) {
         (void)scale;
         (void)kSybMsXml;
         return std::string(reinterpret_cast<const char *>(p), static_cast<size_t>(len));
+    }
+}
+
+void append_copy_text(std::string &out, int type, const uint8_t *p, int len, int scale) {
+    auto integer = [&out](auto v) {
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, r.ptr);
+    };
+    switch (type) {
+    case SYBINT1:
+        return integer(static_cast<unsigned>(*p));
+    case SYBINT2: {
+        int16_t v;
+        std::memcpy(&v, p, 2);
+        return integer(v);
+    }
+    case SYBINT4: {
+        int32_t v;
+        std::memcpy(&v, p, 4);
+        return integer(v);
+    }
+    case SYBINT8: {
+        int64_t v;
+        std::memcpy(&v, p, 8);
+        return integer(v);
+    }
+    case SYBBIT:
+    case SYBBITN:
+        out += *p ? 't' : 'f';
+        return;
+    case SYBCHAR:
+    case SYBVARCHAR:
+    case SYBTEXT:
+    case SYBNTEXT:
+    case SYBNVARCHAR:
+    case 167: // big varchar
+    case 175: // big char
+    case 231: // nvarchar
+    case 239: // nchar
+    case kSybMsXml:
+        // Already UTF-8 text (client charset): escaped straight from the row buffer.
+        copy::append_field(
+            out, std::string_view(reinterpret_cast<const char *>(p), static_cast<size_t>(len)));
+        return;
+    case SYBBINARY:
+    case SYBVARBINARY:
+    case SYBIMAGE:
+    case 165:
+    case 173:
+    case kSybMsUdt: {
+        static const char digits[] = "0123456789abcdef";
+        out += "\\\\x"; // \\x: bytea hex input, its backslash escaped for COPY
+        const size_t at = out.size();
+        out.resize(at + 2 * static_cast<size_t>(len));
+        for (int i = 0; i < len; ++i) {
+            out[at + 2 * static_cast<size_t>(i)] = digits[p[i] >> 4];
+            out[at + 2 * static_cast<size_t>(i) + 1] = digits[p[i] & 15];
+        }
+        return;
+    }
+    default:
+        copy::append_field(out, value_to_text(type, p, len, scale));
     }
 }
 

@@ -291,9 +291,8 @@ bool copy_chunk(Worker &w, const SourceSettings &src, const TaskRef &task, const
                     if (!p)
                         dts::copy::append_null(buf);
                     else
-                        dts::copy::append_field(
-                            buf,
-                            dts::tds::value_to_text(types[i - 1], p, tds.length(i), scales[i - 1]));
+                        dts::tds::append_copy_text(buf, types[i - 1], p, tds.length(i),
+                                                   scales[i - 1]);
                 }
                 buf += '\n';
                 if (buf.size() >= (1u << 18)) {

@@ -67,3 +67,45 @@ TEST(ChunkPlan, IntegerKeyTypes) {
     EXPECT_FALSE(dts::chunks::integer_key_type("uniqueidentifier"));
     EXPECT_FALSE(dts::chunks::integer_key_type("decimal"));
 }
+
+#include "tds_connection.hpp"
+
+#include <sybdb.h>
+
+#include <cstring>
+
+namespace {
+template <typename T> std::string copy_of(int type, T v, int scale = 0) {
+    uint8_t b[sizeof(T)];
+    std::memcpy(b, &v, sizeof v);
+    std::string out;
+    dts::tds::append_copy_text(out, type, b, sizeof v, scale);
+    return out;
+}
+} // namespace
+
+TEST(CopyText, ValuesAsCopyFields) {
+    EXPECT_EQ(copy_of<int32_t>(SYBINT4, -2147483647 - 1), "-2147483648");
+    EXPECT_EQ(copy_of<int64_t>(SYBINT8, 9223372036854775807LL), "9223372036854775807");
+    EXPECT_EQ(copy_of<int16_t>(SYBINT2, -5), "-5");
+    EXPECT_EQ(copy_of<uint8_t>(SYBINT1, 255), "255");
+    EXPECT_EQ(copy_of<uint8_t>(SYBBIT, 1), "t");
+    EXPECT_EQ(copy_of<double>(SYBFLT8, 0.5), "0.5");
+    std::string out;
+    const char text[] = "tab\there\\";
+    dts::tds::append_copy_text(out, SYBVARCHAR, reinterpret_cast<const uint8_t *>(text),
+                               static_cast<int>(std::strlen(text)), 0);
+    EXPECT_EQ(out, "tab\\there\\\\");
+    out.clear();
+    const uint8_t bin[] = {0xDE, 0xAD, 0x01};
+    dts::tds::append_copy_text(out, SYBVARBINARY, bin, 3, 0);
+    EXPECT_EQ(out, "\\\\xdead01");
+    // The fast paths agree with value_to_text escaped.
+    for (int32_t v : {0, 1, -1, 123456789}) {
+        std::string expect;
+        uint8_t b[4];
+        std::memcpy(b, &v, 4);
+        dts::copy::append_field(expect, dts::tds::value_to_text(SYBINT4, b, 4, 0));
+        EXPECT_EQ(copy_of<int32_t>(SYBINT4, v), expect);
+    }
+}
