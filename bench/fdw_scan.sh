@@ -14,13 +14,7 @@ make -s all simulator >/dev/null && make -s install >/dev/null
 source scripts/lib.sh
 
 SIM_PORT=$(start_sim bench)
-cat >"$WORK_DIR/freetds.conf" <<CONF
-[bench]
-	host = 127.0.0.1
-	port = $SIM_PORT
-	tds version = 7.4
-	client charset = UTF-8
-CONF
+freetds_conf bench 127.0.0.1 "$SIM_PORT" >/dev/null
 export FREETDSCONF="$WORK_DIR/freetds.conf"
 tsql -S bench -U sa -P Sim_Passw0rd -o q >/dev/null <<SQL
 CREATE DATABASE bench

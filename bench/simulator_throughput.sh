@@ -13,12 +13,7 @@ make -s simulator >/dev/null
 source scripts/lib.sh
 
 SIM_PORT=$(start_sim bench)
-cat >"$WORK_DIR/freetds.conf" <<CONF
-[bench]
-	host = 127.0.0.1
-	port = $SIM_PORT
-	tds version = 7.4
-CONF
+freetds_conf bench 127.0.0.1 "$SIM_PORT" >/dev/null
 export FREETDSCONF="$WORK_DIR/freetds.conf"
 sql() { tsql -S bench -U sa -P Sim_Passw0rd -o q <<<"$1
 go

@@ -21,13 +21,7 @@ PG_PORT=$(start_pg demo)
 export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres
 createdb shop_replica
 
-cat >"$WORK_DIR/freetds.conf" <<CONF
-[source]
-	host = 127.0.0.1
-	port = $SIM_PORT
-	tds version = 7.4
-	client charset = UTF-8
-CONF
+freetds_conf source 127.0.0.1 "$SIM_PORT" >/dev/null
 src_sql() { FREETDSCONF="$WORK_DIR/freetds.conf" tsql -S source -U sa -P Sim_Passw0rd -D shop -o q <<<"$1
 go
 exit"; }

@@ -88,3 +88,11 @@ start_regress_sims() {
     --product-version 14.0.3456.2) || return 1
   export SIM_PORT SIM_PORT_STD2016 SIM_PORT_2017
 }
+
+# freetds_conf SECTION HOST PORT: adds a [SECTION] to $WORK_DIR/freetds.conf (for tsql, freebcp,
+# pgloader) and prints the file's path; use it as FREETDSCONF.
+freetds_conf() {
+  printf '[%s]\n\thost = %s\n\tport = %s\n\ttds version = 7.4\n\tclient charset = UTF-8\n' \
+    "$1" "$2" "$3" >>"$WORK_DIR/freetds.conf"
+  echo "$WORK_DIR/freetds.conf"
+}

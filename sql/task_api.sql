@@ -9,6 +9,9 @@ SET ROLE regress_dts_plain;
 SELECT dts_create_task('nope', 'src', ARRAY['shopsrc']);
 SELECT * FROM dts.tasks;
 SELECT * FROM dts._source_query('src', 'shopsrc', 'SELECT 1') AS x(one int);
+SELECT * FROM dts._source_connection(1);
+SELECT dts._replica_mode();
+SELECT * FROM dts.task_status;
 RESET ROLE;
 -- Members of dts_admin configure tasks.
 SET ROLE regress_dts_admin;

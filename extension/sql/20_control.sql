@@ -147,21 +147,7 @@ CREATE TABLE dts.precheck_results (
   PRIMARY KEY (run_id, seq)
 );
 
-CREATE VIEW dts.task_status AS
-SELECT t.task_id, t.name, t.state, t.stage, t.incremental_mode, t.conflict_mode, t.server,
-       t.databases,
-       (SELECT count(*) FROM dts.tables x WHERE x.task_id = t.task_id) AS tables,
-       (SELECT count(*) FROM dts.tables x WHERE x.task_id = t.task_id
-          AND x.schema_state <> 'pending') AS tables_with_schema,
-       p.run_at AS last_precheck_at,
-       (SELECT count(*) FROM dts.precheck_results r WHERE r.run_id = p.run_id
-          AND r.status = 'error') AS precheck_errors,
-       (SELECT count(*) FROM dts.precheck_results r WHERE r.run_id = p.run_id
-          AND r.status = 'warning' AND r.acknowledged_at IS NULL) AS precheck_open_warnings,
-       t.started_at, t.stopped_at, t.last_error
-FROM dts.tasks t
-LEFT JOIN LATERAL (SELECT run_id, run_at FROM dts.precheck_runs r WHERE r.task_id = t.task_id
-                   ORDER BY run_id DESC LIMIT 1) p ON true;
+-- The view dts.task_status is created in 50_full.sql, once every column it shows exists.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA dts FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA dts TO dts_admin;

@@ -101,7 +101,7 @@ LANGUAGE sql AS $$
    ORDER BY 1;
 $$;
 
-CREATE OR REPLACE VIEW dts.task_status AS
+CREATE VIEW dts.task_status AS
 SELECT t.task_id, t.name, t.state, t.stage, t.incremental_mode, t.conflict_mode, t.server,
        t.databases,
        (SELECT count(*) FROM dts.tables x WHERE x.task_id = t.task_id) AS tables,
@@ -127,3 +127,4 @@ LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE x.full_state = 'done') AS table
                           extract(epoch FROM coalesce(max(x.full_finished_at) FILTER (WHERE NOT EXISTS (SELECT FROM dts.tables y WHERE y.task_id = t.task_id AND y.full_state <> 'done')), clock_timestamp())
                                   - min(x.full_started_at)) AS secs
                      FROM dts.tables x WHERE x.task_id = t.task_id) f ON true;
+GRANT SELECT ON dts.task_status TO dts_admin;

@@ -25,7 +25,7 @@ check() { # check DESCRIPTION EXPECTED ACTUAL
 # The source: a real SQL Server when MSSQL_* are set (the sample is loaded there), else the simulator.
 if [ -n "${MSSQL_HOST:-}" ]; then
   SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD
-  printf '[src]\n\thost = %s\n\tport = %s\n\ttds version = 7.4\n' "$SRC_HOST" "$SRC_PORT" >"$WORK_DIR/freetds.conf"
+  freetds_conf src "$SRC_HOST" "$SRC_PORT" >/dev/null
   FREETDSCONF="$WORK_DIR/freetds.conf" tsql -S src -U "$SRC_USER" -P "$SRC_PASSWORD" \
     <test/sample/regress_source.sql >"$WORK_DIR/load.log" 2>&1 || { cat "$WORK_DIR/load.log"; exit 1; }
 else
