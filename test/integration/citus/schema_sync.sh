@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/lib.sh
-CHECKS=7
+CHECKS=9
 vendor="$ROOT_DIR/../shared/vendor/install-citus.sh"
 if [ ! -x "$vendor" ] && [ ! -f "$vendor" ]; then
   echo "citus: vendor build not found at $vendor"
@@ -66,5 +66,25 @@ check "rows spread over both workers" "2" \
 q "$COORD" -c "SELECT dts_start_task('cit')" >/dev/null
 check "a rerun keeps the rows and the distribution" "200:3" \
   "$(q "$COORD" -c "SELECT (SELECT count(*) FROM sales.orders) || ':' || (SELECT count(*) FROM pg_dist_partition)")"
+# Full load into distributed tables by the sidecar, then validation through the FDW.
+build/dts-sidecar --destination "host=127.0.0.1 port=$COORD dbname=postgres user=postgres" \
+  --workers 2 --poll-seconds 1 >"$WORK_DIR/sidecar.log" 2>&1 &
+SIDECAR=$!
+q "$COORD" >/dev/null <<'SQL'
+SELECT dts_create_task('cit_full', 'src', ARRAY['regress'], stages => ARRAY['schema', 'full']);
+SELECT dts_add_objects('cit_full', 'dbo', ARRAY['big', 'alltypes']);
+SELECT dts_map_object('cit_full', 'dbo', 'cf');
+SELECT count(*) FROM dts_precheck('cit_full');
+SELECT dts_ack_precheck('cit_full');
+SELECT dts_start_task('cit_full');
+SQL
+for _ in $(seq 1 600); do
+  [ "$(q "$COORD" -c "SELECT state FROM dts.tasks WHERE name = 'cit_full'")" = running ] || break
+  sleep 0.2
+done
+kill "$SIDECAR" 2>/dev/null
+check "full load into distributed tables" "completed:200000:3" \
+  "$(q "$COORD" -c "SELECT (SELECT state FROM dts.tasks WHERE name = 'cit_full') || ':' || (SELECT count(*) FROM cf.big) || ':' || (SELECT count(*) FROM cf.alltypes)")"
+check "validation on the distributed copy" "ok" "$(q "$COORD" -c "SELECT string_agg(DISTINCT status, ',') FROM dts_validate('cit_full')")"
 echo "citus: $passed passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]
