@@ -16,7 +16,7 @@ COMMON_SRCS  = $(sort $(wildcard common/*.cpp))
 OBJS         = $(EXT_SRCS:.cpp=.o) $(patsubst common/%.cpp,extension/common_%.o,$(COMMON_SRCS))
 SQL_PARTS    = $(sort $(wildcard extension/sql/[0-9][0-9]_*.sql))
 DATA_built   = pg_dts--$(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_dts.control).sql
-REGRESS      = install fdw_options fdw_import fdw_scan fdw_pushdown fdw_source_exec task_api precheck schema_sync
+REGRESS      = install fdw_options fdw_import fdw_scan fdw_pushdown fdw_source_exec task_api precheck schema_sync apply
 REGRESS_OPTS = --inputdir=.
 EXTRA_CLEAN  = build
 
