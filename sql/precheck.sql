@@ -113,5 +113,9 @@ SELECT dts_add_objects('pc_many', 'many');
 SELECT item, status, object, detail, fix FROM pc('pc_many') WHERE item = 'CDC table limit';
 SELECT set_mode('pc_many', 'hybrid');
 SELECT item, status, object, detail FROM pc('pc_many') WHERE item = 'CDC table limit';
+-- Views, procedures, functions and triggers are listed as not synced.
+SELECT dts_source_exec('src', 'USE shopsrc; EXEC(N''CREATE VIEW sales.big_orders AS SELECT order_id FROM sales.orders WHERE amount > 50'')');
+SELECT dts_source_exec('src', 'USE shopsrc; EXEC(N''CREATE PROCEDURE dbo.touch AS SELECT 1'')');
+SELECT item, status, object, detail FROM pc('pc_full') WHERE item = 'objects not synced';
 -- The status view sums it up.
 SELECT name, state, tables, precheck_errors, precheck_open_warnings FROM dts.task_status ORDER BY name;

@@ -203,7 +203,13 @@ BEGIN
             || '(''V'', ''P'', ''FN'', ''IF'', ''TF'', ''TR'', ''SN'', ''SO'') GROUP BY o.type_desc')
             AS x(kind text, cnt int) LOOP
           INSERT INTO pg_temp.dts_check VALUES (14, 'objects not synced', 'ok', db,
-            format('%s %s skipped: only tables are synchronized', r.cnt, lower(r.kind)), NULL);
+            format('%s %s skipped: only tables are synchronized', r.cnt,
+                   CASE WHEN r.kind = 'VIEW' THEN 'view(s)'
+                        WHEN r.kind = 'SQL_STORED_PROCEDURE' THEN 'stored procedure(s)'
+                        WHEN r.kind LIKE '%FUNCTION' THEN 'function(s)'
+                        WHEN r.kind = 'SQL_TRIGGER' THEN 'trigger(s)'
+                        WHEN r.kind = 'SYNONYM' THEN 'synonym(s)'
+                        ELSE lower(r.kind) END), NULL);
         END LOOP;
       EXCEPTION WHEN OTHERS THEN
         NULL; -- the listing is informational
