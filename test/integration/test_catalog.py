@@ -304,3 +304,197 @@ def test_procedures_functions_and_triggers_are_catalog_objects(mssql, db):
     mssql.execute("DROP FUNCTION dbo.twice, dbo.items_from, dbo.numbers", database=db)
     mssql.execute("DROP PROCEDURE dbo.reprice", database=db)
     assert mssql.execute("SELECT COUNT(*) FROM sys.sql_modules", database=db)[0][0] == 0
+
+
+# The catalog queries pgloader 3.6 sends to list what it migrates (columns, indexes, foreign
+# keys), verbatim but for the filters its load file adds.
+PGLOADER_COLUMNS = """
+  select c.TABLE_SCHEMA,
+         c.TABLE_NAME,
+         c.COLUMN_NAME,
+         c.DATA_TYPE,
+         CASE
+         WHEN c.COLUMN_DEFAULT LIKE '((%' AND c.COLUMN_DEFAULT LIKE '%))' THEN
+             CASE
+                 WHEN SUBSTRING(c.COLUMN_DEFAULT,3,len(c.COLUMN_DEFAULT)-4) = 'newid()' THEN 'GENERATE_UUID'
+                 WHEN SUBSTRING(c.COLUMN_DEFAULT,3,len(c.COLUMN_DEFAULT)-4) LIKE '''%''' THEN SUBSTRING(c.COLUMN_DEFAULT,4,len(c.COLUMN_DEFAULT)-6)
+                 ELSE SUBSTRING(c.COLUMN_DEFAULT,3,len(c.COLUMN_DEFAULT)-4)
+             END
+         WHEN c.COLUMN_DEFAULT LIKE '(%' AND c.COLUMN_DEFAULT LIKE '%)' THEN
+             CASE
+                 WHEN SUBSTRING(c.COLUMN_DEFAULT,2,len(c.COLUMN_DEFAULT)-2) = 'newid()' THEN 'GENERATE_UUID'
+                 WHEN SUBSTRING(c.COLUMN_DEFAULT,2,len(c.COLUMN_DEFAULT)-2) = 'getdate()' THEN 'CURRENT_TIMESTAMP'
+                 WHEN SUBSTRING(c.COLUMN_DEFAULT,2,len(c.COLUMN_DEFAULT)-2) LIKE '''%''' THEN SUBSTRING(c.COLUMN_DEFAULT,3,len(c.COLUMN_DEFAULT)-4)
+                 ELSE SUBSTRING(c.COLUMN_DEFAULT,2,len(c.COLUMN_DEFAULT)-2)
+             END
+         ELSE c.COLUMN_DEFAULT
+         END,
+         c.IS_NULLABLE,
+         COLUMNPROPERTY(object_id(c.TABLE_NAME), c.COLUMN_NAME, 'IsIdentity'),
+         c.CHARACTER_MAXIMUM_LENGTH,
+         c.NUMERIC_PRECISION,
+         c.NUMERIC_PRECISION_RADIX,
+         c.NUMERIC_SCALE,
+         c.DATETIME_PRECISION,
+         c.CHARACTER_SET_NAME,
+         c.COLLATION_NAME
+
+    from INFORMATION_SCHEMA.COLUMNS c
+         join INFORMATION_SCHEMA.TABLES t
+              on c.TABLE_SCHEMA = t.TABLE_SCHEMA
+             and c.TABLE_NAME = t.TABLE_NAME
+
+   where     c.TABLE_CATALOG = '{db}'
+         and t.TABLE_TYPE = 'BASE TABLE'
+         and ((c.table_schema = 'dbo' and c.table_name LIKE 'pg%'))
+
+order by c.table_schema, c.table_name, c.ordinal_position;"""
+
+PGLOADER_INDEXES = """
+    select schema_name(schema_id) as SchemaName,
+           o.name as TableName,
+           REPLACE(i.name, '.', '_') as IndexName,
+           co.[name] as ColumnName,
+           i.is_unique,
+           i.is_primary_key,
+           i.filter_definition
+
+    from sys.indexes i
+         join sys.objects o on i.object_id = o.object_id
+         join sys.index_columns ic on ic.object_id = i.object_id
+             and ic.index_id = i.index_id
+         join sys.columns co on co.object_id = i.object_id
+             and co.column_id = ic.column_id
+
+   where schema_name(schema_id) not in ('dto', 'sys')
+
+order by SchemaName,
+         o.[name],
+         i.[name],
+         ic.is_included_column,
+         ic.key_ordinal;"""
+
+PGLOADER_FKEYS = """
+   SELECT
+           REPLACE(KCU1.CONSTRAINT_NAME, '.', '_') AS 'CONSTRAINT_NAME'
+         , KCU1.TABLE_SCHEMA AS 'TABLE_SCHEMA'
+         , KCU1.TABLE_NAME AS 'TABLE_NAME'
+         , KCU1.COLUMN_NAME AS 'COLUMN_NAME'
+         , KCU2.TABLE_SCHEMA AS 'UNIQUE_TABLE_SCHEMA'
+         , KCU2.TABLE_NAME AS 'UNIQUE_TABLE_NAME'
+         , KCU2.COLUMN_NAME AS 'UNIQUE_COLUMN_NAME'
+         , RC.UPDATE_RULE AS 'UPDATE_RULE'
+         , RC.DELETE_RULE AS 'DELETE_RULE'
+
+    FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS RC
+         JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE KCU1
+              ON KCU1.CONSTRAINT_CATALOG = RC.CONSTRAINT_CATALOG
+                 AND KCU1.CONSTRAINT_SCHEMA = RC.CONSTRAINT_SCHEMA
+                 AND KCU1.CONSTRAINT_NAME = RC.CONSTRAINT_NAME
+         JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE KCU2
+              ON KCU2.CONSTRAINT_CATALOG = RC.UNIQUE_CONSTRAINT_CATALOG
+                 AND KCU2.CONSTRAINT_SCHEMA = RC.UNIQUE_CONSTRAINT_SCHEMA
+                 AND KCU2.CONSTRAINT_NAME = RC.UNIQUE_CONSTRAINT_NAME
+
+   WHERE KCU1.ORDINAL_POSITION = KCU2.ORDINAL_POSITION
+         AND KCU1.TABLE_CATALOG = '{db}'
+         AND KCU1.CONSTRAINT_CATALOG = '{db}'
+         AND KCU1.CONSTRAINT_SCHEMA NOT IN ('dto', 'sys')
+         AND KCU1.TABLE_SCHEMA NOT IN ('dto', 'sys')
+         AND KCU2.TABLE_SCHEMA NOT IN ('dto', 'sys')
+
+ORDER BY KCU1.CONSTRAINT_NAME, KCU1.ORDINAL_POSITION;"""
+
+PGLOADER_SCHEMA = """
+CREATE TABLE dbo.pg_parent (id int IDENTITY(1,1) NOT NULL CONSTRAINT PK_pg_parent PRIMARY KEY,
+  code varchar(10) NOT NULL CONSTRAINT UQ_pg_parent UNIQUE, label nvarchar(480) NULL DEFAULT N'none',
+  amount decimal(12,2) NULL DEFAULT 0, created datetime2(3) NOT NULL DEFAULT getdate(),
+  ratio float NULL, g uniqueidentifier NULL DEFAULT newid(), flag bit NOT NULL DEFAULT 1);
+CREATE TABLE dbo.pg_child (id int NOT NULL, parent_id int NOT NULL, code varchar(10) NULL,
+  CONSTRAINT PK_pg_child PRIMARY KEY (id, parent_id),
+  CONSTRAINT FK_pg_child_parent FOREIGN KEY (parent_id) REFERENCES dbo.pg_parent (id)
+    ON DELETE CASCADE,
+  CONSTRAINT FK_pg_child_code FOREIGN KEY (code) REFERENCES dbo.pg_parent (code));
+CREATE INDEX IX_pg_child_code ON dbo.pg_child (code);"""
+
+
+def test_pgloader_columns_query(mssql, db):
+    mssql.execute(PGLOADER_SCHEMA, database=db)
+    rows = [tuple(r) for r in mssql.execute(PGLOADER_COLUMNS.format(db=db), database=db)]
+    latin1 = "SQL_Latin1_General_CP1_CI_AS"
+    assert rows == [
+        ("dbo", "pg_child", "id", "int", None, "NO", 0, None, 10, 10, 0, None, None, None),
+        ("dbo", "pg_child", "parent_id", "int", None, "NO", 0, None, 10, 10, 0, None, None, None),
+        ("dbo", "pg_child", "code", "varchar", None, "YES", 0, 10, None, None, None, None,
+         "iso_1", latin1),
+        ("dbo", "pg_parent", "id", "int", None, "NO", 1, None, 10, 10, 0, None, None, None),
+        ("dbo", "pg_parent", "code", "varchar", None, "NO", 0, 10, None, None, None, None,
+         "iso_1", latin1),
+        ("dbo", "pg_parent", "label", "nvarchar", "N'none'", "YES", 0, 480, None, None, None,
+         None, "UNICODE", latin1),
+        ("dbo", "pg_parent", "amount", "decimal", "0", "YES", 0, None, 12, 10, 2, None, None,
+         None),
+        ("dbo", "pg_parent", "created", "datetime2", "CURRENT_TIMESTAMP", "NO", 0, None, None,
+         None, None, 3, None, None),
+        ("dbo", "pg_parent", "ratio", "float", None, "YES", 0, None, 53, 2, None, None, None,
+         None),
+        ("dbo", "pg_parent", "g", "uniqueidentifier", "GENERATE_UUID", "YES", 0, None, None, None,
+         None, None, None, None),
+        ("dbo", "pg_parent", "flag", "bit", "1", "NO", 0, None, None, None, None, None, None,
+         None),
+    ]
+
+
+def test_pgloader_indexes_query(mssql, db):
+    mssql.execute(PGLOADER_SCHEMA, database=db)
+    rows = [tuple(r) for r in mssql.execute(PGLOADER_INDEXES, database=db)]
+    assert rows == [
+        ("dbo", "pg_child", "IX_pg_child_code", "code", False, False, None),
+        ("dbo", "pg_child", "PK_pg_child", "id", True, True, None),
+        ("dbo", "pg_child", "PK_pg_child", "parent_id", True, True, None),
+        ("dbo", "pg_parent", "PK_pg_parent", "id", True, True, None),
+        ("dbo", "pg_parent", "UQ_pg_parent", "code", True, False, None),
+    ]
+
+
+def test_pgloader_foreign_keys_query(mssql, db):
+    mssql.execute(PGLOADER_SCHEMA, database=db)
+    rows = [tuple(r) for r in mssql.execute(PGLOADER_FKEYS.format(db=db), database=db)]
+    assert rows == [
+        ("FK_pg_child_code", "dbo", "pg_child", "code", "dbo", "pg_parent", "code", "NO ACTION",
+         "NO ACTION"),
+        ("FK_pg_child_parent", "dbo", "pg_child", "parent_id", "dbo", "pg_parent", "id",
+         "NO ACTION", "CASCADE"),
+    ]
+
+
+def test_information_schema_constraint_views(mssql, db):
+    mssql.execute(PGLOADER_SCHEMA, database=db)
+    tc = rows_of(mssql, db, "SELECT CONSTRAINT_NAME, TABLE_NAME, CONSTRAINT_TYPE, IS_DEFERRABLE,"
+                 " INITIALLY_DEFERRED FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS")
+    assert tc == [("FK_pg_child_code", "pg_child", "FOREIGN KEY", "NO", "NO"),
+                  ("FK_pg_child_parent", "pg_child", "FOREIGN KEY", "NO", "NO"),
+                  ("PK_pg_child", "pg_child", "PRIMARY KEY", "NO", "NO"),
+                  ("PK_pg_parent", "pg_parent", "PRIMARY KEY", "NO", "NO"),
+                  ("UQ_pg_parent", "pg_parent", "UNIQUE", "NO", "NO")]
+    kcu = rows_of(mssql, db, "SELECT CONSTRAINT_NAME, COLUMN_NAME, ORDINAL_POSITION"
+                  " FROM INFORMATION_SCHEMA.KEY_COLUMN_USAGE WHERE TABLE_NAME = 'pg_child'")
+    assert kcu == [("FK_pg_child_code", "code", 1), ("FK_pg_child_parent", "parent_id", 1),
+                   ("PK_pg_child", "id", 1), ("PK_pg_child", "parent_id", 2)]
+    rc = rows_of(mssql, db, "SELECT CONSTRAINT_NAME, UNIQUE_CONSTRAINT_CATALOG,"
+                 " UNIQUE_CONSTRAINT_SCHEMA, UNIQUE_CONSTRAINT_NAME, MATCH_OPTION, UPDATE_RULE,"
+                 " DELETE_RULE FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS")
+    assert rc == [("FK_pg_child_code", db, "dbo", "UQ_pg_parent", "SIMPLE", "NO ACTION",
+                   "NO ACTION"),
+                  ("FK_pg_child_parent", db, "dbo", "PK_pg_parent", "SIMPLE", "NO ACTION",
+                   "CASCADE")]
+    props = mssql.execute(
+        "SELECT COLUMNPROPERTY(OBJECT_ID('dbo.pg_parent'), 'id', 'IsIdentity'),"
+        " COLUMNPROPERTY(OBJECT_ID('dbo.pg_parent'), 'code', 'IsIdentity'),"
+        " COLUMNPROPERTY(OBJECT_ID('dbo.pg_parent'), 'label', 'Precision'),"
+        " COLUMNPROPERTY(OBJECT_ID('dbo.pg_parent'), 'amount', 'Scale'),"
+        " COLUMNPROPERTY(OBJECT_ID('dbo.pg_parent'), 'nope', 'IsIdentity'),"
+        " OBJECTPROPERTY(OBJECT_ID('dbo.pg_parent'), 'TableHasIdentity'),"
+        " OBJECTPROPERTY(OBJECT_ID('dbo.pg_child'), 'TableHasIdentity'),"
+        " TYPE_NAME(TYPE_ID('nvarchar')), COL_NAME(OBJECT_ID('dbo.pg_child'), 3)", database=db)
+    assert tuple(props[0]) == (1, 0, 480, 2, None, 1, 0, "nvarchar", "code")

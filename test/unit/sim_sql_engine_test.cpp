@@ -72,6 +72,25 @@ protected:
     std::unique_ptr<Session> session_;
 };
 
+// The rows of a result set as "a|b|NULL" lines, for compact comparisons.
+std::vector<std::string> lines(const Recorder &r, size_t set = 0) {
+    std::vector<std::string> out;
+    if (set >= r.rows.size())
+        return out;
+    for (const auto &row : r.rows[set]) {
+        std::string line;
+        for (size_t i = 0; i < row.size(); ++i) {
+            const Value &v = row[i];
+            line += i ? "|" : "";
+            line += v.kind == Value::Kind::Null  ? std::string("NULL")
+                    : v.kind == Value::Kind::Int ? std::to_string(v.i)
+                                                 : v.s;
+        }
+        out.push_back(line);
+    }
+    return out;
+}
+
 } // namespace
 
 TEST_F(SqlEngine, LoginChecksPasswordAndDatabase) {
@@ -665,4 +684,228 @@ TEST_F(SqlEngine, AReopenedStoreGetsTheCurrentSystemViews) {
     session_ = engine_->open_session(LoginInfo{"sa", "pw", "u", "unit", "host"});
     Recorder r = run("SELECT COUNT(*) FROM sys.views");
     EXPECT_EQ(r.errors(), std::vector<int>{});
+}
+
+TEST_F(SqlEngine, InformationSchemaColumnsHasEveryDocumentedColumn) {
+    ASSERT_EQ(run("CREATE TABLE dbo.t (i int NOT NULL, b bigint, bt bit, ti tinyint, m money, "
+                  "sm smallmoney, r real, f float, d decimal(12,2), c char(3), vc varchar(20) "
+                  "DEFAULT 'x', nc nchar(4), nv nvarchar(480), nm nvarchar(max), tx text, ntx "
+                  "ntext, bn binary(4), vb varbinary(max), im image, x xml, dt date, tm time(3), "
+                  "dtm datetime DEFAULT getdate(), sdt smalldatetime, d2 datetime2(3), dto "
+                  "datetimeoffset, g uniqueidentifier, v sql_variant)")
+                  .errors(),
+              std::vector<int>{});
+    Recorder r = run("SELECT * FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 't' ORDER BY "
+                     "ORDINAL_POSITION");
+    ASSERT_EQ(r.errors(), std::vector<int>{});
+    // The view's columns and types, in order (the COLUMNS (Transact-SQL) page).
+    const std::vector<std::pair<std::string, TypeId>> cols = {
+        {"TABLE_CATALOG", TypeId::NVarChar},
+        {"TABLE_SCHEMA", TypeId::NVarChar},
+        {"TABLE_NAME", TypeId::NVarChar},
+        {"COLUMN_NAME", TypeId::NVarChar},
+        {"ORDINAL_POSITION", TypeId::Int},
+        {"COLUMN_DEFAULT", TypeId::NVarChar},
+        {"IS_NULLABLE", TypeId::VarChar},
+        {"DATA_TYPE", TypeId::NVarChar},
+        {"CHARACTER_MAXIMUM_LENGTH", TypeId::Int},
+        {"CHARACTER_OCTET_LENGTH", TypeId::Int},
+        {"NUMERIC_PRECISION", TypeId::TinyInt},
+        {"NUMERIC_PRECISION_RADIX", TypeId::SmallInt},
+        {"NUMERIC_SCALE", TypeId::Int},
+        {"DATETIME_PRECISION", TypeId::SmallInt},
+        {"CHARACTER_SET_CATALOG", TypeId::NVarChar},
+        {"CHARACTER_SET_SCHEMA", TypeId::NVarChar},
+        {"CHARACTER_SET_NAME", TypeId::NVarChar},
+        {"COLLATION_CATALOG", TypeId::NVarChar},
+        {"COLLATION_SCHEMA", TypeId::NVarChar},
+        {"COLLATION_NAME", TypeId::NVarChar},
+        {"DOMAIN_CATALOG", TypeId::NVarChar},
+        {"DOMAIN_SCHEMA", TypeId::NVarChar},
+        {"DOMAIN_NAME", TypeId::NVarChar}};
+    ASSERT_EQ(r.sets[0].size(), cols.size());
+    for (size_t i = 0; i < cols.size(); ++i) {
+        EXPECT_EQ(r.sets[0][i].name, cols[i].first);
+        EXPECT_EQ(r.sets[0][i].type.id, cols[i].second) << cols[i].first;
+    }
+    r = run("SELECT COLUMN_NAME, IS_NULLABLE, COLUMN_DEFAULT, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, "
+            "CHARACTER_OCTET_LENGTH, NUMERIC_PRECISION, NUMERIC_PRECISION_RADIX, NUMERIC_SCALE, "
+            "DATETIME_PRECISION, CHARACTER_SET_CATALOG, CHARACTER_SET_NAME, COLLATION_NAME, "
+            "DOMAIN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 't' ORDER BY "
+            "ORDINAL_POSITION");
+    const std::string L = "SQL_Latin1_General_CP1_CI_AS";
+    const std::vector<std::string> want = {
+        "i|NO|NULL|int|NULL|NULL|10|10|0|NULL|NULL|NULL|NULL|NULL",
+        "b|YES|NULL|bigint|NULL|NULL|19|10|0|NULL|NULL|NULL|NULL|NULL",
+        "bt|YES|NULL|bit|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL",
+        "ti|YES|NULL|tinyint|NULL|NULL|3|10|0|NULL|NULL|NULL|NULL|NULL",
+        "m|YES|NULL|money|NULL|NULL|19|10|4|NULL|NULL|NULL|NULL|NULL",
+        "sm|YES|NULL|smallmoney|NULL|NULL|10|10|4|NULL|NULL|NULL|NULL|NULL",
+        "r|YES|NULL|real|NULL|NULL|24|2|NULL|NULL|NULL|NULL|NULL|NULL",
+        "f|YES|NULL|float|NULL|NULL|53|2|NULL|NULL|NULL|NULL|NULL|NULL",
+        "d|YES|NULL|decimal|NULL|NULL|12|10|2|NULL|NULL|NULL|NULL|NULL",
+        "c|YES|NULL|char|3|3|NULL|NULL|NULL|NULL|master|iso_1|" + L + "|NULL",
+        "vc|YES|('x')|varchar|20|20|NULL|NULL|NULL|NULL|master|iso_1|" + L + "|NULL",
+        "nc|YES|NULL|nchar|4|8|NULL|NULL|NULL|NULL|master|UNICODE|" + L + "|NULL",
+        "nv|YES|NULL|nvarchar|480|960|NULL|NULL|NULL|NULL|master|UNICODE|" + L + "|NULL",
+        "nm|YES|NULL|nvarchar|-1|-1|NULL|NULL|NULL|NULL|master|UNICODE|" + L + "|NULL",
+        "tx|YES|NULL|text|2147483647|2147483647|NULL|NULL|NULL|NULL|master|iso_1|" + L + "|NULL",
+        "ntx|YES|NULL|ntext|1073741823|2147483646|NULL|NULL|NULL|NULL|master|UNICODE|" + L +
+            "|NULL",
+        "bn|YES|NULL|binary|4|4|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL",
+        "vb|YES|NULL|varbinary|-1|-1|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL",
+        "im|YES|NULL|image|2147483647|2147483647|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL",
+        "x|YES|NULL|xml|-1|-1|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL",
+        "dt|YES|NULL|date|NULL|NULL|NULL|NULL|NULL|0|NULL|NULL|NULL|NULL",
+        "tm|YES|NULL|time|NULL|NULL|NULL|NULL|NULL|3|NULL|NULL|NULL|NULL",
+        "dtm|YES|(getdate())|datetime|NULL|NULL|NULL|NULL|NULL|3|NULL|NULL|NULL|NULL",
+        "sdt|YES|NULL|smalldatetime|NULL|NULL|NULL|NULL|NULL|0|NULL|NULL|NULL|NULL",
+        "d2|YES|NULL|datetime2|NULL|NULL|NULL|NULL|NULL|3|NULL|NULL|NULL|NULL",
+        "dto|YES|NULL|datetimeoffset|NULL|NULL|NULL|NULL|NULL|7|NULL|NULL|NULL|NULL",
+        "g|YES|NULL|uniqueidentifier|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL",
+        "v|YES|NULL|sql_variant|0|0|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL"};
+    EXPECT_EQ(lines(r), want);
+}
+
+TEST_F(SqlEngine, InformationSchemaConstraintViews) {
+    ASSERT_EQ(run("CREATE TABLE dbo.p (id int NOT NULL CONSTRAINT PK_p PRIMARY KEY, a int NOT "
+                  "NULL, b int NOT NULL, CONSTRAINT UQ_p_ba UNIQUE (b, a));"
+                  "CREATE TABLE dbo.c (id int NOT NULL, x int, y int, CONSTRAINT PK_c PRIMARY KEY "
+                  "(id), CONSTRAINT FK_c_p FOREIGN KEY (id) REFERENCES dbo.p (id) ON DELETE "
+                  "CASCADE, CONSTRAINT FK_c_ba FOREIGN KEY (y, x) REFERENCES dbo.p (b, a) ON "
+                  "UPDATE SET NULL)")
+                  .errors(),
+              std::vector<int>{});
+    EXPECT_EQ(lines(run("SELECT CONSTRAINT_CATALOG, CONSTRAINT_SCHEMA, CONSTRAINT_NAME, "
+                        "TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_TYPE, IS_DEFERRABLE, "
+                        "INITIALLY_DEFERRED FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS ORDER BY "
+                        "CONSTRAINT_NAME")),
+              (std::vector<std::string>{
+                  "u|dbo|FK_c_ba|u|dbo|c|FOREIGN KEY|NO|NO",
+                  "u|dbo|FK_c_p|u|dbo|c|FOREIGN KEY|NO|NO", "u|dbo|PK_c|u|dbo|c|PRIMARY KEY|NO|NO",
+                  "u|dbo|PK_p|u|dbo|p|PRIMARY KEY|NO|NO", "u|dbo|UQ_p_ba|u|dbo|p|UNIQUE|NO|NO"}));
+    // Key columns in key (or foreign key column) order.
+    EXPECT_EQ(lines(run("SELECT CONSTRAINT_CATALOG, CONSTRAINT_SCHEMA, CONSTRAINT_NAME, "
+                        "TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION "
+                        "FROM INFORMATION_SCHEMA.KEY_COLUMN_USAGE ORDER BY CONSTRAINT_NAME, "
+                        "ORDINAL_POSITION")),
+              (std::vector<std::string>{"u|dbo|FK_c_ba|u|dbo|c|y|1", "u|dbo|FK_c_ba|u|dbo|c|x|2",
+                                        "u|dbo|FK_c_p|u|dbo|c|id|1", "u|dbo|PK_c|u|dbo|c|id|1",
+                                        "u|dbo|PK_p|u|dbo|p|id|1", "u|dbo|UQ_p_ba|u|dbo|p|b|1",
+                                        "u|dbo|UQ_p_ba|u|dbo|p|a|2"}));
+    // Each foreign key names the PRIMARY KEY or UNIQUE constraint it references.
+    EXPECT_EQ(lines(run("SELECT * FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS ORDER BY "
+                        "CONSTRAINT_NAME")),
+              (std::vector<std::string>{"u|dbo|FK_c_ba|u|dbo|UQ_p_ba|SIMPLE|SET NULL|NO ACTION",
+                                        "u|dbo|FK_c_p|u|dbo|PK_p|SIMPLE|NO ACTION|CASCADE"}));
+    EXPECT_EQ(lines(run("SELECT f.name, i.name FROM sys.foreign_keys f JOIN sys.indexes i ON "
+                        "i.object_id = f.referenced_object_id AND i.index_id = f.key_index_id "
+                        "ORDER BY f.name")),
+              (std::vector<std::string>{"FK_c_ba|UQ_p_ba", "FK_c_p|PK_p"}));
+    // The query pgloader runs to list foreign keys.
+    Recorder r = run(
+        "SELECT KCU1.CONSTRAINT_NAME, KCU1.COLUMN_NAME, KCU2.TABLE_NAME, KCU2.COLUMN_NAME, "
+        "RC.DELETE_RULE FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS RC JOIN "
+        "INFORMATION_SCHEMA.KEY_COLUMN_USAGE KCU1 ON KCU1.CONSTRAINT_CATALOG = "
+        "RC.CONSTRAINT_CATALOG AND KCU1.CONSTRAINT_SCHEMA = RC.CONSTRAINT_SCHEMA AND "
+        "KCU1.CONSTRAINT_NAME = RC.CONSTRAINT_NAME JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE KCU2 "
+        "ON KCU2.CONSTRAINT_CATALOG = RC.UNIQUE_CONSTRAINT_CATALOG AND KCU2.CONSTRAINT_SCHEMA = "
+        "RC.UNIQUE_CONSTRAINT_SCHEMA AND KCU2.CONSTRAINT_NAME = RC.UNIQUE_CONSTRAINT_NAME WHERE "
+        "KCU1.ORDINAL_POSITION = KCU2.ORDINAL_POSITION ORDER BY KCU1.CONSTRAINT_NAME, "
+        "KCU1.ORDINAL_POSITION");
+    EXPECT_EQ(lines(r),
+              (std::vector<std::string>{"FK_c_ba|y|p|b|NO ACTION", "FK_c_ba|x|p|a|NO ACTION",
+                                        "FK_c_p|id|p|id|CASCADE"}));
+    EXPECT_EQ(lines(run("SELECT SCHEMA_NAME, SCHEMA_OWNER, DEFAULT_CHARACTER_SET_NAME FROM "
+                        "INFORMATION_SCHEMA.SCHEMATA WHERE SCHEMA_NAME IN ('dbo', 'guest', "
+                        "'sys') ORDER BY SCHEMA_NAME")),
+              (std::vector<std::string>{"dbo|dbo|iso_1", "guest|guest|iso_1", "sys|sys|iso_1"}));
+}
+
+TEST_F(SqlEngine, ColumnPropertyAnswersForTablesAndViews) {
+    ASSERT_EQ(run("CREATE TABLE dbo.t (id int IDENTITY(1,1) PRIMARY KEY, a varchar(20) NOT NULL, "
+                  "b AS (id * 2), n nvarchar(max), d decimal(9,2), f float, g datetime2(4), x "
+                  "xml)")
+                  .errors(),
+              std::vector<int>{});
+    ASSERT_EQ(run("CREATE VIEW dbo.v AS SELECT id, a FROM dbo.t").errors(), std::vector<int>{});
+    auto prop = [&](const std::string &obj, const std::string &col, const std::string &p) {
+        Recorder r =
+            run("SELECT COLUMNPROPERTY(OBJECT_ID('" + obj + "'), '" + col + "', '" + p + "')");
+        EXPECT_EQ(r.errors(), std::vector<int>{});
+        EXPECT_EQ(r.sets[0][0].type.id, TypeId::Int);
+        auto l = lines(r);
+        return l.empty() ? std::string("?") : l[0];
+    };
+    EXPECT_EQ(prop("dbo.t", "id", "IsIdentity"), "1");
+    EXPECT_EQ(prop("dbo.t", "a", "IsIdentity"), "0");
+    EXPECT_EQ(prop("t", "ID", "isidentity"), "1"); // names and properties ignore case
+    EXPECT_EQ(prop("dbo.t", "a", "AllowsNull"), "0");
+    EXPECT_EQ(prop("dbo.t", "n", "AllowsNull"), "1");
+    EXPECT_EQ(prop("dbo.t", "a", "ColumnId"), "2");
+    EXPECT_EQ(prop("dbo.t", "b", "IsComputed"), "1");
+    EXPECT_EQ(prop("dbo.t", "a", "IsComputed"), "0");
+    EXPECT_EQ(prop("dbo.t", "b", "IsDeterministic"), "1");
+    EXPECT_EQ(prop("dbo.t", "a", "IsDeterministic"), "NULL"); // not a computed column
+    EXPECT_EQ(prop("dbo.t", "a", "Precision"), "20");
+    EXPECT_EQ(prop("dbo.t", "n", "Precision"), "-1");
+    EXPECT_EQ(prop("dbo.t", "x", "Precision"), "-1");
+    EXPECT_EQ(prop("dbo.t", "d", "Precision"), "9");
+    EXPECT_EQ(prop("dbo.t", "d", "Scale"), "2");
+    EXPECT_EQ(prop("dbo.t", "g", "Scale"), "4");
+    EXPECT_EQ(prop("dbo.t", "a", "Scale"), "NULL");
+    EXPECT_EQ(prop("dbo.t", "n", "IsIndexable"), "0");
+    EXPECT_EQ(prop("dbo.t", "a", "IsIndexable"), "1");
+    EXPECT_EQ(prop("dbo.t", "x", "IsXmlIndexable"), "1");
+    EXPECT_EQ(prop("dbo.t", "a", "IsRowGuidCol"), "0");
+    EXPECT_EQ(prop("dbo.v", "a", "ColumnId"), "2");
+    // NULL = input is not valid: unknown object, column or property.
+    EXPECT_EQ(prop("dbo.nope", "a", "IsIdentity"), "NULL");
+    EXPECT_EQ(prop("dbo.t", "nope", "IsIdentity"), "NULL");
+    EXPECT_EQ(prop("dbo.t", "a", "NoSuchProperty"), "NULL");
+    Recorder r = run("SELECT COLUMNPROPERTY(OBJECT_ID('dbo.t'), 'a')");
+    EXPECT_EQ(r.errors(), std::vector<int>{174});
+    EXPECT_EQ(r.messages[0].text, "The columnproperty function requires 3 argument(s).");
+}
+
+TEST_F(SqlEngine, ObjectPropertyTypeNameTypeIdAndColName) {
+    ASSERT_EQ(run("CREATE TABLE dbo.p (id int IDENTITY PRIMARY KEY, code varchar(5) UNIQUE, t "
+                  "text);"
+                  "CREATE TABLE dbo.c (id int, pid int REFERENCES dbo.p (id));"
+                  "CREATE INDEX ix_c ON dbo.c (pid)")
+                  .errors(),
+              std::vector<int>{});
+    ASSERT_EQ(run("CREATE VIEW dbo.v AS SELECT id FROM dbo.p").errors(), std::vector<int>{});
+    auto prop = [&](const std::string &obj, const std::string &p) {
+        Recorder r = run("SELECT OBJECTPROPERTY(OBJECT_ID('" + obj + "'), '" + p + "')");
+        EXPECT_EQ(r.errors(), std::vector<int>{});
+        auto l = lines(r);
+        return l.empty() ? std::string("?") : l[0];
+    };
+    EXPECT_EQ(prop("dbo.p", "IsUserTable"), "1");
+    EXPECT_EQ(prop("dbo.p", "IsTable"), "1");
+    EXPECT_EQ(prop("dbo.v", "IsUserTable"), "0");
+    EXPECT_EQ(prop("dbo.v", "IsView"), "1");
+    EXPECT_EQ(prop("dbo.p", "TableHasPrimaryKey"), "1");
+    EXPECT_EQ(prop("dbo.c", "TableHasPrimaryKey"), "0");
+    EXPECT_EQ(prop("dbo.p", "TableHasIdentity"), "1");
+    EXPECT_EQ(prop("dbo.c", "TableHasIdentity"), "0");
+    EXPECT_EQ(prop("dbo.p", "TableHasUniqueCnst"), "1");
+    EXPECT_EQ(prop("dbo.c", "TableHasForeignKey"), "1");
+    EXPECT_EQ(prop("dbo.p", "TableHasForeignRef"), "1");
+    EXPECT_EQ(prop("dbo.p", "TableHasClustIndex"), "1");
+    EXPECT_EQ(prop("dbo.c", "TableHasClustIndex"), "0");
+    EXPECT_EQ(prop("dbo.c", "TableHasNonclustIndex"), "1");
+    EXPECT_EQ(prop("dbo.p", "TableHasTextImage"), "1");
+    EXPECT_EQ(prop("dbo.v", "TableHasPrimaryKey"), "NULL"); // a table property of a view
+    EXPECT_EQ(prop("dbo.p", "IsMSShipped"), "0");
+    EXPECT_EQ(prop("dbo.p", "SchemaId"), "1");
+    EXPECT_EQ(prop("dbo.p", "NoSuchProperty"), "NULL");
+    EXPECT_EQ(prop("dbo.nope", "IsTable"), "NULL");
+    EXPECT_EQ(lines(run("SELECT TYPE_NAME(56), TYPE_NAME(231), TYPE_NAME(256), TYPE_ID('int'), "
+                        "TYPE_ID('sys.nvarchar'), TYPE_ID('[bigint]'), TYPE_ID('nope'), "
+                        "COL_NAME(OBJECT_ID('dbo.p'), 2), COL_NAME(OBJECT_ID('dbo.p'), 9)")),
+              (std::vector<std::string>{"int|nvarchar|sysname|56|231|127|NULL|code|NULL"}));
+    EXPECT_EQ(run("SELECT OBJECTPROPERTY(1)").errors(), std::vector<int>{174});
+    EXPECT_EQ(run("SELECT TYPE_NAME()").errors(), std::vector<int>{174});
 }

@@ -1129,6 +1129,20 @@ std::string Codegen::function(const Expr &e, Ty *type) {
                                            : std::string("NULL")
                                      : "sim_ident_current(" + join() + ")";
     }
+    static const std::pair<const char *, size_t> arity[] = {{"COLUMNPROPERTY", 3},
+                                                            {"OBJECTPROPERTY", 2},
+                                                            {"TYPE_NAME", 1},
+                                                            {"TYPE_ID", 1},
+                                                            {"COL_NAME", 2}};
+    for (const auto &[n, count] : arity)
+        if (f == n && a.size() != count) {
+            std::string lower = n;
+            for (auto &c : lower)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            throw sql_error(174, 1, 15,
+                            "The " + lower + " function requires " + std::to_string(count) +
+                                " argument(s).");
+        }
     static const char *names128[] = {
         "DB_NAME",        "SCHEMA_NAME", "OBJECT_NAME",  "SUSER_SNAME",
         "SUSER_NAME",     "USER_NAME",   "HOST_NAME",    "APP_NAME",

@@ -1201,18 +1201,384 @@ void fn_type_fact(sqlite3_context *c, int, sqlite3_value **v) {
                                    : sqlite3_result_null(c);
         if (what == "name")
             return result_text(c, type_name(t.id));
-        if (what == "char_length") {
-            if (!is_string(t.id) && !is_binary(t.id))
+        if (what == "char_length" || what == "octet_length") {
+            // INFORMATION_SCHEMA.COLUMNS: characters (bytes) for character, binary, text and
+            // image data; -1 for xml and (max) types; NULL otherwise.
+            const bool octets = what == "octet_length";
+            switch (t.id) {
+            case TypeId::Char:
+            case TypeId::VarChar:
+            case TypeId::Binary:
+            case TypeId::VarBinary:
+                return sqlite3_result_int(c, t.length == SqlType::kMax ? -1 : t.length);
+            case TypeId::NChar:
+            case TypeId::NVarChar:
+                return sqlite3_result_int(c, t.length == SqlType::kMax ? -1
+                                             : octets                  ? 2 * t.length
+                                                                       : t.length);
+            case TypeId::Text:
+            case TypeId::Image:
+                return sqlite3_result_int(c, 2147483647);
+            case TypeId::NText:
+                return sqlite3_result_int(c, octets ? 2147483646 : 1073741823);
+            case TypeId::Xml:
+                return sqlite3_result_int(c, -1);
+            case TypeId::SqlVariant:
+                return sqlite3_result_int(c, 0);
+            case TypeId::HierarchyId:
+            case TypeId::Geometry:
+            case TypeId::Geography:
+                return sqlite3_result_int(c, f.max_length);
+            default:
                 return sqlite3_result_null(c);
-            return sqlite3_result_int(c, t.length == SqlType::kMax ? -1 : t.length);
+            }
         }
+        // NUMERIC_PRECISION / _RADIX / NUMERIC_SCALE: integer, exact and approximate numeric
+        // and monetary types (not bit); approximate ones have a binary radix and no scale.
+        const bool numeric = is_numeric(t.id) && t.id != TypeId::Bit;
+        const bool approximate = t.id == TypeId::Real || t.id == TypeId::Float;
         if (what == "numeric_precision")
-            return is_numeric(t.id) ? sqlite3_result_int(c, f.precision) : sqlite3_result_null(c);
+            return numeric ? sqlite3_result_int(c, f.precision) : sqlite3_result_null(c);
+        if (what == "numeric_precision_radix")
+            return numeric ? sqlite3_result_int(c, approximate ? 2 : 10) : sqlite3_result_null(c);
         if (what == "numeric_scale")
-            return is_numeric(t.id) ? sqlite3_result_int(c, f.scale) : sqlite3_result_null(c);
+            return numeric && !approximate ? sqlite3_result_int(c, f.scale)
+                                           : sqlite3_result_null(c);
         if (what == "datetime_precision")
             return is_temporal(t.id) ? sqlite3_result_int(c, f.scale) : sqlite3_result_null(c);
+        if (what == "charset") {
+            // CHARACTER_SET_NAME of the (only) collation, SQL_Latin1_General_CP1_CI_AS.
+            if (t.id == TypeId::Char || t.id == TypeId::VarChar || t.id == TypeId::Text)
+                return result_text(c, "iso_1");
+            if (t.id == TypeId::NChar || t.id == TypeId::NVarChar || t.id == TypeId::NText)
+                return result_text(c, "UNICODE");
+            return sqlite3_result_null(c);
+        }
         sqlite3_result_null(c);
+    });
+}
+
+// ---- metadata functions --------------------------------------------------------------------
+
+bool iprop(const std::string &p, const char *name) {
+    return strcasecmp(p.c_str(), name) == 0;
+}
+
+// Built-in functions whose result changes between calls with the same arguments (the
+// "Deterministic and nondeterministic functions" page); a computed column using one is not
+// deterministic.
+bool nondeterministic_text(const std::string &definition) {
+    std::string u;
+    for (char ch : definition)
+        u += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (const char *f : {"GETDATE(", "GETUTCDATE(", "SYSDATETIME(", "SYSUTCDATETIME(",
+                          "SYSDATETIMEOFFSET(", "CURRENT_TIMESTAMP", "NEWID(", "NEWSEQUENTIALID(",
+                          "RAND(", "@@", "CHECKSUM(", "TEXTPTR("})
+        if (u.find(f) != std::string::npos)
+            return true;
+    return false;
+}
+
+// COLUMNPROPERTY(id, column, property): facts about a column of a table, view or table-valued
+// function in the current database; NULL for an unknown object, column or property.
+void fn_columnproperty(sqlite3_context *c, int, sqlite3_value **v) {
+    guarded(c, [&] {
+        if (is_null(v[0]) || is_null(v[1]) || is_null(v[2]))
+            return sqlite3_result_null(c);
+        FunctionHost *h = host_of(c);
+        Stmt q(h->db(), "SELECT c.column_id, c.type_spec, c.is_nullable, c.is_identity, "
+                        "c.is_computed, c.definition, o.type FROM \"$columns\" c JOIN \"$objects\" "
+                        "o ON o.database_id = c.database_id AND o.object_id = c.object_id WHERE "
+                        "c.database_id = ? AND c.object_id = ? AND c.name = ?");
+        q.bind(1, h->current_db().id).bind(2, sqlite3_value_int64(v[0])).bind(3, str_value(v[1]));
+        if (!q.step())
+            return sqlite3_result_null(c);
+        const std::string p = str_value(v[2]);
+        const SqlType t = parse_type_name(q.text_col(1));
+        const TypeFacts f = type_facts(t);
+        const bool computed = q.int_col(4) != 0;
+        const std::string definition = q.text_col(5);
+        auto flag = [&](bool b) { sqlite3_result_int(c, b ? 1 : 0); };
+        const bool lob = t.length == SqlType::kMax || t.id == TypeId::Text ||
+                         t.id == TypeId::NText || t.id == TypeId::Image || t.id == TypeId::Xml ||
+                         t.id == TypeId::Geometry || t.id == TypeId::Geography;
+        if (iprop(p, "AllowsNull"))
+            return flag(q.int_col(2) != 0);
+        if (iprop(p, "ColumnId"))
+            return sqlite3_result_int64(c, q.int_col(0));
+        if (iprop(p, "IsComputed"))
+            return flag(computed);
+        if (iprop(p, "IsIdentity"))
+            return flag(q.int_col(3) != 0);
+        if (iprop(p, "IsIdNotForRepl") || iprop(p, "IsRowGuidCol") ||
+            iprop(p, "IsFulltextIndexed") || iprop(p, "IsSparse") || iprop(p, "IsColumnSet") ||
+            iprop(p, "IsHidden") || iprop(p, "GeneratedAlwaysType") || iprop(p, "IsCursorType") ||
+            iprop(p, "IsOutParam") || iprop(p, "IsFileStream") || iprop(p, "StatisticalSemantics"))
+            return flag(false);
+        if (iprop(p, "IsXmlIndexable"))
+            return flag(t.id == TypeId::Xml);
+        // Determinism: only computed columns have it here (view columns are not analysed).
+        const bool deterministic = computed && !nondeterministic_text(definition);
+        if (iprop(p, "IsIndexable"))
+            return flag(!lob && (!computed || deterministic));
+        if (iprop(p, "IsDeterministic"))
+            return computed ? flag(deterministic) : sqlite3_result_null(c);
+        if (iprop(p, "IsPrecise"))
+            return deterministic ? flag(t.id != TypeId::Float && t.id != TypeId::Real)
+                                 : sqlite3_result_null(c);
+        if (iprop(p, "IsSystemVerified"))
+            return computed ? flag(true) : sqlite3_result_null(c);
+        if (iprop(p, "SystemDataAccess") || iprop(p, "UserDataAccess"))
+            return computed ? flag(false) : sqlite3_result_null(c);
+        if (iprop(p, "Precision")) {
+            // The length of the column's type: characters, digits, or -1 for xml and (max).
+            switch (t.id) {
+            case TypeId::Char:
+            case TypeId::VarChar:
+            case TypeId::NChar:
+            case TypeId::NVarChar:
+            case TypeId::Binary:
+            case TypeId::VarBinary:
+                return sqlite3_result_int(c, t.length == SqlType::kMax ? -1 : t.length);
+            case TypeId::Text:
+            case TypeId::Image:
+                return sqlite3_result_int(c, 2147483647);
+            case TypeId::NText:
+                return sqlite3_result_int(c, 1073741823);
+            case TypeId::Xml:
+                return sqlite3_result_int(c, -1);
+            case TypeId::UniqueIdentifier:
+                return sqlite3_result_int(c, 36);
+            case TypeId::Timestamp:
+                return sqlite3_result_int(c, 8);
+            case TypeId::SqlVariant:
+                return sqlite3_result_int(c, 0);
+            case TypeId::HierarchyId:
+            case TypeId::Geometry:
+            case TypeId::Geography:
+                return sqlite3_result_int(c, f.max_length);
+            default:
+                return sqlite3_result_int(c, f.precision);
+            }
+        }
+        if (iprop(p, "Scale"))
+            return (is_numeric(t.id) && t.id != TypeId::Float && t.id != TypeId::Real) ||
+                           is_temporal(t.id)
+                       ? sqlite3_result_int(c, f.scale)
+                       : sqlite3_result_null(c);
+        sqlite3_result_null(c);
+    });
+}
+
+// OBJECTPROPERTY(id, property): facts about a schema-scoped object of the current database;
+// NULL for an unknown object or property, or a table property asked of something else.
+void fn_objectproperty(sqlite3_context *c, int, sqlite3_value **v) {
+    guarded(c, [&] {
+        if (is_null(v[0]) || is_null(v[1]))
+            return sqlite3_result_null(c);
+        FunctionHost *h = host_of(c);
+        const int64_t dbid = h->current_db().id, id = sqlite3_value_int64(v[0]);
+        Stmt q(h->db(), "SELECT o.type, o.schema_id, m.is_encrypted, m.is_schema_bound, "
+                        "m.uses_quoted_identifier, m.uses_ansi_nulls, m.is_instead_of_trigger, "
+                        "m.trigger_events FROM \"$objects\" o LEFT JOIN \"$modules\" m ON "
+                        "m.database_id = o.database_id AND m.object_id = o.object_id WHERE "
+                        "o.database_id = ? AND o.object_id = ?");
+        q.bind(1, dbid).bind(2, id);
+        if (!q.step())
+            return sqlite3_result_null(c);
+        const std::string type = q.text_col(0);
+        const bool module = sqlite3_column_type(q.get(), 2) != SQLITE_NULL;
+        const std::string p = str_value(v[1]);
+        auto flag = [&](bool b) { sqlite3_result_int(c, b ? 1 : 0); };
+        auto is = [&](std::initializer_list<const char *> types) {
+            for (const char *x : types)
+                if (type == x)
+                    return true;
+            return false;
+        };
+        // How many rows a catalog query finds for this object (?1 database, ?2 object).
+        auto count = [&](const char *sql) {
+            Stmt n(h->db(), sql);
+            n.bind(1, dbid).bind(2, id);
+            n.step();
+            return n.int_col(0);
+        };
+        if (iprop(p, "IsTable") || iprop(p, "IsUserTable"))
+            return flag(type == "U");
+        if (iprop(p, "IsView"))
+            return flag(type == "V");
+        if (iprop(p, "IsProcedure"))
+            return flag(type == "P");
+        if (iprop(p, "IsTrigger"))
+            return flag(type == "TR");
+        if (iprop(p, "IsScalarFunction"))
+            return flag(type == "FN");
+        if (iprop(p, "IsTableFunction"))
+            return flag(is({"IF", "TF"}));
+        if (iprop(p, "IsInlineFunction"))
+            return flag(type == "IF");
+        if (iprop(p, "IsPrimaryKey"))
+            return flag(type == "PK");
+        if (iprop(p, "IsForeignKey"))
+            return flag(type == "F");
+        if (iprop(p, "IsDefaultCnst"))
+            return flag(type == "D");
+        if (iprop(p, "IsCheckCnst"))
+            return flag(type == "C");
+        if (iprop(p, "IsUniqueCnst"))
+            return flag(type == "UQ");
+        if (iprop(p, "IsConstraint"))
+            return flag(is({"PK", "F", "D", "C", "UQ"}));
+        if (iprop(p, "IsExecuted"))
+            return flag(is({"P", "FN", "IF", "TF", "TR"}));
+        if (iprop(p, "IsDefault") || iprop(p, "IsRule") || iprop(p, "IsSystemTable") ||
+            iprop(p, "IsMSShipped") || iprop(p, "IsReplProc") || iprop(p, "IsExtendedProc"))
+            return flag(false);
+        if (iprop(p, "SchemaId"))
+            return sqlite3_result_int64(c, q.int_col(1));
+        if (iprop(p, "OwnerId")) // every schema is owned by dbo (principal 1)
+            return sqlite3_result_int(c, 1);
+        if (iprop(p, "IsEncrypted"))
+            return module ? flag(q.int_col(2) != 0) : sqlite3_result_null(c);
+        if (iprop(p, "IsSchemaBound"))
+            return module ? flag(q.int_col(3) != 0) : sqlite3_result_null(c);
+        if (iprop(p, "IsQuotedIdentOn"))
+            return module || type == "U" ? flag(!module || q.int_col(4) != 0)
+                                         : sqlite3_result_null(c);
+        if (iprop(p, "ExecIsAnsiNullsOn"))
+            return module ? flag(q.int_col(5) != 0) : sqlite3_result_null(c);
+        if (iprop(p, "IsAnsiNullsOn"))
+            return module || type == "U" ? flag(!module || q.int_col(5) != 0)
+                                         : sqlite3_result_null(c);
+        if (type == "TR" && (iprop(p, "ExecIsInsertTrigger") || iprop(p, "ExecIsUpdateTrigger") ||
+                             iprop(p, "ExecIsDeleteTrigger"))) {
+            std::string events = q.text_col(7);
+            for (auto &ch : events)
+                ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            const char *ev = iprop(p, "ExecIsInsertTrigger")   ? "INSERT"
+                             : iprop(p, "ExecIsUpdateTrigger") ? "UPDATE"
+                                                               : "DELETE";
+            return flag(events.find(ev) != std::string::npos);
+        }
+        if (iprop(p, "ExecIsInsteadOfTrigger"))
+            return type == "TR" ? flag(q.int_col(6) != 0) : sqlite3_result_null(c);
+        if (iprop(p, "ExecIsAfterTrigger"))
+            return type == "TR" ? flag(q.int_col(6) == 0) : sqlite3_result_null(c);
+        // Table properties: NULL unless the object is a table (views answer the index ones).
+        if (iprop(p, "TableHasIndex") || iprop(p, "TableHasClustIndex") ||
+            iprop(p, "TableHasNonclustIndex") || iprop(p, "IsIndexed")) {
+            if (type != "U" && type != "V")
+                return sqlite3_result_null(c);
+            const char *sql =
+                iprop(p, "TableHasClustIndex")
+                    ? "SELECT COUNT(*) FROM \"$indexes\" WHERE database_id = ?1 AND object_id = "
+                      "?2 AND type = 1"
+                : iprop(p, "TableHasNonclustIndex")
+                    ? "SELECT COUNT(*) FROM \"$indexes\" WHERE database_id = ?1 AND object_id = "
+                      "?2 AND type = 2"
+                    : "SELECT COUNT(*) FROM \"$indexes\" WHERE database_id = ?1 AND object_id = "
+                      "?2 AND type > 0";
+            return flag(count(sql) > 0);
+        }
+        if (p.size() > 5 && strncasecmp(p.c_str(), "Table", 5) == 0 && type != "U")
+            return sqlite3_result_null(c);
+        if (iprop(p, "TableHasPrimaryKey") || iprop(p, "TableHasForeignKey") ||
+            iprop(p, "TableHasUniqueCnst") || iprop(p, "TableHasDefaultCnst") ||
+            iprop(p, "TableHasCheckCnst")) {
+            const char *want = iprop(p, "TableHasPrimaryKey")    ? "PK"
+                               : iprop(p, "TableHasForeignKey")  ? "F"
+                               : iprop(p, "TableHasUniqueCnst")  ? "UQ"
+                               : iprop(p, "TableHasDefaultCnst") ? "D"
+                                                                 : "C";
+            Stmt n(h->db(), "SELECT COUNT(*) FROM \"$objects\" WHERE database_id = ?1 AND "
+                            "parent_object_id = ?2 AND type = ?3");
+            n.bind(1, dbid).bind(2, id).bind(3, std::string(want));
+            n.step();
+            return flag(n.int_col(0) > 0);
+        }
+        if (iprop(p, "TableHasForeignRef"))
+            return flag(count("SELECT COUNT(*) FROM \"$fk_columns\" WHERE database_id = ?1 AND "
+                              "referenced_object_id = ?2") > 0);
+        if (iprop(p, "TableHasIdentity"))
+            return flag(count("SELECT COUNT(*) FROM \"$columns\" WHERE database_id = ?1 AND "
+                              "object_id = ?2 AND is_identity = 1") > 0);
+        if (iprop(p, "TableHasTimestamp"))
+            return flag(count("SELECT COUNT(*) FROM \"$columns\" WHERE database_id = ?1 AND "
+                              "object_id = ?2 AND is_rowversion = 1") > 0);
+        if (iprop(p, "TableHasTextImage")) {
+            Stmt n(h->db(), "SELECT type_spec FROM \"$columns\" WHERE database_id = ?1 AND "
+                            "object_id = ?2");
+            n.bind(1, dbid).bind(2, id);
+            bool any = false;
+            while (n.step()) {
+                TypeId t = parse_type_name(n.text_col(0)).id;
+                any = any || t == TypeId::Text || t == TypeId::NText || t == TypeId::Image;
+            }
+            return flag(any);
+        }
+        if (iprop(p, "TableHasInsertTrigger") || iprop(p, "TableHasUpdateTrigger") ||
+            iprop(p, "TableHasDeleteTrigger")) {
+            const char *ev = iprop(p, "TableHasInsertTrigger")   ? "%INSERT%"
+                             : iprop(p, "TableHasUpdateTrigger") ? "%UPDATE%"
+                                                                 : "%DELETE%";
+            Stmt n(h->db(), "SELECT COUNT(*) FROM \"$objects\" o JOIN \"$modules\" m ON "
+                            "m.database_id = o.database_id AND m.object_id = o.object_id WHERE "
+                            "o.database_id = ?1 AND o.parent_object_id = ?2 AND o.type = 'TR' "
+                            "AND m.trigger_events LIKE ?3");
+            n.bind(1, dbid).bind(2, id).bind(3, std::string(ev));
+            n.step();
+            return flag(n.int_col(0) > 0);
+        }
+        if (iprop(p, "TableHasRowGuidCol") || iprop(p, "TableHasColumnSet") ||
+            iprop(p, "TableIsFake") || iprop(p, "TableIsMemoryOptimized") ||
+            iprop(p, "TableHasVarDecimalStorageFormat") || iprop(p, "TableIsPinned") ||
+            iprop(p, "TableFulltextCatalogId") || iprop(p, "TableHasActiveFulltextIndex"))
+            return flag(false);
+        sqlite3_result_null(c);
+    });
+}
+
+// TYPE_NAME(type_id) and TYPE_ID('name'): sys.types by user_type_id and by name.
+void fn_type_name(sqlite3_context *c, int, sqlite3_value **v) {
+    guarded(c, [&] {
+        if (is_null(v[0]))
+            return sqlite3_result_null(c);
+        Stmt q(host_of(c)->db(), "SELECT name FROM \"$types\" WHERE user_type_id = ?");
+        q.bind(1, sqlite3_value_int64(v[0]));
+        if (!q.step())
+            return sqlite3_result_null(c);
+        result_text(c, q.text_col(0));
+    });
+}
+
+void fn_type_id(sqlite3_context *c, int, sqlite3_value **v) {
+    guarded(c, [&] {
+        if (is_null(v[0]))
+            return sqlite3_result_null(c);
+        auto parts = split_name(str_value(v[0]));
+        if (parts.size() > 2 || (parts.size() == 2 && strcasecmp(parts[0].c_str(), "sys") != 0))
+            return sqlite3_result_null(c);
+        Stmt q(host_of(c)->db(), "SELECT user_type_id FROM \"$types\" WHERE name = ?");
+        q.bind(1, parts.back());
+        if (!q.step())
+            return sqlite3_result_null(c);
+        sqlite3_result_int64(c, q.int_col(0));
+    });
+}
+
+// COL_NAME(table_id, column_id): the column's name in the current database.
+void fn_col_name(sqlite3_context *c, int, sqlite3_value **v) {
+    guarded(c, [&] {
+        if (is_null(v[0]) || is_null(v[1]))
+            return sqlite3_result_null(c);
+        FunctionHost *h = host_of(c);
+        Stmt q(h->db(), "SELECT name FROM \"$columns\" WHERE database_id = ? AND object_id = ? "
+                        "AND column_id = ?");
+        q.bind(1, h->current_db().id).bind(2, sqlite3_value_int64(v[0]));
+        q.bind(3, sqlite3_value_int64(v[1]));
+        if (!q.step())
+            return sqlite3_result_null(c);
+        result_text(c, q.text_col(0));
     });
 }
 
@@ -1293,6 +1659,11 @@ void register_functions(sqlite3 *db, FunctionHost *host) {
         {"sim_raise_duplicate", -1, fn_raise_duplicate, false},
         {"sim_row", -1, fn_row, false},
         {"sim_type_fact", 2, fn_type_fact, true},
+        {"sim_columnproperty", 3, fn_columnproperty, false},
+        {"sim_objectproperty", 2, fn_objectproperty, false},
+        {"sim_type_name", 1, fn_type_name, false},
+        {"sim_type_id", 1, fn_type_id, false},
+        {"sim_col_name", 2, fn_col_name, false},
         {"sim_db_name", -1, fn_db_name, false},
         {"sim_db_id", -1, fn_db_id, false},
         {"sim_object_id", -1, fn_object_id, false},

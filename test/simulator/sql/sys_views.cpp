@@ -20,6 +20,34 @@ const SqlType kInt = T(TypeId::Int), kBigInt = T(TypeId::BigInt), kBit = T(TypeI
               kSid = T(TypeId::VarBinary, 85), kDef = T(TypeId::NVarChar, SqlType::kMax),
               kVar = T(TypeId::SqlVariant), kLsn = T(TypeId::Numeric, 0, 25, 0);
 
+// The unique index of the referenced table whose key columns are exactly the foreign key's
+// referenced columns (sys.foreign_keys.key_index_id); `fk` is the constraint's object_id.
+std::string key_index_id(const std::string &fk) {
+    return "(SELECT i.index_id FROM \"$indexes\" i WHERE i.database_id = {D} AND i.is_unique = 1 "
+           "AND i.object_id = (SELECT referenced_object_id FROM \"$fk_columns\" WHERE database_id "
+           "= {D} AND constraint_object_id = " +
+           fk +
+           " LIMIT 1) AND (SELECT COUNT(*) FROM \"$index_columns\" ic WHERE ic.database_id = {D} "
+           "AND ic.object_id = i.object_id AND ic.index_id = i.index_id AND "
+           "ic.is_included_column = 0) = (SELECT COUNT(*) FROM \"$fk_columns\" WHERE database_id "
+           "= {D} AND constraint_object_id = " +
+           fk +
+           ") AND NOT EXISTS (SELECT 1 FROM \"$fk_columns\" f WHERE f.database_id = {D} AND "
+           "f.constraint_object_id = " +
+           fk +
+           " AND NOT EXISTS (SELECT 1 FROM \"$index_columns\" ic WHERE ic.database_id = {D} AND "
+           "ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = "
+           "0 AND ic.column_id = f.referenced_column_id)) ORDER BY i.is_primary_key DESC, "
+           "i.index_id LIMIT 1)";
+}
+
+// INFORMATION_SCHEMA's spelling of a referential action (sys.foreign_keys' number).
+std::string rule(const std::string &col) {
+    return "CASE " + col +
+           " WHEN 1 THEN 'CASCADE' WHEN 2 THEN 'SET NULL' WHEN 3 THEN 'SET DEFAULT' ELSE 'NO "
+           "ACTION' END";
+}
+
 std::vector<SysView> build() {
     std::vector<SysView> v;
     v.push_back({"sys",
@@ -241,7 +269,9 @@ std::vector<SysView> build() {
                  objsel +
                      ", (SELECT referenced_object_id FROM \"$fk_columns\" f WHERE "
                      "f.database_id = o.database_id AND f.constraint_object_id = o.object_id "
-                     "LIMIT 1) AS referenced_object_id, 1 AS key_index_id, 0 AS is_disabled, "
+                     "LIMIT 1) AS referenced_object_id, " +
+                     key_index_id("o.object_id") +
+                     " AS key_index_id, 0 AS is_disabled, "
                      "fk_nfr AS is_not_for_replication, 0 AS is_not_trusted, fk_del AS "
                      "delete_referential_action, " +
                      action_desc("fk_del") +
@@ -372,6 +402,10 @@ std::vector<SysView> build() {
          "s.database_id = o.database_id AND s.schema_id = o.schema_id JOIN \"$modules\" m ON "
          "m.database_id = o.database_id AND m.object_id = o.object_id WHERE o.database_id = {D} "
          "AND o.type = 'V'"});
+    // INFORMATION_SCHEMA views: one row per object the current database holds, with the
+    // columns and types of SQL Server's views.
+    const std::string schema_join = "JOIN \"$schemas\" s ON s.database_id = o.database_id AND "
+                                    "s.schema_id = o.schema_id";
     v.push_back(
         {"INFORMATION_SCHEMA",
          "COLUMNS",
@@ -384,20 +418,128 @@ std::vector<SysView> build() {
           {"IS_NULLABLE", T(TypeId::VarChar, 3), true},
           {"DATA_TYPE", kName, true},
           {"CHARACTER_MAXIMUM_LENGTH", kInt, true},
+          {"CHARACTER_OCTET_LENGTH", kInt, true},
           {"NUMERIC_PRECISION", kTiny, true},
+          {"NUMERIC_PRECISION_RADIX", kSmall, true},
           {"NUMERIC_SCALE", kInt, true},
-          {"DATETIME_PRECISION", kSmall, true}},
+          {"DATETIME_PRECISION", kSmall, true},
+          {"CHARACTER_SET_CATALOG", kName, true},
+          {"CHARACTER_SET_SCHEMA", kName, true},
+          {"CHARACTER_SET_NAME", kName, true},
+          {"COLLATION_CATALOG", kName, true},
+          {"COLLATION_SCHEMA", kName, true},
+          {"COLLATION_NAME", kName, true},
+          {"DOMAIN_CATALOG", kName, true},
+          {"DOMAIN_SCHEMA", kName, true},
+          {"DOMAIN_NAME", kName, true}},
          "SELECT '{N}' AS TABLE_CATALOG, s.name AS TABLE_SCHEMA, o.name AS TABLE_NAME, "
          "c.name AS COLUMN_NAME, c.column_id AS ORDINAL_POSITION, c.default_definition AS "
          "COLUMN_DEFAULT, CASE c.is_nullable WHEN 1 THEN 'YES' ELSE 'NO' END AS IS_NULLABLE, "
          "sim_type_fact(c.type_spec, 'name') AS DATA_TYPE, sim_type_fact(c.type_spec, "
          "'char_length') AS CHARACTER_MAXIMUM_LENGTH, sim_type_fact(c.type_spec, "
+         "'octet_length') AS CHARACTER_OCTET_LENGTH, sim_type_fact(c.type_spec, "
          "'numeric_precision') AS NUMERIC_PRECISION, sim_type_fact(c.type_spec, "
+         "'numeric_precision_radix') AS NUMERIC_PRECISION_RADIX, sim_type_fact(c.type_spec, "
          "'numeric_scale') AS NUMERIC_SCALE, sim_type_fact(c.type_spec, "
-         "'datetime_precision') AS DATETIME_PRECISION FROM \"$columns\" c JOIN \"$objects\" "
-         "o ON o.database_id = c.database_id AND o.object_id = c.object_id JOIN "
-         "\"$schemas\" s ON s.database_id = o.database_id AND s.schema_id = o.schema_id "
-         "WHERE c.database_id = {D} AND o.type IN ('U', 'V')"});
+         "'datetime_precision') AS DATETIME_PRECISION, CASE WHEN sim_type_fact(c.type_spec, "
+         "'charset') IS NOT NULL THEN 'master' END AS CHARACTER_SET_CATALOG, NULL AS "
+         "CHARACTER_SET_SCHEMA, sim_type_fact(c.type_spec, 'charset') AS CHARACTER_SET_NAME, "
+         "NULL AS COLLATION_CATALOG, NULL AS COLLATION_SCHEMA, sim_type_fact(c.type_spec, "
+         "'collation') AS COLLATION_NAME, NULL AS DOMAIN_CATALOG, NULL AS DOMAIN_SCHEMA, NULL "
+         "AS DOMAIN_NAME FROM \"$columns\" c JOIN \"$objects\" o ON o.database_id = "
+         "c.database_id AND o.object_id = c.object_id " +
+             schema_join + " WHERE c.database_id = {D} AND o.type IN ('U', 'V')"});
+    v.push_back({"INFORMATION_SCHEMA",
+                 "SCHEMATA",
+                 {{"CATALOG_NAME", kName, true},
+                  {"SCHEMA_NAME", kName, false},
+                  {"SCHEMA_OWNER", kName, true},
+                  {"DEFAULT_CHARACTER_SET_CATALOG", T(TypeId::VarChar, 6), true},
+                  {"DEFAULT_CHARACTER_SET_SCHEMA", T(TypeId::VarChar, 3), true},
+                  {"DEFAULT_CHARACTER_SET_NAME", kName, true}},
+                 "SELECT '{N}' AS CATALOG_NAME, name AS SCHEMA_NAME, CASE WHEN schema_id IN "
+                 "(2, 3, 4) THEN name ELSE 'dbo' END AS SCHEMA_OWNER, NULL AS "
+                 "DEFAULT_CHARACTER_SET_CATALOG, NULL AS DEFAULT_CHARACTER_SET_SCHEMA, 'iso_1' "
+                 "AS DEFAULT_CHARACTER_SET_NAME FROM \"$schemas\" WHERE database_id = {D}"});
+    // Constraints of tables: PRIMARY KEY, UNIQUE, FOREIGN KEY and CHECK.
+    v.push_back({"INFORMATION_SCHEMA",
+                 "TABLE_CONSTRAINTS",
+                 {{"CONSTRAINT_CATALOG", kName, true},
+                  {"CONSTRAINT_SCHEMA", kName, true},
+                  {"CONSTRAINT_NAME", kName, false},
+                  {"TABLE_CATALOG", kName, true},
+                  {"TABLE_SCHEMA", kName, true},
+                  {"TABLE_NAME", kName, false},
+                  {"CONSTRAINT_TYPE", T(TypeId::VarChar, 11), true},
+                  {"IS_DEFERRABLE", T(TypeId::VarChar, 2), false},
+                  {"INITIALLY_DEFERRED", T(TypeId::VarChar, 2), false}},
+                 "SELECT '{N}' AS CONSTRAINT_CATALOG, s.name AS CONSTRAINT_SCHEMA, o.name AS "
+                 "CONSTRAINT_NAME, '{N}' AS TABLE_CATALOG, s.name AS TABLE_SCHEMA, t.name AS "
+                 "TABLE_NAME, CASE o.type WHEN 'PK' THEN 'PRIMARY KEY' WHEN 'UQ' THEN 'UNIQUE' "
+                 "WHEN 'F' THEN 'FOREIGN KEY' ELSE 'CHECK' END AS CONSTRAINT_TYPE, 'NO' AS "
+                 "IS_DEFERRABLE, 'NO' AS INITIALLY_DEFERRED FROM \"$objects\" o " +
+                     schema_join +
+                     " JOIN \"$objects\" t ON t.database_id = o.database_id AND t.object_id = "
+                     "o.parent_object_id WHERE o.database_id = {D} AND o.type IN ('PK', 'UQ', "
+                     "'F', 'C') AND t.type = 'U'"});
+    // One row per column of a PRIMARY KEY, UNIQUE or FOREIGN KEY constraint.
+    v.push_back(
+        {"INFORMATION_SCHEMA",
+         "KEY_COLUMN_USAGE",
+         {{"CONSTRAINT_CATALOG", kName, true},
+          {"CONSTRAINT_SCHEMA", kName, true},
+          {"CONSTRAINT_NAME", kName, false},
+          {"TABLE_CATALOG", kName, true},
+          {"TABLE_SCHEMA", kName, true},
+          {"TABLE_NAME", kName, false},
+          {"COLUMN_NAME", kName, true},
+          {"ORDINAL_POSITION", kInt, false}},
+         "SELECT '{N}' AS CONSTRAINT_CATALOG, s.name AS CONSTRAINT_SCHEMA, o.name AS "
+         "CONSTRAINT_NAME, '{N}' AS TABLE_CATALOG, s.name AS TABLE_SCHEMA, t.name AS "
+         "TABLE_NAME, c.name AS COLUMN_NAME, k.ordinal AS ORDINAL_POSITION FROM (SELECT "
+         "i.database_id, i.constraint_object_id AS object_id, ic.object_id AS table_id, "
+         "ic.column_id, ic.key_ordinal AS ordinal FROM \"$indexes\" i JOIN \"$index_columns\" ic "
+         "ON ic.database_id = i.database_id AND ic.object_id = i.object_id AND ic.index_id = "
+         "i.index_id AND ic.is_included_column = 0 WHERE i.database_id = {D} AND "
+         "i.constraint_object_id <> 0 UNION ALL SELECT database_id, constraint_object_id, "
+         "parent_object_id, parent_column_id, constraint_column_id FROM \"$fk_columns\" WHERE "
+         "database_id = {D}) k JOIN \"$objects\" o ON o.database_id = k.database_id AND "
+         "o.object_id = k.object_id " +
+             schema_join +
+             " JOIN \"$objects\" t ON t.database_id = k.database_id AND t.object_id = k.table_id "
+             "JOIN \"$columns\" c ON c.database_id = k.database_id AND c.object_id = k.table_id "
+             "AND c.column_id = k.column_id"});
+    // Foreign keys and the unique index (PRIMARY KEY or UNIQUE constraint) they reference.
+    v.push_back({"INFORMATION_SCHEMA",
+                 "REFERENTIAL_CONSTRAINTS",
+                 {{"CONSTRAINT_CATALOG", kName, true},
+                  {"CONSTRAINT_SCHEMA", kName, true},
+                  {"CONSTRAINT_NAME", kName, false},
+                  {"UNIQUE_CONSTRAINT_CATALOG", kName, true},
+                  {"UNIQUE_CONSTRAINT_SCHEMA", kName, true},
+                  {"UNIQUE_CONSTRAINT_NAME", kName, true},
+                  {"MATCH_OPTION", T(TypeId::VarChar, 7), true},
+                  {"UPDATE_RULE", T(TypeId::VarChar, 11), true},
+                  {"DELETE_RULE", T(TypeId::VarChar, 11), true}},
+                 "SELECT '{N}' AS CONSTRAINT_CATALOG, s.name AS CONSTRAINT_SCHEMA, f.name AS "
+                 "CONSTRAINT_NAME, '{N}' AS UNIQUE_CONSTRAINT_CATALOG, rs.name AS "
+                 "UNIQUE_CONSTRAINT_SCHEMA, i.name AS UNIQUE_CONSTRAINT_NAME, 'SIMPLE' AS "
+                 "MATCH_OPTION, " +
+                     rule("f.update_referential_action") + " AS UPDATE_RULE, " +
+                     rule("f.delete_referential_action") +
+                     " AS DELETE_RULE FROM (SELECT o.object_id, o.name, o.schema_id, "
+                     "k.update_referential_action, k.delete_referential_action, (SELECT "
+                     "referenced_object_id FROM \"$fk_columns\" WHERE database_id = {D} AND "
+                     "constraint_object_id = o.object_id LIMIT 1) AS referenced_object_id, " +
+                     key_index_id("o.object_id") +
+                     " AS key_index_id FROM \"$objects\" o LEFT JOIN \"$foreign_keys\" k ON "
+                     "k.database_id = o.database_id AND k.object_id = o.object_id WHERE "
+                     "o.database_id = {D} AND o.type = 'F') f JOIN \"$schemas\" s ON "
+                     "s.database_id = {D} AND s.schema_id = f.schema_id JOIN \"$objects\" r ON "
+                     "r.database_id = {D} AND r.object_id = f.referenced_object_id JOIN "
+                     "\"$schemas\" rs ON rs.database_id = {D} AND rs.schema_id = r.schema_id "
+                     "LEFT JOIN \"$indexes\" i ON i.database_id = {D} AND i.object_id = "
+                     "f.referenced_object_id AND i.index_id = f.key_index_id"});
     SysView bs{"dbo",
                "backupset",
                {{"backup_set_id", kInt, false},
