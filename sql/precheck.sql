@@ -117,5 +117,10 @@ SELECT item, status, object, detail FROM pc('pc_many') WHERE item = 'CDC table l
 SELECT dts_source_exec('src', 'USE shopsrc; EXEC(N''CREATE VIEW sales.big_orders AS SELECT order_id FROM sales.orders WHERE amount > 50'')');
 SELECT dts_source_exec('src', 'USE shopsrc; EXEC(N''CREATE PROCEDURE dbo.touch AS SELECT 1'')');
 SELECT item, status, object, detail FROM pc('pc_full') WHERE item = 'objects not synced';
+-- Space: the estimate against what is free beyond the configured reserve.
+SET pg_dts.space_reserve = '1000 TB';
+SELECT item, status, regexp_replace(detail, '-?[0-9.]+ (bytes|kB|MB|GB|TB|PB)', 'N', 'g') AS detail, fix
+  FROM dts_precheck('pc_full') WHERE item = 'destination space';
+RESET pg_dts.space_reserve;
 -- The status view sums it up.
 SELECT name, state, tables, precheck_errors, precheck_open_warnings FROM dts.task_status ORDER BY name;

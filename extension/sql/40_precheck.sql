@@ -98,6 +98,7 @@ DECLARE
   build integer;
   n bigint;
   free bigint;
+  reserve bigint;
   flavour text;
   connected boolean := false;
 
@@ -364,11 +365,15 @@ BEGIN
   END LOOP;
   BEGIN
     SELECT coalesce(sum(estimated_bytes), 0) INTO n FROM dts.tables x WHERE x.task_id = t.task_id AND x.schema_state <> 'existing';
-    free := dts._free_bytes();
+    -- pg_dts.space_reserve (e.g. '50GB'): space that must stay free after the load (WAL,
+    -- indexes, other databases on the same disk).
+    reserve := coalesce(pg_size_bytes(nullif(current_setting('pg_dts.space_reserve', true), '')), 0);
+    free := dts._free_bytes() - reserve;
     INSERT INTO pg_temp.dts_check VALUES (44, 'destination space',
       CASE WHEN n > free THEN 'error' WHEN n > free * 0.8 THEN 'warning' ELSE 'ok' END, current_database(),
-      format('source data about %s, free in the data directory %s', pg_size_pretty(n), pg_size_pretty(free)),
-      CASE WHEN n > free * 0.8 THEN 'Free disk space on the destination, or sync fewer tables per task.' END);
+      format('source data about %s, free in the data directory %s', pg_size_pretty(n),
+             pg_size_pretty(free) || CASE WHEN reserve > 0 THEN format(' after the reserve of %s', pg_size_pretty(reserve)) ELSE '' END),
+      CASE WHEN n > free * 0.8 THEN 'Free disk space on the destination, lower pg_dts.space_reserve, or sync fewer tables per task.' END);
   EXCEPTION WHEN insufficient_privilege THEN
     NULL;
   END;
