@@ -195,9 +195,8 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
                      ranges.size() > 1 ? PgConnection::Value(j.key_column) : PgConnection::Value(),
                      bound(range.lower), bound(range.upper)});
             }
-            pg.exec("UPDATE dts.tables SET full_state = 'copying', full_started_at = "
-                    "coalesce(full_started_at, now()) WHERE task_id = $1 AND source_db = $2 AND "
-                    "source_schema = $3 AND source_table = $4",
+            pg.exec("UPDATE dts.tables SET full_state = 'copying' WHERE task_id = $1 AND "
+                    "source_db = $2 AND source_schema = $3 AND source_table = $4",
                     {std::to_string(task.id), j.db, j.schema, j.table});
             pg.exec("COMMIT");
             event(pg, task, "info", j.source_name(),
@@ -319,8 +318,10 @@ bool copy_chunk(Worker &w, const SourceSettings &src, const TaskRef &task, const
                 "task_id = $1 AND source_db = $2 AND source_schema = $3 AND source_table = $4 AND "
                 "chunk_no = $5",
                 {id, j.db, j.schema, j.table, no, std::to_string(rows)});
-        pg.exec("UPDATE dts.tables SET rows_copied = rows_copied + $5 WHERE task_id = $1 AND "
-                "source_db = $2 AND source_schema = $3 AND source_table = $4",
+        // now() is this chunk's start: a table's clock starts with its first chunk.
+        pg.exec("UPDATE dts.tables SET rows_copied = rows_copied + $5, full_started_at = "
+                "coalesce(full_started_at, now()) WHERE task_id = $1 AND source_db = $2 AND "
+                "source_schema = $3 AND source_table = $4",
                 {id, j.db, j.schema, j.table, std::to_string(rows)});
         pg.exec("UPDATE dts.tasks SET sidecar_seen_at = now(), attempts = 0, failing_since = "
                 "NULL WHERE task_id = $1",
