@@ -229,6 +229,7 @@ struct ServerSettings {
     std::string product_version = "15.0.4365.2"; // SERVERPROPERTY('ProductVersion'), 2019 CU
     std::string data_dir;                        // where the engine keeps its files
     std::vector<LoginDef> logins;                // at least one; "sa" is sysadmin by convention
+    int cdc_poll_ms = 5000; // the CDC capture process's polling interval (capture job: 5 s)
 };
 
 class Engine {

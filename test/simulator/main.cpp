@@ -25,6 +25,7 @@ const char *kUsage = R"(Usage: sqlsim --data-dir DIR [options]
   --port N                 TCP port on 127.0.0.1 (0 = any free port; default 0)
   --port-file FILE         write the bound port here once listening
   --data-dir DIR           where the databases live (created if missing)
+  --cdc-poll-ms N          Change Data Capture polling interval in ms (default 5000)
   --sa-password PW         password of the sysadmin login 'sa' (default Sim_Passw0rd)
   --login NAME:PW[:sysadmin]  another SQL login (repeatable)
   --server-name NAME       @@SERVERNAME / SERVERPROPERTY('ServerName') (default SIMSQL)
@@ -101,6 +102,8 @@ Args parse_args(int argc, char **argv) {
             a.init_sql.push_back(value());
         } else if (k == "--log-file") {
             a.log_file = value();
+        } else if (k == "--cdc-poll-ms") {
+            a.settings.cdc_poll_ms = std::max(1, std::stoi(value()));
         } else if (k == "--verbose" || k == "-v") {
             a.verbose = true;
         } else {

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 using namespace sim;
 
@@ -908,4 +910,49 @@ TEST_F(SqlEngine, ObjectPropertyTypeNameTypeIdAndColName) {
               (std::vector<std::string>{"int|nvarchar|sysname|56|231|127|NULL|code|NULL"}));
     EXPECT_EQ(run("SELECT OBJECTPROPERTY(1)").errors(), std::vector<int>{174});
     EXPECT_EQ(run("SELECT TYPE_NAME()").errors(), std::vector<int>{174});
+}
+
+// CDC: the capture process (polling every 20 ms here) fills the change table from the log, in a
+// database that keeps no log of its own (SIMPLE recovery: CDC keeps it).
+TEST_F(SqlEngine, ChangeDataCaptureFillsChangeTablesFromTheLog) {
+    session_.reset();
+    engine_.reset();
+    ServerSettings s;
+    s.data_dir = dir_.string();
+    s.logins = {LoginDef{"sa", "pw", true}};
+    s.cdc_poll_ms = 20;
+    engine_ = open_engine(s);
+    session_ = engine_->open_session(LoginInfo{"sa", "pw", "u", "unit", "host"});
+    EXPECT_EQ(run("ALTER DATABASE u SET RECOVERY SIMPLE; EXEC sys.sp_cdc_enable_db; "
+                  "CREATE TABLE dbo.c (id int PRIMARY KEY, v nvarchar(10)); "
+                  "CREATE TABLE dbo.h (id int, v int)")
+                  .errors(),
+              std::vector<int>{});
+    EXPECT_EQ(run("EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'h', "
+                  "@role_name = NULL, @supports_net_changes = 1")
+                  .errors(),
+              std::vector<int>{22939});
+    EXPECT_EQ(run("EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'c', "
+                  "@role_name = NULL")
+                  .errors(),
+              std::vector<int>{});
+    run("INSERT INTO dbo.c VALUES (1, N'a'); UPDATE dbo.c SET v = N'b' WHERE id = 1; "
+        "DELETE FROM dbo.c");
+    std::vector<std::string> ops;
+    for (int i = 0; i < 250 && ops.size() < 4; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        ops = lines(run("SELECT __$operation, id, v FROM cdc.dbo_c_CT ORDER BY __$start_lsn, "
+                        "__$seqval, __$operation"));
+    }
+    EXPECT_EQ(ops, (std::vector<std::string>{"2|1|a", "3|1|a", "4|1|b", "1|1|b"}));
+    EXPECT_EQ(lines(run("DECLARE @f binary(10) = sys.fn_cdc_get_min_lsn(N'dbo_c'), @t binary(10) "
+                        "= sys.fn_cdc_get_max_lsn(); SELECT __$operation, v FROM "
+                        "cdc.fn_cdc_get_all_changes_dbo_c(@f, @t, N'all')")),
+              (std::vector<std::string>{"2|a", "4|b", "1|b"}));
+    EXPECT_EQ(run("SELECT * FROM cdc.fn_cdc_get_all_changes_dbo_c(0x00000000000000000000, "
+                  "sys.fn_cdc_get_max_lsn(), N'all')")
+                  .errors(),
+              std::vector<int>{313});
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM cdc.lsn_time_mapping")),
+              std::vector<std::string>{"3"});
 }

@@ -535,11 +535,104 @@ std::string Codegen::table_ref(const TableRef &r, Scope &scope) {
         if (r.func->parts.size() == 2 && ieq(r.func->parts[0], "sys") &&
             ieq(r.func->parts[1], "dm_db_log_stats"))
             return dm_db_log_stats(r, scope);
+        if (r.func->parts.size() >= 2 && ieq(r.func->parts[r.func->parts.size() - 2], "cdc")) {
+            std::string n = r.func->parts.back();
+            for (auto &ch : n)
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (n.rfind("fn_cdc_get_all_changes_", 0) == 0 ||
+                n.rfind("fn_cdc_get_net_changes_", 0) == 0)
+                return cdc_changes(r, scope);
+        }
         if (!r.func->parts.empty())
             user_function(r.func->parts, true);
         throw sql_error(208, 1, 16, "Invalid object name '" + r.func->text + "'.");
     }
     return "";
+}
+
+// cdc.fn_cdc_get_all_changes_<ci>(from_lsn, to_lsn, N'all' | N'all update old') and
+// cdc.fn_cdc_get_net_changes_<ci>(from_lsn, to_lsn, N'all' | N'all with mask' | N'all with merge')
+// over the change table cdc.<ci>_CT. sim_cdc_range raises 313 for a range outside
+// [fn_cdc_get_min_lsn(ci), fn_cdc_get_max_lsn()] before any row is read.
+std::string Codegen::cdc_changes(const TableRef &r, Scope &scope) {
+    const std::string fname = r.func->parts.back();
+    const bool net = fname.size() > 11 && (fname[11] == 'n' || fname[11] == 'N');
+    const std::string ci = fname.substr(std::string("fn_cdc_get_all_changes_").size());
+    const std::string shown = "cdc." + fname;
+    auto ct = find_table(ctx_.db, ctx_.current, "cdc", ci + "_CT");
+    std::vector<std::string> key;
+    if (ct) {
+        Stmt q(ctx_.db, "SELECT ic.column_name FROM " +
+                            qi(sqlite_table_name(ctx_.current.name, "cdc", "index_columns")) +
+                            " ic JOIN " +
+                            qi(sqlite_table_name(ctx_.current.name, "cdc", "change_tables")) +
+                            " c ON c.object_id = ic.object_id WHERE c.capture_instance = ? AND "
+                            "c.supports_net_changes = 1 ORDER BY ic.index_ordinal");
+        q.bind(1, ci);
+        while (q.step())
+            key.push_back(q.text_col(0));
+    }
+    if (!ct || (net && key.empty()))
+        throw sql_error(208, 1, 16, "Invalid object name '" + shown + "'.");
+    if (r.func->args.size() < 3)
+        throw sql_error(313, 3, 16,
+                        "An insufficient number of arguments were supplied for the procedure "
+                        "or function " +
+                            shown + ".");
+    if (r.func->args.size() > 3)
+        throw sql_error(8144, 2, 16,
+                        "Procedure or function " + shown + " has too many arguments specified.");
+    std::string from = expr(*r.func->args[0]), to = expr(*r.func->args[1]);
+    std::string opt = "lower(" + expr(*r.func->args[2]) + ")";
+    std::string prefix = net ? "cdc.fn_cdc_get_net_changes_" : "cdc.fn_cdc_get_all_changes_";
+    std::string alias = r.alias.empty() ? fname : r.alias;
+    Source src{alias, {}};
+    auto col = [&](const std::string &n, SqlType t, bool nullable) {
+        src.cols.push_back({n, Ty{t, true, nullable}});
+    };
+    col("__$start_lsn", mk(TypeId::Binary, 10), false);
+    if (!net)
+        col("__$seqval", mk(TypeId::Binary, 10), false);
+    col("__$operation", mk(TypeId::Int), false);
+    col("__$update_mask", mk(TypeId::VarBinary, 128), true);
+    std::string cols;
+    for (const auto &c : ct->columns) {
+        if (c.name.rfind("__$", 0) == 0)
+            continue;
+        col(c.name, c.type, true);
+        cols += ", t." + qi(c.name) + " AS " + qi(c.name);
+    }
+    scope.sources.push_back(src);
+    std::string base =
+        " FROM (SELECT sim_cdc_range(" + std::to_string(ctx_.current.id) + ", " + ql(ci) + ", " +
+        from + ", " + to + ", " + ql(prefix) + ") AS ok) AS chk CROSS JOIN " + qi(ct->sqlite_name) +
+        " AS t WHERE t.\"__$start_lsn\" >= " + from + " AND t.\"__$start_lsn\" <= " + to;
+    if (!net)
+        return "(SELECT t.\"__$start_lsn\" AS \"__$start_lsn\", t.\"__$seqval\" AS "
+               "\"__$seqval\", t.\"__$operation\" AS \"__$operation\", t.\"__$update_mask\" AS "
+               "\"__$update_mask\"" +
+               cols + base + " AND (t.\"__$operation\" <> 3 OR " + opt +
+               " = 'all update old') ORDER BY t.\"__$start_lsn\", t.\"__$seqval\", "
+               "t.\"__$operation\") AS " +
+               qi(alias);
+    std::string part;
+    for (const auto &k : key)
+        part += (part.empty() ? "" : ", ") + std::string("t.") + qi(k);
+    std::string inner = "SELECT t.*, ROW_NUMBER() OVER (PARTITION BY " + part +
+                        " ORDER BY t.\"__$start_lsn\" DESC, t.\"__$seqval\" DESC, "
+                        "t.\"__$operation\" DESC) AS \"$rn\", FIRST_VALUE(t.\"__$operation\") "
+                        "OVER (PARTITION BY " +
+                        part +
+                        " ORDER BY t.\"__$start_lsn\", t.\"__$seqval\", t.\"__$operation\") AS "
+                        "\"$first\"" +
+                        base + " AND t.\"__$operation\" <> 3";
+    std::string op = "CASE WHEN t.\"__$operation\" = 1 THEN 1 WHEN " + opt +
+                     " = 'all with merge' THEN 5 WHEN t.\"$first\" = 2 THEN 2 ELSE 4 END";
+    return "(SELECT t.\"__$start_lsn\" AS \"__$start_lsn\", " + op +
+           " AS \"__$operation\", CASE WHEN " + opt + " = 'all with mask' AND (" + op +
+           ") = 4 THEN t.\"__$update_mask\" END AS \"__$update_mask\"" + cols + " FROM (" + inner +
+           ") AS t WHERE t.\"$rn\" = 1 AND NOT (t.\"__$operation\" = 1 AND t.\"$first\" = 2)) AS " +
+           qi(alias);
 }
 
 // sys.dm_db_log_stats(database_id): the log's summary for one database (NULL or DEFAULT: the
@@ -1178,6 +1271,41 @@ std::string Codegen::function(const Expr &e, Ty *type) {
     if (f == "SUSER_SID") {
         ty = known(mk(TypeId::VarBinary, 85));
         return "x'01'";
+    }
+    if (const std::string fb = f.substr(f.rfind('.') == std::string::npos ? 0 : f.rfind('.') + 1);
+        fb.rfind("FN_CDC_", 0) == 0 &&
+        (e.parts.size() < 2 || ieq(e.parts[e.parts.size() - 2], "sys"))) {
+        const std::string db = std::to_string(ctx_.current.id);
+        auto need = [&](size_t n) {
+            if (a.size() != n)
+                throw sql_error(313, 3, 16,
+                                "An insufficient number of arguments were supplied for the "
+                                "procedure or function " +
+                                    f + ".");
+        };
+        ty = known(mk(TypeId::Binary, 10));
+        if (fb == "FN_CDC_GET_MIN_LSN") {
+            need(1);
+            return "sim_cdc_min_lsn(" + db + ", " + a[0] + ")";
+        }
+        if (fb == "FN_CDC_GET_MAX_LSN") {
+            need(0);
+            return "sim_cdc_max_lsn(" + db + ")";
+        }
+        if (fb == "FN_CDC_INCREMENT_LSN" || fb == "FN_CDC_DECREMENT_LSN") {
+            need(1);
+            return "sim_cdc_lsn_add(" + a[0] + ", " + (fb == "FN_CDC_INCREMENT_LSN" ? "1" : "-1") +
+                   ")";
+        }
+        if (fb == "FN_CDC_MAP_LSN_TO_TIME") {
+            need(1);
+            ty = known(mk(TypeId::DateTime));
+            return "sim_cdc_map_lsn_to_time(" + db + ", " + a[0] + ")";
+        }
+        if (fb == "FN_CDC_MAP_TIME_TO_LSN") {
+            need(2);
+            return "sim_cdc_map_time_to_lsn(" + db + ", " + a[0] + ", " + a[1] + ")";
+        }
     }
     if (f == "OBJECT_DEFINITION") {
         ty = known(mk(TypeId::NVarChar, SqlType::kMax));

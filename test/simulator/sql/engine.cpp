@@ -1,12 +1,16 @@
 // open_engine: the SQLite store, its catalogs, and login checks.
+#include "cdc.hpp"
 #include "engine_state.hpp"
 #include "errors.hpp"
 #include "functions.hpp"
 #include "session.hpp"
 #include "sqlite_db.hpp"
 
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace sim {
 
@@ -30,6 +34,11 @@ public:
         for (const auto &d : sql::all_databases(db))
             state_.set_logging(d.id, d.recovery_model == 1 && d.has_full_backup);
         {
+            sql::Stmt q(db, "SELECT database_id FROM \"$databases\" WHERE is_cdc_enabled = 1");
+            while (q.step())
+                state_.set_cdc(static_cast<int>(q.int_col(0)), true);
+        }
+        {
             sql::Stmt q(db, "SELECT COUNT(*) FROM \"$log\"");
             q.step();
             state_.init_lsn(static_cast<uint64_t>(q.int_col(0)) * 2 + 16);
@@ -38,9 +47,18 @@ public:
         // SQLite checkpoints and deletes the log under an exclusive lock, which stalls logins
         // arriving meanwhile (seconds after a large load).
         anchor_ = db;
+        capture_ = std::thread([this] { capture_loop(); });
     }
 
-    ~SqlEngine() override { sqlite3_close_v2(anchor_); }
+    ~SqlEngine() override {
+        {
+            std::lock_guard<std::mutex> g(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        capture_.join();
+        sqlite3_close_v2(anchor_);
+    }
 
     std::unique_ptr<Session> open_session(const LoginInfo &login) override {
         const LoginDef *def = nullptr;
@@ -66,8 +84,49 @@ public:
     const ServerSettings &settings() const override { return state_.settings; }
 
 private:
+    // The CDC capture process (the capture job): every cdc_poll_ms, each CDC-enabled database's
+    // committed log records not captured yet go to its change tables.
+    void capture_loop() {
+        sqlite3 *db = nullptr;
+        if (sqlite3_open_v2(state_.db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) !=
+            SQLITE_OK) {
+            sqlite3_close_v2(db);
+            return;
+        }
+        sqlite3_busy_timeout(db, 60000);
+        sql::register_functions(db, nullptr);
+        std::unique_lock<std::mutex> lk(mu_);
+        while (!stop_) {
+            cv_.wait_for(lk, std::chrono::milliseconds(state_.settings.cdc_poll_ms),
+                         [this] { return stop_; });
+            if (stop_)
+                break;
+            lk.unlock();
+            try {
+                for (const auto &d : sql::all_databases(db)) {
+                    if (!sql::cdc_pending(db, d.id))
+                        continue;
+                    sql::exec(db, "BEGIN IMMEDIATE");
+                    try {
+                        sql::cdc_capture(db, d);
+                        sql::exec(db, "COMMIT");
+                    } catch (...) {
+                        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+                    }
+                }
+            } catch (...) {
+            }
+            lk.lock();
+        }
+        sqlite3_close_v2(db);
+    }
+
     sql::EngineState state_;
     sqlite3 *anchor_ = nullptr;
+    std::thread capture_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stop_ = false;
 };
 
 } // namespace

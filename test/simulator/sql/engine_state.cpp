@@ -84,7 +84,13 @@ void EngineState::reset_identity(int database_id, int object_id) {
 bool EngineState::logging(int database_id) {
     std::lock_guard lock(mu_);
     auto it = logging_.find(database_id);
-    return it != logging_.end() && it->second;
+    auto c = cdc_.find(database_id);
+    return (it != logging_.end() && it->second) || (c != cdc_.end() && c->second);
+}
+
+void EngineState::set_cdc(int database_id, bool on) {
+    std::lock_guard lock(mu_);
+    cdc_[database_id] = on;
 }
 
 void EngineState::set_logging(int database_id, bool on) {

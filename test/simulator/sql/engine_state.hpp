@@ -34,6 +34,9 @@ public:
 
     bool logging(int database_id);
     void set_logging(int database_id, bool on);
+    // A CDC-enabled database keeps its log whatever its recovery model (the capture process
+    // reads it).
+    void set_cdc(int database_id, bool on);
 
     void use_database(int database_id, int delta);
     int users_of(int database_id);
@@ -51,6 +54,7 @@ private:
     };
     std::map<std::pair<int, int>, Ident> identities_;
     std::map<int, bool> logging_;
+    std::map<int, bool> cdc_;
     std::map<int, int> users_;
 };
 

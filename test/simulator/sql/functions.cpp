@@ -1,5 +1,7 @@
 #include "functions.hpp"
 
+#include "cdc.hpp"
+
 #include "errors.hpp"
 #include "parser.hpp"
 #include "sqlite_db.hpp"
@@ -1705,6 +1707,7 @@ void register_functions(sqlite3 *db, FunctionHost *host) {
         sqlite3_create_function_v2(db, f.name, f.nargs, flags, host, f.f, nullptr, nullptr,
                                    nullptr);
     }
+    register_cdc_functions(db);
 }
 
 } // namespace sim::sql

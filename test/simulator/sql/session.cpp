@@ -339,6 +339,18 @@ void SqlSession::run_statement(const Statement &s, ResultSink &sink) {
     }
 }
 
+// DDL on a table tracked by CDC: the capture process first takes what the log holds with the old
+// row layout, and cdc.ddl_history records the statement.
+void SqlSession::cdc_before_ddl(const TableMeta &t, const std::string &command) {
+    if (!cdc_tracked(db_, t.database_id, t.object_id))
+        return;
+    auto d = find_database(db_, t.database_id);
+    if (!d)
+        return;
+    cdc_capture(db_, *d);
+    cdc_ddl(db_, *d, t.object_id, command, state_.next_lsn());
+}
+
 void SqlSession::write_commit_log() {
     if (xact_id_ == 0)
         return;
@@ -602,6 +614,7 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
     }
     case K::AlterTableAdd: {
         TableMeta t = table_for_write(s.table);
+        cdc_before_ddl(t, "ALTER TABLE " + t.display() + " ADD ...");
         add_columns(db_, database_of(s.table), t, s);
         sink.end_statement(std::nullopt, false);
         return;
@@ -612,6 +625,12 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         for (const auto &c : s.columns)
             if (!s.if_exists || t.column(c))
                 cols.push_back(c);
+        {
+            std::string shown;
+            for (const auto &c : cols)
+                shown += (shown.empty() ? "" : ", ") + c;
+            cdc_before_ddl(t, "ALTER TABLE " + t.display() + " DROP COLUMN " + shown);
+        }
         drop_columns(db_, database_of(s.table), t, cols);
         sink.end_statement(std::nullopt, false);
         return;
@@ -1314,6 +1333,15 @@ void SqlSession::do_exec(const Statement &s, ResultSink &sink) {
         execute_batch(v.s, sink);
         return;
     }
+    if (s.name.rfind("sp_cdc_", 0) == 0 &&
+        (s.table.size() == 1 ||
+         (s.table.size() >= 2 && strcasecmp(s.table[s.table.size() - 2].c_str(), "sys") == 0))) {
+        std::vector<CdcArg> args;
+        for (const auto &[name, e] : s.exec_args)
+            args.push_back({name, eval(*e)});
+        if (cdc_call(s.name, args))
+            return;
+    }
     if (!s.table.empty()) {
         std::string shown;
         for (size_t i = 0; i < s.table.size(); ++i)
@@ -1321,6 +1349,37 @@ void SqlSession::do_exec(const Statement &s, ResultSink &sink) {
         user_procedure(s.table, shown);
     }
     throw sql_error(2812, 62, 16, "Could not find stored procedure '" + s.name + "'.");
+}
+
+// sys.sp_cdc_*: one atomic unit (its own transaction, or a savepoint in the caller's).
+bool SqlSession::cdc_call(const std::string &proc, const std::vector<CdcArg> &args) {
+    const bool own = trancount_ == 0;
+    exec(db_, own ? "BEGIN IMMEDIATE" : "SAVEPOINT cdc");
+    try {
+        bool known = cdc_procedure(db_, current_, proc, args, [&] { return state_.next_lsn(); });
+        if (own) {
+            write_commit_log();
+            exec(db_, "COMMIT");
+        } else {
+            exec(db_, "RELEASE cdc");
+        }
+        refresh_current();
+        {
+            Stmt q(db_, "SELECT is_cdc_enabled FROM \"$databases\" WHERE database_id = ?");
+            q.bind(1, current_.id);
+            state_.set_cdc(current_.id, q.step() && q.int_col(0) != 0);
+        }
+        return known;
+    } catch (...) {
+        if (own) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            xact_id_ = 0;
+            begin_lsn_.clear();
+        } else {
+            sqlite3_exec(db_, "ROLLBACK TO cdc; RELEASE cdc", nullptr, nullptr, nullptr);
+        }
+        throw;
+    }
 }
 
 void SqlSession::executesql(const std::string &stmt, const std::string &decl,
@@ -1401,6 +1460,12 @@ void SqlSession::execute_rpc(const std::string &proc, const std::vector<RpcParam
         } else if (p == "sp_unprepare") {
             if (!params.empty())
                 prepared_.erase(static_cast<int>(params[0].value.i));
+        } else if (p.rfind("sp_cdc_", 0) == 0 && [&] {
+                       std::vector<CdcArg> args;
+                       for (const auto &rp : params)
+                           args.push_back({upper(rp.name), rp.value});
+                       return cdc_call(p, args);
+                   }()) {
         } else {
             // [db].[schema].[name] as the client sent it
             std::vector<std::string> parts(1);

@@ -4,6 +4,7 @@
 
 #include "ast.hpp"
 #include "catalog.hpp"
+#include "cdc.hpp"
 #include "codegen.hpp"
 #include "engine_state.hpp"
 #include "functions.hpp"
@@ -77,6 +78,8 @@ private:
     void commit_tran(ResultSink &sink);
     void rollback_tran(ResultSink &sink);
     void write_commit_log();
+    bool cdc_call(const std::string &proc, const std::vector<CdcArg> &args);
+    void cdc_before_ddl(const TableMeta &t, const std::string &command);
     Value eval(const Expr &e, SqlType *type = nullptr);
     // updated: the columns an UPDATE sets (names the constraint of a 547 error).
     int64_t run_dml(const std::string &sql, const TableMeta &t, const char *verb,
