@@ -78,6 +78,17 @@ else
   add 0 1 0
 fi
 
+section "integration tests (dts-sidecar CDC incremental)"
+out="$WORK_DIR/cdc_incremental.log"
+bash test/integration/sidecar/cdc_incremental.sh 2>&1 | grep -v '^NOTICE\|^DETAIL' | tee "$out"
+summary=$(grep -E '^cdc_incremental: [0-9]+ passed' "$out" | tail -1)
+if [ -n "$summary" ]; then
+  set -- $(sed -E 's/cdc_incremental: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$summary")
+  add "$1" "$2" "$3"
+else
+  add 0 1 0
+fi
+
 section "integration tests (Citus destination)"
 out="$WORK_DIR/citus.log"
 bash test/integration/citus/schema_sync.sh 2>&1 | tee "$out"

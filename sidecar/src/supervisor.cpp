@@ -1,5 +1,6 @@
 #include "supervisor.hpp"
 
+#include "cdc_reader.hpp"
 #include "full_load.hpp"
 #include "log.hpp"
 #include "pg_connection.hpp"
@@ -89,11 +90,38 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
     auto stopped = [&]() { return r.stop.load() || shutdown.load(); };
     while (!stopped()) {
         try {
-            log::info("task stage starting", {{"task", r.task.name}, {"stage", "full"}});
-            bool done = run_full_load(opts, r.task, stopped);
+            // The stage as the task table has it now: a finished full stage hands over here.
+            std::string stage, mode;
+            {
+                PgConnection pg(opts.destination);
+                auto row = pg.query_rows("SELECT stage, incremental_mode, EXISTS (SELECT FROM "
+                                         "dts.tables x WHERE x.task_id = t.task_id AND x.capture "
+                                         "= 'log') FROM dts.tasks t WHERE task_id = $1 AND state = "
+                                         "'running'",
+                                         {std::to_string(r.task.id)});
+                if (row.empty())
+                    break;
+                stage = row[0][0].value_or("");
+                mode = row[0][2] == "t" ? "log" : "cdc";
+            }
+            log::info("task stage starting", {{"task", r.task.name}, {"stage", stage}});
+            bool done = false;
+            if (stage == "full") {
+                done = run_full_load(opts, r.task, stopped);
+            } else if (stage == "incremental" && mode == "cdc") {
+                done = run_cdc_incremental(opts, r.task, stopped);
+            } else {
+                fail_task(opts, r.task,
+                          dts::Error("0A000",
+                                     "incremental stage from the transaction log is not available "
+                                     "in this build",
+                                     {}, "Use incremental_mode cdc for this task."));
+                break;
+            }
             log::info(done ? "task stage finished" : "task stage stopped",
-                      {{"task", r.task.name}, {"stage", "full"}});
-            break;
+                      {{"task", r.task.name}, {"stage", stage}});
+            if (!done)
+                break;
         } catch (const dts::Error &e) {
             if (!connection_failure(e)) {
                 log::error("task failed", {{"task", r.task.name},
@@ -134,7 +162,7 @@ int supervise(const Options &opts, const std::atomic<bool> &shutdown) {
                 backoff = 1;
             }
             auto rows = ctl->query_rows("SELECT task_id, name FROM dts.tasks WHERE state = "
-                                        "'running' AND stage = 'full'");
+                                        "'running' AND stage IN ('full', 'incremental')");
             std::map<int64_t, std::string> wanted;
             for (auto &r : rows)
                 wanted[std::stoll(*r[0])] = *r[1];

@@ -636,8 +636,9 @@ std::string Codegen::cdc_changes(const TableRef &r, Scope &scope) {
 }
 
 // sys.dm_db_log_stats(database_id): the log's summary for one database (NULL or DEFAULT: the
-// current one). log_end_lsn is the last record written for the database, or the server's current
-// position while the database keeps no log; LSNs print as SQL Server does (vlf:block:slot, hex).
+// current one). log_end_lsn is the last LSN handed out (one counter serves every database here,
+// so it is at or after the database's own last record, and every later change is above it); LSNs
+// print as SQL Server does (vlf:block:slot, hex).
 std::string Codegen::dm_db_log_stats(const TableRef &r, Scope &scope) {
     if (r.func->args.size() > 1)
         throw sql_error(174, 1, 15, "The dm_db_log_stats function requires 1 argument(s).");
@@ -648,7 +649,6 @@ std::string Codegen::dm_db_log_stats(const TableRef &r, Scope &scope) {
         return "lower(hex(substr(" + b + ", 1, 4)) || ':' || hex(substr(" + b +
                ", 5, 4)) || ':' || hex(substr(" + b + ", 9, 2)))";
     };
-    const std::string last = "(SELECT MAX(lsn) FROM \"$log\" WHERE database_id = d.database_id)";
     const std::string first = "(SELECT MIN(lsn) FROM \"$log\" WHERE database_id = d.database_id)";
     std::string alias = r.alias.empty() ? "dm_db_log_stats" : r.alias;
     Source src{alias, {}};
@@ -664,7 +664,7 @@ std::string Codegen::dm_db_log_stats(const TableRef &r, Scope &scope) {
     return "(SELECT d.database_id AS database_id, CASE d.recovery_model WHEN 1 THEN 'FULL' "
            "WHEN 2 THEN 'BULK_LOGGED' ELSE 'SIMPLE' END AS recovery_model, " +
            lsn_text("coalesce(" + first + ", sim_current_lsn())") + " AS log_min_lsn, " +
-           lsn_text("coalesce(" + last + ", sim_current_lsn())") +
+           lsn_text("sim_current_lsn()") +
            " AS log_end_lsn, 'NOTHING' AS log_truncation_holdup_reason FROM \"$databases\" d "
            "WHERE d.database_id = " +
            id + ") AS " + qi(alias);
