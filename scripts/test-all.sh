@@ -67,38 +67,22 @@ s=$(grep -oE '[0-9]+ skipped' <<<"$summary" | grep -oE '[0-9]+')
 [ -n "$summary" ] || f=1
 add "${p:-0}" $(( ${f:-0} + ${e:-0} )) "${s:-0}"
 
-section "integration tests (dts-sidecar full load)"
-out="$WORK_DIR/full_load.log"
-bash test/integration/sidecar/full_load.sh 2>&1 | grep -v '^NOTICE' | tee "$out"
-summary=$(grep -E '^full_load: [0-9]+ passed' "$out" | tail -1)
-if [ -n "$summary" ]; then
-  set -- $(sed -E 's/full_load: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$summary")
-  add "$1" "$2" "$3"
-else
-  add 0 1 0
-fi
-
-section "integration tests (dts-sidecar CDC incremental)"
-out="$WORK_DIR/cdc_incremental.log"
-bash test/integration/sidecar/cdc_incremental.sh 2>&1 | grep -v '^NOTICE\|^DETAIL' | tee "$out"
-summary=$(grep -E '^cdc_incremental: [0-9]+ passed' "$out" | tail -1)
-if [ -n "$summary" ]; then
-  set -- $(sed -E 's/cdc_incremental: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$summary")
-  add "$1" "$2" "$3"
-else
-  add 0 1 0
-fi
-
-section "integration tests (Citus destination)"
-out="$WORK_DIR/citus.log"
-bash test/integration/citus/schema_sync.sh 2>&1 | tee "$out"
-summary=$(grep -E '^citus: [0-9]+ passed' "$out" | tail -1)
-if [ -n "$summary" ]; then
-  set -- $(sed -E 's/citus: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$summary")
-  add "$1" "$2" "$3"
-else
-  add 0 1 0
-fi
+# Scripted end-to-end suites: each prints "<name>: N passed, N failed, N skipped" last.
+scripted() { # scripted TITLE NAME SCRIPT
+  section "$1"
+  local out="$WORK_DIR/$2.log" summary
+  bash "$3" 2>&1 | grep -v '^NOTICE\|^DETAIL' | tee "$out"
+  summary=$(grep -E "^$2: [0-9]+ passed" "$out" | tail -1)
+  if [ -n "$summary" ]; then
+    set -- $(sed -E "s/$2: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\\1 \\2 \\3/" <<<"$summary")
+    add "$1" "$2" "$3"
+  else
+    add 0 1 0
+  fi
+}
+scripted "integration tests (dts-sidecar full load)" full_load test/integration/sidecar/full_load.sh
+scripted "integration tests (dts-sidecar CDC incremental)" cdc_incremental test/integration/sidecar/cdc_incremental.sh
+scripted "integration tests (Citus destination)" citus test/integration/citus/schema_sync.sh
 
 echo
 echo "TOTAL: $PASSED passed, $FAILED failed, $SKIPPED skipped"
