@@ -956,3 +956,144 @@ TEST_F(SqlEngine, ChangeDataCaptureFillsChangeTablesFromTheLog) {
     EXPECT_EQ(lines(run("SELECT COUNT(*) FROM cdc.lsn_time_mapping")),
               std::vector<std::string>{"3"});
 }
+
+TEST_F(SqlEngine, DdlTriggerLogsEventData) {
+    ASSERT_TRUE(run("CREATE TABLE dbo.ddl_log (id int IDENTITY PRIMARY KEY, event_type "
+                    "nvarchar(100), object_name nvarchar(256), command nvarchar(max), data xml)")
+                    .errors()
+                    .empty());
+    Recorder c =
+        run("CREATE TRIGGER log_ddl ON DATABASE FOR DDL_TABLE_EVENTS, DDL_INDEX_EVENTS AS\n"
+            "SET NOCOUNT ON\n"
+            "DECLARE @e xml = EVENTDATA()\n"
+            "INSERT INTO dbo.ddl_log (event_type, object_name, command, data) SELECT "
+            "EVENTDATA().value('(/EVENT_INSTANCE/EventType)[1]', 'nvarchar(100)'), "
+            "@e.value('(/EVENT_INSTANCE/ObjectName)[1]', 'nvarchar(256)'), "
+            "@e.value('(/EVENT_INSTANCE/TSQLCommand/CommandText)[1]', "
+            "'nvarchar(max)'), @e");
+    ASSERT_TRUE(c.errors().empty()) << (c.messages.empty() ? "" : c.messages[0].text);
+    // Outside a trigger EVENTDATA() is NULL.
+    EXPECT_EQ(lines(run("SELECT EVENTDATA()")), std::vector<std::string>{"NULL"});
+    for (const char *sql : {"CREATE TABLE dbo.t1 (a int)", "ALTER TABLE dbo.t1 ADD b int NULL",
+                            "CREATE INDEX ix_t1 ON dbo.t1 (a)", "DROP INDEX ix_t1 ON dbo.t1",
+                            "ALTER TABLE dbo.t1 DROP COLUMN b", "DROP TABLE dbo.t1"}) {
+        Recorder r = run(sql);
+        ASSERT_TRUE(r.errors().empty()) << sql << ": " << r.messages[0].text;
+    }
+    EXPECT_EQ(lines(run("SELECT event_type, object_name, command FROM dbo.ddl_log ORDER BY id")),
+              (std::vector<std::string>{"CREATE_TABLE|t1|CREATE TABLE dbo.t1 (a int)",
+                                        "ALTER_TABLE|t1|ALTER TABLE dbo.t1 ADD b int NULL",
+                                        "CREATE_INDEX|ix_t1|CREATE INDEX ix_t1 ON dbo.t1 (a)",
+                                        "DROP_INDEX|ix_t1|DROP INDEX ix_t1 ON dbo.t1",
+                                        "ALTER_TABLE|t1|ALTER TABLE dbo.t1 DROP COLUMN b",
+                                        "DROP_TABLE|t1|DROP TABLE dbo.t1"}));
+    Recorder x = run("SELECT data.value('(/EVENT_INSTANCE/DatabaseName)[1]', 'sysname'), "
+                     "data.value('(/EVENT_INSTANCE/SchemaName)[1]', 'sysname'), "
+                     "data.value('(/EVENT_INSTANCE/ObjectType)[1]', 'sysname'), "
+                     "data.value('(/EVENT_INSTANCE/TargetObjectName)[1]', 'sysname'), "
+                     "data.value('(/EVENT_INSTANCE/UserName)[1]', 'sysname'), "
+                     "data.value('(/EVENT_INSTANCE/LoginName)[1]', 'sysname'), "
+                     "data.value('(/EVENT_INSTANCE/AlterTableActionList/*/Columns/Name)[1]', "
+                     "'sysname'), data.value('(/EVENT_INSTANCE/TSQLCommand/SetOptions/"
+                     "@ANSI_NULLS)[1]', 'varchar(3)') FROM dbo.ddl_log ORDER BY id");
+    ASSERT_TRUE(x.errors().empty()) << x.messages[0].text;
+    EXPECT_EQ(lines(x), (std::vector<std::string>{
+                            "u|dbo|TABLE|NULL|dbo|sa|NULL|ON", "u|dbo|TABLE|NULL|dbo|sa|b|ON",
+                            "u|dbo|INDEX|t1|dbo|sa|NULL|ON", "u|dbo|INDEX|t1|dbo|sa|NULL|ON",
+                            "u|dbo|TABLE|NULL|dbo|sa|b|ON", "u|dbo|TABLE|NULL|dbo|sa|NULL|ON"}));
+    // The catalogs: sys.triggers (not sys.objects), sys.trigger_events, sys.sql_modules.
+    EXPECT_EQ(lines(run("SELECT name, parent_class, parent_class_desc, parent_id, type, "
+                        "is_instead_of_trigger, is_disabled FROM sys.triggers")),
+              std::vector<std::string>{"log_ddl|0|DATABASE|0|TR|0|0"});
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sys.objects WHERE name = 'log_ddl'")),
+              std::vector<std::string>{"0"});
+    EXPECT_EQ(lines(run("SELECT e.type, e.type_desc, e.event_group_type_desc FROM "
+                        "sys.trigger_events e JOIN sys.triggers t ON t.object_id = e.object_id "
+                        "ORDER BY e.type")),
+              (std::vector<std::string>{
+                  "21|CREATE_TABLE|DDL_TABLE_EVENTS", "22|ALTER_TABLE|DDL_TABLE_EVENTS",
+                  "23|DROP_TABLE|DDL_TABLE_EVENTS", "24|CREATE_INDEX|DDL_INDEX_EVENTS",
+                  "25|ALTER_INDEX|DDL_INDEX_EVENTS", "26|DROP_INDEX|DDL_INDEX_EVENTS"}));
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sys.sql_modules m JOIN sys.triggers t ON "
+                        "t.object_id = m.object_id WHERE m.definition LIKE 'CREATE TRIGGER "
+                        "log_ddl ON DATABASE%'")),
+              std::vector<std::string>{"1"});
+    // DISABLE / ENABLE, DROP ... ON DATABASE.
+    run("DISABLE TRIGGER log_ddl ON DATABASE; CREATE TABLE dbo.t2 (a int)");
+    EXPECT_EQ(lines(run("SELECT is_disabled FROM sys.triggers; SELECT COUNT(*) FROM "
+                        "dbo.ddl_log")),
+              std::vector<std::string>{"1"});
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM dbo.ddl_log")), std::vector<std::string>{"6"});
+    run("ENABLE TRIGGER log_ddl ON DATABASE; DROP TABLE dbo.t2");
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM dbo.ddl_log")), std::vector<std::string>{"7"});
+    EXPECT_EQ(run("CREATE TRIGGER log_ddl ON DATABASE FOR CREATE_TABLE AS PRINT 1").errors(),
+              std::vector<int>{2714});
+    EXPECT_TRUE(run("DROP TRIGGER log_ddl ON DATABASE").errors().empty());
+    EXPECT_EQ(run("DROP TRIGGER log_ddl ON DATABASE").errors(), std::vector<int>{3701});
+    EXPECT_TRUE(run("DROP TRIGGER IF EXISTS log_ddl ON DATABASE").errors().empty());
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sys.triggers")), std::vector<std::string>{"0"});
+    EXPECT_EQ(run("CREATE TRIGGER bad ON DATABASE FOR NO_SUCH_EVENT AS PRINT 1").errors(),
+              std::vector<int>{1084});
+}
+
+TEST_F(SqlEngine, DdlTriggerRollbackUndoesTheStatement) {
+    ASSERT_TRUE(run("CREATE TRIGGER no_tables ON DATABASE FOR CREATE_TABLE AS\n"
+                    "RAISERROR ('New tables cannot be created in this database.', 16, 1)\n"
+                    "ROLLBACK")
+                    .errors()
+                    .empty());
+    Recorder r = run("CREATE TABLE dbo.nt (a int); SELECT 1");
+    EXPECT_EQ(r.errors(), (std::vector<int>{50000, 3609}));
+    EXPECT_TRUE(r.rows.empty()); // the batch was aborted
+    EXPECT_EQ(lines(run("SELECT OBJECT_ID('dbo.nt'), @@TRANCOUNT")),
+              std::vector<std::string>{"NULL|0"});
+    // Inside a user transaction: the whole transaction is rolled back.
+    r = run("BEGIN TRAN; CREATE TABLE dbo.keep (a int)");
+    EXPECT_EQ(r.errors(), (std::vector<int>{50000, 3609}));
+    EXPECT_EQ(lines(run("SELECT OBJECT_ID('dbo.keep'), @@TRANCOUNT")),
+              std::vector<std::string>{"NULL|0"});
+    // An error (THROW) in the trigger also ends the transaction and the batch.
+    run("DROP TRIGGER no_tables ON DATABASE");
+    ASSERT_TRUE(run("CREATE TRIGGER no_drop ON DATABASE AFTER DROP_TABLE AS THROW 50001, "
+                    "'no drops', 1")
+                    .errors()
+                    .empty());
+    run("CREATE TABLE dbo.d (a int)");
+    r = run("DROP TABLE dbo.d; SELECT 1");
+    EXPECT_EQ(r.errors(), (std::vector<int>{50001, 3616}));
+    EXPECT_EQ(lines(run("SELECT CASE WHEN OBJECT_ID('dbo.d') IS NULL THEN 0 ELSE 1 END")),
+              std::vector<std::string>{"1"});
+    // Unrelated events do not fire it; a disabled trigger does not fire.
+    EXPECT_TRUE(run("CREATE INDEX ix ON dbo.d (a)").errors().empty());
+    run("DISABLE TRIGGER ALL ON DATABASE");
+    EXPECT_TRUE(run("DROP TABLE dbo.d").errors().empty());
+}
+
+TEST_F(SqlEngine, DdlTriggerCoversModulesAndGroups) {
+    run("CREATE TABLE dbo.ev (t nvarchar(60), o sysname, n int, tc int)");
+    ASSERT_TRUE(run("CREATE TRIGGER every ON DATABASE AFTER DDL_DATABASE_LEVEL_EVENTS AS\n"
+                    "DECLARE @e xml\nSET @e = EVENTDATA()\n"
+                    "INSERT INTO dbo.ev VALUES (@e.value('(/EVENT_INSTANCE/EventType)[1]', "
+                    "'nvarchar(60)'), @e.value('(/EVENT_INSTANCE/ObjectType)[1]', 'sysname'), "
+                    "(SELECT COUNT(*) FROM sys.tables), @@TRANCOUNT)")
+                    .errors()
+                    .empty());
+    run("CREATE PROCEDURE dbo.p AS SELECT 1");
+    run("CREATE OR ALTER VIEW dbo.v AS SELECT 1 AS one");
+    run("CREATE OR ALTER VIEW dbo.v AS SELECT 2 AS two");
+    run("DROP VIEW dbo.v");
+    run("DROP PROCEDURE dbo.p");
+    EXPECT_EQ(lines(run("SELECT t, o, n, tc FROM dbo.ev")),
+              (std::vector<std::string>{"CREATE_PROCEDURE|PROCEDURE|1|1", "CREATE_VIEW|VIEW|1|1",
+                                        "ALTER_VIEW|VIEW|1|1", "DROP_VIEW|VIEW|1|1",
+                                        "DROP_PROCEDURE|PROCEDURE|1|1"}));
+    // The group lists the events the simulator knows, with the group on each row.
+    EXPECT_EQ(lines(run("SELECT COUNT(*), MIN(event_group_type), MIN(event_group_type_desc) "
+                        "FROM sys.trigger_events")),
+              std::vector<std::string>{"21|10016|DDL_DATABASE_LEVEL_EVENTS"});
+    // A failing statement in the body (a missing table) rolls the DDL back: error 3616.
+    run("DROP TRIGGER every ON DATABASE");
+    run("CREATE TRIGGER broken ON DATABASE FOR CREATE_TABLE AS INSERT INTO dbo.nope VALUES (1)");
+    EXPECT_EQ(run("CREATE TABLE dbo.z (a int)").errors(), (std::vector<int>{208, 3616}));
+    EXPECT_EQ(lines(run("SELECT OBJECT_ID('dbo.z')")), std::vector<std::string>{"NULL"});
+}

@@ -216,6 +216,7 @@ struct Statement {
         If,
         Block,
         Return,
+        EnableTrigger, // ENABLE / DISABLE TRIGGER (name = "ENABLE" or "DISABLE")
         Noop
     };
     K k = K::Noop;
@@ -258,6 +259,9 @@ struct Statement {
     ModuleDefinition define = ModuleDefinition::Create;
     std::string definition;          // the batch text, as sys.sql_modules shows it
     std::vector<std::string> target; // CREATE TRIGGER ... ON target
+    bool on_database = false;        // CREATE / DROP / ENABLE TRIGGER ... ON DATABASE
+    size_t body_offset = 0;          // triggers: where the body after AS starts in `definition`
+    std::string command_text;        // DDL statements: their text (EVENTDATA's CommandText)
     ModuleOptions module;
     // DROP VIEW / PROCEDURE / FUNCTION / TRIGGER name [, name ...]
     std::vector<std::vector<std::string>> objects;

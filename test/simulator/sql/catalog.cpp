@@ -793,6 +793,96 @@ std::optional<TableMeta> find_view(sqlite3 *db, const DatabaseMeta &d, const std
     return t;
 }
 
+const std::vector<DdlEventType> &ddl_event_types() {
+    static const std::vector<DdlEventType> types = [] {
+        const std::vector<const char *> table = {"DDL_TABLE_EVENTS", "DDL_TABLE_VIEW_EVENTS",
+                                                 "DDL_DATABASE_LEVEL_EVENTS"};
+        const std::vector<const char *> view = {"DDL_VIEW_EVENTS", "DDL_TABLE_VIEW_EVENTS",
+                                                "DDL_DATABASE_LEVEL_EVENTS"};
+        const std::vector<const char *> index = {"DDL_INDEX_EVENTS", "DDL_TABLE_VIEW_EVENTS",
+                                                 "DDL_DATABASE_LEVEL_EVENTS"};
+        const std::vector<const char *> stats = {"DDL_STATISTICS_EVENTS", "DDL_TABLE_VIEW_EVENTS",
+                                                 "DDL_DATABASE_LEVEL_EVENTS"};
+        const std::vector<const char *> db = {"DDL_DATABASE_LEVEL_EVENTS"};
+        return std::vector<DdlEventType>{
+            {"CREATE_TABLE", 21, table},      {"ALTER_TABLE", 22, table},
+            {"DROP_TABLE", 23, table},        {"CREATE_INDEX", 24, index},
+            {"ALTER_INDEX", 25, index},       {"DROP_INDEX", 26, index},
+            {"CREATE_STATISTICS", 27, stats}, {"UPDATE_STATISTICS", 28, stats},
+            {"DROP_STATISTICS", 29, stats},   {"CREATE_VIEW", 41, view},
+            {"ALTER_VIEW", 42, view},         {"DROP_VIEW", 43, view},
+            {"CREATE_PROCEDURE", 51, db},     {"ALTER_PROCEDURE", 52, db},
+            {"DROP_PROCEDURE", 53, db},       {"CREATE_FUNCTION", 61, db},
+            {"ALTER_FUNCTION", 62, db},       {"DROP_FUNCTION", 63, db},
+            {"CREATE_TRIGGER", 71, db},       {"ALTER_TRIGGER", 72, db},
+            {"DROP_TRIGGER", 73, db}};
+    }();
+    return types;
+}
+
+const std::vector<DdlEventGroup> &ddl_event_groups() {
+    static const std::vector<DdlEventGroup> groups = {
+        {"DDL_DATABASE_LEVEL_EVENTS", 10016}, {"DDL_TABLE_VIEW_EVENTS", 10017},
+        {"DDL_TABLE_EVENTS", 10018},          {"DDL_VIEW_EVENTS", 10019},
+        {"DDL_INDEX_EVENTS", 10020},          {"DDL_STATISTICS_EVENTS", 10021}};
+    return groups;
+}
+
+bool ddl_event_matches(const std::string &events, const std::string &event) {
+    const DdlEventType *t = nullptr;
+    for (const auto &e : ddl_event_types())
+        if (event == e.name)
+            t = &e;
+    size_t i = 0;
+    while (i <= events.size()) {
+        size_t e = events.find(',', i);
+        if (e == std::string::npos)
+            e = events.size();
+        std::string item = events.substr(i, e - i);
+        if (strcasecmp(item.c_str(), event.c_str()) == 0)
+            return true;
+        if (t)
+            for (const char *g : t->groups)
+                if (strcasecmp(item.c_str(), g) == 0)
+                    return true;
+        i = e + 1;
+    }
+    return false;
+}
+
+std::vector<DdlTrigger> ddl_triggers(sqlite3 *db, int database_id, bool all) {
+    Stmt q(db, "SELECT o.object_id, o.name, m.definition, m.trigger_events, m.is_disabled FROM "
+               "\"$objects\" o JOIN \"$modules\" m ON m.database_id = o.database_id AND "
+               "m.object_id = o.object_id WHERE o.database_id = ? AND o.schema_id = 0 AND "
+               "o.type = 'TR' AND o.parent_object_id = 0 ORDER BY o.object_id");
+    q.bind(1, database_id);
+    std::vector<DdlTrigger> out;
+    while (q.step()) {
+        DdlTrigger t;
+        t.object_id = static_cast<int>(q.int_col(0));
+        t.name = q.text_col(1);
+        t.definition = q.text_col(2);
+        t.events = q.text_col(3);
+        t.disabled = q.int_col(4) != 0;
+        if (all || !t.disabled)
+            out.push_back(std::move(t));
+    }
+    return out;
+}
+
+std::optional<DdlTrigger> find_ddl_trigger(sqlite3 *db, int database_id, const std::string &name) {
+    for (auto &t : ddl_triggers(db, database_id, true))
+        if (strcasecmp(t.name.c_str(), name.c_str()) == 0)
+            return t;
+    return std::nullopt;
+}
+
+void set_trigger_disabled(sqlite3 *db, int database_id, int object_id, bool disabled) {
+    Stmt up(db, "UPDATE \"$modules\" SET is_disabled = ? WHERE database_id = ? AND object_id = ?");
+    up.bind(1, disabled ? 1 : 0).bind(2, database_id).bind(3, object_id);
+    up.step();
+}
+
 int define_module(sqlite3 *db, const DatabaseMeta &d, int schema_id, const std::string &name,
                   const ModuleRecord &m, std::optional<int> replace) {
     int oid = 0;

@@ -75,6 +75,36 @@ struct ModuleRecord {
     std::vector<ColumnMeta> columns; // views and table-valued functions
 };
 
+// DDL trigger events and event groups (sys.trigger_events, "DDL Events" / "DDL Event Groups"):
+// the events the simulator knows, each with its groups from the innermost out.
+struct DdlEventType {
+    const char *name;
+    int type;
+    std::vector<const char *> groups;
+};
+struct DdlEventGroup {
+    const char *name;
+    int type;
+};
+const std::vector<DdlEventType> &ddl_event_types();
+const std::vector<DdlEventGroup> &ddl_event_groups();
+// Is `event` (CREATE_TABLE) among, or in a group of, the comma-separated `events`?
+bool ddl_event_matches(const std::string &events, const std::string &event);
+
+// A database-scoped DDL trigger: "$objects" type TR with schema_id 0 and parent 0 (not in
+// sys.objects), its text and events in "$modules".
+struct DdlTrigger {
+    int object_id = 0;
+    std::string name;
+    std::string definition;
+    std::string events;
+    bool disabled = false;
+};
+// The database's DDL triggers in creation order (enabled only unless all).
+std::vector<DdlTrigger> ddl_triggers(sqlite3 *db, int database_id, bool all = false);
+std::optional<DdlTrigger> find_ddl_trigger(sqlite3 *db, int database_id, const std::string &name);
+void set_trigger_disabled(sqlite3 *db, int database_id, int object_id, bool disabled);
+
 // Creates the internal tables and the system databases when the store is new.
 void bootstrap_catalog(sqlite3 *db);
 

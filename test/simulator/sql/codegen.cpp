@@ -1203,6 +1203,16 @@ std::string Codegen::function(const Expr &e, Ty *type) {
         ty = known(mk(TypeId::Date));
         return "sim_eomonth(" + join() + ")";
     }
+    if (f == "EVENTDATA") {
+        if (!a.empty())
+            throw sql_error(174, 1, 15, "The eventdata function requires 0 argument(s).");
+        ty = known(mk(TypeId::Xml), true);
+        return "sim_eventdata()";
+    }
+    if (f == "SIM$XML_VALUE") {
+        ty = known(mk(TypeId::NVarChar, SqlType::kMax), true);
+        return "sim_xml_value(" + join() + ")";
+    }
     if (f == "NEWID" || f == "NEWSEQUENTIALID") {
         ty = known(mk(TypeId::UniqueIdentifier), false);
         return "sim_newid()";

@@ -33,6 +33,8 @@ inline bool aborts_batch(int number) {
     case 241:
     case 4060:
     case 911:
+    case 3609: // the transaction ended in the trigger
+    case 3616: // an error was raised during trigger execution
         return true;
     default:
         return false;

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include <strings.h>
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -1135,6 +1136,31 @@ void fn_host_name(sqlite3_context *c, int, sqlite3_value **) {
     result_text(c, host_of(c)->host_name());
 }
 
+void fn_eventdata(sqlite3_context *c, int, sqlite3_value **) {
+    auto x = host_of(c)->event_data();
+    if (x)
+        result_text(c, *x);
+    else
+        sqlite3_result_null(c);
+}
+
+void fn_xml_value(sqlite3_context *c, int, sqlite3_value **v) {
+    if (sqlite3_value_type(v[0]) == SQLITE_NULL || sqlite3_value_type(v[1]) == SQLITE_NULL) {
+        sqlite3_result_null(c);
+        return;
+    }
+    try {
+        auto r = xml_path_value(arg(v[0]).s, arg(v[1]).s);
+        if (r)
+            result_text(c, *r);
+        else
+            sqlite3_result_null(c);
+    } catch (const SqlError &e) {
+        std::string m = encode_error(e.msg);
+        sqlite3_result_error(c, m.c_str(), static_cast<int>(m.size()));
+    }
+}
+
 void fn_now(sqlite3_context *c, int, sqlite3_value **) {
     result_text(c, now_text(false));
 }
@@ -1692,6 +1718,8 @@ void register_functions(sqlite3 *db, FunctionHost *host) {
         {"sim_app_name", 0, fn_app_name, false},
         {"sim_host_name", 0, fn_host_name, false},
         {"sim_now", 0, fn_now, false},
+        {"sim_eventdata", 0, fn_eventdata, false},
+        {"sim_xml_value", 2, fn_xml_value, true},
         {"sim_localnow", 0, fn_localnow, false},
         {"sim_utcnow", 0, fn_utcnow, false},
         {"sim_lsn", 0, fn_lsn, false},
@@ -1708,6 +1736,265 @@ void register_functions(sqlite3 *db, FunctionHost *host) {
                                    nullptr);
     }
     register_cdc_functions(db);
+}
+
+namespace {
+
+// A minimal XML reader: elements, attributes, text, CDATA, comments, processing instructions
+// and the predefined and numeric entities.
+struct XmlNode {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> attrs;
+    std::vector<XmlNode> children;
+    std::string text; // all descendant text, in document order
+};
+
+void append_utf8(std::string &out, unsigned long cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+std::string xml_unescape(const std::string &s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '&') {
+            out += s[i];
+            continue;
+        }
+        size_t semi = s.find(';', i);
+        if (semi == std::string::npos) {
+            out += s[i];
+            continue;
+        }
+        std::string ent = s.substr(i + 1, semi - i - 1);
+        if (ent == "lt")
+            out += '<';
+        else if (ent == "gt")
+            out += '>';
+        else if (ent == "amp")
+            out += '&';
+        else if (ent == "quot")
+            out += '"';
+        else if (ent == "apos")
+            out += '\'';
+        else if (!ent.empty() && ent[0] == '#')
+            append_utf8(out, ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')
+                                 ? std::strtoul(ent.c_str() + 2, nullptr, 16)
+                                 : std::strtoul(ent.c_str() + 1, nullptr, 10));
+        else
+            out += "&" + ent + ";";
+        i = semi;
+    }
+    return out;
+}
+
+class XmlReader {
+public:
+    explicit XmlReader(const std::string &s) : s_(s) {}
+    // The top-level elements of the document (an xml value may be a fragment).
+    std::vector<XmlNode> document() {
+        std::vector<XmlNode> out;
+        while (p_ < s_.size()) {
+            if (s_[p_] == '<' && skip_markup())
+                continue;
+            if (s_[p_] == '<') {
+                out.push_back(element());
+                continue;
+            }
+            ++p_;
+        }
+        return out;
+    }
+
+private:
+    [[noreturn]] void bad() {
+        throw sql_error(9400, 1, 16,
+                        "XML parsing: line 1, character " + std::to_string(p_ + 1) +
+                            ", unexpected end of input");
+    }
+    // Comments, processing instructions, DOCTYPE: skipped.
+    bool skip_markup() {
+        if (s_.compare(p_, 4, "<!--") == 0) {
+            size_t e = s_.find("-->", p_);
+            p_ = e == std::string::npos ? s_.size() : e + 3;
+            return true;
+        }
+        if (s_.compare(p_, 2, "<?") == 0) {
+            size_t e = s_.find("?>", p_);
+            p_ = e == std::string::npos ? s_.size() : e + 2;
+            return true;
+        }
+        if (s_.compare(p_, 2, "<!") == 0 && s_.compare(p_, 9, "<![CDATA[") != 0) {
+            size_t e = s_.find('>', p_);
+            p_ = e == std::string::npos ? s_.size() : e + 1;
+            return true;
+        }
+        return false;
+    }
+    static bool name_char(char c) {
+        return !std::isspace(static_cast<unsigned char>(c)) && c != '>' && c != '/' && c != '=';
+    }
+    XmlNode element() {
+        XmlNode n;
+        ++p_; // '<'
+        while (p_ < s_.size() && name_char(s_[p_]))
+            n.name += s_[p_++];
+        for (;;) {
+            while (p_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[p_])))
+                ++p_;
+            if (p_ >= s_.size())
+                bad();
+            if (s_[p_] == '/') {
+                p_ += 2; // "/>"
+                return n;
+            }
+            if (s_[p_] == '>') {
+                ++p_;
+                break;
+            }
+            std::string an;
+            while (p_ < s_.size() && name_char(s_[p_]))
+                an += s_[p_++];
+            while (p_ < s_.size() && s_[p_] != '"' && s_[p_] != '\'')
+                ++p_;
+            if (p_ >= s_.size())
+                bad();
+            char q = s_[p_++];
+            size_t e = s_.find(q, p_);
+            if (e == std::string::npos)
+                bad();
+            n.attrs.emplace_back(an, xml_unescape(s_.substr(p_, e - p_)));
+            p_ = e + 1;
+        }
+        for (;;) {
+            if (p_ >= s_.size())
+                bad();
+            if (s_.compare(p_, 2, "</") == 0) {
+                size_t e = s_.find('>', p_);
+                if (e == std::string::npos)
+                    bad();
+                p_ = e + 1;
+                return n;
+            }
+            if (s_.compare(p_, 9, "<![CDATA[") == 0) {
+                size_t e = s_.find("]]>", p_);
+                if (e == std::string::npos)
+                    bad();
+                n.text += s_.substr(p_ + 9, e - p_ - 9);
+                p_ = e + 3;
+                continue;
+            }
+            if (s_[p_] == '<') {
+                if (skip_markup())
+                    continue;
+                n.children.push_back(element());
+                n.text += n.children.back().text;
+                continue;
+            }
+            size_t e = s_.find('<', p_);
+            if (e == std::string::npos)
+                bad();
+            n.text += xml_unescape(s_.substr(p_, e - p_));
+            p_ = e;
+        }
+    }
+    const std::string &s_;
+    size_t p_ = 0;
+};
+
+} // namespace
+
+std::optional<std::string> xml_path_value(const std::string &xml, const std::string &path) {
+    // (/a/b/c)[1], /a/b/c[1], /a/b[1]/c[1], /a/@x, (/a/b/@x)[1]: every step takes its first match.
+    std::string p = path;
+    auto trim = [](std::string &t) {
+        while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front())))
+            t.erase(t.begin());
+        while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())))
+            t.pop_back();
+    };
+    trim(p);
+    if (!p.empty() && p.front() == '(') {
+        size_t close = p.rfind(')');
+        if (close == std::string::npos)
+            throw sql_error(2389, 1, 16,
+                            "XQuery [value()]: 'value()' requires a singleton (or "
+                            "empty sequence), found operand of type 'xs:string *'");
+        std::string tail = p.substr(close + 1);
+        trim(tail);
+        if (!tail.empty() && tail != "[1]")
+            return std::nullopt;
+        p = p.substr(1, close - 1);
+        trim(p);
+    }
+    if (p.empty() || p.front() != '/')
+        throw sql_error(2389, 1, 16,
+                        "XQuery [value()]: 'value()' requires a singleton (or "
+                        "empty sequence), found operand of type 'xdt:untypedAtomic "
+                        "*'");
+    std::vector<std::string> steps;
+    size_t i = 1;
+    while (i <= p.size()) {
+        size_t e = p.find('/', i);
+        if (e == std::string::npos)
+            e = p.size();
+        std::string st = p.substr(i, e - i);
+        size_t br = st.find('[');
+        if (br != std::string::npos) {
+            if (st.substr(br) != "[1]")
+                return std::nullopt;
+            st = st.substr(0, br);
+        }
+        trim(st);
+        steps.push_back(st);
+        i = e + 1;
+    }
+    XmlReader r(xml);
+    std::vector<XmlNode> top = r.document();
+    const std::vector<XmlNode> *level = &top;
+    const XmlNode *cur = nullptr;
+    for (size_t k = 0; k < steps.size(); ++k) {
+        const std::string &st = steps[k];
+        if (!st.empty() && st[0] == '@') {
+            if (!cur || k + 1 != steps.size())
+                return std::nullopt;
+            for (const auto &[n, v] : cur->attrs)
+                if (n == st.substr(1))
+                    return v;
+            return std::nullopt;
+        }
+        if (st == "text()") {
+            if (!cur)
+                return std::nullopt;
+            return cur->text;
+        }
+        const XmlNode *found = nullptr;
+        for (const auto &n : *level)
+            if (st == "*" || n.name == st) {
+                found = &n;
+                break;
+            }
+        if (!found)
+            return std::nullopt;
+        cur = found;
+        level = &found->children;
+    }
+    if (!cur)
+        return std::nullopt;
+    return cur->text;
 }
 
 } // namespace sim::sql

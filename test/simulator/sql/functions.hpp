@@ -6,6 +6,9 @@
 
 #include <sqlite3.h>
 
+#include <optional>
+#include <string>
+
 namespace sim::sql {
 
 // What session-dependent functions (DB_NAME(), SUSER_SNAME(), the log) need from the session.
@@ -25,7 +28,14 @@ public:
     virtual std::string next_rowversion() = 0;
     virtual int64_t next_identity(int database_id, int object_id) = 0;
     virtual std::optional<int64_t> ident_current(int database_id, int object_id) = 0;
+    // EVENTDATA(): the event's XML inside a DDL trigger, nothing elsewhere.
+    virtual std::optional<std::string> event_data() { return std::nullopt; }
 };
+
+// The text of the first node an absolute XPath of the form (/a/b/c)[1], /a/b/c[1] or /a/@attr
+// selects in an XML document (the xml .value() method for simple paths); nullopt when nothing
+// matches. Throws SqlError 2389/9400-style errors only for paths it cannot read.
+std::optional<std::string> xml_path_value(const std::string &xml, const std::string &path);
 
 void register_functions(sqlite3 *db, FunctionHost *host);
 

@@ -26,9 +26,10 @@ const std::set<std::string> kReserved = {
     "PIVOT",   "UNPIVOT",      "APPLY",      "TABLESAMPLE"};
 
 const std::set<std::string> kStatementStart = {
-    "SELECT", "INSERT",    "UPDATE", "DELETE", "CREATE",  "ALTER",    "DROP",    "USE",   "BEGIN",
-    "COMMIT", "ROLLBACK",  "SAVE",   "SET",    "DECLARE", "PRINT",    "WAITFOR", "EXEC",  "EXECUTE",
-    "BACKUP", "RAISERROR", "THROW",  "IF",     "WITH",    "TRUNCATE", "RETURN",  "WHILE", "END"};
+    "SELECT", "INSERT",  "UPDATE",   "DELETE",    "CREATE", "ALTER",   "DROP",  "USE",
+    "BEGIN",  "COMMIT",  "ROLLBACK", "SAVE",      "SET",    "DECLARE", "PRINT", "WAITFOR",
+    "EXEC",   "EXECUTE", "BACKUP",   "RAISERROR", "THROW",  "IF",      "WITH",  "TRUNCATE",
+    "RETURN", "WHILE",   "END",      "ENABLE",    "DISABLE"};
 
 class Parser {
 public:
@@ -411,7 +412,35 @@ public:
         } while (accept_op(","));
         return out;
     }
+    // expr.value('path', 'type'): the xml value() method, as CONVERT(type, sim_xml_value(...)).
+    ExprPtr xml_value(ExprPtr target, const std::vector<ExprPtr> &args) {
+        if (args.size() != 2 || (args[1]->k != Expr::K::Str && args[1]->k != Expr::K::NStr))
+            throw sql_error(174, 1, 15, "The value function requires 2 argument(s).");
+        auto inner = mk(Expr::K::Func, "SIM$XML_VALUE");
+        inner->args = {std::move(target), args[0]};
+        auto e = mk(Expr::K::Cast, "CONVERT");
+        e->type = parse_type_name(args[1]->text);
+        e->has_type = true;
+        e->args = {inner};
+        return e;
+    }
     ExprPtr primary() {
+        ExprPtr e = primary_base();
+        while ((e->k == Expr::K::Var || e->k == Expr::K::Func) && is_op(".") &&
+               peek(1).kind == Tok::Ident && peek(1).upper == "VALUE" && is_op("(", 2)) {
+            p_ += 3;
+            std::vector<ExprPtr> args;
+            if (!is_op(")")) {
+                do
+                    args.push_back(expr());
+                while (accept_op(","));
+            }
+            expect_op(")");
+            e = xml_value(e, args);
+        }
+        return e;
+    }
+    ExprPtr primary_base() {
         const Token &tk = peek();
         switch (tk.kind) {
         case Tok::Integer: {
@@ -560,6 +589,12 @@ public:
                     e->over_order = order_list();
                 }
                 expect_op(")");
+            }
+            if (parts.size() >= 2 && upper_of(parts.back()) == "VALUE" && !e->over) {
+                // column.value('path', 'type')
+                auto col = mk(Expr::K::Column);
+                col->parts.assign(parts.begin(), parts.end() - 1);
+                return xml_value(col, e->args);
             }
             return e;
         }
@@ -838,8 +873,21 @@ public:
 
     StatementPtr statement() {
         int line = peek().line;
+        size_t begin = peek().offset;
         StatementPtr s = statement_inner();
         s->line = line;
+        using K = Statement::K;
+        if (!src_.empty() && begin < src_.size() &&
+            (s->k == K::CreateTable || s->k == K::DropTable || s->k == K::AlterTableAdd ||
+             s->k == K::AlterTableDropColumn || s->k == K::AlterTableAddConstraint ||
+             s->k == K::AlterTableDropConstraint || s->k == K::CreateIndex ||
+             s->k == K::DropIndex || s->k == K::DropModule)) {
+            size_t end = at_end() ? src_.size() : std::min(peek().offset, src_.size());
+            std::string text = src_.substr(begin, end - begin);
+            while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+                text.pop_back();
+            s->command_text = text;
+        }
         accept_op(";");
         return s;
     }
@@ -885,6 +933,8 @@ public:
             return update_stmt();
         if (accept_kw("DELETE"))
             return delete_stmt();
+        if ((is_kw("ENABLE") || is_kw("DISABLE")) && is_kw("TRIGGER", 1))
+            return enable_trigger_stmt();
         if (accept_kw("TRUNCATE")) {
             expect_kw("TABLE");
             auto s = st(Statement::K::Truncate);
@@ -1507,8 +1557,12 @@ public:
             do
                 s->objects.push_back(multipart());
             while (accept_op(","));
-            if (kind == "TRIGGER" && is_kw("ON"))
-                throw ddl_triggers_unsupported();
+            if (kind == "TRIGGER" && accept_kw("ON")) {
+                if (is_kw("ALL") && is_kw("SERVER", 1))
+                    throw server_triggers_unsupported();
+                expect_kw("DATABASE");
+                s->on_database = true;
+            }
             return s;
         }
         if (accept_kw("TABLE")) {
@@ -1661,10 +1715,31 @@ public:
         return kind;
     }
 
-    static SqlError ddl_triggers_unsupported() {
+    static SqlError server_triggers_unsupported() {
         return sql_error(50000, 1, 16,
-                         "The simulator does not implement DDL triggers (ON DATABASE / ON ALL "
-                         "SERVER); only DML triggers on a table or view.");
+                         "The simulator does not implement server-scoped DDL triggers (ON ALL "
+                         "SERVER); only DML triggers and DDL triggers ON DATABASE.");
+    }
+
+    // { ENABLE | DISABLE } TRIGGER { name [, ...] | ALL } ON { object | DATABASE | ALL SERVER }
+    StatementPtr enable_trigger_stmt() {
+        auto s = st(Statement::K::EnableTrigger);
+        s->name = peek().upper;
+        p_ += 2;
+        if (accept_kw("ALL"))
+            s->if_exists = true; // ALL triggers
+        else
+            do
+                s->objects.push_back(multipart());
+            while (accept_op(","));
+        expect_kw("ON");
+        if (is_kw("ALL") && is_kw("SERVER", 1))
+            throw server_triggers_unsupported();
+        if (accept_kw("DATABASE"))
+            s->on_database = true;
+        else
+            s->target = multipart();
+        return s;
     }
 
     // CREATE [OR ALTER] | ALTER { VIEW | PROCEDURE | FUNCTION | TRIGGER }: the whole batch is
@@ -1872,8 +1947,27 @@ public:
     void trigger_rest(Statement &s) {
         s.option_value = "TR";
         expect_kw("ON");
-        if (is_kw("DATABASE") || (is_kw("ALL") && is_kw("SERVER", 1)))
-            throw ddl_triggers_unsupported();
+        if (is_kw("ALL") && is_kw("SERVER", 1))
+            throw server_triggers_unsupported();
+        if (accept_kw("DATABASE")) {
+            s.on_database = true;
+            if (accept_kw("WITH"))
+                module_options(s.module);
+            if (!accept_kw("FOR"))
+                expect_kw("AFTER");
+            do {
+                if (peek().kind != Tok::Ident)
+                    fail();
+                s.module.events += (s.module.events.empty() ? "" : ",") + peek().upper;
+                ++p_;
+            } while (accept_op(","));
+            expect_kw("AS");
+            if (at_end())
+                fail();
+            s.body_offset = peek().offset;
+            body_to_end();
+            return;
+        }
         s.target = multipart();
         if (accept_kw("WITH"))
             module_options(s.module);

@@ -11,11 +11,30 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <thread>
 
 namespace sim::sql {
 
 namespace {
+
+std::string xml_escape(const std::string &v, bool attr = false) {
+    std::string out;
+    for (char c : v) {
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else if (attr && c == '"')
+            out += "&quot;";
+        else
+            out += c;
+    }
+    return out;
+}
 
 Message info(int number, const std::string &text, int state = 1) {
     Message m;
@@ -265,7 +284,10 @@ void SqlSession::run(const std::vector<StatementPtr> &stmts, ResultSink &sink) {
                 return;
             sink.message(m);
             sink.end_statement(std::nullopt, true);
-            if (xact_abort_ && trancount_ > 0) {
+            // RAISERROR does not honor XACT_ABORT.
+            if (xact_abort_ && trancount_ > 0 && s->k != Statement::K::Raiserror) {
+                if (trigger_depth_ > 0)
+                    trigger_error_ = true;
                 rollback_tran(sink);
                 return;
             }
@@ -321,6 +343,18 @@ void SqlSession::run_statement(const Statement &s, ResultSink &sink) {
     exec(db_, own ? "BEGIN IMMEDIATE" : "SAVEPOINT stmt");
     try {
         dispatch(s, sink);
+        if (trigger_depth_ == 0 && trigger_rollback_) {
+            // A trigger ended the transaction: the statement's work is gone, the batch ends.
+            const bool err = trigger_error_;
+            trigger_rollback_ = trigger_error_ = trigger_user_tx_ = false;
+            if (err)
+                throw sql_error(3616, 2, 16,
+                                "An error was raised during trigger execution. The batch has "
+                                "been aborted and the user transaction, if any, has been rolled "
+                                "back.");
+            throw sql_error(3609, 1, 16,
+                            "The transaction ended in the trigger. The batch has been aborted.");
+        }
         if (own) {
             write_commit_log();
             exec(db_, "COMMIT");
@@ -405,6 +439,15 @@ void SqlSession::rollback_tran(ResultSink &sink) {
     xact_id_ = 0;
     begin_lsn_.clear();
     refresh_current();
+    if (trigger_depth_ > 0) {
+        // Inside a trigger @@TRANCOUNT is at least 1 even in autocommit mode; only a user
+        // transaction's end is reported to the client.
+        trigger_rollback_ = true;
+        if (trigger_user_tx_)
+            sink.transaction_ended(descriptor_, false);
+        trigger_user_tx_ = false;
+        return;
+    }
     sink.transaction_ended(descriptor_, false);
 }
 
@@ -459,35 +502,38 @@ void SqlSession::bind_variables(sqlite3_stmt *st) {
     }
 }
 
+// @@ globals as expressions see them.
+Value SqlSession::global_value(const std::string &g) {
+    if (g == "@@VERSION")
+        return Value::text(version_string(state_.settings));
+    if (g == "@@SERVERNAME" || g == "@@SERVICENAME")
+        return Value::text(g == "@@SERVERNAME" ? state_.settings.server_name : "MSSQLSERVER");
+    if (g == "@@SPID")
+        return Value::integer(spid_);
+    if (g == "@@TRANCOUNT")
+        return Value::integer(trancount_);
+    if (g == "@@ROWCOUNT")
+        return Value::integer(rowcount_);
+    if (g == "@@ERROR")
+        return Value::integer(error_);
+    if (g == "@@IDENTITY")
+        return last_identity_ ? Value::integer(*last_identity_) : Value::null();
+    if (g == "@@LANGUAGE")
+        return Value::text("us_english");
+    if (g == "@@MAX_PRECISION")
+        return Value::integer(38);
+    if (g == "@@DBTS")
+        return Value::blob(state_.next_rowversion());
+    if (g == "@@OPTIONS")
+        return Value::integer(5496);
+    if (g == "@@TEXTSIZE")
+        return Value::integer(2147483647);
+    return Value::null();
+}
+
 Value SqlSession::eval(const Expr &e, SqlType *type) {
     CodegenContext ctx{db_, current_, &var_types_, nullptr};
-    ctx.global = [this](const std::string &g) -> Value {
-        if (g == "@@VERSION")
-            return Value::text(version_string(state_.settings));
-        if (g == "@@SERVERNAME" || g == "@@SERVICENAME")
-            return Value::text(g == "@@SERVERNAME" ? state_.settings.server_name : "MSSQLSERVER");
-        if (g == "@@SPID")
-            return Value::integer(spid_);
-        if (g == "@@TRANCOUNT")
-            return Value::integer(trancount_);
-        if (g == "@@ROWCOUNT")
-            return Value::integer(rowcount_);
-        if (g == "@@ERROR")
-            return Value::integer(error_);
-        if (g == "@@IDENTITY")
-            return last_identity_ ? Value::integer(*last_identity_) : Value::null();
-        if (g == "@@LANGUAGE")
-            return Value::text("us_english");
-        if (g == "@@MAX_PRECISION")
-            return Value::integer(38);
-        if (g == "@@DBTS")
-            return Value::blob(state_.next_rowversion());
-        if (g == "@@OPTIONS")
-            return Value::integer(5496);
-        if (g == "@@TEXTSIZE")
-            return Value::integer(2147483647);
-        return Value::null();
-    };
+    ctx.global = [this](const std::string &g) { return global_value(g); };
     Codegen g(ctx);
     Ty ty;
     std::string sql = "SELECT " + g.expr(e, &ty);
@@ -587,6 +633,9 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
     case K::CreateTable: {
         DatabaseMeta d = database_of(s.table);
         create_table(db_, d, schema_of(s.table), s);
+        fire_ddl({"CREATE_TABLE", d, schema_of(s.table), s.table.back(), "TABLE", "", "", "",
+                  s.command_text},
+                 sink);
         sink.end_statement(std::nullopt, false);
         return;
     }
@@ -609,6 +658,7 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         }
         drop_table(db_, *t);
         state_.reset_identity(t->database_id, t->object_id);
+        fire_ddl({"DROP_TABLE", d, t->schema, t->name, "TABLE", "", "", "", s.command_text}, sink);
         sink.end_statement(std::nullopt, false);
         return;
     }
@@ -616,6 +666,19 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         TableMeta t = table_for_write(s.table);
         cdc_before_ddl(t, "ALTER TABLE " + t.display() + " ADD ...");
         add_columns(db_, database_of(s.table), t, s);
+        {
+            std::string cols, cons;
+            for (const auto &c : s.coldefs)
+                cols += "<Name>" + xml_escape(c.name) + "</Name>";
+            for (const auto &c : s.constraints)
+                if (!c.name.empty())
+                    cons += "<Name>" + xml_escape(c.name) + "</Name>";
+            std::string create = (cols.empty() ? "" : "<Columns>" + cols + "</Columns>") +
+                                 (cons.empty() ? "" : "<Constraints>" + cons + "</Constraints>");
+            fire_ddl({"ALTER_TABLE", database_of(s.table), t.schema, t.name, "TABLE", "", "",
+                      create.empty() ? "" : "<Create>" + create + "</Create>", s.command_text},
+                     sink);
+        }
         sink.end_statement(std::nullopt, false);
         return;
     }
@@ -632,30 +695,59 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
             cdc_before_ddl(t, "ALTER TABLE " + t.display() + " DROP COLUMN " + shown);
         }
         drop_columns(db_, database_of(s.table), t, cols);
+        {
+            std::string names;
+            for (const auto &c : cols)
+                names += "<Name>" + xml_escape(c) + "</Name>";
+            fire_ddl({"ALTER_TABLE", database_of(s.table), t.schema, t.name, "TABLE", "", "",
+                      "<Drop><Columns>" + names + "</Columns></Drop>", s.command_text},
+                     sink);
+        }
         sink.end_statement(std::nullopt, false);
         return;
     }
     case K::AlterTableAddConstraint: {
         TableMeta t = table_for_write(s.table);
         add_constraints(db_, database_of(s.table), t, s);
+        {
+            std::string names;
+            for (const auto &c : s.constraints)
+                if (!c.name.empty())
+                    names += "<Name>" + xml_escape(c.name) + "</Name>";
+            fire_ddl(
+                {"ALTER_TABLE", database_of(s.table), t.schema, t.name, "TABLE", "", "",
+                 names.empty() ? "" : "<Create><Constraints>" + names + "</Constraints></Create>",
+                 s.command_text},
+                sink);
+        }
         sink.end_statement(std::nullopt, false);
         return;
     }
     case K::AlterTableDropConstraint: {
         TableMeta t = table_for_write(s.table);
         drop_constraint(db_, database_of(s.table), t, s.name, s.if_exists);
+        fire_ddl({"ALTER_TABLE", database_of(s.table), t.schema, t.name, "TABLE", "", "",
+                  "<Drop><Constraints><Name>" + xml_escape(s.name) + "</Name></Constraints></Drop>",
+                  s.command_text},
+                 sink);
         sink.end_statement(std::nullopt, false);
         return;
     }
     case K::CreateIndex: {
         TableMeta t = table_for_write(s.table);
         create_index(db_, database_of(s.table), t, s);
+        fire_ddl({"CREATE_INDEX", database_of(s.table), t.schema, s.name, "INDEX", t.name, "TABLE",
+                  "", s.command_text},
+                 sink);
         sink.end_statement(std::nullopt, false);
         return;
     }
     case K::DropIndex: {
         TableMeta t = table_for_write(s.table);
         drop_index(db_, database_of(s.table), t, s.name, s.if_exists);
+        fire_ddl({"DROP_INDEX", database_of(s.table), t.schema, s.name, "INDEX", t.name, "TABLE",
+                  "", s.command_text},
+                 sink);
         sink.end_statement(std::nullopt, false);
         return;
     }
@@ -881,6 +973,8 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
     case K::Block:
         run(s.body, sink);
         return;
+    case K::EnableTrigger:
+        return do_enable_trigger(s, sink);
     case K::Return:
     case K::Noop:
         return;
@@ -1077,7 +1171,7 @@ void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
                             "REPLICATION identity column.");
 
     CodegenContext ctx{db_, current_, &var_types_,
-                       [](const std::string &) { return Value::null(); }};
+                       [this](const std::string &g) { return global_value(g); }};
     Codegen g(ctx);
     std::string collist;
     for (auto *c : cols)
@@ -1181,7 +1275,7 @@ void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
 void SqlSession::do_update(const Statement &s, ResultSink &sink) {
     TableMeta t = table_for_write(s.table);
     CodegenContext ctx{db_, current_, &var_types_,
-                       [](const std::string &) { return Value::null(); }};
+                       [this](const std::string &g) { return global_value(g); }};
     Codegen g(ctx);
     g.push_table_scope(t, t.name);
     std::string from = s.from.empty() ? "" : " FROM " + g.from_list(s.from);
@@ -1227,7 +1321,7 @@ void SqlSession::do_update(const Statement &s, ResultSink &sink) {
 void SqlSession::do_delete(const Statement &s, ResultSink &sink) {
     TableMeta t = table_for_write(s.table);
     CodegenContext ctx{db_, current_, &var_types_,
-                       [](const std::string &) { return Value::null(); }};
+                       [this](const std::string &g) { return global_value(g); }};
     Codegen g(ctx);
     g.push_table_scope(t, t.name);
     if (!s.from.empty())
@@ -1633,10 +1727,15 @@ void SqlSession::do_create_view(const Statement &s, ResultSink &sink) {
     m.quoted_identifier = quoted_identifier_;
     m.columns = result_columns(cs, s.columns, name);
     define_module(db_, d, *sid, name, m, replace);
+    fire_ddl(
+        {replace ? "ALTER_VIEW" : "CREATE_VIEW", d, schema, name, "VIEW", "", "", "", s.definition},
+        sink);
     sink.end_statement(std::nullopt, false);
 }
 
 void SqlSession::do_create_module(const Statement &s, ResultSink &sink) {
+    if (s.on_database)
+        return do_create_ddl_trigger(s, sink);
     DatabaseMeta d = module_database(s);
     std::string schema = schema_of(s.table);
     const std::string &name = s.table.back();
@@ -1691,6 +1790,20 @@ void SqlSession::do_create_module(const Statement &s, ResultSink &sink) {
         }
     }
     define_module(db_, d, *sid, name, m, replace);
+    const std::string kind = s.name == "PROCEDURE" ? "PROCEDURE"
+                             : s.name == "TRIGGER" ? "TRIGGER"
+                                                   : "FUNCTION";
+    std::string target, target_type;
+    if (m.type == "TR") {
+        target = s.target.back();
+        auto o = table_by_id(db_, d.id, m.parent_object_id);
+        target_type = o && o->is_view ? "VIEW" : "TABLE";
+        if (o)
+            target = o->name;
+    }
+    fire_ddl({(replace ? "ALTER_" : "CREATE_") + kind, d, schema, name, kind, target, target_type,
+              "", s.definition},
+             sink);
     sink.end_statement(std::nullopt, false);
 }
 
@@ -1699,6 +1812,22 @@ void SqlSession::do_drop_module(const Statement &s, ResultSink &sink) {
                              : s.name == "FUNCTION" ? "function"
                              : s.name == "TRIGGER"  ? "trigger"
                                                     : "view";
+    if (s.on_database) {
+        for (const auto &parts : s.objects) {
+            auto t = find_ddl_trigger(db_, current_.id, parts.back());
+            if (!t) {
+                if (s.if_exists)
+                    continue;
+                throw sql_error(3701, 5, 11,
+                                "Cannot drop the trigger '" + dotted(parts) +
+                                    "', because it does not exist or you do not have "
+                                    "permission.");
+            }
+            drop_module(db_, current_.id, t->object_id);
+        }
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
     for (const auto &parts : s.objects) {
         DatabaseMeta d = database_of(parts);
         auto o = find_object(db_, d.id, schema_of(parts), parts.back());
@@ -1718,9 +1847,202 @@ void SqlSession::do_drop_module(const Statement &s, ResultSink &sink) {
                             "Cannot drop the " + word + " '" + dotted(parts) +
                                 "', because it does not exist or you do not have permission.");
         }
+        std::string target, target_type;
+        if (o->type == "TR") {
+            if (auto p = table_by_id(db_, d.id, o->parent_object_id)) {
+                target = p->name;
+                target_type = p->is_view ? "VIEW" : "TABLE";
+            }
+        }
         drop_module(db_, d.id, o->object_id);
+        const std::string kind = s.name == "PROCEDURE" ? "PROCEDURE" : s.name;
+        fire_ddl(
+            {"DROP_" + kind, d, o->schema, o->name, kind, target, target_type, "", s.command_text},
+            sink);
     }
     sink.end_statement(std::nullopt, false);
+}
+
+// CREATE [OR ALTER] | ALTER TRIGGER name ON DATABASE { FOR | AFTER } event [, ...] AS body
+void SqlSession::do_create_ddl_trigger(const Statement &s, ResultSink &sink) {
+    if (s.table.size() >= 2 && !s.table[s.table.size() - 2].empty())
+        throw sql_error(2103, 1, 15,
+                        "Cannot create trigger '" + dotted(s.table) +
+                            "' because its schema is different from the schema of the target "
+                            "table or view.");
+    const std::string &name = s.table.back();
+    // Every event must be one the simulator knows (an event type or an event group).
+    size_t i = 0;
+    const std::string &evs = s.module.events;
+    while (i <= evs.size()) {
+        size_t e = evs.find(',', i);
+        if (e == std::string::npos)
+            e = evs.size();
+        std::string item = evs.substr(i, e - i);
+        bool known = false;
+        for (const auto &t : ddl_event_types())
+            known = known || item == t.name;
+        for (const auto &g : ddl_event_groups())
+            known = known || item == g.name;
+        if (!known)
+            throw sql_error(1084, 1, 15, "'" + item + "' is an invalid event type.");
+        i = e + 1;
+    }
+    // The body must parse now (its names resolve when it runs).
+    parse_batch(s.definition.substr(s.body_offset));
+    auto existing = find_ddl_trigger(db_, current_.id, name);
+    if (existing && s.define == ModuleDefinition::Create)
+        throw sql_error(2714, 2, 16,
+                        "There is already an object named '" + name + "' in the database.");
+    if (!existing && s.define == ModuleDefinition::Alter)
+        throw sql_error(208, 6, 16, "Invalid object name '" + name + "'.");
+    ModuleRecord m;
+    m.type = "TR";
+    m.definition = s.definition;
+    m.options = s.module;
+    m.ansi_nulls = ansi_nulls_;
+    m.quoted_identifier = quoted_identifier_;
+    define_module(db_, current_, 0, name, m,
+                  existing ? std::optional<int>(existing->object_id) : std::nullopt);
+    if (existing && existing->disabled)
+        set_trigger_disabled(db_, current_.id, existing->object_id, true);
+    sink.end_statement(std::nullopt, false);
+}
+
+// { ENABLE | DISABLE } TRIGGER { name [, ...] | ALL } ON { table | DATABASE }
+void SqlSession::do_enable_trigger(const Statement &s, ResultSink &sink) {
+    const bool disable = s.name == "DISABLE";
+    std::vector<int> ids;
+    DatabaseMeta d = current_;
+    if (s.on_database) {
+        if (s.if_exists) {
+            for (const auto &t : ddl_triggers(db_, d.id, true))
+                ids.push_back(t.object_id);
+        } else {
+            for (const auto &parts : s.objects) {
+                auto t = find_ddl_trigger(db_, d.id, parts.back());
+                if (!t)
+                    throw sql_error(1088, 11, 16,
+                                    "Cannot find the object \"" + parts.back() +
+                                        "\" because it does not exist or you do not have "
+                                        "permissions.");
+                ids.push_back(t->object_id);
+            }
+        }
+    } else {
+        d = database_of(s.target);
+        auto table = find_object(db_, d.id, schema_of(s.target), s.target.back());
+        if (!table || (table->type != "U" && table->type != "V"))
+            throw sql_error(1088, 11, 16,
+                            "Cannot find the object \"" + dotted(s.target) +
+                                "\" because it does not exist or you do not have permissions.");
+        if (s.if_exists) {
+            Stmt q(db_, "SELECT object_id FROM \"$objects\" WHERE database_id = ? AND "
+                        "parent_object_id = ? AND type = 'TR'");
+            q.bind(1, d.id).bind(2, table->object_id);
+            while (q.step())
+                ids.push_back(static_cast<int>(q.int_col(0)));
+        } else {
+            for (const auto &parts : s.objects) {
+                auto t = find_object(db_, d.id, table->schema, parts.back());
+                if (!t || t->type != "TR" || t->parent_object_id != table->object_id)
+                    throw sql_error(1088, 11, 16,
+                                    "Cannot find the object \"" + parts.back() +
+                                        "\" because it does not exist or you do not have "
+                                        "permissions.");
+                ids.push_back(t->object_id);
+            }
+        }
+    }
+    for (int id : ids)
+        set_trigger_disabled(db_, d.id, id, disable);
+    sink.end_statement(std::nullopt, false);
+}
+
+std::string SqlSession::event_xml(const DdlEvent &ev) const {
+    auto now = std::chrono::system_clock::now();
+    std::time_t tt = std::chrono::system_clock::to_time_t(now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+    std::tm tm{};
+    localtime_r(&tt, &tm);
+    char when[96];
+    std::snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms.count()));
+    auto el = [](const char *n, const std::string &v) {
+        return std::string("<") + n + ">" + xml_escape(v) + "</" + n + ">";
+    };
+    std::string x = "<EVENT_INSTANCE>" + el("EventType", ev.type) + el("PostTime", when) +
+                    el("SPID", std::to_string(spid_)) +
+                    el("ServerName", state_.settings.server_name) + el("LoginName", login_.name) +
+                    el("UserName", login_.sysadmin ? "dbo" : login_.name) +
+                    el("DatabaseName", ev.db.name) + el("SchemaName", ev.schema) +
+                    el("ObjectName", ev.object) + el("ObjectType", ev.object_type);
+    if (!ev.target.empty())
+        x += el("TargetObjectName", ev.target) + el("TargetObjectType", ev.target_type);
+    if (!ev.actions.empty())
+        x += "<AlterTableActionList>" + ev.actions + "</AlterTableActionList>";
+    x += std::string("<TSQLCommand><SetOptions ANSI_NULLS=\"") + (ansi_nulls_ ? "ON" : "OFF") +
+         "\" ANSI_NULL_DEFAULT=\"ON\" ANSI_PADDING=\"ON\" QUOTED_IDENTIFIER=\"" +
+         (quoted_identifier_ ? "ON" : "OFF") + "\" ENCRYPTED=\"FALSE\"/>" +
+         el("CommandText", ev.command) + "</TSQLCommand></EVENT_INSTANCE>";
+    return x;
+}
+
+void SqlSession::fire_ddl(const DdlEvent &ev, ResultSink &sink) {
+    std::vector<DdlTrigger> triggers;
+    for (auto &t : ddl_triggers(db_, ev.db.id))
+        if (ddl_event_matches(t.events, ev.type))
+            triggers.push_back(std::move(t));
+    if (triggers.empty())
+        return;
+    const std::string xml = event_xml(ev);
+    for (const auto &t : triggers) {
+        if (trigger_depth_ >= 32)
+            throw sql_error(217, 1, 16,
+                            "Maximum stored procedure, function, trigger, or view nesting level "
+                            "exceeded (limit 32).");
+        auto def = parse_batch(t.definition);
+        if (def.empty())
+            continue;
+        auto body = parse_batch(t.definition.substr(def[0]->body_offset));
+        // The trigger has its own variables and SET options, runs in the trigger's database
+        // with XACT_ABORT on and @@TRANCOUNT at least 1.
+        auto saved_vars = std::move(vars_);
+        auto saved_types = std::move(var_types_);
+        vars_.clear();
+        var_types_.clear();
+        const bool saved_xa = xact_abort_, saved_nocount = nocount_;
+        const int saved_tc = trancount_;
+        const DatabaseMeta saved_db = current_;
+        if (trigger_depth_ == 0)
+            trigger_user_tx_ = trancount_ > 0;
+        ++trancount_;
+        xact_abort_ = true;
+        ++trigger_depth_;
+        eventdata_.push_back(xml);
+        current_ = ev.db;
+        auto restore = [&] {
+            --trigger_depth_;
+            eventdata_.pop_back();
+            vars_ = std::move(saved_vars);
+            var_types_ = std::move(saved_types);
+            xact_abort_ = saved_xa;
+            nocount_ = saved_nocount;
+            current_ = saved_db;
+            if (!trigger_rollback_)
+                trancount_ = saved_tc;
+        };
+        try {
+            run(body, sink);
+        } catch (...) {
+            restore();
+            throw;
+        }
+        restore();
+        if (trigger_rollback_)
+            break;
+    }
 }
 
 void SqlSession::user_procedure(const std::vector<std::string> &parts, const std::string &shown) {

@@ -43,6 +43,11 @@ public:
     std::string next_rowversion() override { return state_.next_rowversion(); }
     int64_t next_identity(int database_id, int object_id) override;
     std::optional<int64_t> ident_current(int database_id, int object_id) override;
+    std::optional<std::string> event_data() override {
+        if (eventdata_.empty())
+            return std::nullopt;
+        return eventdata_.back();
+    }
 
 private:
     struct Var {
@@ -65,6 +70,19 @@ private:
     void do_create_view(const Statement &s, ResultSink &sink);
     void do_create_module(const Statement &s, ResultSink &sink);
     void do_drop_module(const Statement &s, ResultSink &sink);
+    void do_create_ddl_trigger(const Statement &s, ResultSink &sink);
+    void do_enable_trigger(const Statement &s, ResultSink &sink);
+    // A DDL event: fires the enabled DDL triggers of its database that cover it, after the
+    // statement and in its transaction, with EVENTDATA() describing it.
+    struct DdlEvent {
+        std::string type; // CREATE_TABLE, ...
+        DatabaseMeta db;
+        std::string schema, object, object_type, target, target_type;
+        std::string actions; // ALTER_TABLE: <AlterTableActionList> content
+        std::string command;
+    };
+    void fire_ddl(const DdlEvent &ev, ResultSink &sink);
+    std::string event_xml(const DdlEvent &ev) const;
     DatabaseMeta module_database(const Statement &s);
     std::optional<int> module_to_replace(const DatabaseMeta &d, const std::string &schema,
                                          const Statement &s);
@@ -81,6 +99,7 @@ private:
     bool cdc_call(const std::string &proc, const std::vector<CdcArg> &args);
     void cdc_before_ddl(const TableMeta &t, const std::string &command);
     Value eval(const Expr &e, SqlType *type = nullptr);
+    Value global_value(const std::string &g);
     // updated: the columns an UPDATE sets (names the constraint of a 547 error).
     int64_t run_dml(const std::string &sql, const TableMeta &t, const char *verb,
                     const std::vector<std::string> *updated = nullptr);
@@ -113,6 +132,11 @@ private:
     int error_ = 0;
     ResultSink *active_sink_ = nullptr;
     std::map<int, std::pair<std::string, std::string>> prepared_;
+    // DDL triggers: EVENTDATA() of the triggers running (innermost last), their nesting, and
+    // whether one ended the transaction (ROLLBACK, or an error: XACT_ABORT is on in triggers).
+    std::vector<std::string> eventdata_;
+    int trigger_depth_ = 0;
+    bool trigger_rollback_ = false, trigger_error_ = false, trigger_user_tx_ = false;
     int next_handle_ = 1;
 };
 

@@ -1,5 +1,7 @@
 #include "sys_views.hpp"
 
+#include "catalog.hpp"
+
 #include <strings.h>
 
 namespace sim::sql {
@@ -75,9 +77,11 @@ std::vector<SysView> build() {
         "WHEN 'FN' THEN 'SQL_SCALAR_FUNCTION' WHEN 'IF' THEN 'SQL_INLINE_TABLE_VALUED_FUNCTION' "
         "WHEN 'TF' THEN 'SQL_TABLE_VALUED_FUNCTION' ELSE type END AS type_desc, "
         "create_date, modify_date, 0 AS is_ms_shipped, 0 AS is_published, 0 AS is_schema_published";
-    v.push_back({"sys", "objects", objcols, objsel + " FROM \"$objects\" WHERE database_id = {D}"});
-    v.push_back(
-        {"sys", "all_objects", objcols, objsel + " FROM \"$objects\" WHERE database_id = {D}"});
+    // Database DDL triggers are not schema-scoped: sys.triggers lists them, sys.objects does not.
+    v.push_back({"sys", "objects", objcols,
+                 objsel + " FROM \"$objects\" WHERE database_id = {D} AND schema_id <> 0"});
+    v.push_back({"sys", "all_objects", objcols,
+                 objsel + " FROM \"$objects\" WHERE database_id = {D} AND schema_id <> 0"});
     auto tabcols = objcols;
     tabcols.push_back({"lob_data_space_id", kInt, false});
     tabcols.push_back({"max_column_id_used", kInt, false});
@@ -129,12 +133,51 @@ std::vector<SysView> build() {
                   {"is_disabled", kBit, false},
                   {"is_not_for_replication", kBit, false},
                   {"is_instead_of_trigger", kBit, false}},
-                 "SELECT o.name, o.object_id, 1 AS parent_class, 'OBJECT_OR_COLUMN' AS "
-                 "parent_class_desc, o.parent_object_id AS parent_id, o.type, 'SQL_TRIGGER' AS "
+                 "SELECT o.name, o.object_id, CASE WHEN o.schema_id = 0 THEN 0 ELSE 1 END AS "
+                 "parent_class, CASE WHEN o.schema_id = 0 THEN 'DATABASE' ELSE "
+                 "'OBJECT_OR_COLUMN' END AS parent_class_desc, o.parent_object_id AS parent_id, "
+                 "o.type, 'SQL_TRIGGER' AS "
                  "type_desc, o.create_date, o.modify_date, 0 AS is_ms_shipped, m.is_disabled, "
                  "m.is_not_for_replication, m.is_instead_of_trigger FROM \"$objects\" o JOIN "
                  "\"$modules\" m ON m.database_id = o.database_id AND m.object_id = o.object_id "
                  "WHERE o.database_id = {D} AND o.type = 'TR'"});
+    // sys.trigger_events: a row per event a trigger fires on; an event group named in CREATE
+    // TRIGGER gives a row per event of the group (the ones the simulator knows).
+    {
+        std::string events = "(1, 'INSERT', NULL), (2, 'UPDATE', NULL), (3, 'DELETE', NULL)";
+        for (const auto &e : ddl_event_types()) {
+            std::string groups;
+            for (const char *g : e.groups)
+                groups += std::string(groups.empty() ? "" : ",") + g;
+            events += ", (" + std::to_string(e.type) + ", '" + e.name + "', '," + groups + ",')";
+        }
+        std::string groups;
+        for (const auto &g : ddl_event_groups())
+            groups += std::string(groups.empty() ? "" : ", ") + "(" + std::to_string(g.type) +
+                      ", '" + g.name + "')";
+        v.push_back(
+            {"sys",
+             "trigger_events",
+             {{"object_id", kInt, false},
+              {"type", kInt, false},
+              {"type_desc", kDesc, false},
+              {"is_first", kBit, false},
+              {"is_last", kBit, false},
+              {"event_group_type", kInt, true},
+              {"event_group_type_desc", kDesc, true},
+              {"is_trigger_event", kBit, false}},
+             "WITH RECURSIVE split(object_id, item, rest) AS (SELECT object_id, NULL, "
+             "upper(trigger_events) || ',' FROM \"$modules\" WHERE database_id = {D} AND "
+             "trigger_events IS NOT NULL AND trigger_events <> '' UNION ALL SELECT object_id, "
+             "substr(rest, 1, instr(rest, ',') - 1), substr(rest, instr(rest, ',') + 1) FROM "
+             "split WHERE rest <> ''), ev(type, type_desc, grp) AS (VALUES " +
+                 events + "), gr(type, name) AS (VALUES " + groups +
+                 ") SELECT s.object_id, e.type, e.type_desc, 0 AS is_first, 0 AS is_last, NULL "
+                 "AS event_group_type, NULL AS event_group_type_desc, 1 AS is_trigger_event "
+                 "FROM split s JOIN ev e ON e.type_desc = s.item UNION ALL SELECT s.object_id, "
+                 "e.type, e.type_desc, 0, 0, g.type, g.name, 1 FROM split s JOIN gr g ON g.name "
+                 "= s.item JOIN ev e ON instr(e.grp, ',' || g.name || ',') > 0"});
+    }
     const std::vector<ViewColumn> modcols = {{"object_id", kInt, false},
                                              {"definition", kDef, true},
                                              {"uses_ansi_nulls", kBit, true},
