@@ -428,6 +428,10 @@ BEGIN
   UPDATE dts.tasks SET state = 'running', started_at = now(), stopped_at = NULL, last_error = NULL
    WHERE task_id = t.task_id;
   PERFORM dts._log(t.task_id, 'info', NULL, NULL, 'task started');
+  -- The source's CDC, heartbeat and DDL capture exist before the full stage's cutover.
+  IF 'incremental' = ANY (t.stages) THEN
+    PERFORM dts_prepare_source(task);
+  END IF;
   IF 'schema' = ANY (t.stages) THEN
     UPDATE dts.tasks SET stage = 'schema' WHERE task_id = t.task_id;
     n := dts._sync_schema(t.task_id);

@@ -247,6 +247,15 @@ BEGIN
       INSERT INTO pg_temp.dts_check VALUES (20, 'table capture', 'error', t.name, 'reading the source catalog failed: ' || SQLERRM, NULL);
     END;
 
+    -- What the incremental stage will create at the source (dts_prepare_source).
+    BEGIN
+      FOR r IN SELECT * FROM dts._source_plan(t) p WHERE NOT p.present LOOP
+        INSERT INTO pg_temp.dts_check VALUES (25, 'source preparation', 'ok', r.source_db,
+          format('will create %s %s', replace(r.kind, '_', ' '), r.name), NULL);
+      END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+      INSERT INTO pg_temp.dts_check VALUES (25, 'source preparation', 'error', t.name, SQLERRM, NULL);
+    END;
     -- Selected tables that do not exist.
     FOR r IN SELECT o.* FROM dts.task_objects o WHERE o.task_id = t.task_id AND o.source_table <> ''
                AND NOT EXISTS (SELECT FROM dts.tables x WHERE x.task_id = o.task_id AND x.source_db = o.source_db

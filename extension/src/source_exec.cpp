@@ -1,7 +1,9 @@
 // dts_source_exec(server, tsql): runs a T-SQL batch on a pg_dts foreign server through the caller's
 // user mapping — for DBAs (and tests) who need to act on the source from psql. Superusers and the
-// server's owner only. A fresh connection per call, so that what the batch changes in its session
-// (USE, SET, temporary tables) never reaches the FDW's cached connections.
+// server's owner only. dts._source_exec(server, database, tsql) is the same for the task functions
+// (source preparation), open to dts_admin members with USAGE on the server. A fresh connection per
+// call, so that what the batch changes in its session (USE, SET, temporary tables) never reaches
+// the FDW's cached connections.
 #include "fdw_catalog.hpp"
 #include "pg_boundary.hpp"
 #include "source_access.hpp"
@@ -16,14 +18,18 @@ extern "C" {
 }
 
 DTS_SQL_FUNCTION(dts_source_exec)
+DTS_SQL_FUNCTION(dts_source_exec_db)
 
 namespace pgdts {
 namespace {
 
-int64 source_exec(const char *server_name, text *batch) {
-    SourceServer server = source_server(server_name, false);
+int64 source_exec(const char *server_name, const std::string &database, text *batch,
+                  bool allow_dts_admin) {
+    SourceServer server = source_server(server_name, allow_dts_admin);
     std::string tsql = pg_call([](text *t) { return text_to_cstring(t); }, batch);
     ConnectionSettings settings = connection_settings(server.oid, GetUserId());
+    if (!database.empty())
+        settings.server.database = database;
     dts::tds::Connection conn(settings.server, settings.credentials);
     long long affected = conn.execute_all(tsql);
     for (const auto &m : conn.take_messages()) {
@@ -41,16 +47,32 @@ int64 source_exec(const char *server_name, text *batch) {
 } // namespace
 } // namespace pgdts
 
-Datum dts_source_exec(PG_FUNCTION_ARGS) {
+namespace {
+template <typename Body> Datum cancellable(Body &&body) {
     return pgdts::pg_entry([&]() -> Datum {
         try {
-            text *batch = pgdts::pg_call([&]() { return PG_GETARG_TEXT_PP(1); });
-            PG_RETURN_INT64(pgdts::source_exec(NameStr(*PG_GETARG_NAME(0)), batch));
+            return body();
         } catch (const dts::Error &e) {
             // A cancelled batch: let PostgreSQL report why (statement_timeout, cancel request).
             if (e.sqlstate == "57014")
                 pgdts::pg_call([]() { CHECK_FOR_INTERRUPTS(); });
             throw;
         }
+    });
+}
+} // namespace
+
+Datum dts_source_exec(PG_FUNCTION_ARGS) {
+    return cancellable([&]() -> Datum {
+        text *batch = pgdts::pg_call([&]() { return PG_GETARG_TEXT_PP(1); });
+        PG_RETURN_INT64(pgdts::source_exec(NameStr(*PG_GETARG_NAME(0)), {}, batch, false));
+    });
+}
+
+Datum dts_source_exec_db(PG_FUNCTION_ARGS) {
+    return cancellable([&]() -> Datum {
+        text *batch = pgdts::pg_call([&]() { return PG_GETARG_TEXT_PP(2); });
+        std::string db = pgdts::pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(1)); });
+        PG_RETURN_INT64(pgdts::source_exec(NameStr(*PG_GETARG_NAME(0)), db, batch, true));
     });
 }

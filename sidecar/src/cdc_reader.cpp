@@ -205,7 +205,33 @@ bool run_cdc_incremental(const Options &opts, const TaskRef &task, const StopChe
     log::info("incremental stage (CDC)",
               {{"task", task.name}, {"databases", std::to_string(sources.size())}});
     int idle_ms = 200;
+    auto last_beat = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    bool beat_warned = false;
     while (!stopped()) {
+        // The heartbeat row (dts_prepare_source made its table): a change at the source even
+        // when the application is idle, so the time of the last applied change stays current.
+        if (std::chrono::steady_clock::now() - last_beat > std::chrono::seconds(10)) {
+            last_beat = std::chrono::steady_clock::now();
+            for (auto &s : sources) {
+                try {
+                    s.conn->execute_all(
+                        "BEGIN TRAN; DELETE FROM dbo.dts_sync_progress WHERE task_name = " +
+                        dts::tsql::quote_literal(task.name) +
+                        "; INSERT INTO dbo.dts_sync_progress (task_name, heartbeat, sidecar) "
+                        "VALUES (" +
+                        dts::tsql::quote_literal(task.name) +
+                        ", SYSUTCDATETIME(), HOST_NAME()); "
+                        "COMMIT");
+                } catch (const dts::Error &e) {
+                    if (e.sqlstate.rfind("08", 0) == 0)
+                        throw;
+                    if (!beat_warned)
+                        log::warning("cannot write the heartbeat row",
+                                     {{"task", task.name}, {"db", s.db}, {"error", e.what()}});
+                    beat_warned = true;
+                }
+            }
+        }
         bool any = false;
         for (auto &s : sources) {
             if (s.tables.empty())

@@ -48,9 +48,6 @@ src "USE $db; CREATE TABLE dbo.ledger (at datetime2(3) NOT NULL, amount decimal(
 src "USE $db; INSERT INTO dbo.acct VALUES (1, N'Ann', 10, NULL), (2, N'Bob', 20, 'x'), (3, N'Cid', 30, NULL)"
 src "USE $db; INSERT INTO dbo.ledger VALUES ('2024-01-01', 1), ('2024-01-01', 1)"
 src "BACKUP LOG $db TO DISK = N'/tmp/$db.trn'"
-src "USE $db; EXEC sys.sp_cdc_enable_db"
-src "USE $db; EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'acct', @role_name = NULL"
-src "USE $db; EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'ledger', @role_name = NULL"
 
 SC=$(start_sidecar)
 q >/dev/null <<SQL || exit 1
@@ -72,6 +69,9 @@ wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
 }
 check "full stage done, incremental running" "running/incremental" \
   "$(wait_for 60 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'inc'" "running/incremental")"
+srcq() { q -c "SELECT * FROM dts._source_query('src', '$db', \$tsql\$$1\$tsql\$) AS x(v text)"; }
+check "source prepared: CDC, heartbeat and DDL history tables, DDL trigger" "1|2|2|1" \
+  "$(srcq "SELECT CAST((SELECT is_cdc_enabled FROM sys.databases WHERE name = DB_NAME()) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE is_tracked_by_cdc = 1) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE name IN (N'dts_sync_progress', N'dts_cdc_ddl_history')) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.triggers WHERE name = N'dts_cdc_sync_ddl' AND parent_class = 0) AS varchar(5))")"
 check "full copy" "3:2" "$(q -c "SELECT (SELECT count(*) FROM replica.acct) || ':' || (SELECT count(*) FROM replica.ledger)")"
 
 # Changes at the source, including a primary key update and a two-table transaction.
@@ -95,7 +95,14 @@ src "USE $db; UPDATE dbo.acct SET balance = balance * 2 WHERE owner = N'bulk'"
 check "after kill -9 and restart: every row once, every update once" "61:15860.00" \
   "$(wait_for 60 "SELECT count(*) || ':' || sum(balance) FROM replica.acct WHERE owner = 'bulk'" "61:15860.00")"
 check "validation after catch-up" "ok" "$(q -c "SELECT string_agg(DISTINCT status, ',') FROM dts_validate('inc')")"
+src "USE $db; CREATE INDEX ix_owner ON dbo.acct (owner)"
+check "DDL recorded by the trigger" "CREATE_INDEX:ix_owner" "$(srcq "SELECT TOP (1) event_type + ':' + object_name FROM dbo.dts_cdc_ddl_history ORDER BY id DESC")"
+check "heartbeat written" "1" "$(wait_for 30 "SELECT * FROM dts._source_query('src', '$db', 'SELECT CAST(COUNT(*) AS varchar(5)) FROM dbo.dts_sync_progress') AS x(v text)" "1")"
 q -c "SELECT dts_stop_task('inc')" >/dev/null
 kill -TERM "$SC"
+sleep 1
+check "cleanup removes what preparation created" "6" "$(q -c "SELECT count(*) FILTER (WHERE action = 'removed') FROM dts_cleanup_source('inc')")"
+check "source left clean" "0|0|0|0" \
+  "$(srcq "SELECT CAST((SELECT is_cdc_enabled FROM sys.databases WHERE name = DB_NAME()) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE is_tracked_by_cdc = 1) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE name IN (N'dts_sync_progress', N'dts_cdc_ddl_history')) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.triggers WHERE name = N'dts_cdc_sync_ddl') AS varchar(5))")"
 echo "cdc_incremental: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,167 @@
+
+-- ---- source preparation -----------------------------------------------------------------------
+-- What the incremental stage needs at the source, created idempotently by dts_prepare_source()
+-- (dts_start_task calls it) and removed by dts_cleanup_source():
+--   every mode with an incremental stage: the heartbeat table dbo.dts_sync_progress;
+--   hybrid and cdc: CDC on the database and on the tables captured with CDC, the DDL history table
+--   dbo.dts_cdc_ddl_history and the database DDL trigger dts_cdc_sync_ddl that fills it.
+-- dts.source_objects remembers what pg_dts created, so cleanup removes only that.
+
+CREATE FUNCTION dts._source_exec(server name, database text, tsql text) RETURNS bigint
+AS 'MODULE_PATHNAME', 'dts_source_exec_db' LANGUAGE C STRICT VOLATILE;
+REVOKE ALL ON FUNCTION dts._source_exec(name, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dts._source_exec(name, text, text) TO dts_admin;
+
+CREATE TABLE dts.source_objects (
+  task_id    bigint NOT NULL REFERENCES dts.tasks ON DELETE CASCADE,
+  source_db  text NOT NULL,
+  kind       text NOT NULL CHECK (kind IN ('cdc_database', 'cdc_table', 'table', 'ddl_trigger')),
+  name       text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (task_id, source_db, kind, name)
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON dts.source_objects TO dts_admin;
+
+-- The preparation of a task, item by item, and whether each item is in place already.
+CREATE FUNCTION dts._source_plan(t dts.tasks)
+RETURNS TABLE (source_db text, kind text, name text, present boolean, tsql text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  db text;
+  uses_cdc boolean := t.incremental_mode IN ('hybrid', 'cdc');
+  st record;
+  r record;
+BEGIN
+  IF NOT 'incremental' = ANY (t.stages) THEN
+    RETURN;
+  END IF;
+  FOREACH db IN ARRAY t.databases LOOP
+    -- A database that cannot be read is the precheck's "source database" error, not ours.
+    BEGIN
+      SELECT * INTO st FROM dts._source_query(t.server, db,
+      'SELECT CAST(d.is_cdc_enabled AS int), '
+      || 'CASE WHEN OBJECT_ID(N''dbo.dts_sync_progress'', N''U'') IS NULL THEN 0 ELSE 1 END, '
+      || 'CASE WHEN OBJECT_ID(N''dbo.dts_cdc_ddl_history'', N''U'') IS NULL THEN 0 ELSE 1 END, '
+      || '(SELECT COUNT(*) FROM sys.triggers tr WHERE tr.name = N''dts_cdc_sync_ddl'' AND tr.parent_class = 0) '
+      || 'FROM sys.databases d WHERE d.name = DB_NAME()')
+      AS x(cdc int, progress int, history int, trig int);
+    EXCEPTION WHEN OTHERS THEN
+      CONTINUE;
+    END;
+    source_db := db;
+    kind := 'table'; name := 'dbo.dts_sync_progress'; present := st.progress = 1;
+    tsql := 'CREATE TABLE dbo.dts_sync_progress (task_name nvarchar(128) NOT NULL PRIMARY KEY, '
+            'heartbeat datetime2(3) NOT NULL, sidecar nvarchar(128) NULL)';
+    RETURN NEXT;
+    CONTINUE WHEN NOT uses_cdc;
+    kind := 'cdc_database'; name := db; present := st.cdc = 1;
+    tsql := 'EXEC sys.sp_cdc_enable_db';
+    RETURN NEXT;
+    kind := 'table'; name := 'dbo.dts_cdc_ddl_history'; present := st.history = 1;
+    tsql := 'CREATE TABLE dbo.dts_cdc_ddl_history (id int IDENTITY(1,1) NOT NULL PRIMARY KEY, '
+            'event_time datetime2(3) NOT NULL, event_type nvarchar(64) NULL, schema_name sysname NULL, '
+            'object_name sysname NULL, log_end_lsn nvarchar(24) NULL, command nvarchar(max) NULL, '
+            'event_data xml NULL)';
+    RETURN NEXT;
+    kind := 'ddl_trigger'; name := 'dts_cdc_sync_ddl'; present := st.trig > 0;
+    tsql := 'CREATE TRIGGER dts_cdc_sync_ddl ON DATABASE FOR CREATE_TABLE, ALTER_TABLE, DROP_TABLE, '
+            'CREATE_INDEX, DROP_INDEX AS SET NOCOUNT ON; '
+            'INSERT INTO dbo.dts_cdc_ddl_history (event_time, event_type, schema_name, object_name, '
+            'log_end_lsn, command, event_data) SELECT SYSUTCDATETIME(), '
+            'EVENTDATA().value(''(/EVENT_INSTANCE/EventType)[1]'', ''nvarchar(64)''), '
+            'EVENTDATA().value(''(/EVENT_INSTANCE/SchemaName)[1]'', ''nvarchar(128)''), '
+            'EVENTDATA().value(''(/EVENT_INSTANCE/ObjectName)[1]'', ''nvarchar(128)''), '
+            '(SELECT s.log_end_lsn FROM sys.dm_db_log_stats(DB_ID()) s), '
+            'EVENTDATA().value(''(/EVENT_INSTANCE/TSQLCommand/CommandText)[1]'', ''nvarchar(max)''), '
+            'EVENTDATA()';
+    RETURN NEXT;
+    FOR r IN SELECT x.source_schema, x.source_table, st2.tracked
+               FROM dts.tables x,
+                    LATERAL (SELECT y.tracked FROM dts._source_query(t.server, db,
+                      'SELECT CAST(is_tracked_by_cdc AS int) FROM sys.tables WHERE object_id = OBJECT_ID('
+                      || dts.tsql_literal(dts.tsql_ident(x.source_schema) || '.' || dts.tsql_ident(x.source_table)) || ')')
+                      AS y(tracked int)) st2
+              WHERE x.task_id = t.task_id AND x.source_db = db AND x.capture = 'cdc'
+              ORDER BY 1, 2 LOOP
+      kind := 'cdc_table'; name := r.source_schema || '.' || r.source_table; present := r.tracked = 1;
+      tsql := format('EXEC sys.sp_cdc_enable_table @source_schema = %s, @source_name = %s, @role_name = NULL',
+                     dts.tsql_literal(r.source_schema), dts.tsql_literal(r.source_table));
+      RETURN NEXT;
+    END LOOP;
+  END LOOP;
+END $$;
+
+-- Creates what the task's incremental stage needs at the source (idempotent). Returns what it did.
+CREATE FUNCTION dts_prepare_source(task text)
+RETURNS TABLE (source_db text, kind text, name text, action text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  t dts.tasks := dts._task(task);
+  p record;
+BEGIN
+  IF NOT EXISTS (SELECT FROM dts.tables x WHERE x.task_id = t.task_id) THEN
+    RAISE EXCEPTION 'pg_dts task "%" has no resolved tables', task USING ERRCODE = '55000',
+      HINT = format('Run SELECT * FROM dts_precheck(%L); first.', task);
+  END IF;
+  -- Database first, tables after (CDC on a table needs it on the database).
+  FOR p IN SELECT * FROM dts._source_plan(t)
+            ORDER BY source_db, CASE kind WHEN 'cdc_database' THEN 0 WHEN 'table' THEN 1
+                                          WHEN 'ddl_trigger' THEN 2 ELSE 3 END, name LOOP
+    source_db := p.source_db; kind := p.kind; name := p.name;
+    IF p.present THEN
+      action := 'present';
+    ELSE
+      BEGIN
+        PERFORM dts._source_exec(t.server, p.source_db, p.tsql);
+      EXCEPTION WHEN OTHERS THEN
+        RAISE EXCEPTION 'preparing the source for task "%" failed at % % in database %: %',
+          task, p.kind, p.name, p.source_db, SQLERRM USING ERRCODE = SQLSTATE,
+          HINT = 'Objects created before this one stay; fix the cause and run dts_prepare_source() again.';
+      END;
+      INSERT INTO dts.source_objects (task_id, source_db, kind, name)
+      VALUES (t.task_id, p.source_db, p.kind, p.name) ON CONFLICT DO NOTHING;
+      PERFORM dts._log(t.task_id, 'info', NULL, p.source_db, format('source preparation: created %s %s', p.kind, p.name));
+      action := 'created';
+    END IF;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+
+-- Removes what dts_prepare_source() created for the task (nothing it found in place).
+CREATE FUNCTION dts_cleanup_source(task text)
+RETURNS TABLE (source_db text, kind text, name text, action text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  t dts.tasks := dts._task(task, true);
+  o record;
+  undo text;
+BEGIN
+  IF t.state = 'running' THEN
+    RAISE EXCEPTION 'pg_dts task "%" is running', task USING ERRCODE = '55000',
+      HINT = format('Stop it first: SELECT dts_stop_task(%L);', task);
+  END IF;
+  FOR o IN SELECT * FROM dts.source_objects s WHERE s.task_id = t.task_id
+            ORDER BY s.source_db, CASE s.kind WHEN 'ddl_trigger' THEN 0 WHEN 'cdc_table' THEN 1
+                                              WHEN 'table' THEN 2 ELSE 3 END, s.name LOOP
+    undo := CASE o.kind
+      WHEN 'ddl_trigger' THEN 'DROP TRIGGER ' || dts.tsql_ident(o.name) || ' ON DATABASE'
+      WHEN 'table' THEN 'DROP TABLE ' || dts.tsql_ident(split_part(o.name, '.', 1)) || '.' || dts.tsql_ident(split_part(o.name, '.', 2))
+      WHEN 'cdc_table' THEN format('EXEC sys.sp_cdc_disable_table @source_schema = %s, @source_name = %s, @capture_instance = N''all''',
+                                   dts.tsql_literal(split_part(o.name, '.', 1)), dts.tsql_literal(split_part(o.name, '.', 2)))
+      ELSE 'EXEC sys.sp_cdc_disable_db' END;
+    BEGIN
+      PERFORM dts._source_exec(t.server, o.source_db, undo);
+      action := 'removed';
+    EXCEPTION WHEN OTHERS THEN
+      action := 'failed: ' || SQLERRM;
+    END;
+    IF action = 'removed' THEN
+      DELETE FROM dts.source_objects s WHERE (s.task_id, s.source_db, s.kind, s.name) = (o.task_id, o.source_db, o.kind, o.name);
+    END IF;
+    source_db := o.source_db; kind := o.kind; name := o.name;
+    RETURN NEXT;
+  END LOOP;
+END $$;
