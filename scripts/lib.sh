@@ -55,6 +55,7 @@ start_sim() {
     --log-file "$dir/sqlsim.log" "$@" >"$dir/stdout.log" 2>&1 &
   local pid=$!
   CLEANUP_PIDS+=("$pid")
+  echo "$pid" >"$dir/pid"
   for _ in $(seq 1 6000); do  # up to 5 minutes: --init-sql may load a large sample
     [ -s "$dir/port" ] && break
     kill -0 "$pid" 2>/dev/null || { cat "$dir/stdout.log" >&2; return 1; }
@@ -65,10 +66,15 @@ start_sim() {
   cat "$dir/port"
 }
 
+# start_pg/start_sim usually run in $(...) subshells, whose arrays the EXIT trap never sees: what
+# they start is also found through the work directory (sim_*/pid, pg_*/data).
 cleanup_all() {
   local pid dir
-  for pid in "${CLEANUP_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for dir in "${CLEANUP_CLUSTERS[@]}"; do
+  for pid in "${CLEANUP_PIDS[@]}" $(cat "$WORK_DIR"/sim_*/pid 2>/dev/null); do
+    kill "$pid" 2>/dev/null || true
+  done
+  for dir in "${CLEANUP_CLUSTERS[@]}" "$WORK_DIR"/pg_*/data; do
+    [ -d "$dir" ] || continue
     as_pg_owner "$PG_BINDIR/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || true
   done
   wait 2>/dev/null || true

@@ -76,12 +76,13 @@ BEGIN
             'EVENTDATA().value(''(/EVENT_INSTANCE/TSQLCommand/CommandText)[1]'', ''nvarchar(max)''), '
             'EVENTDATA()';
     RETURN NEXT;
-    FOR r IN SELECT x.source_schema, x.source_table, st2.tracked
-               FROM dts.tables x,
-                    LATERAL (SELECT y.tracked FROM dts._source_query(t.server, db,
-                      'SELECT CAST(is_tracked_by_cdc AS int) FROM sys.tables WHERE object_id = OBJECT_ID('
-                      || dts.tsql_literal(dts.tsql_ident(x.source_schema) || '.' || dts.tsql_ident(x.source_table)) || ')')
-                      AS y(tracked int)) st2
+    -- One catalog query per database, whatever the number of tables.
+    FOR r IN SELECT x.source_schema, x.source_table, coalesce(y.tracked, 0) AS tracked
+               FROM dts.tables x
+               LEFT JOIN dts._source_query(t.server, db,
+                      'SELECT s.name, t.name, CAST(t.is_tracked_by_cdc AS int) FROM sys.tables t '
+                      || 'JOIN sys.schemas s ON s.schema_id = t.schema_id')
+                      AS y(s text, tb text, tracked int) ON y.s = x.source_schema AND y.tb = x.source_table
               WHERE x.task_id = t.task_id AND x.source_db = db AND x.capture = 'cdc'
               ORDER BY 1, 2 LOOP
       kind := 'cdc_table'; name := r.source_schema || '.' || r.source_table; present := r.tracked = 1;
