@@ -98,4 +98,20 @@ Lsn Lsn::next() const {
     return n;
 }
 
+Lsn Lsn::prev() const {
+    Lsn n = *this;
+    if (n.slot != 0) {
+        --n.slot;
+        return n;
+    }
+    n.slot = UINT16_MAX;
+    if (n.block != 0) {
+        --n.block;
+        return n;
+    }
+    n.block = UINT32_MAX;
+    --n.vlf;
+    return n;
+}
+
 } // namespace dts

@@ -33,6 +33,8 @@ struct Lsn {
 
     // The next LSN in order, as sys.fn_cdc_increment_lsn: the smallest LSN greater than this.
     Lsn next() const;
+    // The previous LSN, as sys.fn_cdc_decrement_lsn: the largest LSN smaller than this.
+    Lsn prev() const;
 };
 
 } // namespace dts

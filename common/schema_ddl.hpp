@@ -44,6 +44,11 @@ struct TableDdl {
 TableDdl table_ddl(const catalog::Table &source, const Target &target, Flavour flavour,
                    const RefResolver &resolve);
 
+// One column's definition for CREATE TABLE or ALTER TABLE ... ADD COLUMN (name, type, identity,
+// NOT NULL, default), or nullopt when the column is not synced; `notes` says what was left out.
+std::optional<std::string> column_definition(const catalog::Column &c, bool not_null,
+                                             std::vector<std::string> &notes);
+
 // The effective key columns: the override, else the source primary key.
 std::vector<std::string> primary_key_columns(const catalog::Table &source, const Target &target);
 std::vector<std::string> distribution_columns(const catalog::Table &source, const Target &target);

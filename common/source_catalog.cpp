@@ -64,7 +64,8 @@ std::string columns_query(const std::vector<std::string> &schemas) {
     return "SELECT s.name, t.name, t.object_id, c.column_id, c.name, "
            "COALESCE(bt.name, ty.name), c.max_length, c.precision, c.scale, c.is_nullable, "
            "c.is_identity, c.is_computed, cc.definition, dc.definition, "
-           "CAST(ic.seed_value AS bigint), CAST(ic.increment_value AS bigint) "
+           "CAST(ic.seed_value AS bigint), CAST(ic.increment_value AS bigint), "
+           "CAST(ty.is_user_defined AS int) "
            "FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
            "JOIN sys.columns c ON c.object_id = t.object_id "
            "JOIN sys.types ty ON ty.user_type_id = c.user_type_id "
@@ -164,6 +165,7 @@ std::vector<Table> read_tables(tds::Connection &conn, const std::string &databas
             c.identity_seed = r[14] ? number(r, 14) : 1;
             c.identity_increment = r[15] ? number(r, 15) : 1;
         }
+        c.user_defined = r.size() > 16 && flag(r, 16);
         tables[it->second].columns.push_back(std::move(c));
     }
     if (tables.empty())

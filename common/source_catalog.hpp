@@ -23,6 +23,7 @@ struct Column {
     bool computed = false;
     std::string computed_definition;
     std::optional<std::string> default_definition; // sys.default_constraints.definition
+    bool user_defined = false; // an alias or CLR type (CREATE TYPE); `type` is its base type
 };
 
 struct Index {

@@ -102,6 +102,9 @@ CREATE TABLE dts.tables (
   capture        text,            -- 'log' or 'cdc': how the incremental stage reads the table
   schema_state   text NOT NULL DEFAULT 'pending' CHECK (schema_state IN ('pending', 'created', 'existing')),
   schema_synced_at timestamptz,
+  -- Tables that joined during the incremental stage (CREATE TABLE at the source): the LSN their
+  -- changes are read from (their capture started there and a copy covers what came before).
+  incremental_from text,
   -- Two sources on one target are reported by the precheck (not refused here, so it can).
   PRIMARY KEY (task_id, source_db, source_schema, source_table)
 );
@@ -113,8 +116,33 @@ CREATE TABLE dts.checkpoints (
   stage      text NOT NULL,
   lsn        text,
   updated_at timestamptz NOT NULL DEFAULT now(),
+  -- Incremental stage only: the source's newest CDC LSN as the reader last saw it.
+  source_max_lsn text,
   PRIMARY KEY (task_id, source_db, stage)
 );
+
+-- One row per applied incremental batch (kept a day): changes/s and an audit of what moved when.
+CREATE TABLE dts.apply_batches (
+  task_id      bigint NOT NULL REFERENCES dts.tasks ON DELETE CASCADE,
+  source_db    text NOT NULL,
+  applied_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+  after_lsn    text,          -- the checkpoint before: the batch is (after_lsn, last_lsn]
+  last_lsn     text NOT NULL,
+  transactions bigint NOT NULL,
+  changes      bigint NOT NULL
+);
+CREATE INDEX ON dts.apply_batches (task_id, applied_at);
+
+-- Applied heartbeat rows (kept a day): the source time the sidecar wrote into
+-- dbo.dts_sync_progress and when that change became visible here. Their difference is the
+-- commit-to-visible latency of the whole pipeline, measured even when the source is idle.
+CREATE TABLE dts.heartbeats (
+  task_id     bigint NOT NULL REFERENCES dts.tasks ON DELETE CASCADE,
+  source_db   text NOT NULL,
+  source_time timestamptz NOT NULL,
+  applied_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX ON dts.heartbeats (task_id, applied_at);
 
 CREATE TABLE dts.events (
   event_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

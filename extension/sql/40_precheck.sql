@@ -35,7 +35,9 @@ BEGIN
       || '(SELECT MAX(p.data_compression_desc) FROM sys.partitions p WHERE p.object_id = t.object_id AND p.data_compression > 0), '
       || '(SELECT COUNT(*) FROM sys.computed_columns cc WHERE cc.object_id = t.object_id) '
       || 'FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id '
-      || 'WHERE t.is_ms_shipped = 0 AND s.name IN (' || schemas || ')';
+      || 'WHERE t.is_ms_shipped = 0 AND s.name IN (' || schemas || ') '
+      -- pg_dts's own tables at the source (heartbeat, DDL history) are never synced.
+      || 'AND NOT (s.name = N''dbo'' AND t.name IN (N''dts_sync_progress'', N''dts_cdc_ddl_history''))';
     INSERT INTO pg_temp.dts_resolved
     SELECT db, r.s, r.t, r.id, coalesce(r.nrows, 0), coalesce(r.nrows, 0) * (coalesce(r.width, 0) + 16),
            r.heap = 1, r.pk = 1, r.pkc = 1, r.comp, r.comp_cols, NULL
@@ -249,7 +251,9 @@ BEGIN
 
     -- What the incremental stage will create at the source (dts_prepare_source).
     BEGIN
-      FOR r IN SELECT * FROM dts._source_plan(t) p WHERE NOT p.present LOOP
+      FOR r IN SELECT * FROM dts._source_plan(t) p WHERE NOT p.present
+                ORDER BY p.source_db, CASE p.kind WHEN 'cdc_database' THEN 0 WHEN 'table' THEN 1
+                                                  WHEN 'ddl_trigger' THEN 2 ELSE 3 END, p.name LOOP
         INSERT INTO pg_temp.dts_check VALUES (25, 'source preparation', 'ok', r.source_db,
           format('will create %s %s', replace(r.kind, '_', ' '), r.name), NULL);
       END LOOP;
@@ -392,7 +396,7 @@ BEGIN
   END IF;
 
   INSERT INTO dts.precheck_results (run_id, seq, item, status, object, detail, fix)
-  SELECT run, row_number() OVER (ORDER BY c.seq, c.object), c.item, c.status, coalesce(c.object, ''), c.detail, c.fix
+  SELECT run, row_number() OVER (ORDER BY c.seq, c.object, c.ctid), c.item, c.status, coalesce(c.object, ''), c.detail, c.fix
     FROM pg_temp.dts_check c;
   -- Warnings acknowledged for the same item and object in the previous run stay acknowledged.
   UPDATE dts.precheck_results cur SET acknowledged_by = prev.acknowledged_by, acknowledged_at = prev.acknowledged_at

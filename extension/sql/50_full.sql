@@ -118,7 +118,10 @@ SELECT t.task_id, t.name, t.state, t.stage, t.incremental_mode, t.conflict_mode,
        CASE WHEN f.secs > 0 THEN round(f.rows_copied / f.secs) END AS rows_per_second,
        CASE WHEN f.rows_copied > 0 AND f.secs > 0 AND f.estimated_rows > f.rows_copied
             THEN make_interval(secs => round((f.estimated_rows - f.rows_copied) * f.secs / f.rows_copied)::double precision) END AS eta,
-       t.attempts, t.failing_since, t.sidecar_seen_at
+       t.attempts, t.failing_since, t.sidecar_seen_at,
+       i.source_max_lsn, i.applied_lsn, i.applied_at,
+       round(h.lag, 3) AS lag_seconds, h.last_heartbeat_at,
+       i.changes_per_second
 FROM dts.tasks t
 LEFT JOIN LATERAL (SELECT run_id, run_at FROM dts.precheck_runs r WHERE r.task_id = t.task_id
                    ORDER BY run_id DESC LIMIT 1) p ON true
@@ -126,5 +129,18 @@ LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE x.full_state = 'done') AS table
                           sum(x.rows_copied) AS rows_copied, sum(x.estimated_rows) AS estimated_rows,
                           extract(epoch FROM coalesce(max(x.full_finished_at) FILTER (WHERE NOT EXISTS (SELECT FROM dts.tables y WHERE y.task_id = t.task_id AND y.full_state <> 'done')), clock_timestamp())
                                   - min(x.full_started_at)) AS secs
-                     FROM dts.tables x WHERE x.task_id = t.task_id) f ON true;
+                     FROM dts.tables x WHERE x.task_id = t.task_id) f ON true
+-- Incremental stage: per database LSNs, shown as "db: lsn" when the task reads several.
+LEFT JOIN LATERAL (SELECT CASE WHEN count(*) = 1 THEN max(c.source_max_lsn)
+                               ELSE string_agg(c.source_db || ': ' || c.source_max_lsn, ', ' ORDER BY c.source_db) END AS source_max_lsn,
+                          CASE WHEN count(*) = 1 THEN max(c.lsn)
+                               ELSE string_agg(c.source_db || ': ' || c.lsn, ', ' ORDER BY c.source_db) END AS applied_lsn,
+                          max(c.updated_at) AS applied_at,
+                          (SELECT round(coalesce(sum(b.changes), 0) / 60.0, 1) FROM dts.apply_batches b
+                            WHERE b.task_id = t.task_id AND b.applied_at > now() - interval '60 seconds') AS changes_per_second
+                     FROM dts.checkpoints c WHERE c.task_id = t.task_id AND c.stage = 'incremental') i ON true
+-- Latency: source time of the newest applied heartbeat to when it became visible here.
+LEFT JOIN LATERAL (SELECT extract(epoch FROM hb.applied_at - hb.source_time) AS lag, hb.applied_at AS last_heartbeat_at
+                     FROM dts.heartbeats hb WHERE hb.task_id = t.task_id
+                    ORDER BY hb.applied_at DESC LIMIT 1) h ON true;
 GRANT SELECT ON dts.task_status TO dts_admin;

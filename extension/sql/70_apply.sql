@@ -6,7 +6,8 @@
 --   SELECT dts._apply_begin(task, db, first_lsn)          -- false: already applied, roll back
 --   per table: COPY its changes into a stage made by dts._apply_stage(target), then
 --              SELECT dts._apply_table(target, stage, key columns)
---   SELECT dts._apply_commit(task, db, last_lsn, last_seqval, source transactions, changes)
+--   SELECT dts._apply_heartbeat(task, db, source time)   -- for each heartbeat row in the batch
+--   SELECT dts._apply_commit(task, db, last_lsn, source transactions, changes)
 --   COMMIT;
 -- so the checkpoint moves in the same transaction as the rows, and a batch is applied once.
 
@@ -30,27 +31,37 @@ BEGIN
 END $$;
 
 -- Applies a stage to its target. With key columns: deletes by key, then upserts (INSERT ... ON
--- CONFLICT on the key), both set-based; the stage holds at most one change per key (compacted by
--- the reader). Without key columns: the changes in __seq order, a delete removing one row equal
--- to its image (whole-row match). Returns the rows deleted and upserted.
+-- CONFLICT on the key), both set-based. A compacted stage holds at most one change per key (the
+-- reader compacted it in memory); an uncompacted one (a source transaction too large to hold,
+-- streamed straight into the stage) is compacted here first: the last change of each key in
+-- __seq order decides. Without key columns: the changes in __seq order, a delete removing one row
+-- equal to its image (whole-row match). `columns` are the target columns the changes carry (NULL:
+-- all); the others keep their values (a column added before its capture instance delivers it).
+-- Returns the rows deleted and upserted.
 CREATE FUNCTION dts._apply_table(target regclass, stage text, key_columns text[],
+                                 compacted boolean DEFAULT true, columns text[] DEFAULT NULL,
                                  OUT deleted bigint, OUT upserted bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-  cols text;
+  col_names text[] := coalesce(columns, ARRAY(SELECT a.attname::text FROM pg_attribute a
+                                               WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
+                                               ORDER BY a.attnum));
+  cols text := (SELECT string_agg(quote_ident(c), ', ' ORDER BY o) FROM unnest(col_names) WITH ORDINALITY u(c, o));
   key_match text;
   sets text;
   has_unique boolean;
   r record;
   n bigint;
 BEGIN
-  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
-    FROM pg_attribute a WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped;
   deleted := 0;
   upserted := 0;
   IF cardinality(key_columns) > 0 THEN
     SELECT string_agg(format('t.%1$I IS NOT DISTINCT FROM s.%1$I', k), ' AND ') INTO key_match
       FROM unnest(key_columns) k;
+    IF NOT compacted THEN
+      EXECUTE format('DELETE FROM %1$s s USING (SELECT ctid AS c, row_number() OVER (PARTITION BY %2$s ORDER BY __seq DESC) AS n FROM %1$s) d WHERE s.ctid = d.c AND d.n > 1',
+                     stage, (SELECT string_agg(quote_ident(k), ', ') FROM unnest(key_columns) k));
+    END IF;
     EXECUTE format('DELETE FROM %s t USING %s s WHERE s.__op = ''D'' AND %s', target, stage, key_match);
     GET DIAGNOSTICS deleted = ROW_COUNT;
     -- ON CONFLICT needs a unique index on exactly the key; without one (a table kept by
@@ -60,9 +71,8 @@ BEGIN
                            WHERE a.attrelid = target AND a.attnum = ANY (i.indkey))
                          = (SELECT array_agg(k ORDER BY k) FROM unnest(key_columns) k))
       INTO has_unique;
-    SELECT string_agg(format('%1$I = EXCLUDED.%1$I', a.attname), ', ' ORDER BY a.attnum) INTO sets
-      FROM pg_attribute a WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
-       AND NOT a.attname = ANY (key_columns);
+    SELECT string_agg(format('%1$I = EXCLUDED.%1$I', c), ', ' ORDER BY o) INTO sets
+      FROM unnest(col_names) WITH ORDINALITY u(c, o) WHERE NOT c = ANY (key_columns);
     IF has_unique THEN
       EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE __op = ''U'' ON CONFLICT (%s) DO %s',
                      target, cols, cols, stage,
@@ -78,8 +88,7 @@ BEGIN
   FOR r IN EXECUTE format('SELECT __seq, __op, ROW(%s)::text AS img FROM %s ORDER BY __seq', cols, stage) LOOP
     IF r.__op = 'D' THEN
       EXECUTE format('DELETE FROM %1$s WHERE ctid = (SELECT ctid FROM %1$s t WHERE ROW(%2$s)::text = $1 LIMIT 1)', target,
-                     (SELECT string_agg('t.' || quote_ident(a.attname), ', ' ORDER BY a.attnum)
-                        FROM pg_attribute a WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped))
+                     (SELECT string_agg('t.' || quote_ident(c), ', ' ORDER BY o) FROM unnest(col_names) WITH ORDINALITY u(c, o)))
         USING r.img;
       GET DIAGNOSTICS n = ROW_COUNT;
       deleted := deleted + n;
@@ -107,11 +116,31 @@ BEGIN
   RETURN done IS NULL OR lower(first_lsn) > lower(done);
 END $$;
 
+-- A heartbeat row of the task (written at the source by the sidecar, datetime2 in UTC) reached
+-- the destination in this batch.
+CREATE FUNCTION dts._apply_heartbeat(task_id bigint, source_db text, source_time text) RETURNS void
+LANGUAGE sql AS $$
+  INSERT INTO dts.heartbeats (task_id, source_db, source_time)
+  VALUES (task_id, source_db, source_time::timestamp AT TIME ZONE 'UTC');
+$$;
+
+-- The source's newest CDC LSN, as the reader sees it when it polls.
+CREATE FUNCTION dts._apply_source_lsn(task_id bigint, source_db text, max_lsn text) RETURNS void
+LANGUAGE sql AS $$
+  UPDATE dts.checkpoints c SET source_max_lsn = lower(max_lsn)
+   WHERE (c.task_id, c.source_db, c.stage) = (_apply_source_lsn.task_id, _apply_source_lsn.source_db, 'incremental')
+     AND c.source_max_lsn IS DISTINCT FROM lower(max_lsn);
+$$;
+
 -- Closes a batch: the checkpoint becomes its last commit LSN (never moves back).
 CREATE FUNCTION dts._apply_commit(task_id bigint, source_db text, last_lsn text,
                                   transactions bigint DEFAULT NULL, changes bigint DEFAULT NULL)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  prev_lsn text;
 BEGIN
+  SELECT c.lsn INTO prev_lsn FROM dts.checkpoints c
+   WHERE (c.task_id, c.source_db, c.stage) = (_apply_commit.task_id, _apply_commit.source_db, 'incremental');
   UPDATE dts.checkpoints c SET lsn = lower(last_lsn), updated_at = now()
    WHERE (c.task_id, c.source_db, c.stage) = (_apply_commit.task_id, _apply_commit.source_db, 'incremental')
      AND (c.lsn IS NULL OR c.lsn < lower(last_lsn));
@@ -120,9 +149,104 @@ BEGIN
       task_id, last_lsn, source_db USING ERRCODE = '55000',
       HINT = 'Open every batch with dts._apply_begin() and skip the batches it reports as applied.';
   END IF;
+  INSERT INTO dts.apply_batches (task_id, source_db, after_lsn, last_lsn, transactions, changes)
+  VALUES (task_id, source_db, prev_lsn, lower(last_lsn), coalesce(transactions, 0), coalesce(changes, 0));
+  -- Statistics are kept a day; trimming now and then keeps the cost off most batches.
+  IF random() < 0.01 THEN
+    DELETE FROM dts.apply_batches b WHERE b.task_id = _apply_commit.task_id AND b.applied_at < now() - interval '1 day';
+    DELETE FROM dts.heartbeats h WHERE h.task_id = _apply_commit.task_id AND h.applied_at < now() - interval '1 day';
+  END IF;
 END $$;
 
-REVOKE ALL ON FUNCTION dts._apply_stage(regclass), dts._apply_table(regclass, text, text[]),
-  dts._apply_begin(bigint, text, text), dts._apply_commit(bigint, text, text, bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dts._apply_stage(regclass), dts._apply_table(regclass, text, text[]),
-  dts._apply_begin(bigint, text, text), dts._apply_commit(bigint, text, text, bigint, bigint) TO dts_admin;
+-- Brings a destination table in line with its source table after ALTER TABLE / CREATE INDEX /
+-- DROP INDEX (schema_evolve.cpp). Returns the statements run and notes ("-- ...").
+CREATE FUNCTION dts._evolve_table(task_id bigint, source_db text, source_schema text,
+                                  source_table text, dropped_index text)
+RETURNS SETOF text AS 'MODULE_PATHNAME', 'dts_evolve_table' LANGUAGE C VOLATILE;
+
+-- Whether the task's object selection takes a table created at the source during the
+-- incremental stage.
+CREATE FUNCTION dts._selects(task_id bigint, source_db text, source_schema text, source_table text)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT NOT (source_schema = 'dbo' AND source_table IN ('dts_sync_progress', 'dts_cdc_ddl_history'))
+     AND EXISTS (SELECT FROM dts.task_objects o
+                  WHERE (o.task_id, o.source_db, o.source_schema) = (_selects.task_id, _selects.source_db, _selects.source_schema)
+                    AND (o.source_table = '' OR o.source_table = _selects.source_table));
+$$;
+
+-- A row of dbo.dts_cdc_ddl_history, applied at its place in the change stream (the apply
+-- transaction of the source transaction that ran the DDL). Returns what was done:
+--   'joined'  CREATE TABLE of a table the selection takes: resolved and created here;
+--   'dropped' DROP TABLE of a synced table;   'altered' ALTER TABLE / CREATE|DROP INDEX applied;
+--   'skipped' DDL inside a user transaction (with data changes or other DDL): recorded as a
+--             warning, the destination is left alone; 'ignored' DDL on tables the task does not sync.
+CREATE FUNCTION dts._apply_ddl(task_id bigint, source_db text, lsn text, event_type text,
+                               schema_name text, object_name text, target_name text,
+                               command text, in_user_transaction boolean)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  t dts.tasks;
+  tab text := CASE WHEN event_type IN ('CREATE_INDEX', 'DROP_INDEX') THEN target_name ELSE object_name END;
+  src text := source_db || '.' || schema_name || '.' || tab;
+  x dts.tables;
+  stmt text;
+  done text[] := '{}';
+BEGIN
+  SELECT * INTO t FROM dts.tasks WHERE tasks.task_id = _apply_ddl.task_id;
+  SELECT * INTO x FROM dts.tables y WHERE (y.task_id, y.source_db, y.source_schema, y.source_table)
+                                         = (_apply_ddl.task_id, _apply_ddl.source_db, schema_name, tab);
+  IF NOT FOUND AND NOT (event_type = 'CREATE_TABLE' AND dts._selects(task_id, source_db, schema_name, tab)) THEN
+    RETURN 'ignored';
+  END IF;
+  IF in_user_transaction THEN
+    PERFORM dts._log(task_id, 'warning', 'incremental', src,
+      format('DDL at LSN %s skipped: it ran inside a user transaction with other changes (%s). Apply it to the destination by hand if needed.', lsn, command));
+    RETURN 'skipped';
+  END IF;
+  IF event_type = 'CREATE_TABLE' THEN
+    PERFORM FROM dts._resolve_tables(t);
+    IF NOT EXISTS (SELECT FROM dts.tables y WHERE (y.task_id, y.source_db, y.source_schema, y.source_table)
+                                               = (_apply_ddl.task_id, _apply_ddl.source_db, schema_name, tab)) THEN
+      RETURN 'ignored';
+    END IF;
+    PERFORM dts._sync_schema(task_id);
+    PERFORM dts._log(task_id, 'info', 'incremental', src,
+      format('table created at the source (LSN %s) joins the task; destination table created', lsn));
+    RETURN 'joined';
+  ELSIF event_type = 'DROP_TABLE' THEN
+    IF x.schema_state = 'created' THEN
+      EXECUTE format('DROP TABLE IF EXISTS %I.%I', x.target_schema, x.target_table);
+    END IF;
+    DELETE FROM dts.tables y WHERE (y.task_id, y.source_db, y.source_schema, y.source_table)
+                                 = (x.task_id, x.source_db, x.source_schema, x.source_table);
+    PERFORM dts._log(task_id, 'info', 'incremental', src,
+      format('table dropped at the source (LSN %s); %s', lsn,
+             CASE WHEN x.schema_state = 'created' THEN format('dropped %I.%I', x.target_schema, x.target_table)
+                  ELSE format('%I.%I kept (pg_dts did not create it)', x.target_schema, x.target_table) END));
+    RETURN 'dropped';
+  ELSIF event_type IN ('ALTER_TABLE', 'CREATE_INDEX', 'DROP_INDEX') THEN
+    FOR stmt IN SELECT * FROM dts._evolve_table(task_id, source_db, schema_name, tab,
+                                               CASE WHEN event_type = 'DROP_INDEX' THEN object_name END) LOOP
+      done := done || stmt;
+    END LOOP;
+    -- This session's stage has the table's old columns.
+    EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', 'dts_stage_' || format('%I.%I', x.target_schema, x.target_table)::regclass::oid);
+    PERFORM dts._log(task_id, CASE WHEN EXISTS (SELECT FROM unnest(done) d WHERE d LIKE '--%') THEN 'warning' ELSE 'info' END,
+      'incremental', src,
+      format('%s at the source (LSN %s): %s', event_type, lsn,
+             coalesce(nullif(array_to_string(done, '; '), ''), 'nothing to change at the destination')));
+    RETURN 'altered';
+  END IF;
+  RETURN 'ignored';
+END $$;
+
+REVOKE ALL ON FUNCTION dts._apply_stage(regclass), dts._apply_table(regclass, text, text[], boolean, text[]),
+  dts._apply_begin(bigint, text, text), dts._apply_commit(bigint, text, text, bigint, bigint),
+  dts._apply_heartbeat(bigint, text, text), dts._apply_source_lsn(bigint, text, text),
+  dts._evolve_table(bigint, text, text, text, text), dts._selects(bigint, text, text, text),
+  dts._apply_ddl(bigint, text, text, text, text, text, text, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dts._apply_stage(regclass), dts._apply_table(regclass, text, text[], boolean, text[]),
+  dts._apply_begin(bigint, text, text), dts._apply_commit(bigint, text, text, bigint, bigint),
+  dts._apply_heartbeat(bigint, text, text), dts._apply_source_lsn(bigint, text, text),
+  dts._evolve_table(bigint, text, text, text, text), dts._selects(bigint, text, text, text),
+  dts._apply_ddl(bigint, text, text, text, text, text, text, text, boolean) TO dts_admin;

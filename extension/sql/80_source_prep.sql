@@ -43,9 +43,11 @@ BEGIN
       'SELECT CAST(d.is_cdc_enabled AS int), '
       || 'CASE WHEN OBJECT_ID(N''dbo.dts_sync_progress'', N''U'') IS NULL THEN 0 ELSE 1 END, '
       || 'CASE WHEN OBJECT_ID(N''dbo.dts_cdc_ddl_history'', N''U'') IS NULL THEN 0 ELSE 1 END, '
-      || '(SELECT COUNT(*) FROM sys.triggers tr WHERE tr.name = N''dts_cdc_sync_ddl'' AND tr.parent_class = 0) '
+      || '(SELECT COUNT(*) FROM sys.triggers tr WHERE tr.name = N''dts_cdc_sync_ddl'' AND tr.parent_class = 0), '
+      || '(SELECT COUNT(*) FROM sys.tables x WHERE x.name = N''dts_sync_progress'' AND x.schema_id = SCHEMA_ID(N''dbo'') AND x.is_tracked_by_cdc = 1), '
+      || '(SELECT COUNT(*) FROM sys.tables x WHERE x.name = N''dts_cdc_ddl_history'' AND x.schema_id = SCHEMA_ID(N''dbo'') AND x.is_tracked_by_cdc = 1) '
       || 'FROM sys.databases d WHERE d.name = DB_NAME()')
-      AS x(cdc int, progress int, history int, trig int);
+      AS x(cdc int, progress int, history int, trig int, progress_cdc int, history_cdc int);
     EXCEPTION WHEN OTHERS THEN
       CONTINUE;
     END;
@@ -61,20 +63,30 @@ BEGIN
     kind := 'table'; name := 'dbo.dts_cdc_ddl_history'; present := st.history = 1;
     tsql := 'CREATE TABLE dbo.dts_cdc_ddl_history (id int IDENTITY(1,1) NOT NULL PRIMARY KEY, '
             'event_time datetime2(3) NOT NULL, event_type nvarchar(64) NULL, schema_name sysname NULL, '
-            'object_name sysname NULL, log_end_lsn nvarchar(24) NULL, command nvarchar(max) NULL, '
-            'event_data xml NULL)';
+            'object_name sysname NULL, target_name sysname NULL, log_end_lsn nvarchar(24) NULL, '
+            'command nvarchar(max) NULL, event_data xml NULL)';
     RETURN NEXT;
     kind := 'ddl_trigger'; name := 'dts_cdc_sync_ddl'; present := st.trig > 0;
     tsql := 'CREATE TRIGGER dts_cdc_sync_ddl ON DATABASE FOR CREATE_TABLE, ALTER_TABLE, DROP_TABLE, '
             'CREATE_INDEX, DROP_INDEX AS SET NOCOUNT ON; '
             'INSERT INTO dbo.dts_cdc_ddl_history (event_time, event_type, schema_name, object_name, '
-            'log_end_lsn, command, event_data) SELECT SYSUTCDATETIME(), '
+            'target_name, log_end_lsn, command, event_data) SELECT SYSUTCDATETIME(), '
             'EVENTDATA().value(''(/EVENT_INSTANCE/EventType)[1]'', ''nvarchar(64)''), '
             'EVENTDATA().value(''(/EVENT_INSTANCE/SchemaName)[1]'', ''nvarchar(128)''), '
             'EVENTDATA().value(''(/EVENT_INSTANCE/ObjectName)[1]'', ''nvarchar(128)''), '
+            'EVENTDATA().value(''(/EVENT_INSTANCE/TargetObjectName)[1]'', ''nvarchar(128)''), '
             '(SELECT s.log_end_lsn FROM sys.dm_db_log_stats(DB_ID()) s), '
             'EVENTDATA().value(''(/EVENT_INSTANCE/TSQLCommand/CommandText)[1]'', ''nvarchar(max)''), '
             'EVENTDATA()';
+    RETURN NEXT;
+    -- The heartbeat and DDL rows travel through CDC with everything else: the reader sees each
+    -- at its exact place among the data changes (a DDL row commits with its DDL statement).
+    kind := 'cdc_table'; name := 'dbo.dts_sync_progress'; present := st.progress_cdc = 1;
+    tsql := 'EXEC sys.sp_cdc_enable_table @source_schema = N''dbo'', @source_name = N''dts_sync_progress'', @role_name = NULL';
+    RETURN NEXT;
+    kind := 'cdc_table'; name := 'dbo.dts_cdc_ddl_history'; present := st.history_cdc = 1;
+    tsql := 'EXEC sys.sp_cdc_enable_table @source_schema = N''dbo'', @source_name = N''dts_cdc_ddl_history'', @role_name = NULL, '
+            '@captured_column_list = N''id, event_time, event_type, schema_name, object_name, target_name, command''';
     RETURN NEXT;
     -- One catalog query per database, whatever the number of tables.
     FOR r IN SELECT x.source_schema, x.source_table, coalesce(y.tracked, 0) AS tracked

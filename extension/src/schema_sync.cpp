@@ -3,6 +3,8 @@
 // the source catalogs; dts_schema_ddl(task, table) shows the DDL for one table without running it.
 // Everything runs in the caller's transaction: a failure leaves nothing half-created, and a rerun
 // creates what is missing (IF NOT EXISTS, guarded distribution and constraints).
+#include "schema_sync.hpp"
+
 #include "fdw_catalog.hpp"
 #include "pg_boundary.hpp"
 #include "source_access.hpp"
@@ -27,18 +29,6 @@ DTS_SQL_FUNCTION(dts_sync_schema)
 DTS_SQL_FUNCTION(dts_schema_ddl)
 
 namespace pgdts {
-namespace {
-
-struct TaskTable {
-    std::string db, schema, table;
-    dts::ddl::Target target;
-    std::string state;
-};
-
-struct Task {
-    std::string id, name, server, conflict_mode;
-    std::vector<TaskTable> tables;
-};
 
 std::vector<std::string> text_array(Spi &spi, const std::optional<std::string> &literal) {
     std::vector<std::string> out;
@@ -126,6 +116,8 @@ dts::ddl::TableDdl ddl_for(const Task &task, const TaskTable &t, const dts::cata
     };
     return dts::ddl::table_ddl(source, t.target, flavour, resolve);
 }
+
+namespace {
 
 int sync_schema(const std::string &task_id) {
     Spi spi;
@@ -237,15 +229,6 @@ Datum dts_schema_ddl(PG_FUNCTION_ARGS) {
         std::string task = pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(0)); });
         std::string table = pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(1)); });
         std::vector<std::string> lines = pgdts::schema_ddl(task, table);
-        auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-        pg_call([&]() { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
-        for (const auto &l : lines)
-            pg_call([&]() {
-                Datum v =
-                    PointerGetDatum(cstring_to_text_with_len(l.data(), static_cast<int>(l.size())));
-                bool null = false;
-                tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &null);
-            });
-        return static_cast<Datum>(0);
+        return pgdts::return_text_rows(fcinfo, lines);
     });
 }

@@ -5,7 +5,9 @@
 extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/tuplestore.h"
 }
 
 namespace pgdts {
@@ -72,6 +74,19 @@ std::vector<Spi::Row> Spi::query(const std::string &sql, const std::vector<Value
 
 uint64_t Spi::execute(const std::string &sql, const std::vector<Value> &params) {
     return run(sql, params, false);
+}
+
+Datum return_text_rows(FunctionCallInfo fcinfo, const std::vector<std::string> &lines) {
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    pg_call([&]() { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
+    for (const auto &l : lines)
+        pg_call([&]() {
+            Datum v =
+                PointerGetDatum(cstring_to_text_with_len(l.data(), static_cast<int>(l.size())));
+            bool null = false;
+            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &null);
+        });
+    return static_cast<Datum>(0);
 }
 
 } // namespace pgdts

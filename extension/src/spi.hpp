@@ -2,6 +2,8 @@
 // parameters, results copied out as std::string. Every SPI call runs under pg_call().
 #pragma once
 
+#include "pg_prelude.hpp"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,5 +29,8 @@ private:
     uint64_t run(const std::string &sql, const std::vector<Value> &params, bool read_only);
     bool connected_ = false;
 };
+
+// Returns `lines` as the rows of a set-returning function with one text column.
+Datum return_text_rows(FunctionCallInfo fcinfo, const std::vector<std::string> &lines);
 
 } // namespace pgdts

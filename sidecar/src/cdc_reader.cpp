@@ -1,13 +1,13 @@
 #include "cdc_reader.hpp"
 
 #include "apply_writer.hpp"
+#include "cdc_tables.hpp"
 #include "log.hpp"
 #include "pg_connection.hpp"
 #include "source_settings.hpp"
 
 #include "error.hpp"
 #include "pg_quote.hpp"
-#include "source_catalog.hpp"
 #include "tsql_quote.hpp"
 
 #include <algorithm>
@@ -23,142 +23,35 @@ namespace {
 using dts::Lsn;
 using dts::changes::Change;
 using dts::changes::Op;
+using dts::changes::Value;
 using dts::changes::Values;
-
-constexpr size_t kBatchChanges = 20000; // whole transactions are added until a batch has this many
-
-struct Captured {
-    std::string source_name;
-    std::string capture_instance;
-    TableChanges apply; // target, columns, key positions, DML selection
-};
 
 struct Raw {
     Lsn commit, seq;
-    int op = 0; // __$operation
+    int op = 0; // __$operation: 1 delete, 2 insert, 3 update (before), 4 update (after)
     size_t table = 0;
     Values values;
 };
 
-std::vector<std::string> pg_array(PgConnection &pg, const std::optional<std::string> &literal) {
-    std::vector<std::string> out;
-    if (literal)
-        for (auto &r : pg.query_rows("SELECT unnest($1::text[])", {literal}))
-            out.push_back(r[0].value_or(""));
-    return out;
-}
+// Which capture instance serves a table in the current read window, and from where.
+struct Plan {
+    size_t table = 0;
+    const CaptureInstance *instance = nullptr;
+    Lsn from;
+    TableChanges columns; // the table's apply settings with this instance's columns
+};
+
+struct Source {
+    std::string db;
+    std::unique_ptr<dts::tds::Connection> conn;
+    std::vector<CdcTable> tables;
+};
 
 Lsn lsn_of(const std::optional<std::string> &text, const std::string &what) {
     auto l = text ? Lsn::parse(*text) : std::nullopt;
     if (!l)
         throw dts::Error("55000", "no usable LSN for " + what);
     return *l;
-}
-
-// The task's tables in one source database with their capture instances and apply settings.
-std::vector<Captured> load_tables(PgConnection &pg, dts::tds::Connection &src, const TaskRef &task,
-                                  const std::string &db) {
-    auto rows = pg.query_rows(
-        "SELECT x.source_schema, x.source_table, x.target_schema, x.target_table, "
-        "coalesce(s.primary_key, x.source_primary_key)::text, s.dml::text FROM dts.tables x LEFT "
-        "JOIN dts.table_settings s USING (task_id, source_db, source_schema, source_table) WHERE "
-        "x.task_id = $1 AND x.source_db = $2 ORDER BY 1, 2",
-        {std::to_string(task.id), db});
-    std::vector<Captured> out;
-    for (auto &r : rows) {
-        Captured c;
-        const std::string schema = *r[0], table = *r[1];
-        c.source_name = db + "." + schema + "." + table;
-        c.apply.target = dts::pg::qualified(*r[2], *r[3]);
-        auto ci =
-            src.query_text("SELECT TOP (1) ct.capture_instance FROM cdc.change_tables ct WHERE "
-                           "ct.source_object_id = OBJECT_ID(" +
-                           dts::tsql::quote_literal(dts::tsql::quote_name("", schema, table)) +
-                           ") ORDER BY ct.create_date DESC");
-        if (ci.rows.empty() || !ci.rows[0][0])
-            throw dts::Error("55000", "source table " + c.source_name + " is not tracked by CDC",
-                             {},
-                             "On SQL Server: EXEC sys.sp_cdc_enable_table @source_schema = N'" +
-                                 schema + "', @source_name = N'" + table +
-                                 "', @role_name = NULL; before the task's full stage.");
-        c.capture_instance = *ci.rows[0][0];
-        std::vector<std::string> captured;
-        for (auto &cc : src.query_text("SELECT cc.column_name FROM cdc.captured_columns cc JOIN "
-                                       "cdc.change_tables ct ON ct.object_id = cc.object_id "
-                                       "WHERE ct.capture_instance = " +
-                                       dts::tsql::quote_literal(c.capture_instance) +
-                                       " ORDER BY cc.column_ordinal")
-                            .rows)
-            captured.push_back(cc[0].value_or(""));
-        for (auto &a : pg.query_rows("SELECT attname FROM pg_attribute WHERE attrelid = "
-                                     "$1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY "
-                                     "attnum",
-                                     {c.apply.target})) {
-            if (std::find(captured.begin(), captured.end(), *a[0]) == captured.end())
-                throw dts::Error("55000",
-                                 "column " + *a[0] + " of " + c.apply.target +
-                                     " is not captured by CDC instance " + c.capture_instance,
-                                 {}, "Capture every synced column (a new capture instance).");
-            c.apply.columns.push_back(*a[0]);
-        }
-        for (const auto &k : pg_array(pg, r[4])) {
-            auto it = std::find(c.apply.columns.begin(), c.apply.columns.end(), k);
-            if (it != c.apply.columns.end())
-                c.apply.key_positions.push_back(static_cast<size_t>(it - c.apply.columns.begin()));
-        }
-        auto dml = pg_array(pg, r[5]);
-        if (!dml.empty()) {
-            auto has = [&](const char *op) {
-                return std::find(dml.begin(), dml.end(), op) != dml.end();
-            };
-            c.apply.dml = {has("INSERT"), has("UPDATE"), has("DELETE")};
-        }
-        out.push_back(std::move(c));
-    }
-    return out;
-}
-
-// Reads one capture instance's changes in [from, to] as DB-Library raw values converted to text.
-void read_changes(dts::tds::Connection &src, const Captured &c, size_t index, const Lsn &from,
-                  const Lsn &to, std::vector<Raw> &out) {
-    std::string cols;
-    for (const auto &col : c.apply.columns)
-        cols += ", " + dts::tsql::quote_ident(col);
-    src.execute("SELECT [__$start_lsn], [__$seqval], [__$operation]" + cols + " FROM cdc." +
-                dts::tsql::quote_ident("fn_cdc_get_all_changes_" + c.capture_instance) + "(" +
-                from.to_hex_literal() + ", " + to.to_hex_literal() +
-                ", N'all update old') ORDER BY [__$start_lsn], [__$seqval], [__$operation]");
-    while (src.next_result()) {
-        const int n = src.column_count();
-        if (n == 0)
-            continue;
-        std::vector<dts::tds::ColumnDesc> desc;
-        for (int i = 1; i <= n; ++i)
-            desc.push_back(src.column(i));
-        while (src.next_row()) {
-            Raw r;
-            r.table = index;
-            auto bin = [&](int i) {
-                const uint8_t *p = src.data(i);
-                auto l = p ? Lsn::from_binary(std::string_view(reinterpret_cast<const char *>(p),
-                                                               static_cast<size_t>(src.length(i))))
-                           : std::nullopt;
-                return l.value_or(Lsn{});
-            };
-            r.commit = bin(1);
-            r.seq = bin(2);
-            const uint8_t *op = src.data(3);
-            r.op = op ? std::stoi(dts::tds::value_to_text(desc[2].type, op, src.length(3), 0)) : 0;
-            for (int i = 4; i <= n; ++i) {
-                const uint8_t *p = src.data(i);
-                r.values.push_back(p ? dts::changes::Value(dts::tds::value_to_text(
-                                           desc[static_cast<size_t>(i - 1)].type, p, src.length(i),
-                                           desc[static_cast<size_t>(i - 1)].scale))
-                                     : dts::changes::Value());
-            }
-            out.push_back(std::move(r));
-        }
-    }
 }
 
 // The first column of a one-row query that returns binary(10), as an LSN (NULL: nullopt).
@@ -173,170 +66,564 @@ std::optional<Lsn> query_lsn(dts::tds::Connection &src, const std::string &sql) 
     return out;
 }
 
-Values key_of(const Captured &c, const Values &row) {
-    if (c.apply.key_positions.empty())
+// Streams the rows of a query whose first columns are __$start_lsn, __$seqval, __$operation (or,
+// with `cdc_columns` false, plain table rows) to on_row(commit, seq, op, values).
+template <typename OnRow>
+void stream_rows(dts::tds::Connection &src, const std::string &sql, bool cdc_columns,
+                 OnRow &&on_row) {
+    src.execute(sql);
+    const int first = cdc_columns ? 4 : 1;
+    while (src.next_result()) {
+        const int n = src.column_count();
+        if (n == 0)
+            continue;
+        std::vector<dts::tds::ColumnDesc> desc;
+        for (int i = 1; i <= n; ++i)
+            desc.push_back(src.column(i));
+        auto bin = [&](int i) {
+            const uint8_t *p = src.data(i);
+            auto l = p ? Lsn::from_binary(std::string_view(reinterpret_cast<const char *>(p),
+                                                           static_cast<size_t>(src.length(i))))
+                       : std::nullopt;
+            return l.value_or(Lsn{});
+        };
+        while (src.next_row()) {
+            Lsn commit, seq;
+            int op = 0;
+            if (cdc_columns) {
+                commit = bin(1);
+                seq = bin(2);
+                const uint8_t *o = src.data(3);
+                op = o ? std::stoi(dts::tds::value_to_text(desc[2].type, o, src.length(3), 0)) : 0;
+            }
+            Values values;
+            values.reserve(static_cast<size_t>(n - first + 1));
+            for (int i = first; i <= n; ++i) {
+                const uint8_t *p = src.data(i);
+                const auto &d = desc[static_cast<size_t>(i - 1)];
+                values.push_back(
+                    p ? Value(dts::tds::value_to_text(d.type, p, src.length(i), d.scale))
+                      : Value());
+            }
+            on_row(commit, seq, op, std::move(values));
+        }
+    }
+}
+
+std::string changes_sql(const Plan &p, const Lsn &from, const Lsn &to, long top) {
+    std::string cols;
+    for (const auto &col : p.columns.columns)
+        cols += ", " + dts::tsql::quote_ident(col);
+    return std::string("SELECT ") + (top > 0 ? "TOP (" + std::to_string(top) + ") " : "") +
+           "[__$start_lsn], [__$seqval], [__$operation]" + cols + " FROM cdc." +
+           dts::tsql::quote_ident("fn_cdc_get_all_changes_" + p.instance->name) + "(" +
+           from.to_hex_literal() + ", " + to.to_hex_literal() +
+           ", N'all update old') ORDER BY [__$start_lsn], [__$seqval], [__$operation]";
+}
+
+Values key_of(const TableChanges &t, const Values &row) {
+    if (t.key_positions.empty())
         return row; // whole-row identity
     Values k;
-    for (size_t p : c.apply.key_positions)
-        k.push_back(p < row.size() ? row[p] : dts::changes::Value());
+    for (size_t p : t.key_positions)
+        k.push_back(p < row.size() ? row[p] : Value());
     return k;
+}
+
+std::optional<std::string> column(const TableChanges &t, const Values &row,
+                                  const std::string &name) {
+    auto it = std::find(t.columns.begin(), t.columns.end(), name);
+    if (it == t.columns.end())
+        return std::nullopt;
+    size_t i = static_cast<size_t>(it - t.columns.begin());
+    return i < row.size() ? row[i] : std::nullopt;
+}
+
+// Appends the changes of one source transaction (rows[begin, end), one commit LSN) to the
+// per-table change lists; pairs update images 3/4. Returns the number of changes.
+size_t add_changes(std::vector<Raw> &rows, size_t begin, size_t end,
+                   std::vector<TableChanges> &tables) {
+    size_t n = 0;
+    for (size_t i = begin; i < end; ++i) {
+        Raw &r = rows[i];
+        TableChanges &t = tables[r.table];
+        Change ch;
+        ch.commit_lsn = r.commit;
+        ch.seqval = r.seq;
+        if (r.op == 1) {
+            ch.op = Op::Delete;
+            ch.key = key_of(t, r.values);
+        } else if (r.op == 2) {
+            ch.op = Op::Insert;
+            ch.key = key_of(t, r.values);
+            ch.row = std::move(r.values);
+        } else if (r.op == 4) {
+            ch.op = Op::Update;
+            ch.key = key_of(t, r.values);
+            ch.row = std::move(r.values);
+            if (i > begin && rows[i - 1].op == 3 && rows[i - 1].seq == r.seq &&
+                rows[i - 1].table == r.table) {
+                Values before = key_of(t, rows[i - 1].values);
+                if (t.key_positions.empty())
+                    ch.key = before; // whole-row: remove the old image
+                else if (before != ch.key)
+                    ch.old_key = before;
+            }
+        } else {
+            continue; // 3: the before image, paired with its 4 above
+        }
+        t.changes.push_back(std::move(ch));
+        ++n;
+    }
+    return n;
+}
+
+class Reader {
+public:
+    Reader(const Options &opts, const TaskRef &task, const StopCheck &stopped)
+        : opts_(opts), task_(task), stopped_(stopped), pg_(opts.destination) {}
+
+    void run();
+
+private:
+    void write_heartbeat();
+    // One poll of one database; true when more changes are waiting (read again at once).
+    bool poll(Source &s);
+    std::vector<Plan> plan(Source &s, const Lsn &from, Lsn &to);
+    void apply_transactions(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
+                            bool &reload);
+    bool apply_ddl_transaction(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
+                               size_t begin, size_t end);
+    void stream_transaction(Source &s, const std::vector<Plan> &plans, const Lsn &commit);
+    void copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
+                    const std::string &table);
+    Lsn position(const Source &s);
+
+    const Options &opts_;
+    const TaskRef &task_;
+    const StopCheck &stopped_;
+    PgConnection pg_;
+    std::vector<Source> sources_;
+    bool beat_warned_ = false;
+};
+
+Lsn Reader::position(const Source &s) {
+    auto cp = pg_.query_rows(
+        "SELECT (SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = $2 AND "
+        "stage = 'incremental'), (SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND "
+        "source_db = $2 AND stage = 'cutover')",
+        {std::to_string(task_.id), s.db});
+    return cp[0][0] ? lsn_of(cp[0][0], "the checkpoint")
+                    : lsn_of(cp[0][1], "the cutover of " + s.db);
+}
+
+void Reader::write_heartbeat() {
+    for (auto &s : sources_) {
+        try {
+            s.conn->execute_all(
+                "BEGIN TRAN; DELETE FROM dbo.dts_sync_progress WHERE task_name = " +
+                dts::tsql::quote_literal(task_.name) +
+                "; INSERT INTO dbo.dts_sync_progress (task_name, heartbeat, sidecar) VALUES (" +
+                dts::tsql::quote_literal(task_.name) + ", SYSUTCDATETIME(), HOST_NAME()); COMMIT");
+        } catch (const dts::Error &e) {
+            if (e.sqlstate.rfind("08", 0) == 0)
+                throw;
+            if (!beat_warned_)
+                log::warning("cannot write the heartbeat row",
+                             {{"task", task_.name}, {"db", s.db}, {"error", e.what()}});
+            beat_warned_ = true;
+        }
+    }
+}
+
+// Each table is read from the capture instance that covers the position; the window ends before
+// the next instance of any table starts, so one batch never mixes two column sets of a table.
+std::vector<Plan> Reader::plan(Source &s, const Lsn &from, Lsn &to) {
+    std::vector<Plan> plans;
+    for (size_t i = 0; i < s.tables.size(); ++i) {
+        const CdcTable &t = s.tables[i];
+        Lsn start = from;
+        if (t.read_from && start < *t.read_from)
+            start = *t.read_from;
+        int active = -1;
+        for (size_t k = 0; k < t.instances.size(); ++k)
+            if (t.instances[k].start <= start)
+                active = static_cast<int>(k);
+        if (active < 0) {
+            if (t.kind == TableKind::Synced && !t.read_from)
+                throw dts::Error(
+                    "55000",
+                    "changes of " + t.apply.source_name + " from LSN " + from.to_log_string() +
+                        " are not captured: its CDC capture starts at " +
+                        t.instances.front().start.to_log_string(),
+                    {},
+                    "CDC was enabled after the full stage's cutover; restart the task with a "
+                    "full stage.");
+            active = 0;
+            start = t.instances.front().start;
+        }
+        const auto k = static_cast<size_t>(active);
+        if (k + 1 < t.instances.size() && t.instances[k + 1].start.prev() < to)
+            to = t.instances[k + 1].start.prev();
+        Plan p;
+        p.table = i;
+        p.instance = &t.instances[k];
+        p.from = start;
+        p.columns = t.kind == TableKind::Synced ? columns_for(t, *p.instance) : t.apply;
+        plans.push_back(std::move(p));
+    }
+    return plans;
+}
+
+bool Reader::poll(Source &s) {
+    if (s.tables.empty())
+        return false;
+    const Lsn from = position(s).next();
+    auto max_lsn = query_lsn(*s.conn, "SELECT sys.fn_cdc_get_max_lsn()");
+    if (!max_lsn)
+        return false;
+    pg_.exec("SELECT dts._apply_source_lsn($1, $2, $3)",
+             {std::to_string(task_.id), s.db, max_lsn->to_log_string()});
+    if (*max_lsn < from)
+        return false;
+    Lsn to = *max_lsn;
+    std::vector<Plan> plans = plan(s, from, to);
+
+    // Retention: the oldest change CDC still holds must not be past where the task reads.
+    std::map<std::string, Lsn> minimum;
+    for (auto &r : s.conn
+                       ->query_text("SELECT ct.capture_instance, sys.fn_cdc_get_min_lsn("
+                                    "ct.capture_instance) FROM cdc.change_tables ct")
+                       .rows)
+        if (r[0] && r[1] && r[1]->rfind("\\x", 0) == 0)
+            if (auto l = Lsn::parse("0x" + r[1]->substr(2)))
+                minimum[*r[0]] = *l;
+    std::vector<Raw> rows;
+    std::optional<Lsn> limit; // exclusive: a table's read stopped inside this transaction
+    for (const Plan &p : plans) {
+        if (to < p.from)
+            continue;
+        auto m = minimum.find(p.instance->name);
+        if (m != minimum.end() && p.from < m->second)
+            throw dts::Error("55000",
+                             "changes of " + s.tables[p.table].apply.source_name + " from LSN " +
+                                 p.from.to_log_string() + " are gone: CDC keeps them only from " +
+                                 m->second.to_log_string(),
+                             {},
+                             "CDC retention passed the task's position; restart the task with a "
+                             "full stage (and raise the CDC cleanup job's retention).");
+        size_t read = 0;
+        Lsn last;
+        stream_rows(*s.conn, changes_sql(p, p.from, to, opts_.read_limit), true,
+                    [&](const Lsn &commit, const Lsn &seq, int op, Values &&values) {
+                        rows.push_back({commit, seq, op, p.table, std::move(values)});
+                        ++read;
+                        last = commit;
+                    });
+        if (static_cast<long>(read) >= opts_.read_limit && (!limit || last < *limit))
+            limit = last;
+    }
+    if (rows.empty())
+        return false;
+    std::stable_sort(rows.begin(), rows.end(), [](const Raw &a, const Raw &b) {
+        return std::tie(a.commit, a.seq, a.op) < std::tie(b.commit, b.seq, b.op);
+    });
+    if (limit) {
+        // Only whole transactions: drop the one a limited read cut, and what follows it.
+        auto cut = std::find_if(rows.begin(), rows.end(),
+                                [&](const Raw &r) { return !(r.commit < *limit); });
+        if (cut == rows.begin()) {
+            // The first transaction alone is larger than a read: stream it.
+            const Lsn huge = rows.front().commit;
+            rows.clear();
+            stream_transaction(s, plans, huge);
+            return true;
+        }
+        rows.erase(cut, rows.end());
+    }
+    bool reload = false;
+    apply_transactions(s, plans, rows, reload);
+    if (reload)
+        s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+    return limit.has_value() || reload;
+}
+
+void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
+                                bool &reload) {
+    auto new_batch = [&](const Lsn &first) {
+        Batch b;
+        b.task_id = task_.id;
+        b.task_name = task_.name;
+        b.source_db = s.db;
+        b.first_commit = first;
+        for (const auto &p : plans)
+            b.tables.push_back(p.columns), b.tables.back().changes.clear();
+        return b;
+    };
+    auto flush = [&](Batch &b, size_t changes) {
+        if (b.transactions == 0)
+            return;
+        bool applied = apply_batch(pg_, b);
+        log::write(log::Level::Debug, applied ? "batch applied" : "batch skipped (applied)",
+                   {{"task", task_.name},
+                    {"db", s.db},
+                    {"to_lsn", b.last_commit.to_log_string()},
+                    {"transactions", std::to_string(b.transactions)},
+                    {"changes", std::to_string(changes)}});
+    };
+    // plans[i].table == i: plans are made for every table in order.
+    std::optional<Batch> batch;
+    size_t changes = 0;
+    size_t i = 0;
+    while (i < rows.size() && !stopped_()) {
+        const Lsn tx = rows[i].commit;
+        size_t end = i;
+        bool ddl = false;
+        while (end < rows.size() && rows[end].commit == tx) {
+            ddl = ddl || s.tables[rows[end].table].kind == TableKind::DdlHistory;
+            ++end;
+        }
+        if (ddl) {
+            if (batch)
+                flush(*batch, changes);
+            batch.reset();
+            changes = 0;
+            if (apply_ddl_transaction(s, plans, rows, i, end)) {
+                reload = true; // what follows was read with the old table definitions
+                return;
+            }
+            i = end;
+            continue;
+        }
+        if (!batch)
+            batch = new_batch(tx);
+        for (size_t k = i; k < end; ++k) {
+            const TableKind kind = s.tables[rows[k].table].kind;
+            if (kind == TableKind::Synced)
+                continue;
+            if (kind == TableKind::Heartbeat && (rows[k].op == 2 || rows[k].op == 4)) {
+                const auto &cols = plans[rows[k].table].columns;
+                if (column(cols, rows[k].values, "task_name") == task_.name)
+                    if (auto at = column(cols, rows[k].values, "heartbeat"))
+                        batch->heartbeats.push_back(*at);
+            }
+            rows[k].op = 0; // not a change of a synced table
+        }
+        changes += add_changes(rows, i, end, batch->tables);
+        batch->last_commit = tx;
+        ++batch->transactions;
+        i = end;
+        if (changes >= static_cast<size_t>(opts_.read_limit)) {
+            flush(*batch, changes);
+            batch.reset();
+            changes = 0;
+        }
+    }
+    if (batch)
+        flush(*batch, changes);
+}
+
+// A source transaction that ran DDL (its dts_cdc_ddl_history rows commit with it). Source-side
+// steps first (idempotent, so a crash before the destination commits only repeats them), then one
+// destination transaction: the transaction's data changes, the DDL, the checkpoint. Returns
+// whether table definitions changed.
+bool Reader::apply_ddl_transaction(Source &s, const std::vector<Plan> &plans,
+                                   std::vector<Raw> &rows, size_t begin, size_t end) {
+    struct Event {
+        std::string type, schema, object, target, command;
+    };
+    std::vector<Event> events;
+    bool data = false;
+    for (size_t k = begin; k < end; ++k) {
+        const CdcTable &t = s.tables[rows[k].table];
+        if (t.kind == TableKind::DdlHistory && rows[k].op == 2) {
+            const auto &cols = plans[rows[k].table].columns;
+            auto get = [&](const char *n) { return column(cols, rows[k].values, n).value_or(""); };
+            events.push_back({get("event_type"), get("schema_name"), get("object_name"),
+                              get("target_name"), get("command")});
+        }
+        if (t.kind == TableKind::Synced)
+            data = true;
+        if (t.kind != TableKind::Synced)
+            rows[k].op = 0;
+    }
+    const Lsn at = rows[begin].commit;
+    // DDL mixed with data changes or other DDL ran inside a user transaction: not applied.
+    const bool in_user = data || events.size() > 1;
+    std::optional<Lsn> capture_start;
+    bool recopy = false;
+    if (!in_user && !events.empty()) {
+        const Event &e = events.front();
+        if (e.type == "CREATE_TABLE") {
+            auto sel = pg_.query_rows("SELECT dts._selects($1, $2, $3, $4)",
+                                      {std::to_string(task_.id), s.db, e.schema, e.object});
+            if (sel.at(0)[0] == "t")
+                capture_start = enable_capture(pg_, *s.conn, task_, s.db, e.schema, e.object);
+        } else if (e.type == "ALTER_TABLE") {
+            for (const auto &t : s.tables)
+                if (t.kind == TableKind::Synced && t.schema == e.schema && t.table == e.object)
+                    recopy =
+                        refresh_capture_instance(*s.conn, t, at) && !t.apply.key_positions.empty();
+        }
+    }
+    ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+    if (!tx.begin(at, at))
+        return false;
+    std::vector<TableChanges> tables;
+    for (const auto &p : plans)
+        tables.push_back(p.columns), tables.back().changes.clear();
+    size_t n = add_changes(rows, begin, end, tables);
+    for (const auto &t : tables)
+        tx.apply_changes(t);
+    bool changed = false;
+    for (const auto &e : events) {
+        std::string action = tx.ddl(e.type, e.schema, e.object, e.target, e.command, in_user);
+        log::info("source DDL", {{"task", task_.name},
+                                 {"db", s.db},
+                                 {"lsn", at.to_log_string()},
+                                 {"event", e.type},
+                                 {"object", e.schema + "." + e.object},
+                                 {"action", action}});
+        if (action == "joined" && capture_start) {
+            pg_.exec("UPDATE dts.tables SET incremental_from = $5 WHERE (task_id, source_db, "
+                     "source_schema, source_table) = ($1, $2, $3, $4)",
+                     {std::to_string(task_.id), s.db, e.schema, e.object,
+                      capture_start->to_log_string()});
+            copy_table(s, tx, e.schema, e.object);
+        } else if (action == "altered" && recopy) {
+            copy_table(s, tx, e.schema, e.object);
+        }
+        changed = changed || action == "joined" || action == "dropped" || action == "altered";
+    }
+    tx.commit(1, n);
+    return changed;
+}
+
+// The rows of a source table as they are now, upserted in the DDL's apply transaction: for a
+// table that joined (CREATE TABLE), and for new columns (ALTER TABLE ... ADD), whose values in
+// changes made before their capture instance started only a copy can bring. The changes from the
+// capture start on are applied after it again, which converges for keyed tables.
+void Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
+                        const std::string &table) {
+    for (const auto &t : load_cdc_tables(pg_, *s.conn, task_, s.db)) {
+        if (t.kind != TableKind::Synced || t.schema != schema || t.table != table)
+            continue;
+        std::string cols;
+        for (const auto &c : t.apply.columns)
+            cols += std::string(cols.empty() ? "" : ", ") + dts::tsql::quote_ident(c);
+        auto st = tx.stream(t.apply);
+        stream_rows(*s.conn, "SELECT " + cols + " FROM " + dts::tsql::quote_name("", schema, table),
+                    false, [&](const Lsn &, const Lsn &, int, Values &&v) { st.insert(v); });
+        st.finish();
+        log::info("table copied into the change stream", {{"task", task_.name},
+                                                          {"table", t.apply.source_name},
+                                                          {"rows", std::to_string(st.changes())}});
+    }
+}
+
+// One source transaction with more changes than a read holds: streamed table by table into the
+// stages of one destination transaction (memory stays bounded), compacted by the engine.
+void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const Lsn &commit) {
+    ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+    if (!tx.begin(commit, commit))
+        return;
+    size_t n = 0;
+    for (const Plan &p : plans) {
+        const CdcTable &t = s.tables[p.table];
+        if (commit < p.from)
+            continue;
+        if (t.kind == TableKind::DdlHistory) {
+            // DDL inside this (user) transaction is recorded and skipped.
+            stream_rows(*s.conn, changes_sql(p, commit, commit, 0), true,
+                        [&](const Lsn &, const Lsn &, int op, Values &&v) {
+                            if (op != 2)
+                                return;
+                            auto get = [&](const char *name) {
+                                return column(p.columns, v, name).value_or("");
+                            };
+                            tx.ddl(get("event_type"), get("schema_name"), get("object_name"),
+                                   get("target_name"), get("command"), true);
+                        });
+            continue;
+        }
+        if (t.kind != TableKind::Synced)
+            continue;
+        auto st = tx.stream(p.columns);
+        Values before;
+        stream_rows(*s.conn, changes_sql(p, commit, commit, 0), true,
+                    [&](const Lsn &, const Lsn &, int op, Values &&v) {
+                        if (op == 1)
+                            st.remove(v);
+                        else if (op == 2)
+                            st.insert(v);
+                        else if (op == 3)
+                            before = std::move(v);
+                        else if (op == 4) {
+                            st.update(before, v);
+                            before.clear();
+                        }
+                    });
+        st.finish();
+        n += st.changes();
+    }
+    tx.commit(1, n);
+    log::info("large source transaction applied whole", {{"task", task_.name},
+                                                         {"db", s.db},
+                                                         {"lsn", commit.to_log_string()},
+                                                         {"changes", std::to_string(n)}});
+}
+
+void Reader::run() {
+    SourceSettings src = source_settings(pg_, task_.id);
+    for (auto &d : pg_.query_rows("SELECT unnest(databases) FROM dts.tasks WHERE task_id = $1",
+                                  {std::to_string(task_.id)})) {
+        Source s;
+        s.db = *d[0];
+        s.conn = std::make_unique<dts::tds::Connection>(src.for_database(s.db), src.credentials);
+        s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+        sources_.push_back(std::move(s));
+    }
+    log::info("incremental stage (CDC)",
+              {{"task", task_.name}, {"databases", std::to_string(sources_.size())}});
+    int idle_ms = 200;
+    auto last_beat = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    const auto beat_every =
+        std::chrono::milliseconds(static_cast<long>(opts_.heartbeat_seconds * 1000));
+    while (!stopped_()) {
+        // The heartbeat row: a change at the source even when the application is idle, so the
+        // lag stays measurable.
+        if (std::chrono::steady_clock::now() - last_beat >= beat_every) {
+            last_beat = std::chrono::steady_clock::now();
+            write_heartbeat();
+        }
+        bool any = false, more = false;
+        for (auto &s : sources_) {
+            const Lsn before = s.tables.empty() ? Lsn{} : position(s);
+            more = poll(s) || more;
+            any = any || (!s.tables.empty() && before != position(s));
+        }
+        pg_.exec("UPDATE dts.tasks SET sidecar_seen_at = now(), attempts = 0, failing_since = "
+                 "NULL WHERE task_id = $1",
+                 {std::to_string(task_.id)});
+        if (more)
+            continue;
+        // Adaptive polling: quick while changes flow, backing off to 5 s when idle, but never
+        // past the next heartbeat.
+        idle_ms = any ? 100 : std::min(5000, idle_ms * 2);
+        auto wait = std::min<long>(
+            idle_ms,
+            std::max<long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  last_beat + beat_every - std::chrono::steady_clock::now())
+                                  .count()));
+        for (long waited = 0; waited < wait && !stopped_(); waited += 50)
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::min<long>(50, wait)));
+    }
 }
 
 } // namespace
 
 bool run_cdc_incremental(const Options &opts, const TaskRef &task, const StopCheck &stopped) {
-    PgConnection pg(opts.destination);
-    SourceSettings src = source_settings(pg, task.id);
-    auto dbs = pg.query_rows("SELECT unnest(databases) FROM dts.tasks WHERE task_id = $1",
-                             {std::to_string(task.id)});
-    struct Source {
-        std::string db;
-        std::unique_ptr<dts::tds::Connection> conn;
-        std::vector<Captured> tables;
-    };
-    std::vector<Source> sources;
-    for (auto &d : dbs) {
-        Source s;
-        s.db = *d[0];
-        s.conn = std::make_unique<dts::tds::Connection>(src.for_database(s.db), src.credentials);
-        s.tables = load_tables(pg, *s.conn, task, s.db);
-        sources.push_back(std::move(s));
-    }
-    log::info("incremental stage (CDC)",
-              {{"task", task.name}, {"databases", std::to_string(sources.size())}});
-    int idle_ms = 200;
-    auto last_beat = std::chrono::steady_clock::now() - std::chrono::hours(1);
-    bool beat_warned = false;
-    while (!stopped()) {
-        // The heartbeat row (dts_prepare_source made its table): a change at the source even
-        // when the application is idle, so the time of the last applied change stays current.
-        if (std::chrono::steady_clock::now() - last_beat > std::chrono::seconds(10)) {
-            last_beat = std::chrono::steady_clock::now();
-            for (auto &s : sources) {
-                try {
-                    s.conn->execute_all(
-                        "BEGIN TRAN; DELETE FROM dbo.dts_sync_progress WHERE task_name = " +
-                        dts::tsql::quote_literal(task.name) +
-                        "; INSERT INTO dbo.dts_sync_progress (task_name, heartbeat, sidecar) "
-                        "VALUES (" +
-                        dts::tsql::quote_literal(task.name) +
-                        ", SYSUTCDATETIME(), HOST_NAME()); "
-                        "COMMIT");
-                } catch (const dts::Error &e) {
-                    if (e.sqlstate.rfind("08", 0) == 0)
-                        throw;
-                    if (!beat_warned)
-                        log::warning("cannot write the heartbeat row",
-                                     {{"task", task.name}, {"db", s.db}, {"error", e.what()}});
-                    beat_warned = true;
-                }
-            }
-        }
-        bool any = false;
-        for (auto &s : sources) {
-            if (s.tables.empty())
-                continue;
-            auto cp = pg.query_rows(
-                "SELECT (SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = $2 AND "
-                "stage = 'incremental'), (SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND "
-                "source_db = $2 AND stage = 'cutover')",
-                {std::to_string(task.id), s.db});
-            Lsn from = (cp[0][0] ? lsn_of(cp[0][0], "the checkpoint")
-                                 : lsn_of(cp[0][1], "the cutover of " + s.db))
-                           .next();
-            auto max_lsn = query_lsn(*s.conn, "SELECT sys.fn_cdc_get_max_lsn()");
-            if (!max_lsn || *max_lsn < from)
-                continue;
-            std::vector<Raw> changes;
-            for (size_t i = 0; i < s.tables.size(); ++i) {
-                auto min_lsn = query_lsn(
-                    *s.conn, "SELECT sys.fn_cdc_get_min_lsn(" +
-                                 dts::tsql::quote_literal(s.tables[i].capture_instance) + ")");
-                if (min_lsn && from < *min_lsn)
-                    throw dts::Error(
-                        "55000",
-                        "changes of " + s.tables[i].source_name + " from LSN " +
-                            from.to_log_string() + " are gone: CDC keeps them only from " +
-                            min_lsn->to_log_string(),
-                        {},
-                        "CDC retention passed the task's position (or CDC was enabled after the "
-                        "full stage's cutover); restart the task with a full stage.");
-                read_changes(*s.conn, s.tables[i], i, from, *max_lsn, changes);
-            }
-            if (changes.empty())
-                continue;
-            any = true;
-            std::stable_sort(changes.begin(), changes.end(), [](const Raw &a, const Raw &b) {
-                return std::tie(a.commit, a.seq, a.op) < std::tie(b.commit, b.seq, b.op);
-            });
-            // Batches of whole transactions.
-            size_t i = 0;
-            while (i < changes.size() && !stopped()) {
-                Batch batch;
-                batch.task_id = task.id;
-                batch.source_db = s.db;
-                for (const auto &t : s.tables) {
-                    batch.tables.push_back(t.apply);
-                    batch.tables.back().changes.clear();
-                }
-                batch.first_commit = changes[i].commit;
-                size_t n = 0;
-                while (i < changes.size()) {
-                    const Lsn tx = changes[i].commit;
-                    if (n >= kBatchChanges && tx != batch.last_commit)
-                        break;
-                    for (; i < changes.size() && changes[i].commit == tx; ++i) {
-                        Raw &r = changes[i];
-                        const Captured &c = s.tables[r.table];
-                        auto &out = batch.tables[r.table].changes;
-                        Change ch;
-                        ch.commit_lsn = r.commit;
-                        ch.seqval = r.seq;
-                        if (r.op == 1) {
-                            ch.op = Op::Delete;
-                            ch.key = key_of(c, r.values);
-                        } else if (r.op == 2) {
-                            ch.op = Op::Insert;
-                            ch.key = key_of(c, r.values);
-                            ch.row = std::move(r.values);
-                        } else if (r.op == 3) {
-                            continue; // paired with its operation 4 below
-                        } else if (r.op == 4) {
-                            ch.op = Op::Update;
-                            ch.key = key_of(c, r.values);
-                            ch.row = std::move(r.values);
-                            if (i > 0 && changes[i - 1].op == 3 && changes[i - 1].seq == r.seq &&
-                                changes[i - 1].table == r.table) {
-                                Values before = key_of(c, changes[i - 1].values);
-                                if (c.apply.key_positions.empty())
-                                    ch.key = before; // whole-row: remove the old image
-                                else if (before != ch.key)
-                                    ch.old_key = before;
-                            }
-                        }
-                        out.push_back(std::move(ch));
-                        ++n;
-                    }
-                    batch.last_commit = tx;
-                    ++batch.transactions;
-                }
-                bool applied = apply_batch(pg, batch);
-                log::write(log::Level::Debug, applied ? "batch applied" : "batch skipped (applied)",
-                           {{"task", task.name},
-                            {"db", s.db},
-                            {"to_lsn", batch.last_commit.to_log_string()},
-                            {"transactions", std::to_string(batch.transactions)},
-                            {"changes", std::to_string(n)}});
-            }
-        }
-        pg.exec("UPDATE dts.tasks SET sidecar_seen_at = now(), attempts = 0, failing_since = NULL "
-                "WHERE task_id = $1",
-                {std::to_string(task.id)});
-        // Adaptive polling: quick while changes flow, backing off to 5 s when idle.
-        idle_ms = any ? 200 : std::min(5000, idle_ms * 2);
-        for (int waited = 0; waited < idle_ms && !stopped(); waited += 100)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    Reader(opts, task, stopped).run();
     return false;
 }
 

@@ -23,6 +23,10 @@ std::string env_to_option(const std::string &var) {
         return "workers";
     if (var == "DTS_CHUNK_ROWS")
         return "chunk-rows";
+    if (var == "DTS_HEARTBEAT_SECONDS")
+        return "heartbeat-seconds";
+    if (var == "DTS_READ_LIMIT")
+        return "read-limit";
     return {};
 }
 } // namespace
@@ -45,7 +49,13 @@ std::optional<Options> parse_options(int argc, char **argv) {
         "chunk-rows", po::value(&opts.chunk_rows)->default_value(100000),
         "rows per key-range chunk of a large table (env DTS_CHUNK_ROWS)")(
         "poll-seconds", po::value(&opts.poll_seconds)->default_value(5),
-        "re-read task states this often when no notification arrives");
+        "re-read task states this often when no notification arrives")(
+        "heartbeat-seconds", po::value(&opts.heartbeat_seconds)->default_value(10),
+        "write the heartbeat row at the source this often; its arrival measures the lag (env "
+        "DTS_HEARTBEAT_SECONDS)")(
+        "read-limit", po::value(&opts.read_limit)->default_value(20000),
+        "CDC rows read per capture instance and poll; a larger source transaction is streamed "
+        "(env DTS_READ_LIMIT)");
 
     po::variables_map vm;
     try {
@@ -85,6 +95,10 @@ std::optional<Options> parse_options(int argc, char **argv) {
     if (opts.chunk_rows < 1000)
         throw dts::Error("22023", "invalid --chunk-rows " + std::to_string(opts.chunk_rows), {},
                          "Use at least 1000 rows per chunk.");
+    if (opts.heartbeat_seconds < 0.1)
+        throw dts::Error("22023", "invalid --heartbeat-seconds", {}, "Use 0.1 or more.");
+    if (opts.read_limit < 100)
+        throw dts::Error("22023", "invalid --read-limit", {}, "Use 100 or more.");
     if (opts.poll_seconds < 1)
         throw dts::Error("22023", "invalid --poll-seconds", {}, "Use 1 or more.");
     return opts;

@@ -15,6 +15,8 @@ struct Options {
                               // connection)
     long chunk_rows = 100000; // rows per key-range chunk of a large table
     int poll_seconds = 5;     // how often task states are re-read without a notification
+    double heartbeat_seconds = 10; // how often the heartbeat row is written at the source
+    long read_limit = 20000;       // CDC rows read per capture instance and poll (memory bound)
 };
 
 // Parses argv. Returns nullopt when the process should exit at once (help/version printed);

@@ -41,3 +41,11 @@ TEST(Lsn, NextCarriesAcrossParts) {
     EXPECT_EQ((Lsn{1, 0xffffffff, 0xffff}).next(), (Lsn{2, 0, 0}));
     EXPECT_TRUE(Lsn{}.is_null());
 }
+
+TEST(Lsn, PrevUndoesNext) {
+    EXPECT_EQ((Lsn{1, 2, 4}).prev(), (Lsn{1, 2, 3}));
+    EXPECT_EQ((Lsn{1, 3, 0}).prev(), (Lsn{1, 2, 0xffff}));
+    EXPECT_EQ((Lsn{2, 0, 0}).prev(), (Lsn{1, 0xffffffff, 0xffff}));
+    for (Lsn l : {Lsn{5, 0, 0}, Lsn{5, 7, 0}, Lsn{5, 7, 9}})
+        EXPECT_EQ(l.next().prev(), l);
+}

@@ -28,7 +28,7 @@ src() { q -c "SELECT dts_source_exec('src', \$tsql\$$1\$tsql\$)" >/dev/null; }
 DEST="host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres"
 SIDECARS=()
 start_sidecar() {
-  build/dts-sidecar --destination "$DEST" --poll-seconds 1 --workers 2 >>"$WORK_DIR/sidecar.log" 2>&1 &
+  build/dts-sidecar --destination "$DEST" --poll-seconds 1 --workers 2 --heartbeat-seconds 1 >>"$WORK_DIR/sidecar.log" 2>&1 &
   SIDECARS+=($!)
   echo $!
 }
@@ -72,7 +72,7 @@ wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
 check "full stage done, incremental running" "running/incremental" \
   "$(wait_for 60 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'inc'" "running/incremental")"
 srcq() { q -c "SELECT * FROM dts._source_query('src', '$db', \$tsql\$$1\$tsql\$) AS x(v text)"; }
-check "source prepared: CDC, heartbeat and DDL history tables, DDL trigger" "1|3|2|1" \
+check "source prepared: CDC (3 tables + heartbeat + DDL history), DDL trigger" "1|5|2|1" \
   "$(srcq "SELECT CAST((SELECT is_cdc_enabled FROM sys.databases WHERE name = DB_NAME()) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE is_tracked_by_cdc = 1) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE name IN (N'dts_sync_progress', N'dts_cdc_ddl_history')) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.triggers WHERE name = N'dts_cdc_sync_ddl' AND parent_class = 0) AS varchar(5))")"
 check "full copy" "3:2" "$(q -c "SELECT (SELECT count(*) FROM replica.acct) || ':' || (SELECT count(*) FROM replica.ledger)")"
 
@@ -105,11 +105,43 @@ check "after kill -9 and restart: every row once, every update once" "61:15860.0
 check "validation after catch-up (the INSERT-only table differs by design)" "ok:different row count" "$(q -c "SELECT string_agg(DISTINCT status, ',') FILTER (WHERE source_table NOT LIKE '%.audit') || ':' || string_agg(DISTINCT status, ',') FILTER (WHERE source_table LIKE '%.audit') FROM dts_validate('inc')")"
 src "USE $db; CREATE INDEX ix_owner ON dbo.acct (owner)"
 check "DDL recorded by the trigger" "CREATE_INDEX:ix_owner" "$(srcq "SELECT TOP (1) event_type + ':' + object_name FROM dbo.dts_cdc_ddl_history ORDER BY id DESC")"
+check "CREATE INDEX applied at its LSN" "acct_ix_owner" "$(wait_for 30 "SELECT indexname FROM pg_indexes WHERE schemaname = 'replica' AND indexname = 'acct_ix_owner'" "acct_ix_owner")"
+# ADD COLUMN: applied at its place in the stream, then a new capture instance carries the column.
+src "USE $db; INSERT INTO dbo.acct VALUES (6, N'Fay', 60, NULL)"
+src "USE $db; ALTER TABLE dbo.acct ADD tier int NULL"
+src "USE $db; UPDATE dbo.acct SET tier = 2 WHERE id = 6"
+src "USE $db; INSERT INTO dbo.acct (id, owner, balance, note, tier) VALUES (7, N'Gus', 70, NULL, 3)"
+check "ADD COLUMN applied, values through the new capture instance" "6:2|7:3" \
+  "$(wait_for 60 "SELECT string_agg(id || ':' || tier, '|' ORDER BY id) FROM replica.acct WHERE tier IS NOT NULL" "6:2|7:3")"
+check "a second capture instance for acct" "2" "$(srcq "SELECT CAST(COUNT(*) AS varchar(5)) FROM cdc.change_tables WHERE source_object_id = OBJECT_ID(N'dbo.acct')")"
+src "USE $db; ALTER TABLE dbo.acct DROP COLUMN note"
+src "USE $db; UPDATE dbo.acct SET balance = 71 WHERE id = 7"
+check "DROP COLUMN applied, changes keep flowing" "0:71.00" \
+  "$(wait_for 60 "SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid = 'replica.acct'::regclass AND attname = 'note' AND NOT attisdropped) || ':' || (SELECT balance FROM replica.acct WHERE id = 7)" "0:71.00")"
+src "USE $db; DROP INDEX ix_owner ON dbo.acct"
+check "DROP INDEX applied" "0" "$(wait_for 30 "SELECT count(*) FROM pg_indexes WHERE schemaname = 'replica' AND indexname = 'acct_ix_owner'" "0")"
+# CREATE TABLE in a selected schema: the table joins the task, with the rows it had and its changes.
+src "USE $db; CREATE TABLE dbo.fresh (id int NOT NULL PRIMARY KEY, v nvarchar(10) NULL)"
+src "USE $db; INSERT INTO dbo.fresh VALUES (1, N'a'), (2, N'b')"
+src "USE $db; UPDATE dbo.fresh SET v = N'bb' WHERE id = 2"
+check "CREATE TABLE: new table joins with its rows and changes" "1:a|2:bb" \
+  "$(wait_for 60 "SELECT string_agg(id || ':' || v, '|' ORDER BY id) FROM replica.fresh" "1:a|2:bb")"
+src "USE $db; INSERT INTO dbo.fresh VALUES (3, N'c')"
+check "new table's later changes" "3" "$(wait_for 30 "SELECT count(*) FROM replica.fresh" "3")"
+# DDL inside a user transaction with data changes: recorded as a warning, not applied.
+src "USE $db; BEGIN TRAN; INSERT INTO dbo.audit VALUES (9, N'tx'); ALTER TABLE dbo.audit ADD extra int NULL; COMMIT"
+check "DDL inside a user transaction skipped with a warning, its data applied" "1:0" \
+  "$(wait_for 30 "SELECT (SELECT count(*) FROM replica.audit WHERE id = 9) || ':' || (SELECT count(*) FROM pg_attribute WHERE attrelid = 'replica.audit'::regclass AND attname = 'extra')" "1:0")"
+check "warning recorded" "1" "$(q -c "SELECT count(*) FROM dts.events WHERE level = 'warning' AND message LIKE 'DDL at LSN % skipped: it ran inside a user transaction%'")"
+src "USE $db; DROP TABLE dbo.fresh"
+check "DROP TABLE applied" "0" "$(wait_for 30 "SELECT count(*) FROM pg_tables WHERE schemaname = 'replica' AND tablename = 'fresh'" "0")"
 check "heartbeat written" "1" "$(wait_for 30 "SELECT * FROM dts._source_query('src', '$db', 'SELECT CAST(COUNT(*) AS varchar(5)) FROM dbo.dts_sync_progress') AS x(v text)" "1")"
+check "lag from the heartbeat, LSNs and rate in dts.task_status" "true|true|true" \
+  "$(wait_for 30 "SELECT (lag_seconds BETWEEN 0 AND 30) || '|' || (applied_lsn <= source_max_lsn) || '|' || (changes_per_second >= 0) FROM dts.task_status WHERE name = 'inc'" "true|true|true")"
 q -c "SELECT dts_stop_task('inc')" >/dev/null
 kill -TERM "$SC"
 sleep 1
-check "cleanup removes what preparation created" "7" "$(q -c "SELECT count(*) FILTER (WHERE action = 'removed') FROM dts_cleanup_source('inc')")"
+check "cleanup removes what preparation created" "9" "$(q -c "SELECT count(*) FILTER (WHERE action = 'removed') FROM dts_cleanup_source('inc')")"
 check "source left clean" "0|0|0|0" \
   "$(srcq "SELECT CAST((SELECT is_cdc_enabled FROM sys.databases WHERE name = DB_NAME()) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE is_tracked_by_cdc = 1) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE name IN (N'dts_sync_progress', N'dts_cdc_ddl_history')) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.triggers WHERE name = N'dts_cdc_sync_ddl') AS varchar(5))")"
 echo "cdc_incremental: $passed passed, $failed failed, $skipped skipped"

@@ -1,0 +1,211 @@
+#include "cdc_tables.hpp"
+
+#include "log.hpp"
+
+#include "error.hpp"
+#include "pg_quote.hpp"
+#include "tsql_quote.hpp"
+
+#include <algorithm>
+
+namespace sidecar {
+
+namespace {
+
+using dts::Lsn;
+
+std::vector<std::string> pg_array(PgConnection &pg, const std::optional<std::string> &literal) {
+    std::vector<std::string> out;
+    if (literal)
+        for (auto &r : pg.query_rows("SELECT unnest($1::text[])", {literal}))
+            out.push_back(r[0].value_or(""));
+    return out;
+}
+
+std::string object_literal(const std::string &schema, const std::string &table) {
+    return dts::tsql::quote_literal(dts::tsql::quote_name("", schema, table));
+}
+
+std::vector<std::string> source_columns(dts::tds::Connection &src, const std::string &schema,
+                                        const std::string &table) {
+    std::vector<std::string> out;
+    for (auto &r : src.query_text("SELECT c.name FROM sys.columns c WHERE c.object_id = "
+                                  "OBJECT_ID(" +
+                                  object_literal(schema, table) + ") ORDER BY c.column_id")
+                       .rows)
+        out.push_back(r[0].value_or(""));
+    return out;
+}
+
+bool contains(const std::vector<std::string> &v, const std::string &s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+} // namespace
+
+std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const std::string &schema,
+                                               const std::string &table) {
+    std::vector<CaptureInstance> out;
+    auto rows = src.query_text(
+        "SELECT ct.capture_instance, ct.start_lsn, cc.column_name FROM cdc.change_tables ct "
+        "JOIN cdc.captured_columns cc ON cc.object_id = ct.object_id WHERE ct.source_object_id "
+        "= OBJECT_ID(" +
+        object_literal(schema, table) +
+        ") ORDER BY ct.create_date, ct.object_id, cc.column_ordinal");
+    for (auto &r : rows.rows) {
+        const std::string name = r[0].value_or("");
+        if (out.empty() || out.back().name != name) {
+            CaptureInstance ci;
+            ci.name = name;
+            // start_lsn is binary(10), as text in bytea's \x hex form.
+            if (r[1] && r[1]->rfind("\\x", 0) == 0)
+                ci.start = Lsn::parse("0x" + r[1]->substr(2)).value_or(Lsn{});
+            out.push_back(std::move(ci));
+        }
+        out.back().columns.push_back(r[2].value_or(""));
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto &a, const auto &b) { return a.start < b.start; });
+    return out;
+}
+
+std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &src,
+                                      const TaskRef &task, const std::string &db) {
+    auto rows = pg.query_rows(
+        "SELECT x.source_schema, x.source_table, x.target_schema, x.target_table, "
+        "coalesce(s.primary_key, x.source_primary_key)::text, s.dml::text, x.incremental_from "
+        "FROM dts.tables x LEFT JOIN dts.table_settings s USING (task_id, source_db, "
+        "source_schema, source_table) WHERE x.task_id = $1 AND x.source_db = $2 ORDER BY 1, 2",
+        {std::to_string(task.id), db});
+    std::vector<CdcTable> out;
+    for (auto &r : rows) {
+        CdcTable c;
+        c.schema = *r[0];
+        c.table = *r[1];
+        c.apply.source_name = db + "." + c.schema + "." + c.table;
+        c.apply.target = dts::pg::qualified(*r[2], *r[3]);
+        if (r[6])
+            c.read_from = Lsn::parse(*r[6]);
+        c.instances = capture_instances(src, c.schema, c.table);
+        if (c.instances.empty())
+            throw dts::Error("55000",
+                             "source table " + c.apply.source_name + " is not tracked by CDC", {},
+                             "On SQL Server: EXEC sys.sp_cdc_enable_table @source_schema = N'" +
+                                 c.schema + "', @source_name = N'" + c.table +
+                                 "', @role_name = NULL; before the task's full stage.");
+        for (auto &a : pg.query_rows("SELECT attname FROM pg_attribute WHERE attrelid = "
+                                     "$1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY "
+                                     "attnum",
+                                     {c.apply.target}))
+            c.apply.columns.push_back(*a[0]);
+        for (const auto &k : pg_array(pg, r[4])) {
+            auto it = std::find(c.apply.columns.begin(), c.apply.columns.end(), k);
+            if (it != c.apply.columns.end())
+                c.apply.key_positions.push_back(static_cast<size_t>(it - c.apply.columns.begin()));
+        }
+        auto dml = pg_array(pg, r[5]);
+        if (!dml.empty())
+            c.apply.dml = {contains(dml, "INSERT"), contains(dml, "UPDATE"),
+                           contains(dml, "DELETE")};
+        out.push_back(std::move(c));
+    }
+    for (auto [kind, name] : {std::pair{TableKind::Heartbeat, "dts_sync_progress"},
+                              std::pair{TableKind::DdlHistory, "dts_cdc_ddl_history"}}) {
+        CdcTable c;
+        c.kind = kind;
+        c.schema = "dbo";
+        c.table = name;
+        c.apply.source_name = db + ".dbo." + name;
+        c.instances = capture_instances(src, c.schema, c.table);
+        if (c.instances.empty()) {
+            log::warning(kind == TableKind::Heartbeat
+                             ? "heartbeat table not tracked by CDC: no lag figure"
+                             : "DDL history table not tracked by CDC: source DDL is not applied",
+                         {{"task", task.name}, {"db", db}, {"fix", "SELECT dts_prepare_source()"}});
+            continue;
+        }
+        c.apply.columns = c.instances.back().columns;
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+TableChanges columns_for(const CdcTable &t, const CaptureInstance &ci) {
+    TableChanges out = t.apply;
+    out.columns.clear();
+    out.key_positions.clear();
+    for (const auto &c : t.apply.columns)
+        if (contains(ci.columns, c))
+            out.columns.push_back(c);
+    for (size_t k : t.apply.key_positions) {
+        auto it = std::find(out.columns.begin(), out.columns.end(), t.apply.columns[k]);
+        if (it == out.columns.end())
+            throw dts::Error("55000", "key column " + t.apply.columns[k] + " of " +
+                                          t.apply.source_name +
+                                          " is not captured by CDC instance " + ci.name);
+        out.key_positions.push_back(static_cast<size_t>(it - out.columns.begin()));
+    }
+    return out;
+}
+
+bool refresh_capture_instance(dts::tds::Connection &src, const CdcTable &t,
+                              const dts::Lsn &position) {
+    auto instances = capture_instances(src, t.schema, t.table);
+    if (instances.empty())
+        return false;
+    bool missing = false;
+    for (const auto &c : source_columns(src, t.schema, t.table))
+        missing = missing || !contains(instances.back().columns, c);
+    if (!missing)
+        return false;
+    const std::string schema_lit = dts::tsql::quote_literal(t.schema);
+    const std::string table_lit = dts::tsql::quote_literal(t.table);
+    if (instances.size() >= 2) {
+        // SQL Server keeps at most two capture instances per table.
+        if (position < instances[1].start)
+            throw dts::Error("55000",
+                             "source table " + t.apply.source_name +
+                                 " needs a new capture instance for its new columns, but it has "
+                                 "two and the task still reads the older (" +
+                                 instances[0].name + ")",
+                             {}, "Let the task catch up, then it replaces the older one itself.");
+        src.execute_all("EXEC sys.sp_cdc_disable_table @source_schema = " + schema_lit +
+                        ", @source_name = " + table_lit +
+                        ", @capture_instance = " + dts::tsql::quote_literal(instances[0].name));
+    }
+    std::string name;
+    for (int k = 2; name.empty(); ++k) {
+        std::string candidate = t.schema + "_" + t.table + "_" + std::to_string(k);
+        if (std::none_of(instances.begin(), instances.end(),
+                         [&](const auto &ci) { return ci.name == candidate; }))
+            name = candidate;
+    }
+    src.execute_all("EXEC sys.sp_cdc_enable_table @source_schema = " + schema_lit +
+                    ", @source_name = " + table_lit +
+                    ", @role_name = NULL, @capture_instance = " + dts::tsql::quote_literal(name));
+    log::info("new capture instance for the table's new columns",
+              {{"table", t.apply.source_name}, {"capture_instance", name}});
+    return true;
+}
+
+dts::Lsn enable_capture(PgConnection &pg, dts::tds::Connection &src, const TaskRef &task,
+                        const std::string &db, const std::string &schema,
+                        const std::string &table) {
+    auto instances = capture_instances(src, schema, table);
+    if (instances.empty()) {
+        src.execute_all(
+            "EXEC sys.sp_cdc_enable_table @source_schema = " + dts::tsql::quote_literal(schema) +
+            ", @source_name = " + dts::tsql::quote_literal(table) + ", @role_name = NULL");
+        // dts_cleanup_source() removes it with the rest.
+        pg.exec("INSERT INTO dts.source_objects (task_id, source_db, kind, name) VALUES ($1, $2, "
+                "'cdc_table', $3) ON CONFLICT DO NOTHING",
+                {std::to_string(task.id), db, schema + "." + table});
+        instances = capture_instances(src, schema, table);
+    }
+    if (instances.empty())
+        throw dts::Error("55000",
+                         "cannot enable CDC on source table " + db + "." + schema + "." + table);
+    return instances.front().start;
+}
+
+} // namespace sidecar

@@ -1,0 +1,59 @@
+// The CDC side of a task's tables in one source database: which capture instances hold their
+// changes from which LSN, which columns each captures, and how a table's rows are applied. Also
+// the source-side changes the incremental stage makes on its own: a new capture instance after
+// ALTER TABLE adds columns, CDC on a table created at the source that joins the task.
+#pragma once
+
+#include "apply_writer.hpp"
+#include "full_load.hpp"
+#include "pg_connection.hpp"
+
+#include "lsn.hpp"
+#include "tds_connection.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sidecar {
+
+struct CaptureInstance {
+    std::string name;
+    dts::Lsn start;                   // cdc.change_tables.start_lsn
+    std::vector<std::string> columns; // captured columns
+};
+
+enum class TableKind { Synced, Heartbeat, DdlHistory };
+
+struct CdcTable {
+    TableKind kind = TableKind::Synced;
+    std::string schema, table;
+    std::vector<CaptureInstance> instances; // oldest first
+    std::optional<dts::Lsn> read_from;      // joined during the incremental stage: read from here
+    TableChanges apply;                     // destination side (Synced); columns = destination's
+};
+
+// The task's tables in database `db`, plus pg_dts's heartbeat and DDL history tables when CDC
+// tracks them. Throws when a synced table has no capture instance.
+std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &src,
+                                      const TaskRef &task, const std::string &db);
+
+// Capture instances of one source table, oldest first (empty: not tracked).
+std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const std::string &schema,
+                                               const std::string &table);
+
+// The columns of `t` that capture instance `ci` delivers, as t.apply with only those columns
+// (a column added at the destination before its capture instance exists is left untouched).
+TableChanges columns_for(const CdcTable &t, const CaptureInstance &ci);
+
+// After ALTER TABLE: when the newest capture instance misses source columns, creates one that
+// captures them all (dropping the oldest of two first, which `position` must have passed).
+// Returns whether an instance was created.
+bool refresh_capture_instance(dts::tds::Connection &src, const CdcTable &t,
+                              const dts::Lsn &position);
+
+// CDC on a table created at the source (idempotent); returns the capture start LSN.
+dts::Lsn enable_capture(PgConnection &pg, dts::tds::Connection &src, const TaskRef &task,
+                        const std::string &db, const std::string &schema, const std::string &table);
+
+} // namespace sidecar
