@@ -28,7 +28,7 @@ src() { q -c "SELECT dts_source_exec('src', \$tsql\$$1\$tsql\$)" >/dev/null; }
 DEST="host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres"
 SIDECARS=()
 start_sidecar() {
-  build/dts-sidecar --destination "$DEST" --poll-seconds 1 --workers 2 --heartbeat-seconds 1 >>"$WORK_DIR/sidecar.log" 2>&1 &
+  build/dts-sidecar --destination "$DEST" --poll-seconds 1 --workers 2 --heartbeat-seconds 1 --read-limit 500 >>"$WORK_DIR/sidecar.log" 2>&1 &
   SIDECARS+=($!)
   echo $!
 }
@@ -102,6 +102,16 @@ SC=$(start_sidecar)
 src "USE $db; UPDATE dbo.acct SET balance = balance * 2 WHERE owner = N'bulk'"
 check "after kill -9 and restart: every row once, every update once" "61:15860.00" \
   "$(wait_for 60 "SELECT count(*) || ':' || sum(balance) FROM replica.acct WHERE owner = 'bulk'" "61:15860.00")"
+# Source transactions larger than a read (--read-limit 500): streamed whole into one destination
+# transaction, key moves included.
+D="(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
+src "USE $db; INSERT INTO dbo.acct (id, owner, balance) SELECT 10000 + 1000*a.n + 100*b.n + 10*c.n + d.n, N'big', 1 FROM $D a(n) CROSS JOIN $D b(n) CROSS JOIN $D c(n) CROSS JOIN (VALUES (0),(1)) d(n)"
+src "USE $db; UPDATE dbo.acct SET id = id + 100000, balance = 2 WHERE owner = N'big'"
+check "large transactions streamed: 2000 inserted, then all moved to new keys" "2000:4000.00:2000" \
+  "$(wait_for 60 "SELECT count(*) || ':' || sum(balance) || ':' || count(*) FILTER (WHERE id > 100000) FROM replica.acct WHERE owner = 'big'" "2000:4000.00:2000")"
+check "the sidecar said it streamed them" "2" "$(grep -c 'large source transaction applied whole' "$WORK_DIR/sidecar.log")"
+src "USE $db; DELETE FROM dbo.acct WHERE owner = N'big'"
+check "and deleted again" "0" "$(wait_for 60 "SELECT count(*) FROM replica.acct WHERE owner = 'big'" "0")"
 check "validation after catch-up (the INSERT-only table differs by design)" "ok:different row count" "$(q -c "SELECT string_agg(DISTINCT status, ',') FILTER (WHERE source_table NOT LIKE '%.audit') || ':' || string_agg(DISTINCT status, ',') FILTER (WHERE source_table LIKE '%.audit') FROM dts_validate('inc')")"
 src "USE $db; CREATE INDEX ix_owner ON dbo.acct (owner)"
 check "DDL recorded by the trigger" "CREATE_INDEX:ix_owner" "$(srcq "SELECT TOP (1) event_type + ':' + object_name FROM dbo.dts_cdc_ddl_history ORDER BY id DESC")"
