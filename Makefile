@@ -101,3 +101,15 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "clang-format: clean"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- benchmarks (not part of `all`) -------------------------------------------------------------
+#   make bench-build     build/apply_bench, the driver of bench/apply.sh
+.PHONY: bench-build
+BENCH_APPLY_OBJS = $(BUILD)/bench/apply_bench.o $(BUILD)/sidecar/src/apply_writer.o \
+                   $(BUILD)/sidecar/src/pg_connection.o $(BUILD)/sidecar/src/log.o \
+                   $(patsubst %,$(BUILD)/common/%.o,change_batch copy_text lsn pg_quote)
+bench-build: $(BUILD)/apply_bench
+$(BUILD)/bench/apply_bench.o: PLAIN_INC += -Isidecar/src
+$(BUILD)/apply_bench: $(BENCH_APPLY_OBJS)
+	@mkdir -p $(dir $@)
+	$(PLAIN_CXX) -o $@ $^ -L$(shell $(PG_CONFIG) --libdir) -lpq

@@ -56,8 +56,11 @@ BEGIN
   deleted := 0;
   upserted := 0;
   IF cardinality(key_columns) > 0 THEN
-    SELECT string_agg(format('t.%1$I IS NOT DISTINCT FROM s.%1$I', k), ' AND ') INTO key_match
-      FROM unnest(key_columns) k;
+    -- = where the column cannot be NULL (primary keys), so the key's index and hash joins apply;
+    -- IS NOT DISTINCT FROM (NULL matches NULL) only for nullable key columns.
+    SELECT string_agg(format(CASE WHEN a.attnotnull THEN 't.%1$I = s.%1$I' ELSE 't.%1$I IS NOT DISTINCT FROM s.%1$I' END, k), ' AND ')
+      INTO key_match
+      FROM unnest(key_columns) k LEFT JOIN pg_attribute a ON a.attrelid = target AND a.attname = k;
     IF NOT compacted THEN
       EXECUTE format('DELETE FROM %1$s s USING (SELECT ctid AS c, row_number() OVER (PARTITION BY %2$s ORDER BY __seq DESC) AS n FROM %1$s) d WHERE s.ctid = d.c AND d.n > 1',
                      stage, (SELECT string_agg(quote_ident(k), ', ') FROM unnest(key_columns) k));

@@ -142,6 +142,37 @@ def test_explicit_transactions_in_tsql(mssql, db):
     assert [r[0] for r in mssql.execute("SELECT id FROM dbo.tx", database=db)] == [2]
 
 
+def test_writer_waits_for_a_concurrent_writer(mssql, db):
+    """Two explicit transactions writing the same table: the second waits for the first to end
+    (SQL Server's default LOCK_TIMEOUT is -1) instead of failing with 1222."""
+    import threading
+    import time
+    mssql.execute("CREATE TABLE dbo.w (id int PRIMARY KEY, v int)", database=db)
+    first = mssql.connect(db, autocommit=True)
+    c1 = first.cursor()
+    c1.execute("BEGIN TRAN; INSERT INTO dbo.w VALUES (1, 1)")
+    done = {}
+
+    def second():
+        conn = mssql.connect(db, autocommit=True)
+        cur = conn.cursor()
+        t0 = time.time()
+        cur.execute("BEGIN TRAN; DELETE FROM dbo.w WHERE id = 2; INSERT INTO dbo.w VALUES (2, 2); "
+                    "COMMIT")
+        done["waited"] = time.time() - t0
+        conn.close()
+
+    t = threading.Thread(target=second)
+    t.start()
+    time.sleep(1.0)
+    assert "waited" not in done  # still waiting for the first writer
+    c1.execute("COMMIT")
+    t.join(30)
+    assert done["waited"] >= 0.9
+    assert [r[0] for r in mssql.execute("SELECT id FROM dbo.w ORDER BY id", database=db)] == [1, 2]
+    first.close()
+
+
 def test_transaction_manager_requests(mssql, db):
     """python-tds with autocommit off drives transactions with TM requests (packet type 14)."""
     mssql.execute("CREATE TABLE dbo.tm (id int PRIMARY KEY)", database=db)

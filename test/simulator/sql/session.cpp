@@ -336,10 +336,12 @@ void SqlSession::run_statement(const Statement &s, ResultSink &sink) {
         ~Reset() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
     } reset{db_};
     if (!writes(s)) {
+        start_pending(false);
         dispatch(s, sink);
         return;
     }
     const bool own = trancount_ == 0;
+    start_pending(true);
     exec(db_, own ? "BEGIN IMMEDIATE" : "SAVEPOINT stmt");
     try {
         dispatch(s, sink);
@@ -401,9 +403,16 @@ void SqlSession::write_commit_log() {
     begin_lsn_.clear();
 }
 
+void SqlSession::start_pending(bool write) {
+    if (!begin_pending_)
+        return;
+    exec(db_, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    begin_pending_ = false;
+}
+
 void SqlSession::begin_tran(ResultSink &sink) {
     if (trancount_ == 0) {
-        exec(db_, "BEGIN");
+        begin_pending_ = true;
         ++descriptor_;
         sink.transaction_began(descriptor_);
     }
@@ -416,6 +425,11 @@ void SqlSession::commit_tran(ResultSink &sink) {
                         "The COMMIT TRANSACTION request has no corresponding BEGIN "
                         "TRANSACTION.");
     if (--trancount_ == 0) {
+        if (begin_pending_) {
+            begin_pending_ = false; // nothing ran inside it
+            sink.transaction_ended(descriptor_, true);
+            return;
+        }
         try {
             write_commit_log();
             exec(db_, "COMMIT");
@@ -435,6 +449,7 @@ void SqlSession::rollback_tran(ResultSink &sink) {
                         "The ROLLBACK TRANSACTION request has no corresponding BEGIN "
                         "TRANSACTION.");
     trancount_ = 0;
+    begin_pending_ = false;
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     xact_id_ = 0;
     begin_lsn_.clear();
@@ -848,6 +863,7 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
             throw sql_error(628, 0, 16,
                             "Cannot issue SAVE TRANSACTION when there is no active "
                             "transaction.");
+        start_pending(false);
         exec(db_, "SAVEPOINT " + qi("u$" + s.name));
         sink.end_statement(std::nullopt, false);
         return;
@@ -1448,6 +1464,7 @@ void SqlSession::do_exec(const Statement &s, ResultSink &sink) {
 // sys.sp_cdc_*: one atomic unit (its own transaction, or a savepoint in the caller's).
 bool SqlSession::cdc_call(const std::string &proc, const std::vector<CdcArg> &args) {
     const bool own = trancount_ == 0;
+    start_pending(true);
     exec(db_, own ? "BEGIN IMMEDIATE" : "SAVEPOINT cdc");
     try {
         bool known = cdc_procedure(db_, current_, proc, args, [&] { return state_.next_lsn(); });

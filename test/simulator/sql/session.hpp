@@ -124,6 +124,11 @@ private:
 
     std::optional<std::pair<int, int>> identity_insert_;
     int trancount_ = 0;
+    // BEGIN TRAN starts the SQLite transaction with its first statement: IMMEDIATE when that
+    // statement writes, so a writer waits for the write lock like SQL Server's writers wait for
+    // locks (a deferred transaction that read first cannot wait: SQLite refuses its upgrade).
+    bool begin_pending_ = false;
+    void start_pending(bool write);
     uint64_t descriptor_ = 0;
     int64_t xact_id_ = 0;
     std::string begin_lsn_;
