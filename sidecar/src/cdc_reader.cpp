@@ -304,7 +304,9 @@ bool Reader::poll(Source &s) {
         if (to < p.from)
             continue;
         auto m = minimum.find(p.instance->name);
-        if (m != minimum.end() && p.from < m->second)
+        if (m == minimum.end())
+            continue; // dropped with its table since it was planned; the DDL row follows
+        if (p.from < m->second)
             throw dts::Error("55000",
                              "changes of " + s.tables[p.table].apply.source_name + " from LSN " +
                                  p.from.to_log_string() + " are gone: CDC keeps them only from " +

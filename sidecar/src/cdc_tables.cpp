@@ -87,6 +87,12 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         if (r[6])
             c.read_from = Lsn::parse(*r[6]);
         c.instances = capture_instances(src, c.schema, c.table);
+        // A table dropped at the source loses its capture instances with it; its DROP TABLE row
+        // is still ahead in the stream and removes it from the task.
+        if (c.instances.empty() &&
+            !src.query_text("SELECT OBJECT_ID(" + object_literal(c.schema, c.table) + ")")
+                 .rows.at(0)[0])
+            continue;
         if (c.instances.empty())
             throw dts::Error("55000",
                              "source table " + c.apply.source_name + " is not tracked by CDC", {},
