@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 
 namespace dts::tds {
@@ -128,21 +129,56 @@ void init_library() {
 
 // FreeTDS takes host, port, TDS version and encryption from a freetds.conf section; we write a
 // private one (no secrets in it: user and password go in the LOGINREC).
-std::string write_config(const ServerOptions &o) {
-    static std::mutex m;
-    std::lock_guard lock(m);
-    std::string path = "/tmp/pg_dts-freetds-" + std::to_string(::getpid()) + ".conf";
-    std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << "[pg_dts]\n\thost = " << o.host << "\n\tport = " << o.port
-            << "\n\ttds version = " << o.tds_version << "\n\tencryption = " << o.encrypt
-            << "\n\tclient charset = UTF-8\n\ttext size = 2147483647\n";
+// FreeTDS takes host, port, TLS and TDS version from a freetds.conf section. The file lives in a
+// directory this process created (mkdtemp: 0700, unpredictable name), so no other local user
+// can pre-create or replace it, and FREETDSCONF names it once. Each distinct server setting gets
+// its own section; the file only grows and is replaced atomically, so a login in one thread never
+// reads another thread's settings. Removed at exit.
+struct ConfigFile {
+    std::mutex m;
+    std::string dir, path;
+    std::map<std::string, std::string> sections; // name -> body
+    ~ConfigFile() {
+        if (!path.empty()) {
+            ::unlink(path.c_str());
+            ::rmdir(dir.c_str());
+        }
     }
-    ::chmod(tmp.c_str(), 0600);
-    std::rename(tmp.c_str(), path.c_str());
-    ::setenv("FREETDSCONF", path.c_str(), 1);
-    return "pg_dts";
+};
+
+std::string write_config(const ServerOptions &o) {
+    static ConfigFile cf;
+    std::lock_guard lock(cf.m);
+    if (cf.dir.empty()) {
+        char tmpl[] = "/tmp/pg_dts-freetds-XXXXXX";
+        if (!::mkdtemp(tmpl))
+            throw Error("58000", std::string("cannot create a FreeTDS configuration directory: ") +
+                                     std::strerror(errno));
+        cf.dir = tmpl;
+        cf.path = cf.dir + "/freetds.conf";
+        ::setenv("FREETDSCONF", cf.path.c_str(), 1);
+    }
+    std::string body = "\thost = " + o.host + "\n\tport = " + std::to_string(o.port) +
+                       "\n\ttds version = " + o.tds_version + "\n\tencryption = " + o.encrypt +
+                       "\n\tclient charset = UTF-8\n\ttext size = 2147483647\n";
+    // Named for where it points (FreeTDS quotes the name in its messages).
+    std::string name = o.host + ":" + std::to_string(o.port);
+    for (int k = 2; cf.sections.count(name) && cf.sections[name] != body; ++k)
+        name = o.host + ":" + std::to_string(o.port) + "#" + std::to_string(k);
+    if (cf.sections.emplace(name, body).second) {
+        std::string tmp = cf.path + ".tmp";
+        {
+            std::ofstream out(tmp, std::ios::trunc);
+            for (const auto &[n, b] : cf.sections)
+                out << "[" << n << "]\n" << b;
+            if (!out.flush())
+                throw Error("58000", "cannot write the FreeTDS configuration " + tmp);
+        }
+        if (std::rename(tmp.c_str(), cf.path.c_str()) != 0)
+            throw Error("58000", "cannot replace the FreeTDS configuration " + cf.path + ": " +
+                                     std::strerror(errno));
+    }
+    return name;
 }
 
 std::string describe(const ServerMessage &m) {

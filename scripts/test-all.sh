@@ -82,6 +82,7 @@ scripted() { # scripted TITLE NAME SCRIPT
 }
 scripted "integration tests (dts-sidecar full load)" full_load test/integration/sidecar/full_load.sh
 scripted "integration tests (dts-sidecar CDC incremental)" cdc_incremental test/integration/sidecar/cdc_incremental.sh
+scripted "integration tests (CDC random workload, kill -9, restarts, bad batch)" cdc_workload test/integration/sidecar/cdc_workload.sh
 scripted "integration tests (Citus destination)" citus test/integration/citus/schema_sync.sh
 
 echo

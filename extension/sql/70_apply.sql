@@ -40,6 +40,7 @@ END $$;
 -- Returns the rows deleted and upserted.
 CREATE FUNCTION dts._apply_table(target regclass, stage text, key_columns text[],
                                  compacted boolean DEFAULT true, columns text[] DEFAULT NULL,
+                                 lob_columns text[] DEFAULT '{}',
                                  OUT deleted bigint, OUT upserted bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -88,11 +89,17 @@ BEGIN
     GET DIAGNOSTICS upserted = ROW_COUNT;
     RETURN;
   END IF;
-  FOR r IN EXECUTE format('SELECT __seq, __op, ROW(%s)::text AS img FROM %s ORDER BY __seq', cols, stage) LOOP
+  -- Whole-row match; in lob_columns (text/ntext/image, which CDC leaves NULL in every delete and
+  -- update before-image) a NULL in the image matches anything. The reader restores unchanged
+  -- (max) values of update before-images from the after-image, so those match exactly.
+  SELECT string_agg(format(CASE WHEN c = ANY (lob_columns) THEN '(s.%1$I IS NULL OR t.%1$I = s.%1$I)'
+                                ELSE 't.%1$I IS NOT DISTINCT FROM s.%1$I' END, c), ' AND ' ORDER BY o)
+    INTO key_match FROM unnest(col_names) WITH ORDINALITY u(c, o);
+  FOR r IN EXECUTE format('SELECT __seq, __op FROM %s ORDER BY __seq', stage) LOOP
     IF r.__op = 'D' THEN
-      EXECUTE format('DELETE FROM %1$s WHERE ctid = (SELECT ctid FROM %1$s t WHERE ROW(%2$s)::text = $1 LIMIT 1)', target,
-                     (SELECT string_agg('t.' || quote_ident(c), ', ' ORDER BY o) FROM unnest(col_names) WITH ORDINALITY u(c, o)))
-        USING r.img;
+      EXECUTE format('DELETE FROM %1$s WHERE ctid = (SELECT t.ctid FROM %1$s t, %2$s s WHERE s.__seq = $1 AND %3$s LIMIT 1)',
+                     target, stage, key_match)
+        USING r.__seq;
       GET DIAGNOSTICS n = ROW_COUNT;
       deleted := deleted + n;
     ELSE
@@ -243,12 +250,12 @@ BEGIN
   RETURN 'ignored';
 END $$;
 
-REVOKE ALL ON FUNCTION dts._apply_stage(regclass), dts._apply_table(regclass, text, text[], boolean, text[]),
+REVOKE ALL ON FUNCTION dts._apply_stage(regclass), dts._apply_table(regclass, text, text[], boolean, text[], text[]),
   dts._apply_begin(bigint, text, text), dts._apply_commit(bigint, text, text, bigint, bigint),
   dts._apply_heartbeat(bigint, text, text), dts._apply_source_lsn(bigint, text, text),
   dts._evolve_table(bigint, text, text, text, text), dts._selects(bigint, text, text, text),
   dts._apply_ddl(bigint, text, text, text, text, text, text, text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dts._apply_stage(regclass), dts._apply_table(regclass, text, text[], boolean, text[]),
+GRANT EXECUTE ON FUNCTION dts._apply_stage(regclass), dts._apply_table(regclass, text, text[], boolean, text[], text[]),
   dts._apply_begin(bigint, text, text), dts._apply_commit(bigint, text, text, bigint, bigint),
   dts._apply_heartbeat(bigint, text, text), dts._apply_source_lsn(bigint, text, text),
   dts._evolve_table(bigint, text, text, text, text), dts._selects(bigint, text, text, text),

@@ -133,8 +133,10 @@ bool ApplyTransaction::begin(const dts::Lsn &first, const dts::Lsn &last) {
 
 void ApplyTransaction::apply_stage(const TableChanges &t, const std::string &stage,
                                    bool compacted) {
-    pg_.exec("SELECT * FROM dts._apply_table($1::regclass, $2, $3::text[], $4, $5::text[])",
-             {t.target, stage, key_array(t), compacted ? "true" : "false", text_array(t.columns)});
+    pg_.exec("SELECT * FROM dts._apply_table($1::regclass, $2, $3::text[], $4, $5::text[], "
+             "$6::text[])",
+             {t.target, stage, key_array(t), compacted ? "true" : "false", text_array(t.columns),
+              text_array(t.lob_columns)});
 }
 
 void ApplyTransaction::apply_changes(const TableChanges &t) {

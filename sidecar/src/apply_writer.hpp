@@ -22,6 +22,9 @@ struct TableChanges {
     std::vector<size_t> key_positions; // positions of the key columns in `columns`; empty:
                                        // no key (whole-row apply)
     dts::changes::DmlSelection dml;
+    // Whole-row tables: text/ntext/image columns, which CDC leaves NULL in every delete and
+    // update before-image; NULL there matches any value.
+    std::vector<std::string> lob_columns;
     std::vector<dts::changes::Change> changes; // in (commit LSN, seqval) order
 };
 

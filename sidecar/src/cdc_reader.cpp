@@ -39,6 +39,8 @@ struct Plan {
     const CaptureInstance *instance = nullptr;
     Lsn from;
     TableChanges columns; // the table's apply settings with this instance's columns
+    // Whole-row tables: (position in columns, __$update_mask ordinal) of large-value columns.
+    std::vector<std::pair<size_t, int>> lobs;
 };
 
 struct Source {
@@ -66,13 +68,14 @@ std::optional<Lsn> query_lsn(dts::tds::Connection &src, const std::string &sql) 
     return out;
 }
 
-// Streams the rows of a query whose first columns are __$start_lsn, __$seqval, __$operation (or,
-// with `cdc_columns` false, plain table rows) to on_row(commit, seq, op, values).
+// Streams the rows of a query whose first columns are __$start_lsn, __$seqval, __$operation,
+// __$update_mask (or, with `cdc_columns` false, plain table rows) to
+// on_row(commit, seq, op, mask, values).
 template <typename OnRow>
 void stream_rows(dts::tds::Connection &src, const std::string &sql, bool cdc_columns,
                  OnRow &&on_row) {
     src.execute(sql);
-    const int first = cdc_columns ? 4 : 1;
+    const int first = cdc_columns ? 5 : 1;
     while (src.next_result()) {
         const int n = src.column_count();
         if (n == 0)
@@ -90,11 +93,15 @@ void stream_rows(dts::tds::Connection &src, const std::string &sql, bool cdc_col
         while (src.next_row()) {
             Lsn commit, seq;
             int op = 0;
+            std::string mask;
             if (cdc_columns) {
                 commit = bin(1);
                 seq = bin(2);
                 const uint8_t *o = src.data(3);
                 op = o ? std::stoi(dts::tds::value_to_text(desc[2].type, o, src.length(3), 0)) : 0;
+                if (const uint8_t *m = src.data(4))
+                    mask.assign(reinterpret_cast<const char *>(m),
+                                static_cast<size_t>(src.length(4)));
             }
             Values values;
             values.reserve(static_cast<size_t>(n - first + 1));
@@ -105,7 +112,7 @@ void stream_rows(dts::tds::Connection &src, const std::string &sql, bool cdc_col
                     p ? Value(dts::tds::value_to_text(d.type, p, src.length(i), d.scale))
                       : Value());
             }
-            on_row(commit, seq, op, std::move(values));
+            on_row(commit, seq, op, mask, std::move(values));
         }
     }
 }
@@ -115,10 +122,27 @@ std::string changes_sql(const Plan &p, const Lsn &from, const Lsn &to, long top)
     for (const auto &col : p.columns.columns)
         cols += ", " + dts::tsql::quote_ident(col);
     return std::string("SELECT ") + (top > 0 ? "TOP (" + std::to_string(top) + ") " : "") +
-           "[__$start_lsn], [__$seqval], [__$operation]" + cols + " FROM cdc." +
+           "[__$start_lsn], [__$seqval], [__$operation], [__$update_mask]" + cols + " FROM cdc." +
            dts::tsql::quote_ident("fn_cdc_get_all_changes_" + p.instance->name) + "(" +
            from.to_hex_literal() + ", " + to.to_hex_literal() +
            ", N'all update old') ORDER BY [__$start_lsn], [__$seqval], [__$operation]";
+}
+
+// CDC leaves large values out of update before-images when the update did not change them
+// (NULL, documented for cdc.<instance>_CT); the after-image has them, and whole-row matching
+// needs them.
+void restore_unchanged(const Plan &p, Values &before, const Values &after,
+                       const std::string &mask) {
+    for (const auto &[pos, ordinal] : p.lobs) {
+        if (ordinal <= 0 || pos >= before.size() || pos >= after.size() || before[pos])
+            continue;
+        const size_t byte = static_cast<size_t>(ordinal - 1) / 8;
+        const bool changed =
+            byte < mask.size() &&
+            (static_cast<unsigned char>(mask[mask.size() - 1 - byte]) >> ((ordinal - 1) % 8)) & 1;
+        if (!changed)
+            before[pos] = after[pos];
+    }
 }
 
 Values key_of(const TableChanges &t, const Values &row) {
@@ -250,17 +274,12 @@ std::vector<Plan> Reader::plan(Source &s, const Lsn &from, Lsn &to) {
             if (t.instances[k].start <= start)
                 active = static_cast<int>(k);
         if (active < 0) {
-            if (t.kind == TableKind::Synced && !t.read_from)
-                throw dts::Error(
-                    "55000",
-                    "changes of " + t.apply.source_name + " from LSN " + from.to_log_string() +
-                        " are not captured: its CDC capture starts at " +
-                        t.instances.front().start.to_log_string(),
-                    {},
-                    "CDC was enabled after the full stage's cutover; restart the task with a "
-                    "full stage.");
+            // The capture starts after the position. For a table that joined during the stage
+            // that is where its changes begin; otherwise the retention check in poll() reports
+            // the changes as gone (cleanup moved the start, or CDC came after the cutover).
             active = 0;
-            start = t.instances.front().start;
+            if (t.kind != TableKind::Synced || t.read_from)
+                start = t.instances.front().start;
         }
         const auto k = static_cast<size_t>(active);
         if (k + 1 < t.instances.size() && t.instances[k + 1].start.prev() < to)
@@ -270,6 +289,14 @@ std::vector<Plan> Reader::plan(Source &s, const Lsn &from, Lsn &to) {
         p.instance = &t.instances[k];
         p.from = start;
         p.columns = t.kind == TableKind::Synced ? columns_for(t, *p.instance) : t.apply;
+        for (const auto &lob : t.large_columns) {
+            auto c = std::find(p.columns.columns.begin(), p.columns.columns.end(), lob);
+            auto o = std::find(p.instance->columns.begin(), p.instance->columns.end(), lob);
+            if (c != p.columns.columns.end() && o != p.instance->columns.end())
+                p.lobs.emplace_back(
+                    static_cast<size_t>(c - p.columns.columns.begin()),
+                    p.instance->ordinals[static_cast<size_t>(o - p.instance->columns.begin())]);
+        }
         plans.push_back(std::move(p));
     }
     return plans;
@@ -312,12 +339,17 @@ bool Reader::poll(Source &s) {
                                  p.from.to_log_string() + " are gone: CDC keeps them only from " +
                                  m->second.to_log_string(),
                              {},
-                             "CDC retention passed the task's position; restart the task with a "
-                             "full stage (and raise the CDC cleanup job's retention).");
+                             "CDC retention passed the task's position (or CDC was enabled on the "
+                             "table after the full stage's cutover): restart the task with a full "
+                             "stage, and raise the CDC cleanup job's retention.");
         size_t read = 0;
         Lsn last;
         stream_rows(*s.conn, changes_sql(p, p.from, to, opts_.read_limit), true,
-                    [&](const Lsn &commit, const Lsn &seq, int op, Values &&values) {
+                    [&](const Lsn &commit, const Lsn &seq, int op, const std::string &mask,
+                        Values &&values) {
+                        if (op == 4 && !p.lobs.empty() && !rows.empty() && rows.back().op == 3 &&
+                            rows.back().seq == seq && rows.back().table == p.table)
+                            restore_unchanged(p, rows.back().values, values, mask);
                         rows.push_back({commit, seq, op, p.table, std::move(values)});
                         ++read;
                         last = commit;
@@ -514,8 +546,9 @@ void Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &sche
         for (const auto &c : t.apply.columns)
             cols += std::string(cols.empty() ? "" : ", ") + dts::tsql::quote_ident(c);
         auto st = tx.stream(t.apply);
-        stream_rows(*s.conn, "SELECT " + cols + " FROM " + dts::tsql::quote_name("", schema, table),
-                    false, [&](const Lsn &, const Lsn &, int, Values &&v) { st.insert(v); });
+        stream_rows(
+            *s.conn, "SELECT " + cols + " FROM " + dts::tsql::quote_name("", schema, table), false,
+            [&](const Lsn &, const Lsn &, int, const std::string &, Values &&v) { st.insert(v); });
         st.finish();
         log::info("table copied into the change stream", {{"task", task_.name},
                                                           {"table", t.apply.source_name},
@@ -537,7 +570,7 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
         if (t.kind == TableKind::DdlHistory) {
             // DDL inside this (user) transaction is recorded and skipped.
             stream_rows(*s.conn, changes_sql(p, commit, commit, 0), true,
-                        [&](const Lsn &, const Lsn &, int op, Values &&v) {
+                        [&](const Lsn &, const Lsn &, int op, const std::string &, Values &&v) {
                             if (op != 2)
                                 return;
                             auto get = [&](const char *name) {
@@ -553,7 +586,7 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
         auto st = tx.stream(p.columns);
         Values before;
         stream_rows(*s.conn, changes_sql(p, commit, commit, 0), true,
-                    [&](const Lsn &, const Lsn &, int op, Values &&v) {
+                    [&](const Lsn &, const Lsn &, int op, const std::string &mask, Values &&v) {
                         if (op == 1)
                             st.remove(v);
                         else if (op == 2)
@@ -561,6 +594,7 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
                         else if (op == 3)
                             before = std::move(v);
                         else if (op == 4) {
+                            restore_unchanged(p, before, v, mask);
                             st.update(before, v);
                             before.clear();
                         }

@@ -47,7 +47,8 @@ std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const 
                                                const std::string &table) {
     std::vector<CaptureInstance> out;
     auto rows = src.query_text(
-        "SELECT ct.capture_instance, ct.start_lsn, cc.column_name FROM cdc.change_tables ct "
+        "SELECT ct.capture_instance, ct.start_lsn, cc.column_name, cc.column_ordinal FROM "
+        "cdc.change_tables ct "
         "JOIN cdc.captured_columns cc ON cc.object_id = ct.object_id WHERE ct.source_object_id "
         "= OBJECT_ID(" +
         object_literal(schema, table) +
@@ -63,6 +64,7 @@ std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const 
             out.push_back(std::move(ci));
         }
         out.back().columns.push_back(r[2].value_or(""));
+        out.back().ordinals.push_back(r[3] ? std::stoi(*r[3]) : 0);
     }
     std::stable_sort(out.begin(), out.end(),
                      [](const auto &a, const auto &b) { return a.start < b.start; });
@@ -109,6 +111,20 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
             if (it != c.apply.columns.end())
                 c.apply.key_positions.push_back(static_cast<size_t>(it - c.apply.columns.begin()));
         }
+        if (c.apply.key_positions.empty())
+            for (auto &l : src.query_text("SELECT c.name, CASE WHEN ty.name IN (N'text', N'ntext', "
+                                          "N'image') THEN 1 ELSE 0 END FROM sys.columns c JOIN "
+                                          "sys.types ty ON ty.user_type_id = c.system_type_id "
+                                          "WHERE c.object_id = OBJECT_ID(" +
+                                          object_literal(c.schema, c.table) +
+                                          ") AND (c.max_length = -1 OR ty.name IN (N'text', "
+                                          "N'ntext', N'image', N'xml'))")
+                               .rows) {
+                c.large_columns.push_back(l[0].value_or(""));
+                // text/ntext/image are NULL in every delete and update before-image.
+                if (l[1] == "1")
+                    c.apply.lob_columns.push_back(l[0].value_or(""));
+            }
         auto dml = pg_array(pg, r[5]);
         if (!dml.empty())
             c.apply.dml = {contains(dml, "INSERT"), contains(dml, "UPDATE"),

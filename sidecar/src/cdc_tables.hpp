@@ -21,6 +21,7 @@ struct CaptureInstance {
     std::string name;
     dts::Lsn start;                   // cdc.change_tables.start_lsn
     std::vector<std::string> columns; // captured columns
+    std::vector<int> ordinals;        // their column_ordinal (bit in __$update_mask)
 };
 
 enum class TableKind { Synced, Heartbeat, DdlHistory };
@@ -31,6 +32,9 @@ struct CdcTable {
     std::vector<CaptureInstance> instances; // oldest first
     std::optional<dts::Lsn> read_from;      // joined during the incremental stage: read from here
     TableChanges apply;                     // destination side (Synced); columns = destination's
+    // Whole-row tables: columns of large types ((max), xml, text/ntext/image), whose unchanged
+    // values CDC leaves out of update before-images.
+    std::vector<std::string> large_columns;
 };
 
 // The task's tables in database `db`, plus pg_dts's heartbeat and DDL history tables when CDC

@@ -125,6 +125,30 @@ def test_all_changes_operations(server, cdb):
     assert lt[0][0] >= 3
 
 
+def test_large_values_in_before_images(server, cdb):
+    """As documented for cdc.<capture_instance>_CT: text/ntext/image are NULL in delete and
+    update-before rows; varchar/nvarchar/varbinary(max) are NULL in update-before rows unless the
+    update changed them, and keep their value in delete rows."""
+    q(server, cdb, "CREATE TABLE dbo.l (id int PRIMARY KEY, m nvarchar(max), t ntext, n int)")
+    enable(server, cdb, "l")
+    q(server, cdb, "INSERT INTO dbo.l VALUES (1, N'big', N'old text', 1), (2, N'two', N'x', 2)")
+    q(server, cdb, "UPDATE dbo.l SET n = 10 WHERE id = 1")
+    q(server, cdb, "UPDATE dbo.l SET m = N'bigger' WHERE id = 1")
+    q(server, cdb, "DELETE FROM dbo.l WHERE id = 2")
+    wait_rows(server, cdb, "dbo_l", 7)
+    rows = q(server, cdb,
+             "DECLARE @f binary(10) = sys.fn_cdc_get_min_lsn(N'dbo_l'), "
+             "@t binary(10) = sys.fn_cdc_get_max_lsn(); "
+             "SELECT __$operation, id, m, CAST(t AS nvarchar(100)), n FROM "
+             "cdc.fn_cdc_get_all_changes_dbo_l(@f, @t, N'all update old') "
+             "ORDER BY __$start_lsn, __$seqval, __$operation")
+    assert [tuple(r) for r in rows] == [
+        (2, 1, "big", "old text", 1), (2, 2, "two", "x", 2),
+        (3, 1, None, None, 1), (4, 1, "big", "old text", 10),
+        (3, 1, "big", None, 10), (4, 1, "bigger", "old text", 10),
+        (1, 2, "two", None, 2)]
+
+
 def test_net_changes(server, cdb):
     q(server, cdb, "CREATE TABLE dbo.t (id int PRIMARY KEY, v nvarchar(20))")
     q(server, cdb, "INSERT INTO dbo.t VALUES (9, N'old')")

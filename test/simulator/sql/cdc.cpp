@@ -555,6 +555,10 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
         std::vector<int> positions; // per captured column: index in the source row image
         std::vector<int> ordinals;
         std::vector<std::string> names;
+        // Large values, as Microsoft documents for the change table: text/ntext/image are NULL
+        // in delete (1) and update-before (3) rows; varchar/nvarchar/varbinary(max) are NULL in
+        // update-before rows unless the update changed the column.
+        std::vector<char> legacy_lob, max_lob;
     };
     std::map<int, std::vector<Target>> by_source;
     for (const auto &in : instances(db, d)) {
@@ -581,6 +585,12 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
             tg.names.push_back(n);
             tg.positions.push_back(pos);
             tg.ordinals.push_back(static_cast<int>(c.int_col(1)));
+            const SqlType *t = pos >= 0 ? &src->columns[static_cast<size_t>(pos)].type : nullptr;
+            tg.legacy_lob.push_back(
+                t && (t->id == TypeId::Text || t->id == TypeId::NText || t->id == TypeId::Image));
+            tg.max_lob.push_back(t && t->length == SqlType::kMax &&
+                                 (t->id == TypeId::VarChar || t->id == TypeId::NVarChar ||
+                                  t->id == TypeId::VarBinary));
         }
         by_source[in.source_object_id].push_back(std::move(tg));
     }
@@ -620,14 +630,18 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
                     sql += ", ?";
                 sql += ", ?)";
                 Stmt ins(db, sql);
-                auto put = [&](int op, const std::vector<Value> &img, const std::string &mask) {
+                auto put = [&](int op, const std::vector<Value> &img, const std::string &mask,
+                               const std::vector<char> &changed) {
                     ins.reset();
                     ins.bind(1, Value::blob(r.lsn)).bind(2, Value::blob(x->lsn)).bind(3, op);
                     ins.bind(4, Value::blob(mask));
                     for (size_t i = 0; i < tg.names.size(); ++i) {
                         int p = tg.positions[i];
+                        const bool omitted =
+                            (tg.legacy_lob[i] && (op == 1 || op == 3)) ||
+                            (tg.max_lob[i] && op == 3 && !(i < changed.size() && changed[i]));
                         ins.bind(static_cast<int>(5 + i),
-                                 p >= 0 && static_cast<size_t>(p) < img.size()
+                                 !omitted && p >= 0 && static_cast<size_t>(p) < img.size()
                                      ? img[static_cast<size_t>(p)]
                                      : Value::null());
                     }
@@ -639,12 +653,12 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
                 for (int o : tg.ordinals)
                     set_bit(full, o);
                 if (x->operation == "LOP_INSERT_ROWS") {
-                    put(2, x->after, full);
+                    put(2, x->after, full, {});
                 } else if (x->operation == "LOP_DELETE_ROWS") {
-                    put(1, x->before, full);
+                    put(1, x->before, full, {});
                 } else if (x->operation == "LOP_MODIFY_ROW") {
                     std::string m = mask_of(tg.ordinals);
-                    bool changed = false;
+                    std::vector<char> changed(tg.names.size(), 0);
                     for (size_t i = 0; i < tg.names.size(); ++i) {
                         int p = tg.positions[i];
                         if (p < 0)
@@ -654,12 +668,11 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
                         Value a = sp < x->after.size() ? x->after[sp] : Value::null();
                         if (!same(a, b)) {
                             set_bit(m, tg.ordinals[i]);
-                            changed = true;
+                            changed[i] = 1;
                         }
                     }
-                    (void)changed;
-                    put(3, x->before, m);
-                    put(4, x->after, m);
+                    put(3, x->before, m, changed);
+                    put(4, x->after, m, changed);
                 } else {
                     continue;
                 }
