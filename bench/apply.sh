@@ -15,7 +15,7 @@
 # writes small transactions at the rate for LOAD_SECONDS; the latency samples are the heartbeat
 # rows applied meanwhile (dts.heartbeats: applied_at - source_time). Goal: p99 <= delay + 1 s.
 #
-# Settings (environment): PARTS ("1 2"), APPLY_CHANGES (1000000), ROW_CHANGES (100000, the
+# Settings (environment): PARTS ("1 2"), APPLY_CHANGES (1000000), ROW_CHANGES (all of them, the
 # row-by-row sample), APPLY_BUDGET (60: seconds of apply time after which (b) stops, half of it
 # for (b) on the row-by-row sample, so that a slow apply still ends the run in minutes; a stopped
 # run is reported as such and never meets the goal), DELAYS ("0 5000" ms), RATES ("1000 5000"
@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PARTS=${PARTS:-1 2}
 APPLY_CHANGES=${APPLY_CHANGES:-1000000}
-ROW_CHANGES=${ROW_CHANGES:-100000}
+ROW_CHANGES=${ROW_CHANGES:-$APPLY_CHANGES}
 APPLY_BUDGET=${APPLY_BUDGET:-60}
 DELAYS=${DELAYS:-0 5000}
 RATES=${RATES:-1000 5000}
@@ -57,7 +57,7 @@ SQL
   log "Part 1: apply throughput, $APPLY_CHANGES changes (row-by-row sample $ROW_CHANGES)"
   build/apply_bench --destination "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres" \
     --task-id "$task" --changes "$APPLY_CHANGES" --sample-changes "$ROW_CHANGES" \
-    --time-budget "$APPLY_BUDGET"
+    --time-budget "$APPLY_BUDGET" --batch-changes "${BATCH_CHANGES:-20000}"
 }
 
 # ---- Part 2 ------------------------------------------------------------------------------------
