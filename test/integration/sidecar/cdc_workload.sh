@@ -166,6 +166,14 @@ log "phase 1: random workload, then the $BIG_ROWS-row transaction"
 t1=$SECONDS
 gen --seed "$SEED" --phase 1 --txns 400 run | sed 's/^/# /'
 check "phase 1: workload ran without source errors" "0" "${PIPESTATUS[0]}"
+# Source DDL in the middle of the stream: a new column, written at once (before the sidecar has a
+# capture instance that carries it), and a new index; the workload goes on around them.
+src "USE $db; ALTER TABLE dbo.kv ADD memo nvarchar(30) NULL"
+src "USE $db; UPDATE dbo.kv SET memo = N'm' + CAST(code % 5 AS nvarchar(5)) WHERE code % 2 = 0"
+src "USE $db; CREATE INDEX ix_kv_amount ON dbo.kv (amount)"
+q >/dev/null -c "DROP FOREIGN TABLE srcfdw.kv" -c "IMPORT FOREIGN SCHEMA dbo LIMIT TO (kv) FROM SERVER srcdb INTO srcfdw"
+gen --seed $((SEED + 10)) --phase 1 --txns 100 run | sed 's/^/# /'
+check "phase 1: workload after the DDL ran without source errors" "0" "${PIPESTATUS[0]}"
 src "USE $db; BEGIN TRAN; INSERT INTO dbo.items (id, qty, name, flag) VALUES (-777, 7, N'rolled back', 0); UPDATE dbo.kv SET val = 'rolled back'; UPDATE dbo.docs SET body = N'rolled back'; DELETE FROM dbo.events; ROLLBACK"
 hwm_before=$(awk '/VmHWM/ {print $2}' "/proc/$SC/status")
 tb=$SECONDS
@@ -180,6 +188,8 @@ big_s=$((SECONDS - tb))
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SC/status")
 echo "# sidecar peak RSS (VmHWM): $((hwm_before / 1024)) MB before the big transaction, $((hwm / 1024)) MB after; source commit to destination caught up: ${big_s} s"
 grep -E 'large source transaction|level=(warning|error)' "$LOG" | tail -n 5 | sed 's/^/#   /'
+check "phase 1: ADD COLUMN and CREATE INDEX applied at their place in the stream" "memo:kv_ix_kv_amount" \
+  "$(q -c "SELECT (SELECT attname FROM pg_attribute WHERE attrelid = 'replica.kv'::regclass AND attname = 'memo') || ':' || (SELECT indexname FROM pg_indexes WHERE schemaname = 'replica' AND indexname = 'kv_ix_kv_amount')")"
 check "phase 1: destination equals the source row for row" "$SAME" "$(compare)"
 check "phase 1: checkpoint at or past the newest captured change" "t" \
   "$(q -c "SELECT '$(checkpoint)' >= '$(captured_max)'")"
