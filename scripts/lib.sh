@@ -10,6 +10,14 @@ CLEANUP_CLUSTERS=()
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# TAP-like checks for the end-to-end test scripts; they print "NAME: N passed, N failed, N skipped".
+passed=0 failed=0 skipped=0
+check() { # check DESCRIPTION EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "ok - $1"
+  else failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"; fi
+}
+skip() { skipped=$((skipped + 1)); echo "skip - $1"; }
+
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

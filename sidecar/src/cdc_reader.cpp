@@ -211,8 +211,11 @@ public:
 
 private:
     void write_heartbeat();
-    // One poll of one database; true when more changes are waiting (read again at once).
-    bool poll(Source &s);
+    struct PollResult {
+        bool read = false; // changes were read (and applied, unless applied before)
+        bool more = false; // more are waiting: read again at once
+    };
+    PollResult poll(Source &s);
     std::vector<Plan> plan(Source &s, const Lsn &from, Lsn &to);
     void apply_transactions(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
                             bool &reload);
@@ -302,17 +305,17 @@ std::vector<Plan> Reader::plan(Source &s, const Lsn &from, Lsn &to) {
     return plans;
 }
 
-bool Reader::poll(Source &s) {
+Reader::PollResult Reader::poll(Source &s) {
     if (s.tables.empty())
-        return false;
+        return {};
     const Lsn from = position(s).next();
     auto max_lsn = query_lsn(*s.conn, "SELECT sys.fn_cdc_get_max_lsn()");
     if (!max_lsn)
-        return false;
+        return {};
     pg_.exec("SELECT dts._apply_source_lsn($1, $2, $3)",
              {std::to_string(task_.id), s.db, max_lsn->to_log_string()});
     if (*max_lsn < from)
-        return false;
+        return {};
     Lsn to = *max_lsn;
     std::vector<Plan> plans = plan(s, from, to);
 
@@ -322,9 +325,8 @@ bool Reader::poll(Source &s) {
                        ->query_text("SELECT ct.capture_instance, sys.fn_cdc_get_min_lsn("
                                     "ct.capture_instance) FROM cdc.change_tables ct")
                        .rows)
-        if (r[0] && r[1] && r[1]->rfind("\\x", 0) == 0)
-            if (auto l = Lsn::parse("0x" + r[1]->substr(2)))
-                minimum[*r[0]] = *l;
+        if (auto l = lsn_from_text(r[1]); r[0] && l)
+            minimum[*r[0]] = *l;
     std::vector<Raw> rows;
     std::optional<Lsn> limit; // exclusive: a table's read stopped inside this transaction
     for (const Plan &p : plans) {
@@ -358,7 +360,7 @@ bool Reader::poll(Source &s) {
             limit = last;
     }
     if (rows.empty())
-        return false;
+        return {};
     std::stable_sort(rows.begin(), rows.end(), [](const Raw &a, const Raw &b) {
         return std::tie(a.commit, a.seq, a.op) < std::tie(b.commit, b.seq, b.op);
     });
@@ -371,7 +373,7 @@ bool Reader::poll(Source &s) {
             const Lsn huge = rows.front().commit;
             rows.clear();
             stream_transaction(s, plans, huge);
-            return true;
+            return {true, true};
         }
         rows.erase(cut, rows.end());
     }
@@ -379,7 +381,7 @@ bool Reader::poll(Source &s) {
     apply_transactions(s, plans, rows, reload);
     if (reload)
         s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
-    return limit.has_value() || reload;
+    return {true, limit.has_value() || reload};
 }
 
 void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
@@ -634,9 +636,9 @@ void Reader::run() {
         }
         bool any = false, more = false;
         for (auto &s : sources_) {
-            const Lsn before = s.tables.empty() ? Lsn{} : position(s);
-            more = poll(s) || more;
-            any = any || (!s.tables.empty() && before != position(s));
+            PollResult r = poll(s);
+            any = any || r.read;
+            more = more || r.more;
         }
         pg_.exec("UPDATE dts.tasks SET sidecar_seen_at = now(), attempts = 0, failing_since = "
                  "NULL WHERE task_id = $1",

@@ -43,6 +43,12 @@ bool contains(const std::vector<std::string> &v, const std::string &s) {
 
 } // namespace
 
+std::optional<dts::Lsn> lsn_from_text(const std::optional<std::string> &text) {
+    if (!text || text->rfind("\\x", 0) != 0)
+        return std::nullopt;
+    return Lsn::parse("0x" + text->substr(2));
+}
+
 std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const std::string &schema,
                                                const std::string &table) {
     std::vector<CaptureInstance> out;
@@ -58,9 +64,7 @@ std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const 
         if (out.empty() || out.back().name != name) {
             CaptureInstance ci;
             ci.name = name;
-            // start_lsn is binary(10), as text in bytea's \x hex form.
-            if (r[1] && r[1]->rfind("\\x", 0) == 0)
-                ci.start = Lsn::parse("0x" + r[1]->substr(2)).value_or(Lsn{});
+            ci.start = lsn_from_text(r[1]).value_or(Lsn{});
             out.push_back(std::move(ci));
         }
         out.back().columns.push_back(r[2].value_or(""));

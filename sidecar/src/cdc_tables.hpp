@@ -42,6 +42,9 @@ struct CdcTable {
 std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &src,
                                       const TaskRef &task, const std::string &db);
 
+// An LSN as query_text() returns binary(10): bytea's \x hex text. nullopt for NULL or other text.
+std::optional<dts::Lsn> lsn_from_text(const std::optional<std::string> &text);
+
 // Capture instances of one source table, oldest first (empty: not tracked).
 std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const std::string &schema,
                                                const std::string &table);

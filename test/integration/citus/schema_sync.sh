@@ -16,12 +16,6 @@ if [ ! -x "$vendor" ] && [ ! -f "$vendor" ]; then
 fi
 bash "$vendor" >/dev/null || { echo "citus: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
-passed=0 failed=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "ok - $1"
-  else failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"; fi
-}
-
 # The source: a real SQL Server when MSSQL_* are set (the sample is loaded there), else the simulator.
 if [ -n "${MSSQL_HOST:-}" ]; then
   SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD

@@ -23,12 +23,6 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/lib.sh
 
-passed=0 failed=0 skipped=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "ok - $1"
-  else failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"; fi
-}
-skip() { skipped=$((skipped + 1)); echo "skip - $1"; }
 
 SEED=${WORKLOAD_SEED:-$(((RANDOM << 15 | RANDOM) % 1000000000))}
 BIG_ROWS=${WORKLOAD_BIG_ROWS:-1000000}

@@ -7,12 +7,6 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/lib.sh
 
-passed=0 failed=0 skipped=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "ok - $1"
-  else failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"; fi
-}
-skip() { skipped=$((skipped + 1)); echo "skip - $1"; }
 finish() { echo "full_load: $passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
 
 if [ -n "${MSSQL_HOST:-}" ]; then
