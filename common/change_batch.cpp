@@ -1,26 +1,44 @@
 #include "change_batch.hpp"
 
 #include <algorithm>
-#include <map>
+#include <functional>
+#include <unordered_map>
 
 namespace dts::changes {
 
 namespace {
 // The final state of one key in the batch: its row (upsert) or nothing (delete).
 struct Final {
-    bool present = false;
-    Values row;
-    size_t order = 0; // first time the key was seen: keeps the output stable
+    const Values *row = nullptr; // nullptr: the key is gone
+    size_t order = 0;            // first time the key was seen: keeps the output stable
+    bool fresh = false;
+};
+
+// Keys are looked up through pointers into the changes: nothing is copied per change.
+struct KeyHash {
+    size_t operator()(const Values *k) const {
+        size_t h = k->size();
+        for (const Value &v : *k)
+            h = h * 1000003 ^ (v ? std::hash<std::string>{}(*v) : 0x9e3779b97f4a7c15ULL);
+        return h;
+    }
+};
+struct KeyEq {
+    bool operator()(const Values *a, const Values *b) const { return *a == *b; }
 };
 } // namespace
 
 Compacted compact(const std::vector<Change> &changes, const DmlSelection &dml) {
-    std::map<Values, Final> finals;
+    std::unordered_map<const Values *, Final, KeyHash, KeyEq> finals;
+    finals.reserve(changes.size());
     size_t order = 0;
-    auto state = [&](const Values &key) -> Final & {
-        auto [it, fresh] = finals.try_emplace(key);
-        if (fresh)
+    // The state of a key; `inserting`: the change that first meets the key inserts it.
+    auto state = [&](const Values &key, bool inserting) -> Final & {
+        auto [it, seen_first] = finals.try_emplace(&key);
+        if (seen_first) {
             it->second.order = order++;
+            it->second.fresh = inserting && dml.del;
+        }
         return it->second;
     };
     for (const Change &c : changes) {
@@ -28,7 +46,7 @@ Compacted compact(const std::vector<Change> &changes, const DmlSelection &dml) {
         case Op::Insert:
             if (!dml.insert)
                 continue;
-            state(c.key) = {true, c.row, state(c.key).order};
+            state(c.key, true).row = &c.row;
             break;
         case Op::Update:
             if (!dml.update)
@@ -36,37 +54,30 @@ Compacted compact(const std::vector<Change> &changes, const DmlSelection &dml) {
             if (!c.old_key.empty() && c.old_key != c.key) {
                 // The row moved: its old key is gone (a delete even when deletes are not
                 // selected: the row itself still exists, under its new key).
-                Final &old = state(c.old_key);
-                old.present = false;
-                old.row.clear();
+                state(c.old_key, false).row = nullptr;
             }
-            state(c.key) = {true, c.row, state(c.key).order};
+            state(c.key, false).row = &c.row;
             break;
         case Op::Delete:
             if (!dml.del)
                 continue;
-            {
-                Final &f = state(c.key);
-                f.present = false;
-                f.row.clear();
-            }
+            state(c.key, false).row = nullptr;
             break;
         }
     }
-    Compacted out;
-    out.changes_in = changes.size();
-    std::vector<std::pair<size_t, const std::pair<const Values, Final> *>> ordered;
+    std::vector<std::pair<const Values *, const Final *>> ordered;
     ordered.reserve(finals.size());
     for (const auto &kv : finals)
-        ordered.emplace_back(kv.second.order, &kv);
+        ordered.emplace_back(kv.first, &kv.second);
     std::sort(ordered.begin(), ordered.end(),
-              [](const auto &a, const auto &b) { return a.first < b.first; });
-    for (const auto &[o, kv] : ordered) {
-        (void)o;
-        if (kv->second.present)
-            out.upserts.push_back(kv->second.row);
+              [](const auto &a, const auto &b) { return a.second->order < b.second->order; });
+    Compacted out;
+    out.changes_in = changes.size();
+    for (const auto &[key, f] : ordered) {
+        if (f->row)
+            out.upserts.push_back({f->row, f->fresh});
         else
-            out.deletes.push_back(kv->first);
+            out.deletes.push_back(key); // even when inserted in the batch: see Upsert::fresh
     }
     return out;
 }

@@ -29,10 +29,19 @@ struct Change {
     Values old_key; // updates of key columns: the key the row had before
 };
 
+struct Upsert {
+    const Values *row; // the full row to insert or overwrite
+    // The key's first change in the batch inserted it: the key did not exist at the source
+    // before, so a destination in step with the source does not have it either and a plain
+    // INSERT will do (the apply engine falls back to an upsert when it does have it).
+    bool fresh = false;
+};
+
+// Points into the changes given to compact(): valid as long as they are.
 struct Compacted {
-    std::vector<Values> deletes; // keys to delete
-    std::vector<Values> upserts; // full rows to insert or overwrite
-    size_t changes_in = 0;       // for statistics
+    std::vector<const Values *> deletes; // keys to delete
+    std::vector<Upsert> upserts;
+    size_t changes_in = 0; // for statistics
 };
 
 // Which operations a table takes (dts_set_dml); the others are dropped before compaction.
@@ -41,6 +50,8 @@ struct DmlSelection {
 };
 
 // Changes must be in (commit_lsn, seqval) order. Keys are compared by value; NULL equals NULL.
+// Nothing is fresh when deletes are not selected: the destination keeps keys the source deleted,
+// and the source may insert them again.
 Compacted compact(const std::vector<Change> &changes, const DmlSelection &dml = {});
 
 } // namespace dts::changes

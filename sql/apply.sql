@@ -61,8 +61,39 @@ INSERT INTO ap_nouniq VALUES (1, 'old');
 BEGIN;
 SELECT dts._apply_begin(:ap, 'shopsrc', '00000027:00000040:0001') AS new_batch;
 SELECT dts._apply_stage('ap_nouniq') AS stage \gset
-INSERT INTO :stage (__seq, __op, id, v) VALUES (1, 'U', 1, 'new'), (2, 'U', 2, 'two');
+INSERT INTO :stage (__seq, __op, id, v) VALUES (1, 'U', 1, 'new'), (2, 'N', 2, 'two');
 SELECT * FROM dts._apply_table('ap_nouniq', :'stage', ARRAY['id']);
 SELECT dts._apply_commit(:ap, 'shopsrc', '00000027:00000040:0001');
 COMMIT;
 SELECT * FROM ap_nouniq ORDER BY id;
+-- Keys the source inserted in the batch ('N') take a plain INSERT; when the destination has one
+-- of them already (a row the full load copied after the cutover) the INSERT is refused whole and
+-- they are upserted with the rest: the same result, nothing twice.
+BEGIN;
+SELECT dts._apply_begin(:ap, 'shopsrc', '00000027:00000050:0001') AS new_batch;
+SELECT dts._apply_stage('ap_t') AS stage \gset
+INSERT INTO :stage (__seq, __op, id, v, n) VALUES
+  (1, 'N', 5, 'five', 5), (2, 'U', 1, 'one again', 11), (3, 'N', 6, 'six', 6), (4, 'D', 30, NULL, NULL);
+SELECT * FROM dts._apply_table('ap_t', :'stage', ARRAY['id']);
+SELECT dts._apply_commit(:ap, 'shopsrc', '00000027:00000050:0001');
+COMMIT;
+INSERT INTO ap_t VALUES (8, 'copied by the full load', 0);
+BEGIN;
+SELECT dts._apply_begin(:ap, 'shopsrc', '00000027:00000060:0001') AS new_batch;
+SELECT dts._apply_stage('ap_t') AS stage \gset
+INSERT INTO :stage (__seq, __op, id, v, n) VALUES
+  (1, 'N', 7, 'seven', 7), (2, 'N', 8, 'eight', 8), (3, 'U', 4, 'FOUR', 44), (4, 'N', 9, 'nine', 9);
+SELECT * FROM dts._apply_table('ap_t', :'stage', ARRAY['id']);
+SELECT dts._apply_commit(:ap, 'shopsrc', '00000027:00000060:0001');
+COMMIT;
+SELECT * FROM ap_t ORDER BY id;
+-- Another unique index refusing a row: the upsert raises it, and the batch is lost whole.
+CREATE UNIQUE INDEX ap_t_v ON ap_t (v);
+BEGIN;
+SELECT dts._apply_begin(:ap, 'shopsrc', '00000027:00000070:0001') AS new_batch;
+SELECT dts._apply_stage('ap_t') AS stage \gset
+INSERT INTO :stage (__seq, __op, id, v, n) VALUES (1, 'N', 10, 'ten', 10), (2, 'N', 11, 'nine', 11);
+SELECT * FROM dts._apply_table('ap_t', :'stage', ARRAY['id']);
+ROLLBACK;
+SELECT count(*) FROM ap_t WHERE id IN (10, 11);
+DROP INDEX ap_t_v;

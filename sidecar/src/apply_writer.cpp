@@ -4,11 +4,15 @@
 #include "error.hpp"
 #include "pg_quote.hpp"
 
+#include <algorithm>
+
 namespace sidecar {
 
 namespace {
 
 constexpr size_t kFlushBytes = 1 << 20;
+constexpr size_t kCopyPiece = 256 << 10;
+constexpr long kPlainInsertMin = 1000;
 
 void field(std::string &out, const dts::changes::Value &v) {
     if (v)
@@ -147,12 +151,33 @@ void ApplyTransaction::apply_changes(const TableChanges &t) {
             *pg_.query_rows("SELECT dts._apply_stage($1::regclass)", {t.target}).at(0)[0];
         std::string data;
         long long seq = 0;
+        bool copying = false;
+        // The stage's lines go out as they are made, so that PostgreSQL parses one piece while
+        // the next is formatted.
+        auto flush = [&](size_t at_least) {
+            if (data.size() < at_least || data.empty())
+                return;
+            if (!copying)
+                pg_.copy_begin(copy_sql(t, stage));
+            copying = true;
+            pg_.copy_put(data);
+            data.clear();
+        };
         if (!t.key_positions.empty()) {
             auto compacted = dts::changes::compact(t.changes, t.dml);
-            for (const auto &key : compacted.deletes)
-                line(data, ++seq, 'D', t, key, true);
-            for (const auto &row : compacted.upserts)
-                line(data, ++seq, 'U', t, row, false);
+            // A plain INSERT of fresh keys needs a subtransaction at the destination (to fall
+            // back to the upsert): worth it for many rows, not for a few.
+            const bool plain_inserts =
+                std::count_if(compacted.upserts.begin(), compacted.upserts.end(),
+                              [](const auto &u) { return u.fresh; }) >= kPlainInsertMin;
+            for (const auto *key : compacted.deletes) {
+                line(data, ++seq, 'D', t, *key, true);
+                flush(kCopyPiece);
+            }
+            for (const auto &u : compacted.upserts) {
+                line(data, ++seq, plain_inserts && u.fresh ? 'N' : 'U', t, *u.row, false);
+                flush(kCopyPiece);
+            }
         } else {
             // Whole-row apply in order; an update is the old image out, the new one in.
             for (const auto &c : t.changes) {
@@ -164,12 +189,12 @@ void ApplyTransaction::apply_changes(const TableChanges &t) {
                     line(data, ++seq, 'D', t, c.key, false);
                 if (c.op != Op::Delete)
                     line(data, ++seq, 'I', t, c.row, false);
+                flush(kCopyPiece);
             }
         }
-        if (seq == 0)
+        flush(1);
+        if (!copying)
             return;
-        pg_.copy_begin(copy_sql(t, stage));
-        pg_.copy_put(data);
         pg_.copy_end();
         apply_stage(t, stage, true);
     } catch (const std::exception &e) {
