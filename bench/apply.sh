@@ -19,8 +19,9 @@
 # row-by-row sample), APPLY_BUDGET (60: seconds of apply time after which (b) stops, half of it
 # for (b) on the row-by-row sample, so that a slow apply still ends the run in minutes; a stopped
 # run is reported as such and never meets the goal), DELAYS ("0 5000" ms), RATES ("1000 5000"
-# changes/s), LOAD_SECONDS (30), SKIP_BUILD (set: use the installed extension and the built
-# binaries as they are). Whole run: about 4 minutes on 2 cores.
+# changes/s), LOAD_SECONDS (30), LOAD_CONNECTIONS (2: source connections above 2 000 changes/s),
+# SKIP_BUILD (set: use the installed extension and the built binaries as they are). Whole run:
+# about 6 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PARTS=${PARTS:-1 2}
@@ -74,10 +75,10 @@ wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value; status 1 
 # latency DELAY_MS RATE: one scenario on the simulator and cluster of this delay; appends a result
 # line to $WORK_DIR/latency.tsv.
 latency() {
-  local delay=$1 rate=$2 db="lat_${1}_${2}" task="lat_${1}_${2}" id out s max_tx=10
+  local delay=$1 rate=$2 db="lat_${1}_${2}" task="lat_${1}_${2}" id out s max_tx=10 conns=1
   # One connection to the simulator does not reach 5k changes/s with 1-10 changes per
-  # transaction; larger transactions (1-20) do, mostly.
-  [ "$rate" -gt 2000 ] && max_tx=20
+  # transaction: above 2 000/s, transactions of 1-20 changes from two connections.
+  [ "$rate" -gt 2000 ] && max_tx=20 conns=${LOAD_CONNECTIONS:-2}
   local src="SELECT dts_source_exec('src', \$tsql\$%s\$tsql\$)"
   for s in "CREATE DATABASE $db" "ALTER DATABASE $db SET RECOVERY FULL" \
     "BACKUP DATABASE $db TO DISK = N'/tmp/$db.bak'"; do
@@ -113,7 +114,8 @@ SQL
   fi
   log "scenario capture delay $delay ms, $rate changes/s for $LOAD_SECONDS s"
   out=$(/usr/bin/python3 bench/apply_load.py run --port "$SIM_PORT" --db "$db" --keys 10000 \
-    --rate "$rate" --seconds "$LOAD_SECONDS" --max-tx-changes "$max_tx" --seed "$rate") ||
+    --rate "$rate" --seconds "$LOAD_SECONDS" --max-tx-changes "$max_tx" --seed "$rate" \
+    --connections "$conns") ||
     return 1
   local rows started ended caught=yes
   read -r rows started ended < <(/usr/bin/python3 -c 'import json, sys; j = json.loads(sys.argv[1]); print(j["source_rows"], j["started"], j["ended"])' "$out")
@@ -184,16 +186,21 @@ for delay, rate, max_tx, out, n, p50, p99, mx, caught in rows:
         verdict = "NO DATA"
     else:
         verdict = "met" if float(p99) <= goal else "NOT MET"
+        # Met at a lower rate than asked is not met at the rate asked.
+        if verdict == "met" and float(j.get("rate", 0)) < 0.95 * float(rate):
+            verdict = "met*"
     achieved = f"{j['rate']:.0f}/s" if "rate" in j else "-"
     samples = f"{n}/{expected}" if n else "-"
     print(f"{delay + ' ms':>8} {rate + '/s':>7} {achieved:>9} {'1-' + max_tx:>7} {samples:>8} "
           f"{p50 or '-':>7} {p99 or '-':>7} {mx or '-':>7} {f'{goal:.1f} s':>11} {verdict:8} "
           f"{caught:>9} {j.get('retries', '-'):>7}")
-print("achieved: changes/s the load generator committed at the source (one connection); tx size:"
+print("achieved: changes/s the load generator committed at the source (two connections above 2 000/s); tx size:"
       " changes per source transaction;\nretries: source transactions the simulator refused with "
       "a lock time-out (error 1222) and the generator sent again")
 print("samples: heartbeats written at the source during the load window and applied, of the "
       "number due; latency = applied_at (destination) - source_time")
+print("met*: the goal held, but the source took less than 95% of the target rate (the load "
+      "generator and the simulator share the machine's cores with the pipeline)")
 PY
 }
 

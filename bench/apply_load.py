@@ -9,16 +9,20 @@
           Paced against the clock: a generator that falls behind catches up at full speed and
           reports the rate it reached. Checks at the end that the source holds the rows it
           expects. Prints one JSON line: changes, transactions, seconds, rate, started/ended
-          (UTC), source_rows, retries (lock time-outs sent again), stalled_seconds.
+          (UTC), source_rows, retries (lock time-outs sent again), stalled_seconds, connections.
+          --connections N splits the rate over N processes with a connection each, on disjoint
+          keys (one connection cannot drive the simulator much past 3 000 changes/s).
 
 Seeded, so that every run of a scenario sends the same statements.
 """
 import argparse
 import datetime
 import json
+import multiprocessing
 import random
 import sys
 import time
+import traceback
 import warnings
 
 warnings.filterwarnings("ignore", message="server parameter is deprecated")
@@ -64,11 +68,64 @@ def setup(a):
 
 
 def run(a):
-    r = random.Random(a.seed)
+    """--connections workers, each on its own keys (k % connections == worker), so that their
+    transactions never touch the same rows; one JSON line for all of them."""
+    n = max(1, a.connections)
+    if n == 1:
+        result = load(a, 0, 1)
+    else:
+        queue = multiprocessing.Queue()
+        workers = [multiprocessing.Process(target=worker, args=(a, w, n, queue))
+                   for w in range(n)]
+        for w in workers:
+            w.start()
+        parts = [queue.get() for _ in workers]
+        for w in workers:
+            w.join()
+        if any(p is None for p in parts):
+            return 3
+        seconds = max(p["seconds"] for p in parts)
+        result = {"changes": sum(p["changes"] for p in parts),
+                  "transactions": sum(p["transactions"] for p in parts),
+                  "seconds": seconds,
+                  "started": min(p["started"] for p in parts),
+                  "ended": max(p["ended"] for p in parts),
+                  "live": sum(p["live"] for p in parts),
+                  "retries": sum(p["retries"] for p in parts),
+                  "stalled_seconds": round(sum(p["stalled_seconds"] for p in parts), 2)}
+        result["rate"] = round(result["changes"] / seconds, 1)
+    if result is None:
+        return 3
     conn = connect(a)
-    live = list(range(1, a.keys + 1))  # keys present at the source; swap-remove keeps it O(1)
+    cur = conn.cursor()
+    cur.execute("SELECT COUNT(*) FROM dbo.narrow")
+    result["source_rows"] = cur.fetchone()[0]
+    if result["source_rows"] != result.pop("live"):
+        print("apply_load: the source holds %d rows, the generator expected otherwise"
+              % result["source_rows"], file=sys.stderr)
+        return 3
+    result["connections"] = n
+    print(json.dumps(result))
+
+
+def worker(a, w, n, queue):
+    try:
+        queue.put(load(a, w, n))
+    except BaseException:
+        traceback.print_exc()
+        queue.put(None)
+
+
+def load(a, index, workers):
+    r = random.Random(a.seed * 1000 + index)
+    rate = a.rate / workers
+    conn = connect(a)
+    # keys present at the source; swap-remove keeps it O(1)
+    live = [k for k in range(1, a.keys + 1) if k % workers == index]
     pos = {k: i for i, k in enumerate(live)}
     next_key = a.keys + 1
+    while next_key % workers != index:
+        next_key += 1
     changes = transactions = retries = 0
     stalled = 0.0  # seconds slept before retries
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -79,7 +136,7 @@ def run(a):
         if now >= end:
             break
         # Pacing: sleep while ahead of rate * elapsed.
-        ahead = changes / a.rate - (now - t0)
+        ahead = changes / rate - (now - t0)
         if ahead > 0:
             time.sleep(min(ahead, end - now))
             continue
@@ -92,7 +149,7 @@ def run(a):
             roll = r.randrange(100)
             if roll < 60 or not live:
                 k = next_key
-                next_key += 1
+                next_key += workers
                 pos[k] = len(live)
                 live.append(k)
                 inserts.append("(%d, %s)" % (k, value_sql(r)))
@@ -141,18 +198,10 @@ def run(a):
         transactions += 1
     seconds = time.monotonic() - t0
     ended = datetime.datetime.now(datetime.timezone.utc)
-    cur = conn.cursor()
-    cur.execute("SELECT COUNT(*) FROM dbo.narrow")
-    source_rows = cur.fetchone()[0]
-    if source_rows != len(live):
-        print("apply_load: the source holds %d rows, the generator expected %d"
-              % (source_rows, len(live)), file=sys.stderr)
-        return 3
-    print(json.dumps({"changes": changes, "transactions": transactions,
-                      "seconds": round(seconds, 3), "rate": round(changes / seconds, 1),
-                      "started": started.isoformat(), "ended": ended.isoformat(),
-                      "source_rows": source_rows, "retries": retries,
-                      "stalled_seconds": round(stalled, 2)}))
+    return {"changes": changes, "transactions": transactions, "seconds": round(seconds, 3),
+            "rate": round(changes / seconds, 1), "started": started.isoformat(),
+            "ended": ended.isoformat(), "live": len(live), "retries": retries,
+            "stalled_seconds": round(stalled, 2)}
 
 
 def main():
@@ -168,6 +217,8 @@ def main():
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--max-tx-changes", type=int, default=10)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--connections", type=int, default=1,
+                   help="source connections (processes) sharing the rate, on disjoint keys")
     a = p.parse_args()
     setup(a) if a.command == "setup" else run(a)
 

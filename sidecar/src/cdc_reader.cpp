@@ -308,6 +308,7 @@ std::vector<Plan> Reader::plan(Source &s, const Lsn &from, Lsn &to) {
 Reader::PollResult Reader::poll(Source &s) {
     if (s.tables.empty())
         return {};
+    const auto started = std::chrono::steady_clock::now();
     const Lsn from = position(s).next();
     auto max_lsn = query_lsn(*s.conn, "SELECT sys.fn_cdc_get_max_lsn()");
     if (!max_lsn)
@@ -377,8 +378,19 @@ Reader::PollResult Reader::poll(Source &s) {
         }
         rows.erase(cut, rows.end());
     }
+    const auto read_done = std::chrono::steady_clock::now();
+    const size_t read_rows = rows.size();
     bool reload = false;
     apply_transactions(s, plans, rows, reload);
+    const auto ms = [](auto d) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+    };
+    log::write(log::Level::Debug, "poll",
+               {{"task", task_.name},
+                {"db", s.db},
+                {"rows", std::to_string(read_rows)},
+                {"read_ms", ms(read_done - started)},
+                {"apply_ms", ms(std::chrono::steady_clock::now() - read_done)}});
     if (reload)
         s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
     return {true, limit.has_value() || reload};

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -559,6 +561,7 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
         // in delete (1) and update-before (3) rows; varchar/nvarchar/varbinary(max) are NULL in
         // update-before rows unless the update changed the column.
         std::vector<char> legacy_lob, max_lob;
+        std::shared_ptr<Stmt> insert; // prepared once per capture scan
     };
     std::map<int, std::vector<Target>> by_source;
     for (const auto &in : instances(db, d)) {
@@ -595,6 +598,9 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
         by_source[in.source_object_id].push_back(std::move(tg));
     }
     std::map<int64_t, std::vector<const LogRecord *>> open;
+    std::map<int, int64_t> added; // rows per change table, counted once at the end of the scan
+    std::optional<Stmt> mapping;
+    const auto mapping_table = find_object_id(db, d.id, "cdc", "lsn_time_mapping", "U");
     std::string done = last;
     for (const auto &r : records) {
         if (r.operation != "LOP_COMMIT_XACT") {
@@ -620,16 +626,19 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
             for (auto &tg : it->second) {
                 if (!tg.start_lsn.empty() && r.lsn <= tg.start_lsn)
                     continue;
-                std::string sql = "INSERT INTO " + qi(tg.table) +
-                                  "(\"__$start_lsn\", \"__$end_lsn\", \"__$seqval\", "
-                                  "\"__$operation\", \"__$update_mask\"";
-                for (const auto &n : tg.names)
-                    sql += ", " + qi(n);
-                sql += ", \"__$command_id\") VALUES (?, NULL, ?, ?, ?";
-                for (size_t i = 0; i < tg.names.size(); ++i)
-                    sql += ", ?";
-                sql += ", ?)";
-                Stmt ins(db, sql);
+                if (!tg.insert) {
+                    std::string sql = "INSERT INTO " + qi(tg.table) +
+                                      "(\"__$start_lsn\", \"__$end_lsn\", \"__$seqval\", "
+                                      "\"__$operation\", \"__$update_mask\"";
+                    for (const auto &n : tg.names)
+                        sql += ", " + qi(n);
+                    sql += ", \"__$command_id\") VALUES (?, NULL, ?, ?, ?";
+                    for (size_t i = 0; i < tg.names.size(); ++i)
+                        sql += ", ?";
+                    sql += ", ?)";
+                    tg.insert = std::make_shared<Stmt>(db, sql);
+                }
+                Stmt &ins = *tg.insert;
                 auto put = [&](int op, const std::vector<Value> &img, const std::string &mask,
                                const std::vector<char> &changed) {
                     ins.reset();
@@ -647,7 +656,7 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
                     }
                     ins.bind(static_cast<int>(5 + tg.names.size()), command);
                     ins.step();
-                    add_row_count(db, d.id, tg.in.ct_object_id, 1);
+                    ++added[tg.in.ct_object_id];
                 };
                 std::string full = mask_of(tg.ordinals);
                 for (int o : tg.ordinals)
@@ -680,9 +689,12 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
             }
         }
         if (any) {
-            Stmt ins(db, "INSERT INTO " + tbl(d, "lsn_time_mapping") +
-                             "(start_lsn, tran_begin_time, tran_end_time, tran_id, "
-                             "tran_begin_lsn) VALUES (?, ?, ?, ?, ?)");
+            if (!mapping)
+                mapping.emplace(db, "INSERT INTO " + tbl(d, "lsn_time_mapping") +
+                                        "(start_lsn, tran_begin_time, tran_end_time, tran_id, "
+                                        "tran_begin_lsn) VALUES (?, ?, ?, ?, ?)");
+            Stmt &ins = *mapping;
+            ins.reset();
             std::string tid(10, '\0');
             for (int i = 0; i < 8; ++i)
                 tid[9 - i] = static_cast<char>((r.xact_id >> (8 * i)) & 0xff);
@@ -692,11 +704,12 @@ void cdc_capture(sqlite3 *db, const DatabaseMeta &d) {
                 .bind(4, Value::blob(tid))
                 .bind(5, begin_lsn.empty() ? Value::null() : Value::blob(begin_lsn));
             ins.step();
-            auto lt = find_object_id(db, d.id, "cdc", "lsn_time_mapping", "U");
-            if (lt)
-                add_row_count(db, d.id, *lt, 1);
+            if (mapping_table)
+                ++added[*mapping_table];
         }
     }
+    for (const auto &[object_id, rows] : added)
+        add_row_count(db, d.id, object_id, rows);
     Stmt st(db, "INSERT OR REPLACE INTO \"$cdc_state\"(database_id, last_lsn) VALUES (?, ?)");
     st.bind(1, d.id).bind(2, Value::blob(done));
     st.step();

@@ -71,7 +71,7 @@ public:
         sqlite3 *raw = nullptr;
         sqlite3_open_v2(state_.db_path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
         std::unique_ptr<sqlite3, int (*)(sqlite3 *)> db(raw, sqlite3_close_v2);
-        sqlite3_busy_timeout(db.get(), 60000);
+        sql::configure_connection(db.get());
         sql::register_functions(db.get(), nullptr);
         auto d = sql::find_database(db.get(), dbname);
         if (!d)
@@ -93,7 +93,7 @@ private:
             sqlite3_close_v2(db);
             return;
         }
-        sqlite3_busy_timeout(db, 60000);
+        sql::configure_connection(db);
         sql::register_functions(db, nullptr);
         std::unique_lock<std::mutex> lk(mu_);
         while (!stop_) {

@@ -202,7 +202,7 @@ SqlSession::SqlSession(EngineState &state, LoginDef login, const DatabaseMeta &d
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK)
         throw sql_error(4060, 1, 11, "Cannot open the simulator store.");
-    sqlite3_busy_timeout(db_, 60000);
+    configure_connection(db_);
     register_functions(db_, this);
     exec(db_,
          "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = OFF; PRAGMA cache_size = -65536");
@@ -1046,7 +1046,7 @@ void SqlSession::do_set(const Statement &s, ResultSink &sink) {
             identity_insert_.reset();
     } else if (o == "LOCK_TIMEOUT") {
         int ms = std::atoi(s.option_value.c_str());
-        sqlite3_busy_timeout(db_, ms < 0 ? 600000 : ms);
+        wait_for_locks(db_, ms);
     }
     (void)sink;
 }

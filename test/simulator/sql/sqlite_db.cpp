@@ -2,8 +2,11 @@
 
 #include "errors.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 namespace sim::sql {
 
@@ -121,6 +124,24 @@ void bind_value(sqlite3_stmt *st, int i, const Value &v) {
         sqlite3_bind_blob(st, i, v.s.data(), static_cast<int>(v.s.size()), SQLITE_TRANSIENT);
         break;
     }
+}
+
+void wait_for_locks(sqlite3 *db, int ms) {
+    const intptr_t limit = ms < 0 ? 600000 : ms;
+    sqlite3_busy_handler(
+        db,
+        [](void *arg, int tries) {
+            if (tries >= reinterpret_cast<intptr_t>(arg))
+                return 0;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            return 1;
+        },
+        reinterpret_cast<void *>(limit));
+}
+
+void configure_connection(sqlite3 *db) {
+    wait_for_locks(db, 60000);
+    exec(db, "PRAGMA synchronous = OFF");
 }
 
 void exec(sqlite3 *db, const std::string &sql) {

@@ -42,6 +42,17 @@ private:
 
 // Executes statements without results; throws on error.
 void exec(sqlite3 *db, const std::string &sql);
+
+// How long a connection waits for another one's write lock (SQL Server's LOCK_TIMEOUT, in ms;
+// negative: ten minutes). SQL Server wakes a waiter when the lock is released; SQLite's own busy
+// timeout backs off to 100 ms sleeps, which against a steady stream of short writers starves the
+// waiter. Retrying every millisecond comes close to the former.
+void wait_for_locks(sqlite3 *db, int ms);
+
+// Every connection to the store: waits a minute for locks, and commits without syncing (the store
+// is the simulator's scratch data; a killed simulator loses nothing in WAL mode, only a crash of
+// the machine would). synchronous is per connection: the store's own setting does not carry over.
+void configure_connection(sqlite3 *db);
 // Turns the current SQLite error on `db` (rc) into a SqlError.
 [[noreturn]] void raise_sqlite(sqlite3 *db, int rc, const std::string &context = {});
 Value column_value(sqlite3_stmt *st, int i);
