@@ -141,7 +141,7 @@ void wait_for_locks(sqlite3 *db, int ms) {
 
 void configure_connection(sqlite3 *db) {
     wait_for_locks(db, 60000);
-    exec(db, "PRAGMA synchronous = OFF");
+    exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536");
 }
 
 void exec(sqlite3 *db, const std::string &sql) {

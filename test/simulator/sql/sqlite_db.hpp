@@ -49,9 +49,9 @@ void exec(sqlite3 *db, const std::string &sql);
 // waiter. Retrying every millisecond comes close to the former.
 void wait_for_locks(sqlite3 *db, int ms);
 
-// Every connection to the store: waits a minute for locks, and commits without syncing (the store
-// is the simulator's scratch data; a killed simulator loses nothing in WAL mode, only a crash of
-// the machine would). synchronous is per connection: the store's own setting does not carry over.
+// Every connection to the store: waits a minute for locks, commits without syncing (the store is
+// the simulator's scratch data; a killed simulator loses nothing in WAL mode, only a crash of the
+// machine would) and caches 64 MiB of pages. Both settings are per connection.
 void configure_connection(sqlite3 *db);
 // Turns the current SQLite error on `db` (rc) into a SqlError.
 [[noreturn]] void raise_sqlite(sqlite3 *db, int rc, const std::string &context = {});
