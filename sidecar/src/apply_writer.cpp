@@ -12,7 +12,12 @@ namespace {
 
 constexpr size_t kFlushBytes = 1 << 20;
 constexpr size_t kCopyPiece = 256 << 10;
-constexpr long kPlainInsertMin = 1000;
+// 'N' rows (plain INSERT of keys new at the source) cost the destination a subtransaction per
+// table: worth it from this many rows on, and for at most this many tables per transaction
+// (PostgreSQL caches 64 subtransactions per transaction; past that, other sessions' snapshots
+// get slower while it runs).
+constexpr long kPlainInsertMin = 100;
+constexpr int kPlainInsertTables = 32;
 
 void field(std::string &out, const dts::changes::Value &v) {
     if (v)
@@ -165,11 +170,11 @@ void ApplyTransaction::apply_changes(const TableChanges &t) {
         };
         if (!t.key_positions.empty()) {
             auto compacted = dts::changes::compact(t.changes, t.dml);
-            // A plain INSERT of fresh keys needs a subtransaction at the destination (to fall
-            // back to the upsert): worth it for many rows, not for a few.
             const bool plain_inserts =
+                plain_insert_tables_ < kPlainInsertTables &&
                 std::count_if(compacted.upserts.begin(), compacted.upserts.end(),
                               [](const auto &u) { return u.fresh; }) >= kPlainInsertMin;
+            plain_insert_tables_ += plain_inserts;
             for (const auto *key : compacted.deletes) {
                 line(data, ++seq, 'D', t, *key, true);
                 flush(kCopyPiece);

@@ -93,6 +93,7 @@ private:
     std::string task_name_, db_;
     dts::Lsn first_, last_;
     bool open_ = false;
+    int plain_insert_tables_ = 0; // tables sent with 'N' rows in this transaction
 };
 
 // Applies a batch of whole source transactions. False when the engine reports it applied
