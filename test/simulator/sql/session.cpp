@@ -204,8 +204,7 @@ SqlSession::SqlSession(EngineState &state, LoginDef login, const DatabaseMeta &d
         throw sql_error(4060, 1, 11, "Cannot open the simulator store.");
     configure_connection(db_);
     register_functions(db_, this);
-    exec(db_,
-         "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = OFF");
+    exec(db_, "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = OFF");
     descriptor_ = (static_cast<uint64_t>(spid_) << 32) | 1;
     state_.use_database(current_.id, 1);
 }
