@@ -55,6 +55,17 @@ SELECT * FROM dts._apply_table('ap_heap', :'stage', ARRAY[]::text[]);
 SELECT dts._apply_commit(:ap, 'shopsrc', '00000027:00000030:0001');
 COMMIT;
 SELECT * FROM ap_heap ORDER BY at, kind;
+-- xml has no equality operator: whole-row matches compare it as text.
+CREATE TABLE ap_heap_xml (doc xml, n int);
+INSERT INTO ap_heap_xml VALUES ('<a>1</a>', 1), ('<a>1</a>', 1), ('<b/>', 2);
+BEGIN;
+SELECT dts._apply_begin(:ap, 'shopsrc', '00000027:00000031:0001') AS new_batch;
+SELECT dts._apply_stage('ap_heap_xml') AS stage \gset
+INSERT INTO :stage (__seq, __op, doc, n) VALUES (1, 'D', '<a>1</a>', 1), (2, 'D', '<b/>', 2), (3, 'I', '<b>2</b>', 2);
+SELECT * FROM dts._apply_table('ap_heap_xml', :'stage', ARRAY[]::text[]);
+SELECT dts._apply_commit(:ap, 'shopsrc', '00000027:00000031:0001');
+COMMIT;
+SELECT doc::text, n FROM ap_heap_xml ORDER BY 1;
 -- A key without a unique index (a table kept by ignore_and_proceed): delete, then insert.
 CREATE TABLE ap_nouniq (id int, v text);
 INSERT INTO ap_nouniq VALUES (1, 'old');

@@ -113,9 +113,13 @@ BEGIN
   -- Whole-row match; in lob_columns (text/ntext/image, which CDC leaves NULL in every delete and
   -- update before-image) a NULL in the image matches anything. The reader restores unchanged
   -- (max) values of update before-images from the after-image, so those match exactly.
-  SELECT string_agg(format(CASE WHEN c = ANY (lob_columns) THEN '(s.%1$I IS NULL OR t.%1$I = s.%1$I)'
-                                ELSE 't.%1$I IS NOT DISTINCT FROM s.%1$I' END, c), ' AND ' ORDER BY o)
-    INTO key_match FROM unnest(col_names) WITH ORDINALITY u(c, o);
+  -- xml has no equality operator: its values are compared as text.
+  SELECT string_agg(format(CASE WHEN c = ANY (lob_columns) THEN '(s.%1$I IS NULL OR t.%1$I%2$s = s.%1$I%2$s)'
+                                ELSE 't.%1$I%2$s IS NOT DISTINCT FROM s.%1$I%2$s' END,
+                           c, CASE WHEN a.atttypid = 'xml'::regtype THEN '::text' ELSE '' END), ' AND ' ORDER BY o)
+    INTO key_match
+    FROM unnest(col_names) WITH ORDINALITY u(c, o)
+    LEFT JOIN pg_attribute a ON a.attrelid = target AND a.attname = c AND NOT a.attisdropped;
   FOR r IN EXECUTE format('SELECT __seq, __op FROM %s ORDER BY __seq', stage) LOOP
     IF r.__op = 'D' THEN
       EXECUTE format('DELETE FROM %1$s WHERE ctid = (SELECT t.ctid FROM %1$s t, %2$s s WHERE s.__seq = $1 AND %3$s LIMIT 1)',
