@@ -53,6 +53,11 @@ DECLARE
   sets text;
   has_unique boolean;
   has_fresh boolean;
+  cols_out text;
+  row_text text;
+  row_t text;
+  group_by text;
+  net text;
   keys text := (SELECT string_agg(quote_ident(k), ', ') FROM unnest(key_columns) k);
   ops "char"[] := '{N,U}';
   r record;
@@ -110,10 +115,43 @@ BEGIN
     END IF;
     RETURN;
   END IF;
-  -- Whole-row match; in lob_columns (text/ntext/image, which CDC leaves NULL in every delete and
-  -- update before-image) a NULL in the image matches anything. The reader restores unchanged
-  -- (max) values of update before-images from the after-image, so those match exactly.
-  -- xml has no equality operator: its values are compared as text.
+  -- Whole rows. Without large-value wildcards (below), set-based: within the batch a row image
+  -- counts +1 per insert and -1 per delete; images that gain are inserted that many times, images
+  -- that lose delete that many equal rows. On a destination in step with the source that is what
+  -- the changes one by one give, since every delete's row was there or inserted before it.
+  -- Columns that cannot be NULL are matched with = (an index or a hash join serves them), the
+  -- others with IS NOT DISTINCT FROM; xml has no equality operator and is compared as text.
+  IF cardinality(lob_columns) = 0 THEN
+    SELECT string_agg(format('%s AS %I', format(CASE WHEN a.atttypid = 'xml'::regtype THEN 's.%I::text' ELSE 's.%I' END, c), c), ', ' ORDER BY o),
+           string_agg(format(CASE WHEN a.atttypid = 'xml'::regtype THEN 'n.%I::xml' ELSE 'n.%I' END, c), ', ' ORDER BY o),
+           string_agg(format(CASE WHEN a.attnotnull THEN '%s = n.%I' ELSE '%s IS NOT DISTINCT FROM n.%I' END,
+                             format(CASE WHEN a.atttypid = 'xml'::regtype THEN 't.%I::text' ELSE 't.%I' END, c), c), ' AND ' ORDER BY o),
+           string_agg((o + 1)::text, ', ' ORDER BY o),
+           -- Without a NOT NULL column nothing above can be hashed: the rows' text is.
+           CASE WHEN NOT bool_or(coalesce(a.attnotnull, false)) THEN
+             format('ROW(%s)::text', string_agg(format(CASE WHEN a.atttypid = 'xml'::regtype THEN 's.%I::text' ELSE 's.%I' END, c), ', ' ORDER BY o))
+           END,
+           format('ROW(%s)::text', string_agg(format(CASE WHEN a.atttypid = 'xml'::regtype THEN 't.%I::text' ELSE 't.%I' END, c), ', ' ORDER BY o))
+      INTO sets, cols_out, key_match, group_by, row_text, row_t
+      FROM unnest(col_names) WITH ORDINALITY u(c, o)
+      LEFT JOIN pg_attribute a ON a.attrelid = target AND a.attname = c AND NOT a.attisdropped;
+    net := format('SELECT row_number() OVER () AS __gid, %s, sum(CASE WHEN s.__op = ''I'' THEN 1 ELSE -1 END) AS __net%s FROM %s s GROUP BY %s',
+                  sets, CASE WHEN row_text IS NOT NULL THEN ', ' || row_text || ' AS __row' ELSE '' END, stage, group_by);
+    IF row_text IS NOT NULL THEN
+      key_match := row_t || ' = n.__row AND ' || key_match;
+    END IF;
+    EXECUTE format('DELETE FROM %1$s WHERE ctid = ANY (ARRAY(SELECT c FROM (SELECT t.ctid AS c, -n.__net AS want, row_number() OVER (PARTITION BY n.__gid) AS k FROM %1$s t JOIN (%2$s) n ON n.__net < 0 AND %3$s) d WHERE k <= want))',
+                   target, net, key_match);
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM (%s) n, generate_series(1, n.__net) WHERE n.__net > 0',
+                   target, cols, cols_out, net);
+    GET DIAGNOSTICS upserted = ROW_COUNT;
+    RETURN;
+  END IF;
+  -- With large values: in lob_columns (text/ntext/image, which CDC leaves NULL in every delete
+  -- and update before-image) a NULL in the image matches anything, so rows are matched one change
+  -- at a time, in order. The reader restores unchanged (max) values of update before-images from
+  -- the after-image, so those match exactly.
   SELECT string_agg(format(CASE WHEN c = ANY (lob_columns) THEN '(s.%1$I IS NULL OR t.%1$I%2$s = s.%1$I%2$s)'
                                 ELSE 't.%1$I%2$s IS NOT DISTINCT FROM s.%1$I%2$s' END,
                            c, CASE WHEN a.atttypid = 'xml'::regtype THEN '::text' ELSE '' END), ' AND ' ORDER BY o)
