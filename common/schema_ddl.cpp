@@ -221,6 +221,14 @@ TableDdl table_ddl(const catalog::Table &src, const Target &target, Flavour flav
         if (dist.empty())
             out.notes.push_back("no primary or distribution key: stays a local table on the "
                                 "coordinator (dts_set_keys sets a distribution key)");
+        else if (pk.empty())
+            // Changes to a table without a key remove single rows by their row id (ctid), which
+            // Citus does not offer for distributed tables.
+            out.notes.push_back("no primary key: stays a local table on the coordinator, not "
+                                "distributed by (" +
+                                column_list(dist) +
+                                "), since its changes are applied by row id (dts_set_keys sets "
+                                "a primary key)");
         else {
             if (dist.size() > 1)
                 out.notes.push_back(

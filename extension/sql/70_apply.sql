@@ -92,7 +92,13 @@ BEGIN
       -- cutover, a table kept by ignore_and_proceed) refuses it whole, and they are upserted with
       -- the rest. The subtransaction this needs is one per table and batch, and only when the
       -- reader sent 'N' rows (it sends them only when there are many).
+      -- Not on Citus tables: a refused INSERT into shards does not roll back to the
+      -- subtransaction there, it ends the transaction (measured: the batch failed).
       EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE __op = ''N'')', stage) INTO has_fresh;
+      IF has_fresh AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+          INTO has_fresh USING target;
+      END IF;
       IF has_fresh THEN
         BEGIN
           EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s WHERE __op = ''N'' ORDER BY %s', target, cols, cols, stage, keys);

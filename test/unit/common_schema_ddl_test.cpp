@@ -168,6 +168,21 @@ TEST(SchemaDdl, CitusCreatesADistributedTableOnce) {
     EXPECT_TRUE(d.foreign_keys.empty());
 }
 
+TEST(SchemaDdl, CitusKeepsTablesWithoutAKeyLocal) {
+    catalog::Table heap;
+    heap.schema = "dbo";
+    heap.name = "log";
+    heap.columns = {col("at", "datetime", 8, false), col("msg", "varchar", -1)};
+    auto d = ddl::table_ddl(heap, {"dbo", "log", {}, {"at"}}, Flavour::Citus, resolver(true));
+    EXPECT_TRUE(d.after_create.empty());
+    EXPECT_TRUE(has_note(d, "no primary key: stays a local table on the coordinator, not "
+                            "distributed by (\"at\")"));
+    auto keyed =
+        ddl::table_ddl(heap, {"dbo", "log", {"at"}, {"at"}}, Flavour::Citus, resolver(true));
+    ASSERT_FALSE(keyed.after_create.empty());
+    EXPECT_NE(keyed.after_create[0].find("create_distributed_table"), std::string::npos);
+}
+
 TEST(SchemaDdl, ChosenKeysOverrideTheSource) {
     ddl::Target target{"ods", "orders", {"order_id", "customer_id"}, {"customer_id"}};
     auto d = ddl::table_ddl(orders(), target, Flavour::Citus, resolver(true));

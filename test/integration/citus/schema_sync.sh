@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/lib.sh
-CHECKS=9
+CHECKS=10
 vendor="$ROOT_DIR/../shared/vendor/install-citus.sh"
 if [ ! -x "$vendor" ] && [ ! -f "$vendor" ]; then
   echo "citus: vendor build not found at $vendor"
@@ -60,6 +60,24 @@ check "rows spread over both workers" "2" \
 q "$COORD" -c "SELECT dts_start_task('cit')" >/dev/null
 check "a rerun keeps the rows and the distribution" "200:3" \
   "$(q "$COORD" -c "SELECT (SELECT count(*) FROM sales.orders) || ':' || (SELECT count(*) FROM pg_dist_partition)")"
+# The apply engine on a distributed table: one batch with keys new at the source ('N', one of them
+# there already), an upsert and a delete. Citus tables take every row by upsert: a refused INSERT
+# into shards does not roll back to a subtransaction there.
+apply_out=$(q "$COORD" -q 2>&1 <<'SQL'
+BEGIN;
+SELECT dts._apply_begin(task_id, 'shopsrc', '00000027:00000010:0001') FROM dts.tasks WHERE name = 'cit';
+SELECT dts._apply_stage('sales.orders') AS stage \gset
+INSERT INTO :stage (__seq, __op, order_id, customer_id, amount, qty) VALUES
+  (1, 'D', 3, 3, NULL, NULL), (2, 'U', 2, 2, 22, 2), (3, 'N', 1001, 1, 5, 5), (4, 'N', 1, 1, 7, 7),
+  (5, 'N', 1002, 2, 5, 5);
+SELECT deleted || ':' || upserted FROM dts._apply_table('sales.orders', :'stage', ARRAY['order_id', 'customer_id']);
+SELECT dts._apply_commit(task_id, 'shopsrc', '00000027:00000010:0001') FROM dts.tasks WHERE name = 'cit';
+COMMIT;
+SELECT count(*) || ':' || sum(amount)::int FROM sales.orders;
+SQL
+)
+check "apply batch on a distributed table" "t|1:4||201:236" \
+  "$(echo "$apply_out" | tr '\n' '|' | sed 's/|$//')"
 # Full load into distributed tables by the sidecar, then validation through the FDW.
 build/dts-sidecar --destination "host=127.0.0.1 port=$COORD dbname=postgres user=postgres" \
   --workers 2 --poll-seconds 1 >"$WORK_DIR/sidecar.log" 2>&1 &
