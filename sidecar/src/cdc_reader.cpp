@@ -247,14 +247,23 @@ Lsn Reader::position(const Source &s) {
 void Reader::write_heartbeat() {
     for (auto &s : sources_) {
         try {
+            // XACT_ABORT: an error (or the cancel that follows it) rolls the transaction back
+            // instead of leaving it open on this connection, where it would hold its locks and
+            // swallow every later heartbeat.
             s.conn->execute_all(
-                "BEGIN TRAN; DELETE FROM dbo.dts_sync_progress WHERE task_name = " +
+                "SET XACT_ABORT ON; BEGIN TRAN; DELETE FROM dbo.dts_sync_progress WHERE "
+                "task_name = " +
                 dts::tsql::quote_literal(task_.name) +
                 "; INSERT INTO dbo.dts_sync_progress (task_name, heartbeat, sidecar) VALUES (" +
                 dts::tsql::quote_literal(task_.name) + ", SYSUTCDATETIME(), HOST_NAME()); COMMIT");
         } catch (const dts::Error &e) {
             if (e.sqlstate.rfind("08", 0) == 0)
                 throw;
+            try {
+                s.conn->execute_all("IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION");
+            } catch (const dts::Error &) {
+                // The connection is in trouble: the next poll on it reports that.
+            }
             if (!beat_warned_)
                 log::warning("cannot write the heartbeat row",
                              {{"task", task_.name}, {"db", s.db}, {"error", e.what()}});
@@ -360,8 +369,18 @@ Reader::PollResult Reader::poll(Source &s) {
         if (static_cast<long>(read) >= opts_.read_limit && (!limit || last < *limit))
             limit = last;
     }
-    if (rows.empty())
+    if (rows.empty()) {
+        // The window ended before a table's next capture instance starts (plan()) and held no
+        // changes: everything up to its end is read, so the position moves there. Otherwise the
+        // next poll would ask for the same empty window again, forever.
+        if (to < *max_lsn && position(s) < to) {
+            ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+            if (tx.begin(to, to))
+                tx.commit(0, 0);
+            return {true, true};
+        }
         return {};
+    }
     std::stable_sort(rows.begin(), rows.end(), [](const Raw &a, const Raw &b) {
         return std::tie(a.commit, a.seq, a.op) < std::tie(b.commit, b.seq, b.op);
     });

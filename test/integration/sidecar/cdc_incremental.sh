@@ -142,6 +142,23 @@ check "CREATE TABLE: new table joins with its rows and changes" "1:a|2:bb" \
   "$(wait_for 60 "SELECT string_agg(id || ':' || v, '|' ORDER BY id) FROM replica.fresh" "1:a|2:bb")"
 src "USE $db; INSERT INTO dbo.fresh VALUES (3, N'c')"
 check "new table's later changes" "3" "$(wait_for 30 "SELECT count(*) FROM replica.fresh" "3")"
+# ADD COLUMN met only after more DDL on the table followed it (the sidecar was down): the new
+# capture instance starts after both, the window before it holds nothing to read, and the reader
+# still moves on to the new instance.
+kill -9 "$SC"
+src "USE $db; ALTER TABLE dbo.fresh ADD w int NULL"
+src "USE $db; CREATE INDEX ix_fresh_w ON dbo.fresh (w)"
+SC=$(start_sidecar)
+src "USE $db; INSERT INTO dbo.fresh (id, v, w) VALUES (4, N'd', 42)"
+check "DDL met late: the reader moves on to the new capture instance" "42" \
+  "$(wait_for 60 "SELECT w FROM replica.fresh WHERE id = 4" "42")"
+# ADD COLUMN on a table without a key: its next capture instance starts after the reader's
+# position with nothing to read in between (no re-copy for such tables), and the reader moves on.
+src "USE $db; ALTER TABLE dbo.ledger ADD memo nvarchar(20) NULL"
+wait_for 60 "SELECT * FROM dts._source_query('src', '$db', \$tsql\$SELECT CAST(COUNT(*) AS varchar(5)) FROM cdc.change_tables WHERE source_object_id = OBJECT_ID(N'dbo.ledger')\$tsql\$) AS x(v text)" "2" >/dev/null
+src "USE $db; INSERT INTO dbo.ledger VALUES ('2024-03-01', 5, N'memo')"
+check "heap ADD COLUMN: the reader moves on to the new capture instance" "memo" \
+  "$(wait_for 60 "SELECT memo FROM replica.ledger WHERE amount = 5" "memo")"
 # DDL inside a user transaction with data changes: recorded as a warning, not applied.
 src "USE $db; BEGIN TRAN; INSERT INTO dbo.audit VALUES (9, N'tx'); ALTER TABLE dbo.audit ADD extra int NULL; COMMIT"
 check "DDL inside a user transaction skipped with a warning, its data applied" "1:0" \

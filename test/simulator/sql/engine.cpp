@@ -7,6 +7,7 @@
 #include "sqlite_db.hpp"
 
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -112,9 +113,15 @@ private:
                         sql::exec(db, "COMMIT");
                     } catch (...) {
                         sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+                        throw;
                     }
                 }
+            } catch (const std::exception &e) {
+                // Retried at the next poll; said on stderr so that a capture that keeps failing
+                // (or keeps waiting for a lock a session holds) shows in the simulator's output.
+                std::fprintf(stderr, "sqlsim: CDC capture scan failed (%s), retrying\n", e.what());
             } catch (...) {
+                std::fprintf(stderr, "sqlsim: CDC capture scan failed, retrying\n");
             }
             lk.lock();
         }
