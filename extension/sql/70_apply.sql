@@ -53,6 +53,7 @@ DECLARE
   sets text;
   has_unique boolean;
   has_fresh boolean;
+  images text;
   cols_out text;
   row_text text;
   row_t text;
@@ -138,11 +139,11 @@ BEGIN
              format('ROW(%s)::text', string_agg(format(CASE WHEN a.atttypid = 'xml'::regtype THEN 's.%I::text' ELSE 's.%I' END, c), ', ' ORDER BY o))
            END,
            format('ROW(%s)::text', string_agg(format(CASE WHEN a.atttypid = 'xml'::regtype THEN 't.%I::text' ELSE 't.%I' END, c), ', ' ORDER BY o))
-      INTO sets, cols_out, key_match, group_by, row_text, row_t
+      INTO images, cols_out, key_match, group_by, row_text, row_t
       FROM unnest(col_names) WITH ORDINALITY u(c, o)
       LEFT JOIN pg_attribute a ON a.attrelid = target AND a.attname = c AND NOT a.attisdropped;
     net := format('SELECT row_number() OVER () AS __gid, %s, sum(CASE WHEN s.__op = ''I'' THEN 1 ELSE -1 END) AS __net%s FROM %s s GROUP BY %s',
-                  sets, CASE WHEN row_text IS NOT NULL THEN ', ' || row_text || ' AS __row' ELSE '' END, stage, group_by);
+                  images, CASE WHEN row_text IS NOT NULL THEN ', ' || row_text || ' AS __row' ELSE '' END, stage, group_by);
     IF row_text IS NOT NULL THEN
       key_match := row_t || ' = n.__row AND ' || key_match;
     END IF;

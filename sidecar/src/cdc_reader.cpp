@@ -373,7 +373,7 @@ Reader::PollResult Reader::poll(Source &s) {
         // The window ended before a table's next capture instance starts (plan()) and held no
         // changes: everything up to its end is read, so the position moves there. Otherwise the
         // next poll would ask for the same empty window again, forever.
-        if (to < *max_lsn && position(s) < to) {
+        if (to < *max_lsn && !(to < from)) {
             ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
             if (tx.begin(to, to))
                 tx.commit(0, 0);

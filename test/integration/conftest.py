@@ -17,6 +17,7 @@ import pytds
 import warnings
 warnings.filterwarnings("ignore", message="server parameter is deprecated")
 import pytest
+from tds_batch import run_batch
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SQLSIM = ROOT / "build" / "sqlsim"
@@ -57,15 +58,7 @@ class Server:
     def execute(self, sql, database="master", params=None):
         """Runs one batch; returns the rows of the last result set (or [])."""
         with self.connect(database) as conn:
-            cur = conn.cursor()
-            cur.execute(sql, params)
-            rows = []
-            while True:
-                if cur.description is not None:
-                    rows = cur.fetchall()
-                if not cur.nextset():
-                    break
-            return rows
+            return run_batch(conn, sql, params)
 
     def tsql(self, sql, database=None, user=None, password=None, check=True):
         """Runs `sql` through FreeTDS tsql; returns (returncode, stdout, stderr)."""

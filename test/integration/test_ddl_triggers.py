@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytds
 import pytest
+from tds_batch import run_batch
 
 LOG_TABLE = ("CREATE TABLE dbo.ddl_log (id int IDENTITY PRIMARY KEY, event_type nvarchar(100), "
              "object_name nvarchar(256), object_type nvarchar(100), command nvarchar(max), "
@@ -35,15 +36,7 @@ STATEMENTS = [
 
 
 def run(conn, sql):
-    cur = conn.cursor()
-    cur.execute(sql)
-    rows = []
-    while True:
-        if cur.description is not None:
-            rows = cur.fetchall()
-        if not cur.nextset():
-            break
-    return rows
+    return run_batch(conn, sql)
 
 
 def test_ddl_trigger_logs_eventdata(mssql, db):

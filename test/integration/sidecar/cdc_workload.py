@@ -24,6 +24,9 @@ import warnings
 warnings.filterwarnings("ignore", message="server parameter is deprecated")
 import pytds
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tds_batch import run_batch  # noqa: E402
+
 TABLES = ["items", "kv", "events", "docs", "bulk", "mark"]
 
 DDL = [
@@ -94,16 +97,7 @@ class Source:
                 time.sleep(min(1.0, 0.05 * retries))
 
     def run(self, sql):
-        """Runs one batch, draining every result so errors of later statements surface."""
-        cur = self.conn.cursor()
-        cur.execute(sql)
-        rows = []
-        while True:
-            if cur.description is not None:
-                rows = cur.fetchall()
-            if not cur.nextset():
-                break
-        return rows
+        return run_batch(self.conn, sql)
 
 
 class Model:
