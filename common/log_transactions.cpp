@@ -1,0 +1,165 @@
+#include "log_transactions.hpp"
+
+#include "error.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace dts::logrec {
+
+namespace {
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// The inverse kind of a change: what a compensation record of it looks like.
+bool undoes(const LogRow &clr, const LogRow &change) {
+    const auto &c = clr.operation, &o = change.operation;
+    if (o == "LOP_INSERT_ROWS")
+        return c == "LOP_DELETE_ROWS";
+    if (o == "LOP_DELETE_ROWS")
+        return c == "LOP_INSERT_ROWS";
+    return (o == "LOP_MODIFY_ROW" || o == "LOP_MODIFY_COLUMNS") &&
+           (c == "LOP_MODIFY_ROW" || c == "LOP_MODIFY_COLUMNS");
+}
+
+} // namespace
+
+bool LogRow::is_data() const {
+    return operation == "LOP_INSERT_ROWS" || operation == "LOP_DELETE_ROWS" ||
+           operation == "LOP_MODIFY_ROW" || operation == "LOP_MODIFY_COLUMNS";
+}
+
+bool LogRow::is_compensation() const {
+    return description.find("COMPENSATION") != std::string::npos;
+}
+
+std::optional<uint64_t> parse_xact_id(std::string_view text) {
+    // Two hex groups, "hhhh:hhhhhhhh".
+    const size_t colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 >= text.size() ||
+        text.size() - 1 > 16)
+        return std::nullopt;
+    uint64_t v = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (i == colon)
+            continue;
+        const int d = hex_digit(text[i]);
+        if (d < 0)
+            return std::nullopt;
+        v = v << 4 | static_cast<uint64_t>(d);
+    }
+    return v;
+}
+
+bool Transaction::is_ddl() const {
+    static const std::array<const char *, 9> names = {
+        "CREATE TABLE", "ALTER TABLE",    "DROPOBJ",    "CREATE INDEX", "DROP INDEX",
+        "ALTER INDEX",  "TRUNCATE TABLE", "DROP TABLE", "sp_rename"};
+    return std::any_of(names.begin(), names.end(), [&](const char *n) { return name == n; });
+}
+
+bool Assembler::is_system_transaction(const std::string &name) {
+    // Nested top actions SQL Server runs for its own page and space management.
+    static const std::array<const char *, 12> names = {
+        "SplitPage",       "AllocPages",       "AllocFirstPage", "AllocHeapPageSimpleXactDML",
+        "Allocate Root",   "GhostCleanupTask", "Deallocate",     "DeallocPages",
+        "CreatAllocChain", "SplitIndexPage",   "MergePage",      "UpdateAllocUnitStats"};
+    return std::any_of(names.begin(), names.end(), [&](const char *n) { return name == n; });
+}
+
+void Assembler::add(LogRow row) {
+    if (last_ && !(*last_ < row.lsn)) {
+        if (*last_ == row.lsn)
+            return; // the reader re-read the last record it had
+        throw Error("XX000", "transaction log records out of order: " + row.lsn.to_log_string() +
+                                 " after " + last_->to_log_string());
+    }
+    last_ = row.lsn;
+    if (row.xact == 0)
+        return; // checkpoints and other records outside transactions
+    const std::string &op = row.operation;
+    if (op == "LOP_BEGIN_XACT") {
+        Open &o = open_[row.xact];
+        o.begin = row.lsn;
+        o.name = row.xact_name;
+        o.seen_begin = true;
+        o.system = is_system_transaction(row.xact_name);
+        return;
+    }
+    auto it = open_.find(row.xact);
+    if (op == "LOP_COMMIT_XACT" || op == "LOP_ABORT_XACT") {
+        if (it == open_.end())
+            return; // nothing of it was read: began and ended before the reader's start
+        Open o = std::move(it->second);
+        open_.erase(it);
+        buffered_ -= o.changes.size();
+        if (op == "LOP_ABORT_XACT" || o.system)
+            return;
+        Transaction t;
+        t.xact = row.xact;
+        t.begin = o.begin;
+        t.commit = row.lsn;
+        t.name = std::move(o.name);
+        t.end_time = row.end_time;
+        t.changes = std::move(o.changes);
+        t.complete = o.seen_begin;
+        committed_.push_back(std::move(t));
+        return;
+    }
+    if (!row.is_data())
+        return;
+    if (it == open_.end()) {
+        // Its begin record is before where the reader started.
+        it = open_.emplace(row.xact, Open{}).first;
+        it->second.begin = row.lsn;
+    }
+    Open &o = it->second;
+    if (o.system)
+        return;
+    if (row.is_compensation()) {
+        // Undo runs backwards: a compensation record undoes the latest change still in effect.
+        if (o.changes.empty()) {
+            if (!o.seen_begin)
+                return; // undoes something before the reader's start: the transaction is
+                        // incomplete anyway
+            throw Error("XX000", "compensation record " + row.lsn.to_log_string() +
+                                     " of transaction " + std::to_string(row.xact) +
+                                     " has no change to undo");
+        }
+        if (!undoes(row, o.changes.back()))
+            throw Error("XX000",
+                        "compensation record " + row.lsn.to_log_string() + " (" + row.operation +
+                            ") does not undo the transaction's last change " +
+                            o.changes.back().lsn.to_log_string() + " (" +
+                            o.changes.back().operation + ")",
+                        {},
+                        "The log reader's model of SQL Server's undo records does not hold "
+                        "here: report this with the fn_dblog rows of the transaction.");
+        o.changes.pop_back();
+        --buffered_;
+        return;
+    }
+    o.changes.push_back(std::move(row));
+    ++buffered_;
+}
+
+Lsn Assembler::restart_point(const Lsn &applied) const {
+    Lsn r = applied;
+    for (const auto &[x, o] : open_)
+        if (!o.system && o.begin < r)
+            r = o.begin;
+    for (const auto &t : committed_)
+        if (applied < t.commit && t.begin < r)
+            r = t.begin;
+    return r;
+}
+
+} // namespace dts::logrec

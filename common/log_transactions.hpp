@@ -1,0 +1,90 @@
+// Source transactions re-assembled from the records of SQL Server's transaction log as
+// sys.fn_dblog returns them (docs/log-reader.md): records are buffered per transaction from
+// LOP_BEGIN_XACT to LOP_COMMIT_XACT, aborted transactions are dropped whole, compensation records
+// (the undo of a ROLLBACK TO SAVEPOINT inside a transaction that commits) cancel the change they
+// undo, and system transactions (page splits, allocation, ghost cleanup) never reach the output.
+// Pure, unit-tested; the reader decodes the row images of what comes out.
+#pragma once
+
+#include "lsn.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dts::logrec {
+
+// One fn_dblog row, with the columns the reader selects.
+struct LogRow {
+    Lsn lsn;
+    std::string operation;     // LOP_*
+    std::string context;       // LCX_*
+    uint64_t xact = 0;         // [Transaction ID]; 0 = outside any transaction
+    int64_t alloc_unit = 0;    // [AllocUnitId]
+    std::string page;          // [Page ID] "0001:0000022e"
+    int slot = -1;             // [Slot ID]
+    int offset = 0;            // [Offset in Row]
+    int modify_size = 0;       // [Modify Size]
+    int num_elements = 0;      // [Num Elements]
+    std::string rc0, rc1, rc2; // [RowLog Contents 0..2]
+    std::string log_record;    // [Log Record] (LOP_MODIFY_COLUMNS only)
+    std::string description;   // [Description]
+    std::string xact_name;     // [Transaction Name] (LOP_BEGIN_XACT)
+    std::string end_time;      // [End Time] (LOP_COMMIT_XACT)
+
+    bool is_data() const;         // a row insert, delete or update
+    bool is_compensation() const; // a CLR: the undo of an earlier record of its transaction
+};
+
+// "0000:000002d6" (fn_dblog's [Transaction ID]) to a number; nullopt when malformed.
+std::optional<uint64_t> parse_xact_id(std::string_view text);
+
+struct Transaction {
+    uint64_t xact = 0;
+    Lsn begin, commit;
+    std::string name;            // [Transaction Name]: INSERT, user_transaction, CREATE TABLE, ...
+    std::string end_time;        // of the commit record
+    std::vector<LogRow> changes; // data records still in effect at commit, in LSN order
+    // False when the reader started after the transaction's begin record: records before that
+    // point are missing, so a reader that still needs the transaction must not apply it.
+    bool complete = true;
+    bool is_ddl() const;
+};
+
+// Feed rows in LSN order (duplicates of the last row fed are ignored, so a reader may re-read
+// from the last LSN it saw). Committed user transactions come out in commit order.
+class Assembler {
+public:
+    // Transaction names of SQL Server's own system transactions (nested top actions), whose row
+    // records move rows between pages rather than change them.
+    static bool is_system_transaction(const std::string &name);
+
+    void add(LogRow row);
+
+    std::deque<Transaction> &committed() { return committed_; }
+    const std::deque<Transaction> &committed() const { return committed_; }
+    // The LSN a reader must read from again to re-assemble every transaction that commits after
+    // `applied` (a commit LSN): the begin of the oldest transaction open at that point, or
+    // `applied` itself.
+    Lsn restart_point(const Lsn &applied) const;
+    size_t buffered_records() const { return buffered_; }
+    size_t open_transactions() const { return open_.size(); }
+    std::optional<Lsn> last_lsn() const { return last_; }
+
+private:
+    struct Open {
+        Lsn begin;
+        std::string name;
+        bool seen_begin = false, system = false;
+        std::vector<LogRow> changes;
+    };
+    std::map<uint64_t, Open> open_;
+    std::deque<Transaction> committed_;
+    size_t buffered_ = 0;
+    std::optional<Lsn> last_;
+};
+
+} // namespace dts::logrec

@@ -1,0 +1,135 @@
+#include "log_transactions.hpp"
+
+#include "error.hpp"
+
+#include <gtest/gtest.h>
+
+using dts::Lsn;
+using namespace dts::logrec;
+
+namespace {
+
+uint16_t next_slot = 1;
+
+LogRow rec(uint64_t xact, const char *op, const char *payload = "", const char *desc = "") {
+    LogRow r;
+    r.lsn = Lsn{0x2a, 0x100, next_slot++};
+    r.operation = op;
+    r.context = "LCX_CLUSTERED";
+    r.xact = xact;
+    r.alloc_unit = 72057594043170816;
+    r.rc0 = payload;
+    r.description = desc;
+    return r;
+}
+LogRow begin(uint64_t xact, const char *name = "user_transaction") {
+    LogRow r = rec(xact, "LOP_BEGIN_XACT");
+    r.context = "LCX_NULL";
+    r.xact_name = name;
+    return r;
+}
+
+class AssemblerTest : public ::testing::Test {
+protected:
+    void SetUp() override { next_slot = 1; }
+    Assembler a;
+};
+
+TEST_F(AssemblerTest, CommittedTransactionsComeOutInCommitOrder) {
+    a.add(begin(1));
+    a.add(rec(1, "LOP_INSERT_ROWS", "r1"));
+    a.add(begin(2));
+    a.add(rec(2, "LOP_DELETE_ROWS", "r2"));
+    a.add(rec(1, "LOP_MODIFY_ROW", "r3"));
+    a.add(rec(2, "LOP_COMMIT_XACT"));
+    a.add(rec(1, "LOP_COMMIT_XACT"));
+    ASSERT_EQ(a.committed().size(), 2u);
+    EXPECT_EQ(a.committed()[0].xact, 2u);
+    ASSERT_EQ(a.committed()[1].changes.size(), 2u);
+    EXPECT_EQ(a.committed()[1].changes[0].rc0, "r1");
+    EXPECT_EQ(a.committed()[1].changes[1].rc0, "r3");
+    EXPECT_LT(a.committed()[0].commit, a.committed()[1].commit);
+    EXPECT_EQ(a.buffered_records(), 0u);
+}
+
+TEST_F(AssemblerTest, AbortedWorkAndSystemTransactionsAreDropped) {
+    a.add(begin(1));
+    a.add(rec(1, "LOP_INSERT_ROWS", "gone"));
+    a.add(rec(1, "LOP_DELETE_ROWS", "", "COMPENSATION"));
+    a.add(rec(1, "LOP_ABORT_XACT"));
+    a.add(begin(2, "SplitPage"));
+    a.add(rec(2, "LOP_INSERT_ROWS", "moved"));
+    a.add(rec(2, "LOP_COMMIT_XACT"));
+    a.add(begin(3, "INSERT"));
+    a.add(rec(3, "LOP_LOCK_XACT"));
+    a.add(rec(3, "LOP_INSERT_ROWS", "kept"));
+    a.add(rec(3, "LOP_COMMIT_XACT"));
+    ASSERT_EQ(a.committed().size(), 1u);
+    ASSERT_EQ(a.committed()[0].changes.size(), 1u);
+    EXPECT_EQ(a.committed()[0].changes[0].rc0, "kept");
+    EXPECT_EQ(a.committed()[0].name, "INSERT");
+}
+
+TEST_F(AssemblerTest, SavepointRollbackCancelsTheUndoneChangesOnly) {
+    a.add(begin(7));
+    a.add(rec(7, "LOP_INSERT_ROWS", "a"));
+    a.add(rec(7, "LOP_INSERT_ROWS", "b"));
+    a.add(rec(7, "LOP_MODIFY_ROW", "c"));
+    a.add(rec(7, "LOP_MODIFY_ROW", "", "COMPENSATION"));
+    a.add(rec(7, "LOP_DELETE_ROWS", "", "COMPENSATION"));
+    a.add(rec(7, "LOP_DELETE_ROWS", "d"));
+    a.add(rec(7, "LOP_COMMIT_XACT"));
+    ASSERT_EQ(a.committed().size(), 1u);
+    const auto &ch = a.committed()[0].changes;
+    ASSERT_EQ(ch.size(), 2u);
+    EXPECT_EQ(ch[0].rc0, "a");
+    EXPECT_EQ(ch[1].rc0, "d");
+}
+
+TEST_F(AssemblerTest, CompensationOfAnotherKindFailsLoudly) {
+    a.add(begin(7));
+    a.add(rec(7, "LOP_INSERT_ROWS", "a"));
+    EXPECT_THROW(a.add(rec(7, "LOP_MODIFY_ROW", "", "COMPENSATION")), dts::Error);
+}
+
+TEST_F(AssemblerTest, RestartPointIsTheOldestTransactionOpenAtTheAppliedCommit) {
+    a.add(begin(1));
+    const Lsn b1 = a.last_lsn().value();
+    a.add(rec(1, "LOP_INSERT_ROWS", "x"));
+    a.add(begin(2));
+    a.add(rec(2, "LOP_INSERT_ROWS", "y"));
+    a.add(rec(2, "LOP_COMMIT_XACT"));
+    const Lsn c2 = a.last_lsn().value();
+    EXPECT_EQ(a.restart_point(c2), b1); // 1 is still open at 2's commit
+    a.add(rec(1, "LOP_COMMIT_XACT"));
+    const Lsn c1 = a.last_lsn().value();
+    EXPECT_EQ(a.restart_point(c2), b1); // 1 commits after c2: still needed from its begin
+    EXPECT_EQ(a.restart_point(c1), c1);
+}
+
+TEST_F(AssemblerTest, ReReadRecordIsIgnoredAndDisorderRefused) {
+    a.add(begin(1));
+    LogRow again = begin(1);
+    again.lsn = a.last_lsn().value();
+    a.add(again);
+    EXPECT_EQ(a.open_transactions(), 1u);
+    LogRow old = begin(2);
+    old.lsn = Lsn{0x2a, 0x50, 1};
+    EXPECT_THROW(a.add(old), dts::Error);
+}
+
+TEST_F(AssemblerTest, TransactionBegunBeforeTheReaderStartIsMarkedIncomplete) {
+    a.add(rec(9, "LOP_INSERT_ROWS", "tail"));
+    a.add(rec(9, "LOP_COMMIT_XACT"));
+    ASSERT_EQ(a.committed().size(), 1u);
+    EXPECT_FALSE(a.committed()[0].complete);
+}
+
+TEST(LogFields, TransactionId) {
+    EXPECT_EQ(parse_xact_id("0000:000002d6"), 0x2d6u);
+    EXPECT_EQ(parse_xact_id("0001:00000000"), 0x100000000u);
+    EXPECT_FALSE(parse_xact_id("zz:1"));
+    EXPECT_FALSE(parse_xact_id("12"));
+}
+
+} // namespace
