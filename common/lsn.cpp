@@ -82,6 +82,25 @@ std::optional<Lsn> Lsn::parse(std::string_view text) {
     return Lsn{static_cast<uint32_t>(*v), static_cast<uint32_t>(*b), static_cast<uint16_t>(*s)};
 }
 
+std::optional<Lsn> Lsn::from_numeric(std::string_view digits) {
+    if (digits.size() < 16 || digits.size() > 25 ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    auto number = [](std::string_view d) {
+        unsigned long long v = 0;
+        for (char c : d)
+            v = v * 10 + static_cast<unsigned>(c - '0');
+        return v;
+    };
+    const auto vlf = number(digits.substr(0, digits.size() - 15));
+    const auto block = number(digits.substr(digits.size() - 15, 10));
+    const auto slot = number(digits.substr(digits.size() - 5));
+    if (vlf > UINT32_MAX || block > UINT32_MAX || slot > UINT16_MAX)
+        return std::nullopt;
+    return Lsn{static_cast<uint32_t>(vlf), static_cast<uint32_t>(block),
+               static_cast<uint16_t>(slot)};
+}
+
 Lsn Lsn::next() const {
     Lsn n = *this;
     if (n.slot != UINT16_MAX) {

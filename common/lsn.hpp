@@ -28,6 +28,9 @@ struct Lsn {
     std::string to_log_string() const;
     // Accepts the fn_dblog form and the "0x00000027000001A80003" hex form of binary(10).
     static std::optional<Lsn> parse(std::string_view text);
+    // The numeric(25,0) form msdb.dbo.backupset and the dm_tran views use: decimal VLF, then the
+    // block as 10 and the slot as 5 decimal digits ("39000000042400001").
+    static std::optional<Lsn> from_numeric(std::string_view digits);
     // "0x00000027000001A80003": a T-SQL binary literal.
     std::string to_hex_literal() const;
 

@@ -37,7 +37,7 @@ BEGIN
       || 'FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id '
       || 'WHERE t.is_ms_shipped = 0 AND s.name IN (' || schemas || ') '
       -- pg_dts's own tables at the source (heartbeat, DDL history) are never synced.
-      || 'AND NOT (s.name = N''dbo'' AND t.name IN (N''dts_sync_progress'', N''dts_cdc_ddl_history''))';
+      || 'AND NOT (s.name = N''dbo'' AND t.name IN (N''dts_sync_progress'', N''dts_log_heart_beat'', N''dts_cdc_ddl_history''))';
     INSERT INTO pg_temp.dts_resolved
     SELECT db, r.s, r.t, r.id, coalesce(r.nrows, 0), coalesce(r.nrows, 0) * (coalesce(r.width, 0) + 16),
            r.heap = 1, r.pk = 1, r.pkc = 1, r.comp, r.comp_cols, NULL
@@ -170,9 +170,14 @@ BEGIN
         SELECT * INTO r FROM dts._source_query(t.server, NULL,
           'SELECT d.state_desc, d.recovery_model_desc, CASE WHEN d.owner_sid = 0x01 THEN 1 ELSE 0 END, '
           || '(SELECT COUNT(*) FROM msdb.dbo.backupset b WHERE b.database_name = d.name AND b.type = ''D''), '
-          || '(SELECT COUNT(*) FROM msdb.dbo.backupset b WHERE b.database_name = d.name AND b.type = ''L'') '
+          || '(SELECT COUNT(*) FROM msdb.dbo.backupset b WHERE b.database_name = d.name AND b.type = ''L''), '
+          -- Log backups of the last day closer than an hour to the one before.
+          || '(SELECT COUNT(*) FROM msdb.dbo.backupset b WHERE b.database_name = d.name AND b.type = ''L'' '
+          || 'AND b.backup_finish_date > DATEADD(day, -1, GETDATE()) AND EXISTS (SELECT 1 FROM msdb.dbo.backupset p '
+          || 'WHERE p.database_name = d.name AND p.type = ''L'' AND p.backup_finish_date < b.backup_finish_date '
+          || 'AND p.backup_finish_date > DATEADD(hour, -1, b.backup_finish_date))) '
           || 'FROM sys.databases d WHERE d.name = ' || dts.tsql_literal(db))
-          AS x(state text, recovery text, owner_sa int, full_backups int, log_backups int);
+          AS x(state text, recovery text, owner_sa int, full_backups int, log_backups int, frequent_log_backups int);
       EXCEPTION WHEN OTHERS THEN
         INSERT INTO pg_temp.dts_check VALUES (10, 'source database', 'error', db, SQLERRM, NULL);
         CONTINUE;
@@ -193,6 +198,12 @@ BEGIN
           format('%s full and %s log backups in msdb.dbo.backupset', r.full_backups, r.log_backups),
           CASE WHEN r.full_backups = 0 OR r.log_backups = 0 THEN
             format('On SQL Server: BACKUP DATABASE %1$s TO DISK = ...; BACKUP LOG %1$s TO DISK = ...; (without them the log is truncated and changes are lost).', dts.tsql_ident(db)) END);
+        -- The log reader needs records the log still holds; each log backup truncates it.
+        IF t.incremental_mode IN ('log', 'hybrid') AND r.frequent_log_backups > 0 THEN
+          INSERT INTO pg_temp.dts_check VALUES (12, 'source log backup interval', 'warning', db,
+            format('%s log backup(s) in the last day came less than an hour after the previous one', r.frequent_log_backups),
+            'Back the log up at most hourly while the task reads it: records a paused or lagging task still needs are then read from the backups (slower), or lost when a backup file is gone.');
+        END IF;
       END IF;
       IF uses_cdc THEN
         INSERT INTO pg_temp.dts_check VALUES (13, 'source database owner', CASE WHEN r.owner_sa = 1 THEN 'ok' ELSE 'error' END,

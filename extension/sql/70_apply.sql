@@ -248,7 +248,7 @@ RETURNS SETOF text AS 'MODULE_PATHNAME', 'dts_evolve_table' LANGUAGE C VOLATILE;
 -- incremental stage.
 CREATE FUNCTION dts._selects(task_id bigint, source_db text, source_schema text, source_table text)
 RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT NOT (source_schema = 'dbo' AND source_table IN ('dts_sync_progress', 'dts_cdc_ddl_history'))
+  SELECT NOT (source_schema = 'dbo' AND source_table IN ('dts_sync_progress', 'dts_log_heart_beat', 'dts_cdc_ddl_history'))
      AND EXISTS (SELECT FROM dts.task_objects o
                   WHERE (o.task_id, o.source_db, o.source_schema) = (_selects.task_id, _selects.source_db, _selects.source_schema)
                     AND (o.source_table = '' OR o.source_table = _selects.source_table));

@@ -2,7 +2,8 @@
 -- ---- source preparation -----------------------------------------------------------------------
 -- What the incremental stage needs at the source, created idempotently by dts_prepare_source()
 -- (dts_start_task calls it) and removed by dts_cleanup_source():
---   every mode with an incremental stage: the heartbeat table dbo.dts_sync_progress;
+--   every mode with an incremental stage: a heartbeat table (dbo.dts_sync_progress; in log mode
+--   dbo.dts_log_heart_beat, the only object log mode adds at the source);
 --   hybrid and cdc: CDC on the database and on the tables captured with CDC, the DDL history table
 --   dbo.dts_cdc_ddl_history and the database DDL trigger dts_cdc_sync_ddl that fills it.
 -- dts.source_objects remembers what pg_dts created, so cleanup removes only that.
@@ -41,7 +42,7 @@ BEGIN
     BEGIN
       SELECT * INTO st FROM dts._source_query(t.server, db,
       'SELECT CAST(d.is_cdc_enabled AS int), '
-      || 'CASE WHEN OBJECT_ID(N''dbo.dts_sync_progress'', N''U'') IS NULL THEN 0 ELSE 1 END, '
+      || 'CASE WHEN OBJECT_ID(N''dbo.' || CASE WHEN t.incremental_mode = 'log' THEN 'dts_log_heart_beat' ELSE 'dts_sync_progress' END || ''', N''U'') IS NULL THEN 0 ELSE 1 END, '
       || 'CASE WHEN OBJECT_ID(N''dbo.dts_cdc_ddl_history'', N''U'') IS NULL THEN 0 ELSE 1 END, '
       || '(SELECT COUNT(*) FROM sys.triggers tr WHERE tr.name = N''dts_cdc_sync_ddl'' AND tr.parent_class = 0), '
       || '(SELECT COUNT(*) FROM sys.tables x WHERE x.name = N''dts_sync_progress'' AND x.schema_id = SCHEMA_ID(N''dbo'') AND x.is_tracked_by_cdc = 1), '
@@ -52,8 +53,12 @@ BEGIN
       CONTINUE;
     END;
     source_db := db;
-    kind := 'table'; name := 'dbo.dts_sync_progress'; present := st.progress = 1;
-    tsql := 'CREATE TABLE dbo.dts_sync_progress (task_name nvarchar(128) NOT NULL PRIMARY KEY, '
+    -- The heartbeat: written by the sidecar, read back with the changes (lag). Log mode reads it
+    -- from the log, so it has a clustered primary key like every table that mode reads.
+    kind := 'table';
+    name := CASE WHEN t.incremental_mode = 'log' THEN 'dbo.dts_log_heart_beat' ELSE 'dbo.dts_sync_progress' END;
+    present := st.progress = 1;
+    tsql := 'CREATE TABLE ' || name || ' (task_name nvarchar(128) NOT NULL PRIMARY KEY CLUSTERED, '
             'heartbeat datetime2(3) NOT NULL, sidecar nvarchar(128) NULL)';
     RETURN NEXT;
     CONTINUE WHEN NOT uses_cdc;

@@ -49,3 +49,13 @@ TEST(Lsn, PrevUndoesNext) {
     for (Lsn l : {Lsn{5, 0, 0}, Lsn{5, 7, 0}, Lsn{5, 7, 9}})
         EXPECT_EQ(l.next().prev(), l);
 }
+
+TEST(Lsn, NumericForm) {
+    // 0x27:0x1a8:3 = 39 | 0000000424 | 00003
+    auto l = dts::Lsn::from_numeric("39000000042400003");
+    ASSERT_TRUE(l);
+    EXPECT_EQ(l->to_log_string(), "00000027:000001a8:0003");
+    EXPECT_FALSE(dts::Lsn::from_numeric("12x"));
+    EXPECT_FALSE(dts::Lsn::from_numeric("123"));
+    EXPECT_FALSE(dts::Lsn::from_numeric("39000000042499999")); // slot past 65535
+}
