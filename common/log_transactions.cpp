@@ -63,7 +63,8 @@ bool Transaction::is_ddl() const {
     static const std::array<const char *, 9> names = {
         "CREATE TABLE", "ALTER TABLE",    "DROPOBJ",    "CREATE INDEX", "DROP INDEX",
         "ALTER INDEX",  "TRUNCATE TABLE", "DROP TABLE", "sp_rename"};
-    return std::any_of(names.begin(), names.end(), [&](const char *n) { return name == n; });
+    return catalog ||
+           std::any_of(names.begin(), names.end(), [&](const char *n) { return name == n; });
 }
 
 bool Assembler::is_system_transaction(const std::string &name) {
@@ -111,6 +112,7 @@ void Assembler::add(LogRow row) {
         t.end_time = row.end_time;
         t.changes = std::move(o.changes);
         t.complete = o.seen_begin;
+        t.catalog = o.catalog;
         committed_.push_back(std::move(t));
         return;
     }
@@ -124,6 +126,10 @@ void Assembler::add(LogRow row) {
     Open &o = it->second;
     if (o.system)
         return;
+    if (!row.catalog_unit.empty()) {
+        o.catalog = true; // DDL: the reader compares the catalog before and after
+        return;
+    }
     if (row.is_compensation()) {
         // Undo runs backwards: a compensation record undoes the latest change still in effect.
         if (o.changes.empty()) {

@@ -20,10 +20,13 @@ namespace dts::logrec {
 // One fn_dblog row, with the columns the reader selects.
 struct LogRow {
     Lsn lsn;
-    std::string operation;     // LOP_*
-    std::string context;       // LCX_*
-    uint64_t xact = 0;         // [Transaction ID]; 0 = outside any transaction
-    int64_t alloc_unit = 0;    // [AllocUnitId]
+    std::string operation;  // LOP_*
+    std::string context;    // LCX_*
+    uint64_t xact = 0;      // [Transaction ID]; 0 = outside any transaction
+    int64_t alloc_unit = 0; // [AllocUnitId]
+    // [AllocUnitName] of records on SQL Server's own catalog tables (sys.sysschobjs.clst,
+    // sys.syscolpars.clst, ...): they mark a transaction that ran DDL. Empty otherwise.
+    std::string catalog_unit;
     std::string page;          // [Page ID] "0001:0000022e"
     int slot = -1;             // [Slot ID]
     int offset = 0;            // [Offset in Row]
@@ -51,6 +54,8 @@ struct Transaction {
     // False when the reader started after the transaction's begin record: records before that
     // point are missing, so a reader that still needs the transaction must not apply it.
     bool complete = true;
+    bool catalog = false; // changed SQL Server's catalog tables
+    // Ran DDL: changed the catalog, or is named for a DDL statement.
     bool is_ddl() const;
 };
 
@@ -78,7 +83,7 @@ private:
     struct Open {
         Lsn begin;
         std::string name;
-        bool seen_begin = false, system = false;
+        bool seen_begin = false, system = false, catalog = false;
         std::vector<LogRow> changes;
     };
     std::map<uint64_t, Open> open_;

@@ -125,6 +125,24 @@ TEST_F(AssemblerTest, TransactionBegunBeforeTheReaderStartIsMarkedIncomplete) {
     EXPECT_FALSE(a.committed()[0].complete);
 }
 
+TEST_F(AssemblerTest, CatalogChangesMarkDdl) {
+    a.add(begin(4));
+    LogRow cat = rec(4, "LOP_INSERT_ROWS", "syscolpars row");
+    cat.catalog_unit = "sys.syscolpars.clst";
+    a.add(cat);
+    a.add(rec(4, "LOP_INSERT_ROWS", "data"));
+    a.add(rec(4, "LOP_COMMIT_XACT"));
+    a.add(begin(5, "ALTER TABLE"));
+    a.add(rec(5, "LOP_COMMIT_XACT"));
+    a.add(begin(6, "INSERT"));
+    a.add(rec(6, "LOP_COMMIT_XACT"));
+    ASSERT_EQ(a.committed().size(), 3u);
+    EXPECT_TRUE(a.committed()[0].is_ddl());
+    EXPECT_EQ(a.committed()[0].changes.size(), 1u);
+    EXPECT_TRUE(a.committed()[1].is_ddl());
+    EXPECT_FALSE(a.committed()[2].is_ddl());
+}
+
 TEST(LogFields, TransactionId) {
     EXPECT_EQ(parse_xact_id("0000:000002d6"), 0x2d6u);
     EXPECT_EQ(parse_xact_id("0001:00000000"), 0x100000000u);
