@@ -1,0 +1,728 @@
+#include "row_decoder.hpp"
+
+#include "value_text.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+namespace dts::logrec {
+
+namespace {
+
+constexpr int64_t kDays0001To1900 = 693595; // date 1900-01-01 as days since 0001-01-01
+constexpr int64_t kMaxDate = 3652058;       // 9999-12-31 as days since 0001-01-01
+
+uint64_t le(std::string_view b, size_t at, size_t n) {
+    uint64_t v = 0;
+    for (size_t i = n; i-- > 0;)
+        v = v << 8 | static_cast<uint8_t>(b[at + i]);
+    return v;
+}
+
+std::string hex2(unsigned v) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02x", v & 0xff);
+    return buf;
+}
+
+[[noreturn]] void fail_at(const char *what, size_t byte, const PhysColumn *c,
+                          const std::string &why) {
+    std::string m = std::string(what) + " byte " + std::to_string(byte);
+    if (c)
+        m += ", " + describe(*c);
+    throw DecodeError(m + ": " + why);
+}
+
+// Bad value bytes: the message of column_text with the column and byte position in front.
+std::string value_at(const char *what, size_t byte, const PhysColumn &c, std::string_view bytes) {
+    try {
+        return column_text(c, bytes);
+    } catch (const DecodeError &e) {
+        fail_at(what, byte, &c, e.what());
+    }
+}
+
+// Unicode code points of code page 1252's 0x80..0x9F; 0 = no character.
+constexpr uint16_t kCp1252High[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+void put_utf8(std::string &out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | cp >> 6);
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | cp >> 12);
+        out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | cp >> 18);
+        out += static_cast<char>(0x80 | (cp >> 12 & 0x3F));
+        out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+std::string cp1252_to_utf8(std::string_view b) {
+    std::string out;
+    out.reserve(b.size());
+    for (size_t i = 0; i < b.size(); ++i) {
+        const uint8_t ch = static_cast<uint8_t>(b[i]);
+        uint32_t cp = ch;
+        if (ch == 0)
+            throw DecodeError("character 0x00 at text byte " + std::to_string(i) +
+                              " cannot be stored in PostgreSQL text");
+        if (ch >= 0x80 && ch <= 0x9F) {
+            cp = kCp1252High[ch - 0x80];
+            if (cp == 0)
+                throw DecodeError("byte " + hex2(ch) + " at text byte " + std::to_string(i) +
+                                  " has no character in code page 1252");
+        }
+        put_utf8(out, cp);
+    }
+    return out;
+}
+
+std::string utf16le_to_utf8(std::string_view b) {
+    if (b.size() % 2)
+        throw DecodeError("UTF-16 text of odd length " + std::to_string(b.size()));
+    std::string out;
+    out.reserve(b.size());
+    for (size_t i = 0; i < b.size(); i += 2) {
+        uint32_t u = static_cast<uint32_t>(le(b, i, 2));
+        if (u == 0)
+            throw DecodeError("character U+0000 at text byte " + std::to_string(i) +
+                              " cannot be stored in PostgreSQL text");
+        if (u >= 0xDC00 && u <= 0xDFFF)
+            throw DecodeError("unpaired low surrogate at text byte " + std::to_string(i));
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            const uint32_t lo = i + 3 < b.size() ? static_cast<uint32_t>(le(b, i + 2, 2)) : 0;
+            if (lo < 0xDC00 || lo > 0xDFFF)
+                throw DecodeError("unpaired high surrogate at text byte " + std::to_string(i));
+            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+            i += 2;
+        }
+        put_utf8(out, u);
+    }
+    return out;
+}
+
+uint64_t pow10(int n) {
+    uint64_t v = 1;
+    while (n-- > 0)
+        v *= 10;
+    return v;
+}
+
+// time(n) bytes → 100 ns ticks since midnight, range-checked.
+uint64_t time_ticks(std::string_view b, size_t at, size_t n, int scale) {
+    const uint64_t units = le(b, at, n);
+    if (units >= 86400 * pow10(scale))
+        throw DecodeError("time of " + std::to_string(units) + " units of 10^-" +
+                          std::to_string(scale) + " s is past midnight");
+    return units * pow10(7 - scale);
+}
+
+int64_t date_days_1900(std::string_view b, size_t at) {
+    const int64_t days = static_cast<int64_t>(le(b, at, 3));
+    if (days > kMaxDate)
+        throw DecodeError("date of " + std::to_string(days) + " days is after 9999-12-31");
+    return days - kDays0001To1900;
+}
+
+int time_size(int scale) {
+    return scale <= 2 ? 3 : scale <= 4 ? 4 : 5;
+}
+
+} // namespace
+
+std::string column_text(const PhysColumn &c, std::string_view b) {
+    if (c.is_uniqueifier) {
+        if (b.size() != 4)
+            throw DecodeError("a uniquifier of " + std::to_string(b.size()) + " bytes (not 4)");
+        return std::to_string(static_cast<int32_t>(le(b, 0, 4)));
+    }
+    const int size = fixed_size(c);
+    if (size > 0 && b.size() != static_cast<size_t>(size))
+        throw DecodeError(std::to_string(b.size()) + " bytes for a value of " +
+                          std::to_string(size));
+    if (size == 0 && c.max_length > 0 && b.size() > static_cast<size_t>(c.max_length))
+        throw DecodeError(std::to_string(b.size()) + " bytes exceed the maximum length " +
+                          std::to_string(c.max_length));
+    switch (c.system_type_id) {
+    case 48:
+        return std::to_string(static_cast<uint8_t>(b[0]));
+    case 52:
+        return std::to_string(static_cast<int16_t>(le(b, 0, 2)));
+    case 56:
+        return std::to_string(static_cast<int32_t>(le(b, 0, 4)));
+    case 127:
+        return std::to_string(static_cast<int64_t>(le(b, 0, 8)));
+    case 104:
+        return text::boolean((static_cast<uint8_t>(b[0]) >> c.leaf_bit_position & 1) != 0);
+    case 106:
+    case 108: {
+        const uint8_t sign = static_cast<uint8_t>(b[0]);
+        if (sign > 1)
+            throw DecodeError("decimal sign byte " + hex2(sign) + " (not 0 or 1)");
+        unsigned __int128 mag = 0;
+        for (size_t i = b.size(); i-- > 1;)
+            mag = mag << 8 | static_cast<uint8_t>(b[i]);
+        unsigned __int128 limit = 1;
+        for (int i = 0; i < c.precision; ++i)
+            limit *= 10;
+        if (mag >= limit)
+            throw DecodeError("decimal magnitude has more than " + std::to_string(c.precision) +
+                              " digits");
+        return text::scaled(sign == 0 && mag != 0, mag, c.scale);
+    }
+    case 60:
+        return text::money(static_cast<int64_t>(le(b, 0, 8)));
+    case 122:
+        return text::money(static_cast<int32_t>(le(b, 0, 4)));
+    case 59: {
+        float v;
+        const uint32_t bits = static_cast<uint32_t>(le(b, 0, 4));
+        std::memcpy(&v, &bits, 4);
+        if (!std::isfinite(v))
+            throw DecodeError("real that is not a finite number");
+        return text::real(v);
+    }
+    case 62: {
+        double v;
+        const uint64_t bits = le(b, 0, 8);
+        std::memcpy(&v, &bits, 8);
+        if (!std::isfinite(v))
+            throw DecodeError("float that is not a finite number");
+        return text::double_(v);
+    }
+    case 40:
+        return text::date(date_days_1900(b, 0));
+    case 41:
+        return text::time(time_ticks(b, 0, b.size(), c.scale));
+    case 42: {
+        const size_t t = static_cast<size_t>(time_size(c.scale));
+        const uint64_t ticks = time_ticks(b, 0, t, c.scale);
+        return text::date(date_days_1900(b, t)) + " " + text::time(ticks);
+    }
+    case 43: {
+        const size_t t = static_cast<size_t>(time_size(c.scale));
+        const uint64_t ticks = time_ticks(b, 0, t, c.scale);
+        const int64_t days = date_days_1900(b, t);
+        const int16_t offset = static_cast<int16_t>(le(b, t + 3, 2));
+        if (offset < -840 || offset > 840)
+            throw DecodeError("datetimeoffset offset of " + std::to_string(offset) +
+                              " minutes outside -14:00..+14:00");
+        return text::datetimeoffset_utc(days, ticks);
+    }
+    case 61: {
+        const int32_t ticks = static_cast<int32_t>(le(b, 0, 4));
+        const int32_t days = static_cast<int32_t>(le(b, 4, 4));
+        if (ticks < 0 || ticks >= 300 * 86400)
+            throw DecodeError("datetime time of " + std::to_string(ticks) +
+                              " ticks outside one day");
+        if (days < -53690 || days > 2958463)
+            throw DecodeError("datetime date of " + std::to_string(days) +
+                              " days outside 1753-01-01..9999-12-31");
+        return text::datetime(days, static_cast<uint32_t>(ticks));
+    }
+    case 58: {
+        const uint32_t minutes = static_cast<uint32_t>(le(b, 0, 2));
+        if (minutes >= 1440)
+            throw DecodeError("smalldatetime time of " + std::to_string(minutes) +
+                              " minutes outside one day");
+        return text::smalldatetime(static_cast<int64_t>(le(b, 2, 2)), minutes);
+    }
+    case 36:
+        return text::uuid(reinterpret_cast<const uint8_t *>(b.data()));
+    case 175:
+    case 167:
+        return cp1252_to_utf8(b);
+    case 239:
+    case 231:
+        return utf16le_to_utf8(b);
+    case 173:
+    case 165:
+    case 189:
+        return text::bytea_hex(reinterpret_cast<const uint8_t *>(b.data()), b.size());
+    default:
+        throw DecodeError("system type id " + std::to_string(c.system_type_id) +
+                          " is not supported by the log decoder");
+    }
+}
+
+DecodedRow decode_record(const Layout &layout, std::string_view rec) {
+    static const char *const R = "record";
+    layout.validate();
+    if (rec.size() < 9)
+        fail_at(R, 0, nullptr,
+                "record of " + std::to_string(rec.size()) +
+                    " bytes is shorter than the 9-byte minimum of a data record");
+    DecodedRow row;
+    const uint8_t a = static_cast<uint8_t>(rec[0]);
+    const int type = a >> 1 & 7;
+    static const char *const names[] = {"primary",    "forwarded",     "forwarding stub",
+                                        "index",      "blob fragment", "ghost index",
+                                        "ghost data", "ghost version"};
+    if (type != 0 && type != 6)
+        fail_at(R, 0, nullptr,
+                "status A " + hex2(a) + ": record type " + std::to_string(type) + " (" +
+                    names[type] + " record) is not a primary data record");
+    if (!(a & 0x10))
+        fail_at(R, 0, nullptr, "status A " + hex2(a) + " has no NULL bitmap (sparse-only table?)");
+    row.ghost = type == 6;
+    row.versioned = (a & 0x40) != 0;
+    size_t end = rec.size();
+    if (row.versioned) {
+        if (end < 14 + 7)
+            fail_at(R, 0, nullptr,
+                    "versioned record of " + std::to_string(end) +
+                        " bytes cannot hold a 14-byte versioning tag");
+        end -= 14;
+    }
+    const size_t F = le(rec, 2, 2);
+    if (F < 4 || F + 2 > end)
+        fail_at(R, 2, nullptr,
+                "fixed-data end " + std::to_string(F) + " outside the record of " +
+                    std::to_string(end) + " bytes");
+    const size_t N = le(rec, F, 2);
+    if (N > layout.columns.size())
+        fail_at(R, F, nullptr,
+                "column count " + std::to_string(N) + " is larger than the layout's " +
+                    std::to_string(layout.columns.size()) + " columns");
+    const size_t bitmap = F + 2, nb = (N + 7) / 8;
+    size_t pos = bitmap + nb;
+    if (pos > end)
+        fail_at(R, bitmap, nullptr,
+                "NULL bitmap of " + std::to_string(nb) + " bytes runs past the end of the record");
+    size_t V = 0, offsets = 0;
+    if (a & 0x20) {
+        if (pos + 2 > end)
+            fail_at(R, pos, nullptr, "variable column count runs past the end of the record");
+        V = le(rec, pos, 2);
+        offsets = pos + 2;
+        pos = offsets + 2 * V;
+        if (pos > end)
+            fail_at(R, offsets, nullptr,
+                    std::to_string(V) + " variable column offsets run past the end of the record");
+    }
+    size_t var_slots = 0;
+    for (const PhysColumn &c : layout.columns)
+        var_slots += c.leaf_offset < 0;
+    if (V > var_slots)
+        fail_at(R, offsets - 2, nullptr,
+                "record holds " + std::to_string(V) + " variable columns, the layout only " +
+                    std::to_string(var_slots));
+    // Variable column k (1-based) spans [var_begin[k-1], var_end[k-1]).
+    std::vector<size_t> var_begin(V), var_end(V);
+    std::vector<bool> complex(V);
+    size_t prev = pos;
+    for (size_t k = 0; k < V; ++k) {
+        const size_t raw = le(rec, offsets + 2 * k, 2), e = raw & 0x7FFF;
+        if (e < prev)
+            fail_at(R, offsets + 2 * k, nullptr,
+                    "variable column " + std::to_string(k + 1) + " ends at " + std::to_string(e) +
+                        ", before its start " + std::to_string(prev) + " (offsets decrease)");
+        if (e > end)
+            fail_at(R, offsets + 2 * k, nullptr,
+                    "variable column " + std::to_string(k + 1) + " ends at " + std::to_string(e) +
+                        ", past the end of the record (" + std::to_string(end) + " bytes)");
+        var_begin[k] = prev;
+        var_end[k] = e;
+        complex[k] = (raw & 0x8000) != 0;
+        prev = e;
+    }
+    const size_t natural = prev + (row.versioned ? 14 : 0);
+    if (natural != rec.size() && !(natural < 9 && rec.size() == 9))
+        fail_at(R, prev, nullptr,
+                "the columns end at byte " + std::to_string(prev) + " but the record has " +
+                    std::to_string(end) + " bytes" + (row.versioned ? " before its tag" : ""));
+
+    row.values.resize(layout.columns.size());
+    row.cells.assign(layout.columns.size(), Cell::Value);
+    for (size_t i = 0; i < layout.columns.size(); ++i) {
+        const PhysColumn &c = layout.columns[i];
+        Value &v = row.values[i];
+        const size_t bit = static_cast<size_t>(c.leaf_null_bit) - 1;
+        if (bit >= N) { // added after this record was written
+            if (c.is_uniqueifier)
+                v = "0";
+            else if (c.is_dropped)
+                continue;
+            else if (c.default_value)
+                v = c.default_value;
+            else if (!c.is_nullable)
+                fail_at(R, F, &c,
+                        "NOT NULL column absent from the record (column count " +
+                            std::to_string(N) + ") and without a default");
+            continue;
+        }
+        const bool is_null = (static_cast<uint8_t>(rec[bitmap + bit / 8]) >> (bit % 8) & 1) != 0;
+        if (c.is_dropped)
+            continue;
+        if (is_null && !c.is_nullable && !c.is_uniqueifier)
+            fail_at(R, bitmap + bit / 8, &c, "NULL bit set on a NOT NULL column");
+        if (c.leaf_offset > 0) {
+            const size_t off = static_cast<size_t>(c.leaf_offset);
+            const size_t size = static_cast<size_t>(fixed_size(c));
+            if (off + size > F)
+                fail_at(R, off, &c,
+                        "fixed data [" + std::to_string(off) + "," + std::to_string(off + size) +
+                            ") runs past the end of fixed data " + std::to_string(F));
+            if (!is_null)
+                v = value_at(R, off, c, rec.substr(off, size));
+            continue;
+        }
+        const size_t k = static_cast<size_t>(-c.leaf_offset);
+        if (k > V) { // trailing variable columns are not stored
+            if (c.is_uniqueifier)
+                v = "0";
+            else if (!is_null)
+                fail_at(R, offsets ? offsets - 2 : pos, &c,
+                        "NULL bit clear but the record stores only " + std::to_string(V) +
+                            " variable columns");
+            continue;
+        }
+        const size_t from = var_begin[k - 1], len = var_end[k - 1] - from;
+        if (is_null) {
+            if (len != 0 || complex[k - 1])
+                fail_at(R, from, &c, "NULL but holds " + std::to_string(len) + " bytes");
+            if (c.is_uniqueifier)
+                v = "0";
+            continue;
+        }
+        if (complex[k - 1]) {
+            if (c.is_uniqueifier)
+                fail_at(R, from, &c, "a uniquifier cannot be a complex (off-row) column");
+            // In-row pointer to LOB or row-overflow data: 16-byte text pointer, 24-byte
+            // row-overflow pointer or inline LOB root of 24..72 bytes (12 per extra link).
+            if (!(len == 16 || (len >= 24 && len <= 72 && len % 12 == 0)))
+                fail_at(R, from, &c,
+                        "complex column of " + std::to_string(len) +
+                            " bytes is no LOB or row-overflow pointer");
+            row.cells[i] = Cell::OffRow;
+            continue;
+        }
+        if (c.is_uniqueifier && len == 0) {
+            v = "0";
+            continue;
+        }
+        v = value_at(R, from, c, rec.substr(from, len));
+    }
+    return row;
+}
+
+std::vector<Value> decode_clustered_key(const Layout &layout, std::string_view rc2) {
+    static const char *const K = "clustered key (RowLog Contents 2)";
+    layout.validate();
+    std::vector<const PhysColumn *> keys;
+    for (const PhysColumn &c : layout.columns)
+        if (c.key_ordinal > 0)
+            keys.push_back(&c);
+    if (keys.empty())
+        throw DecodeError("clustered key: the layout has no key columns");
+    std::sort(keys.begin(), keys.end(), [](const PhysColumn *x, const PhysColumn *y) {
+        return x->key_ordinal < y->key_ordinal;
+    });
+    if (rc2.empty())
+        fail_at(K, 0, nullptr, "empty");
+    const uint8_t a = static_cast<uint8_t>(rc2[0]);
+    if (a != 0x16 && a != 0x36)
+        fail_at(K, 0, nullptr,
+                "status " + hex2(a) + " (only index records 0x16 and 0x36 are decoded)");
+    std::vector<Value> values(keys.size());
+    std::vector<size_t> var_keys; // indexes into keys, in key order
+    size_t pos = 1;
+    for (size_t i = 0; i < keys.size(); ++i) {
+        const PhysColumn &c = *keys[i];
+        if (c.leaf_offset < 0) {
+            var_keys.push_back(i);
+            continue;
+        }
+        const size_t size = static_cast<size_t>(fixed_size(c));
+        if (pos + size > rc2.size())
+            fail_at(K, pos, &c,
+                    "key column runs past the end of the " + std::to_string(rc2.size()) +
+                        "-byte record");
+        values[i] = value_at(K, pos, c, rc2.substr(pos, size));
+        pos += size;
+    }
+    if (pos + 2 > rc2.size())
+        fail_at(K, pos, nullptr, "column count runs past the end of the record");
+    const size_t N = le(rc2, pos, 2);
+    if (N != keys.size())
+        fail_at(K, pos, nullptr,
+                "column count " + std::to_string(N) + ", the clustered key has " +
+                    std::to_string(keys.size()) + " columns");
+    pos += 2;
+    const size_t nb = (N + 7) / 8;
+    if (pos + nb > rc2.size())
+        fail_at(K, pos, nullptr, "NULL bitmap runs past the end of the record");
+    for (size_t bit = 0; bit < N; ++bit)
+        if (static_cast<uint8_t>(rc2[pos + bit / 8]) >> (bit % 8) & 1)
+            fail_at(K, pos + bit / 8, nullptr,
+                    "NULL bit " + std::to_string(bit + 1) +
+                        " set: NULL key columns are not supported");
+    pos += nb;
+    size_t V = 0;
+    if (a == 0x36) {
+        if (pos + 2 > rc2.size())
+            fail_at(K, pos, nullptr, "variable column count runs past the end of the record");
+        V = le(rc2, pos, 2);
+        pos += 2;
+        if (V == 0 || V > var_keys.size())
+            fail_at(K, pos - 2, nullptr,
+                    std::to_string(V) + " variable columns, the key has " +
+                        std::to_string(var_keys.size()));
+    }
+    // Variable key columns not stored: only a trailing uniquifier of value 0.
+    for (size_t j = V; j < var_keys.size(); ++j) {
+        const PhysColumn &c = *keys[var_keys[j]];
+        if (!c.is_uniqueifier)
+            fail_at(K, pos, &c,
+                    "variable-length key column missing from the record (status " + hex2(a) + ", " +
+                        std::to_string(V) + " variable columns stored)");
+        values[var_keys[j]] = "0";
+    }
+    const size_t offsets = pos;
+    pos += 2 * V;
+    if (pos > rc2.size())
+        fail_at(K, offsets, nullptr, "variable column offsets run past the end of the record");
+    size_t prev = pos;
+    for (size_t j = 0; j < V; ++j) {
+        const PhysColumn &c = *keys[var_keys[j]];
+        const size_t raw = le(rc2, offsets + 2 * j, 2), e = raw & 0x7FFF;
+        if (raw & 0x8000)
+            fail_at(K, offsets + 2 * j, &c, "off-row (complex) key column");
+        if (e < prev || e > rc2.size())
+            fail_at(K, offsets + 2 * j, &c,
+                    "ends at " + std::to_string(e) + ", outside [" + std::to_string(prev) + "," +
+                        std::to_string(rc2.size()) + "]");
+        if (c.is_uniqueifier && e == prev)
+            values[var_keys[j]] = "0";
+        else
+            values[var_keys[j]] = value_at(K, prev, c, rc2.substr(prev, e - prev));
+        prev = e;
+    }
+    if (prev != rc2.size())
+        fail_at(K, prev, nullptr,
+                "the key ends at byte " + std::to_string(prev) + " but the record has " +
+                    std::to_string(rc2.size()) + " bytes");
+    return values;
+}
+
+std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_view rc1,
+                                             std::string_view log_record, int num_elements) {
+    static const char *const M = "LOP_MODIFY_COLUMNS";
+    if (rc0.empty() || rc0.size() % 4)
+        fail_at(M, 0, nullptr,
+                "RowLog Contents 0 of " + std::to_string(rc0.size()) +
+                    " bytes is no array of 4-byte offset pairs");
+    const size_t R = rc0.size() / 4;
+    if (rc1.size() != 2 * R)
+        fail_at(M, 0, nullptr,
+                "RowLog Contents 1 of " + std::to_string(rc1.size()) + " bytes for " +
+                    std::to_string(R) + " ranges (expected 2 per range)");
+    const size_t n = num_elements > 0 ? static_cast<size_t>(num_elements) : 0;
+    const bool as_elements = n == 4 + 2 * R;
+    if (n != 4 && !as_elements)
+        fail_at(M, 0, nullptr,
+                std::to_string(num_elements) + " elements for " + std::to_string(R) +
+                    " ranges (expected 4 or " + std::to_string(4 + 2 * R) + ")");
+    constexpr size_t kCount = 0x3E, kLengths = 0x40;
+    auto align4 = [](size_t x) { return (x + 3) & ~size_t{3}; };
+    if (log_record.size() < kLengths + 2 * n)
+        fail_at(M, 0, nullptr,
+                "Log Record of " + std::to_string(log_record.size()) +
+                    " bytes is shorter than its header and element lengths");
+    if (le(log_record, kCount, 2) != n)
+        fail_at(M, kCount, nullptr,
+                "Log Record element count " + std::to_string(le(log_record, kCount, 2)) +
+                    ", Num Elements " + std::to_string(n));
+    std::vector<size_t> at(n), len(n);
+    size_t pos = align4(kLengths + 2 * n);
+    for (size_t e = 0; e < n; ++e) {
+        len[e] = le(log_record, kLengths + 2 * e, 2);
+        at[e] = pos;
+        pos += align4(len[e]);
+        if (at[e] + len[e] > log_record.size())
+            fail_at(M, at[e], nullptr,
+                    "element " + std::to_string(e) + " runs past the end of the Log Record");
+    }
+    if (log_record.substr(at[0], len[0]) != rc0 || log_record.substr(at[1], len[1]) != rc1)
+        fail_at(M, at[0], nullptr,
+                "Log Record elements 0 and 1 are not RowLog Contents 0 and 1 (layout not "
+                "understood)");
+    std::vector<ByteRange> out(R);
+    size_t data = at[3] + align4(len[3]);
+    for (size_t i = 0; i < R; ++i) {
+        ByteRange &r = out[i];
+        r.offset = static_cast<uint16_t>(le(rc0, 4 * i, 2));
+        const uint16_t after_off = static_cast<uint16_t>(le(rc0, 4 * i + 2, 2));
+        const size_t old_len = le(rc1, 2 * i, 2);
+        size_t new_len;
+        size_t old_at, new_at;
+        if (as_elements) {
+            old_at = at[4 + 2 * i];
+            new_at = at[5 + 2 * i];
+            new_len = len[5 + 2 * i];
+            if (len[4 + 2 * i] != old_len)
+                fail_at(M, old_at, nullptr,
+                        "range " + std::to_string(i + 1) + ": old value of " +
+                            std::to_string(len[4 + 2 * i]) + " bytes, RowLog Contents 1 says " +
+                            std::to_string(old_len));
+        } else {
+            old_at = data;
+            new_at = data + align4(old_len);
+            if (new_at > log_record.size())
+                fail_at(M, old_at, nullptr,
+                        "range " + std::to_string(i + 1) +
+                            ": old value runs past the end of the Log Record");
+            if (i + 1 < R) {
+                new_len = old_len;
+            } else {
+                new_len = log_record.size() - new_at;
+                if (new_len == align4(old_len))
+                    new_len = old_len;
+                else if (new_len != old_len)
+                    r.after_exact = false;
+            }
+            if (new_at + new_len > log_record.size())
+                fail_at(M, new_at, nullptr,
+                        "range " + std::to_string(i + 1) +
+                            ": new value runs past the end of the Log Record");
+            data = new_at + align4(new_len);
+        }
+        r.before = std::string(log_record.substr(old_at, old_len));
+        r.after = std::string(log_record.substr(new_at, new_len));
+        if (after_off != r.offset)
+            r.after_offset = after_off;
+        if (i > 0) {
+            const ByteRange &p = out[i - 1];
+            if (r.offset < p.offset + p.before.size())
+                fail_at(M, 4 * i, nullptr,
+                        "range " + std::to_string(i + 1) + " at " + std::to_string(r.offset) +
+                            " overlaps or precedes the range before it");
+            // The shift of this range = the length changes of the ranges before it.
+            const long shift =
+                static_cast<long>(p.after_offset.value_or(p.offset)) - static_cast<long>(p.offset) +
+                (static_cast<long>(p.after.size()) - static_cast<long>(p.before.size()));
+            if (p.after_exact &&
+                static_cast<long>(after_off) - static_cast<long>(r.offset) != shift)
+                fail_at(M, 4 * i, nullptr,
+                        "range " + std::to_string(i + 1) + ": offsets before/after " +
+                            std::to_string(r.offset) + "/" + std::to_string(after_off) +
+                            " do not match the length changes of the ranges before it");
+        } else if (after_off != r.offset) {
+            fail_at(M, 0, nullptr,
+                    "range 1: offsets before/after " + std::to_string(r.offset) + "/" +
+                        std::to_string(after_off) + " differ with no range before it");
+        }
+    }
+    return out;
+}
+
+std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<ByteRange> &ranges) {
+    layout.validate();
+    // Owner of each fixed byte: -1 none (dropped column or gap), else the column index; bit bytes
+    // are listed separately.
+    size_t fixed_end = 4, trusted_end = SIZE_MAX;
+    for (const PhysColumn &c : layout.columns) {
+        if (c.leaf_offset <= 0)
+            continue;
+        int size = c.is_dropped ? c.max_length : fixed_size(c);
+        if (size <= 0)
+            return std::nullopt; // a dropped column of unknown size: the fixed area is unknown
+        fixed_end = std::max(fixed_end, static_cast<size_t>(c.leaf_offset + size));
+        if (c.default_value && !c.is_dropped)
+            trusted_end = std::min(trusted_end, static_cast<size_t>(c.leaf_offset));
+    }
+    fixed_end = std::min(fixed_end, trusted_end);
+    std::vector<int> owner(fixed_end, -1);
+    std::map<size_t, std::vector<size_t>> bits; // byte -> bit columns
+    for (size_t i = 0; i < layout.columns.size(); ++i) {
+        const PhysColumn &c = layout.columns[i];
+        if (c.leaf_offset <= 0 || c.is_dropped)
+            continue;
+        const size_t off = static_cast<size_t>(c.leaf_offset);
+        if (c.system_type_id == 104) {
+            bits[off].push_back(i);
+            continue;
+        }
+        for (size_t b = off; b < off + static_cast<size_t>(fixed_size(c)) && b < fixed_end; ++b)
+            owner[b] = static_cast<int>(i);
+    }
+    Patch patch;
+    std::vector<bool> seen(layout.columns.size());
+    size_t prev_end = 0;
+    std::vector<const ByteRange *> sorted;
+    for (const ByteRange &r : ranges)
+        sorted.push_back(&r);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const ByteRange *x, const ByteRange *y) { return x->offset < y->offset; });
+    for (const ByteRange *rp : sorted) {
+        const ByteRange &r = *rp;
+        if (r.offset < prev_end)
+            throw DecodeError("update ranges overlap at record byte " + std::to_string(r.offset));
+        prev_end = r.offset + r.before.size();
+        if (!r.after_exact || (r.after_offset && *r.after_offset != r.offset) ||
+            r.before.size() != r.after.size() || r.before.empty())
+            return std::nullopt;
+        const size_t from = r.offset, to = from + r.before.size();
+        if (from < 4 || to > fixed_end)
+            return std::nullopt;
+        for (size_t b = from; b < to; ++b) {
+            const uint8_t x = static_cast<uint8_t>(r.before[b - from]),
+                          y = static_cast<uint8_t>(r.after[b - from]);
+            if (auto it = bits.find(b); it != bits.end()) {
+                uint8_t live = 0;
+                for (size_t i : it->second) {
+                    const int p = layout.columns[i].leaf_bit_position;
+                    live = static_cast<uint8_t>(live | 1u << p);
+                    if ((x >> p & 1) != (y >> p & 1)) {
+                        patch.set.emplace_back(i, text::boolean((y >> p & 1) != 0));
+                        seen[i] = true;
+                    }
+                }
+                if ((x ^ y) & ~live)
+                    return std::nullopt; // a bit no live column owns changed
+                continue;
+            }
+            const int o = owner[b];
+            if (o < 0) {
+                if (x != y)
+                    return std::nullopt; // bytes of no live column changed
+                continue;
+            }
+            const PhysColumn &c = layout.columns[static_cast<size_t>(o)];
+            const size_t off = static_cast<size_t>(c.leaf_offset);
+            const size_t size = static_cast<size_t>(fixed_size(c));
+            const size_t lo = std::max(off, from), hi = std::min(off + size, to);
+            const bool changed =
+                r.before.compare(lo - from, hi - lo, r.after, lo - from, hi - lo) != 0;
+            if (changed) {
+                if (off < from || off + size > to)
+                    return std::nullopt; // partly covered: its whole new value is unknown
+                if (seen[static_cast<size_t>(o)])
+                    throw DecodeError("update ranges change " + describe(c) + " twice");
+                seen[static_cast<size_t>(o)] = true;
+                patch.set.emplace_back(
+                    static_cast<size_t>(o),
+                    value_at("update range", off, c,
+                             std::string_view(r.after).substr(off - from, size)));
+            }
+            b = hi - 1; // the column's bytes are done
+        }
+    }
+    std::sort(patch.set.begin(), patch.set.end(),
+              [](const auto &x, const auto &y) { return x.first < y.first; });
+    return patch;
+}
+
+} // namespace dts::logrec

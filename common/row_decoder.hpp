@@ -1,0 +1,106 @@
+// Decoder of SQL Server transaction-log row images (fn_dblog [RowLog Contents n]): FixedVar data
+// records, clustered-key index records and LOP_MODIFY_ROW / LOP_MODIFY_COLUMNS byte ranges, turned
+// into the same PostgreSQL input text the CDC path produces for the same values
+// (dts::tds::value_to_text; both use value_text.hpp). Rules: ../shared/research/
+// sql-server-log-format.md §2.3, §3. Everything that can be checked is checked: a record that does
+// not follow the rules exactly throws DecodeError (what, at which byte, which column) instead of
+// yielding a value that might be wrong. Pure C++, unit-tested.
+//
+// Value text forms (identical to value_to_text): integers in decimal; bit "true"/"false";
+// decimal/numeric with exactly `scale` decimals; money/smallmoney with 4 decimals; real %.9g,
+// float %.17g; date "YYYY-MM-DD"; time(n) "HH:MM:SS.ffffff" (always 6 digits, the 7th truncated);
+// datetime2 "YYYY-MM-DD HH:MM:SS.ffffff"; datetime "YYYY-MM-DD HH:MM:SS.mmm" (1/300 s ticks
+// rounded as SQL Server shows them); smalldatetime "YYYY-MM-DD HH:MM:SS"; datetimeoffset the UTC
+// instant "YYYY-MM-DD HH:MM:SS.ffffff+00"; uniqueidentifier lower-case canonical; binary,
+// varbinary, timestamp "\x<hex>"; char/varchar (code page 1252) and nchar/nvarchar (UTF-16LE)
+// as UTF-8, char/nchar with their trailing blanks.
+#pragma once
+
+#include "log_layout.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace dts::logrec {
+
+using Value = std::optional<std::string>; // PostgreSQL input text, nullopt = NULL
+enum class Cell : uint8_t {
+    Value,
+    OffRow
+}; // OffRow: a LOB/row-overflow pointer: the value is not
+   // in the record
+
+struct DecodedRow {
+    // Per Layout::columns. Dropped columns: nullopt. The uniquifier: its integer ("0" when the
+    // record does not store it); callers skip columns whose name is empty.
+    std::vector<Value> values;
+    std::vector<Cell> cells; // per Layout::columns
+    // ghost: status A record type 6 (a ghost data record, same format as a primary one).
+    // versioned: status A 0x40, a 14-byte versioning tag ended the record (stripped).
+    bool ghost = false, versioned = false;
+};
+
+// A data record (RowLog Contents 0 of LOP_INSERT_ROWS / LOP_DELETE_ROWS): status A must be a
+// primary data record (type 0; type 6, its ghost, is accepted and flagged) with the NULL bitmap;
+// anything else is a DecodeError.
+DecodedRow decode_record(const Layout &layout, std::string_view record);
+
+// The clustered key carried in RowLog Contents 2 of LOP_MODIFY_ROW/LOP_MODIFY_COLUMNS on a
+// clustered index: an index record (status 0x16: 1 status byte, fixed key column bytes in key
+// order, 2-byte column count, NULL bitmap; 0x36: + variable key columns with a var count and end
+// offsets, in key order). Values of the key columns in key_ordinal order. Validates the length
+// exactly; a NULL key column, an off-row key or any other status is a DecodeError.
+std::vector<Value> decode_clustered_key(const Layout &layout, std::string_view rc2);
+
+// A partial update: byte ranges of one record replaced (before/after bytes at an offset).
+struct ByteRange {
+    uint16_t offset = 0; // where `before` stood in the record before the update
+    std::string before, after;
+    // Where `after` stands in the record after the update, when the payload says so and it differs
+    // from `offset` (LOP_MODIFY_COLUMNS); nullopt: at `offset`.
+    std::optional<uint16_t> after_offset;
+    // False when the payload does not give the length of `after` exactly (the last range of a
+    // LOP_MODIFY_COLUMNS whose new value is followed by padding): `after` then holds every byte
+    // that may belong to it. patch_from_ranges never trusts such a range.
+    bool after_exact = true;
+};
+
+// LOP_MODIFY_COLUMNS payloads (RC0 offsets array, RC1 lengths array, Log Record bytes) → ranges.
+// Layout read [1S, no public vector]: RC0 = one 4-byte entry per range, two little-endian uint16:
+// the range's offset before and after the update; RC1 = one uint16 per range: its length before
+// the update. [Log Record] = record header with the element count at 0x3E and the uint16 element
+// lengths at 0x40, then the elements, each padded to 4 bytes (0 = RC0, 1 = RC1: both checked
+// against the payloads given). The old and new bytes of each range follow element 3, old then new,
+// each padded to 4: as elements 4.. when the record has 4 + 2 x ranges elements (lengths exact),
+// or as bytes after the last of 4 elements (a new value then has its old length, except the last
+// one, which runs to the end of the record). Anything that does not fit: DecodeError.
+std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_view rc1,
+                                             std::string_view log_record, int num_elements);
+
+// The columns an update changed, with their new values, when the ranges alone determine them:
+// every range lies inside the fixed-data area and covers whole fixed columns (bit columns: the
+// byte holding them, each bit compared), and no range touches the status bytes, the fixed-length
+// field, the column count, NULL bitmap or the variable part. nullopt otherwise (the caller re-reads
+// the row from the source by key; never guess). NULL-ness of a fixed column cannot change without
+// touching the NULL bitmap, so a fully covered fixed column's value is the decoded after bytes.
+// Columns whose bytes a range covers without changing them are not listed. The fixed-data area is
+// the layout's (columns added with a default may be missing from older records, so a range at or
+// past the first such column yields nullopt). Remaining hazard: a record written before a nullable
+// fixed column was added (ALTER TABLE ADD without a rebuild) has its column count and NULL bitmap
+// where the layout puts that column; an update flipping only a NULL bit of such a record would be
+// read as a change of the added column. Layouts of tables altered that way should not use patches.
+struct Patch {
+    std::vector<std::pair<size_t, Value>> set; // index into Layout::columns, new value
+};
+std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<ByteRange> &ranges);
+
+// The text of one in-row value of `column` from its on-disk bytes (fixed: exactly its size; bit:
+// the byte holding it; variable: the stored bytes). Throws DecodeError for bytes the type cannot
+// hold (wrong length, out-of-range date, undefined code-page byte, bad UTF-16 ...).
+std::string column_text(const PhysColumn &column, std::string_view bytes);
+
+} // namespace dts::logrec

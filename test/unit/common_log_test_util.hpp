@@ -1,0 +1,56 @@
+// Helpers for the transaction-log decoder tests: byte strings written group by group, and
+// physical column descriptions.
+#pragma once
+
+#include "log_layout.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace logtest {
+
+// Little-endian byte string builder: Bytes().u8(0x30).u16(18) ...
+struct Bytes {
+    std::string s;
+    Bytes &u8(unsigned v) {
+        s += static_cast<char>(v & 0xff);
+        return *this;
+    }
+    Bytes &u16(unsigned v) { return u8(v).u8(v >> 8); }
+    Bytes &u24(unsigned v) { return u16(v).u8(v >> 16); }
+    Bytes &u32(uint32_t v) { return u16(v).u16(v >> 16); }
+    Bytes &u64(uint64_t v) {
+        return u32(static_cast<uint32_t>(v)).u32(static_cast<uint32_t>(v >> 32));
+    }
+    Bytes &raw(const std::string &r) {
+        s += r;
+        return *this;
+    }
+    Bytes &fill(size_t n, unsigned v = 0) {
+        s.append(n, static_cast<char>(v));
+        return *this;
+    }
+    Bytes &pad4() {
+        while (s.size() % 4)
+            s += '\0';
+        return *this;
+    }
+    operator std::string() const { return s; }
+    size_t size() const { return s.size(); }
+};
+
+inline dts::logrec::PhysColumn col(const std::string &name, int id, int type, int leaf_offset,
+                                   int null_bit, int max_length = 0) {
+    dts::logrec::PhysColumn c;
+    c.name = name;
+    c.partition_column_id = id;
+    c.system_type_id = type;
+    c.leaf_offset = leaf_offset;
+    c.leaf_null_bit = null_bit;
+    c.max_length = max_length;
+    if (type == 175 || type == 167)
+        c.collation_name = "SQL_Latin1_General_CP1_CI_AS";
+    return c;
+}
+
+} // namespace logtest
