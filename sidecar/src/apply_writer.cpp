@@ -308,6 +308,18 @@ void ApplyTransaction::commit(size_t transactions, size_t changes) {
     }
 }
 
+void ApplyTransaction::log_restart(const dts::Lsn &lsn) {
+    try {
+        pg_.exec(
+            "INSERT INTO dts.checkpoints AS c (task_id, source_db, stage, lsn) VALUES ($1, $2, "
+            "'log_restart', $3) ON CONFLICT (task_id, source_db, stage) DO UPDATE SET lsn = "
+            "EXCLUDED.lsn, updated_at = now()",
+            {std::to_string(task_id_), db_, lsn.to_log_string()});
+    } catch (const std::exception &e) {
+        fail(e, "");
+    }
+}
+
 bool apply_batch(PgConnection &pg, const Batch &batch) {
     ApplyTransaction tx(pg, batch.task_id, batch.task_name, batch.source_db);
     if (!tx.begin(batch.first_commit, batch.last_commit))
@@ -319,6 +331,8 @@ bool apply_batch(PgConnection &pg, const Batch &batch) {
     }
     for (const auto &hb : batch.heartbeats)
         tx.heartbeat(hb);
+    if (batch.log_restart)
+        tx.log_restart(*batch.log_restart);
     tx.commit(batch.transactions, changes);
     return true;
 }

@@ -10,6 +10,7 @@
 #include "change_batch.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct Batch {
     size_t transactions = 0;
     std::vector<TableChanges> tables;
     std::vector<std::string> heartbeats; // source times (UTC) of the task's heartbeat rows
+    // Log reader: where to read the log again after this batch, kept with its checkpoint.
+    std::optional<dts::Lsn> log_restart;
 };
 
 // One destination transaction of the apply protocol. Errors thrown from any step carry the
@@ -79,6 +82,9 @@ public:
     Stream stream(const TableChanges &t) { return Stream(*this, t); }
 
     void heartbeat(const std::string &source_time);
+    // The log reader's restart point (the begin of the oldest transaction open at this batch's
+    // last commit), committed with the checkpoint.
+    void log_restart(const dts::Lsn &lsn);
     // A DDL event from dbo.dts_cdc_ddl_history (dts._apply_ddl); returns what the engine did.
     std::string ddl(const std::string &event_type, const std::string &schema,
                     const std::string &object, const std::string &target,

@@ -3,6 +3,7 @@
 #include "apply_writer.hpp"
 #include "cdc_tables.hpp"
 #include "log.hpp"
+#include "log_stream.hpp"
 #include "pg_connection.hpp"
 #include "source_settings.hpp"
 
@@ -45,8 +46,11 @@ struct Plan {
 
 struct Source {
     std::string db;
+    dts::ddl::Catalog catalog; // log mode: the source catalog as of the position
     std::unique_ptr<dts::tds::Connection> conn;
     std::vector<CdcTable> tables;
+    std::unique_ptr<LogStream> log; // when some tables are captured from the log
+    bool cdc = false;               // when some are captured with CDC
 };
 
 Lsn lsn_of(const std::optional<std::string> &text, const std::string &what) {
@@ -225,6 +229,11 @@ private:
     void copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
                     const std::string &table);
     Lsn position(const Source &s);
+    void keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied);
+    void apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
+                       const Lsn &at);
+    void reload_tables(Source &s);
+    void open_log(Source &s);
 
     const Options &opts_;
     const TaskRef &task_;
@@ -244,17 +253,95 @@ Lsn Reader::position(const Source &s) {
                     : lsn_of(cp[0][1], "the cutover of " + s.db);
 }
 
+void Reader::keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied) {
+    if (s.log)
+        tx.log_restart(s.log->restart_point(applied));
+}
+
+// After DDL: the tables as they are now. The log stream starts again from the restart point
+// kept with the checkpoint, so records of a table that just joined (which the old stream did
+// not select) are read too.
+void Reader::reload_tables(Source &s) {
+    s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+    s.cdc = std::any_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return !t.log; });
+    s.log.reset();
+    open_log(s);
+}
+
+// A source transaction that changed the catalog, in log mode: the DDL events that take the
+// catalog as it was to the catalog as it is (read now: a later DDL shows too, and is found again,
+// harmlessly, when its own transaction comes), applied with the transaction's data changes.
+void Reader::apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
+                           const Lsn &at) {
+    dts::ddl::Catalog now = read_catalog(*s.conn);
+    std::vector<dts::ddl::Event> events = dts::ddl::diff(s.catalog, now);
+    ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+    if (!tx.begin(at, at)) {
+        s.catalog = std::move(now);
+        return;
+    }
+    std::vector<TableChanges> tables;
+    for (const auto &p : plans)
+        tables.push_back(p.columns), tables.back().changes.clear();
+    const size_t n = add_changes(rows, 0, rows.size(), tables);
+    for (const auto &t : tables)
+        tx.apply_changes(t);
+    for (const auto &e : events) {
+        const std::string action =
+            tx.ddl(e.type, e.schema, e.object, e.target, "(read from the transaction log)", n > 0);
+        log::info("source DDL", {{"task", task_.name},
+                                 {"db", s.db},
+                                 {"lsn", at.to_log_string()},
+                                 {"event", e.type},
+                                 {"object", e.schema + "." + e.object},
+                                 {"action", action}});
+        if (action == "joined") {
+            pg_.exec("UPDATE dts.tables SET incremental_from = $5 WHERE (task_id, source_db, "
+                     "source_schema, source_table) = ($1, $2, $3, $4)",
+                     {std::to_string(task_.id), s.db, e.schema, e.object, at.to_log_string()});
+            copy_table(s, tx, e.schema, e.object);
+        }
+    }
+    keep_restart(s, tx, at);
+    tx.commit(1, n);
+    s.catalog = std::move(now);
+}
+
+// The log stream starts where the last batch left it (or where the full stage's cutover found
+// the oldest open transaction): the restart point kept with the checkpoint.
+void Reader::open_log(Source &s) {
+    if (std::none_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return t.log; }))
+        return;
+    auto cp = pg_.query_rows("SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = "
+                             "$2 AND stage = 'log_restart'",
+                             {std::to_string(task_.id), s.db});
+    if (cp.empty() || !cp[0][0])
+        throw dts::Error(
+            "55000", "task " + task_.name + " has no transaction-log restart point for " + s.db, {},
+            "It is recorded with the full stage's cutover: restart the task with a "
+            "full stage (the log reader cannot know which transactions were open).");
+    s.log = std::make_unique<LogStream>(opts_.destination, *s.conn, task_, s.db, s.tables,
+                                        lsn_of(cp[0][0], "the log restart point"), position(s),
+                                        opts_.read_limit);
+    if (!s.cdc)
+        s.catalog = read_catalog(*s.conn);
+}
+
 void Reader::write_heartbeat() {
     for (auto &s : sources_) {
+        // Log mode has its own heartbeat table, read from the log like the data.
+        const bool log_beat = std::any_of(s.tables.begin(), s.tables.end(), [](const auto &t) {
+            return t.kind == TableKind::Heartbeat && t.log;
+        });
+        const std::string table = log_beat ? "dbo.dts_log_heart_beat" : "dbo.dts_sync_progress";
         try {
             // XACT_ABORT: an error (or the cancel that follows it) rolls the transaction back
             // instead of leaving it open on this connection, where it would hold its locks and
             // swallow every later heartbeat.
             s.conn->execute_all(
-                "SET XACT_ABORT ON; BEGIN TRAN; DELETE FROM dbo.dts_sync_progress WHERE "
-                "task_name = " +
-                dts::tsql::quote_literal(task_.name) +
-                "; INSERT INTO dbo.dts_sync_progress (task_name, heartbeat, sidecar) VALUES (" +
+                "SET XACT_ABORT ON; BEGIN TRAN; DELETE FROM " + table +
+                " WHERE task_name = " + dts::tsql::quote_literal(task_.name) + "; INSERT INTO " +
+                table + " (task_name, heartbeat, sidecar) VALUES (" +
                 dts::tsql::quote_literal(task_.name) + ", SYSUTCDATETIME(), HOST_NAME()); COMMIT");
         } catch (const dts::Error &e) {
             if (e.sqlstate.rfind("08", 0) == 0)
@@ -281,6 +368,14 @@ std::vector<Plan> Reader::plan(Source &s, const Lsn &from, Lsn &to) {
         Lsn start = from;
         if (t.read_from && start < *t.read_from)
             start = *t.read_from;
+        if (t.log) {
+            Plan p;
+            p.table = i;
+            p.from = start;
+            p.columns = t.apply;
+            plans.push_back(std::move(p));
+            continue;
+        }
         int active = -1;
         for (size_t k = 0; k < t.instances.size(); ++k)
             if (t.instances[k].start <= start)
@@ -319,7 +414,23 @@ Reader::PollResult Reader::poll(Source &s) {
         return {};
     const auto started = std::chrono::steady_clock::now();
     const Lsn from = position(s).next();
-    auto max_lsn = query_lsn(*s.conn, "SELECT sys.fn_cdc_get_max_lsn()");
+    // The window ends where every stream is complete: the log as far as it was read, CDC at its
+    // capture's high mark (a transaction touching both kinds of tables is read whole from both).
+    std::optional<Lsn> max_lsn;
+    bool log_more = false;
+    if (s.log) {
+        const size_t before = s.log->stats().records;
+        // Read ahead only while what was read is not waiting to be applied (bounded memory).
+        max_lsn = s.log->full(opts_.read_limit) ? s.log->read_position()
+                                                : s.log->read_ahead(opts_.read_limit);
+        log_more = s.log->stats().records - before >= static_cast<size_t>(opts_.read_limit);
+    }
+    if (s.cdc) {
+        auto cdc_max = query_lsn(*s.conn, "SELECT sys.fn_cdc_get_max_lsn()");
+        if (!cdc_max)
+            return {};
+        max_lsn = max_lsn && *max_lsn < *cdc_max ? *max_lsn : *cdc_max;
+    }
     if (!max_lsn)
         return {};
     pg_.exec("SELECT dts._apply_source_lsn($1, $2, $3)",
@@ -327,6 +438,17 @@ Reader::PollResult Reader::poll(Source &s) {
     if (*max_lsn < from)
         return {};
     Lsn to = *max_lsn;
+    // Log mode has no DDL trigger: a transaction that changed the catalog ends the window, and
+    // what it changed is read from the catalog (apply_log_ddl).
+    std::optional<Lsn> ddl_at;
+    if (s.log && !s.cdc && (ddl_at = s.log->ddl_in(from, to)))
+        to = *ddl_at;
+    // A transaction too large to hold ends the window too: it is streamed alone.
+    std::optional<Lsn> spilled;
+    if (s.log && (spilled = s.log->spilled_in(from, to))) {
+        to = *spilled;
+        ddl_at.reset();
+    }
     std::vector<Plan> plans = plan(s, from, to);
 
     // Retention: the oldest change CDC still holds must not be past where the task reads.
@@ -340,7 +462,7 @@ Reader::PollResult Reader::poll(Source &s) {
     std::vector<Raw> rows;
     std::optional<Lsn> limit; // exclusive: a table's read stopped inside this transaction
     for (const Plan &p : plans) {
-        if (to < p.from)
+        if (to < p.from || !p.instance)
             continue;
         auto m = minimum.find(p.instance->name);
         if (m == minimum.end())
@@ -369,21 +491,42 @@ Reader::PollResult Reader::poll(Source &s) {
         if (static_cast<long>(read) >= opts_.read_limit && (!limit || last < *limit))
             limit = last;
     }
+    if (s.log) {
+        std::vector<LogChange> changes;
+        s.log->take(from, to, changes);
+        for (auto &c : changes)
+            rows.push_back({c.commit, c.seq, c.op, c.table, std::move(c.values)});
+    }
     if (rows.empty()) {
         // The window ended before a table's next capture instance starts (plan()) and held no
         // changes: everything up to its end is read, so the position moves there. Otherwise the
         // next poll would ask for the same empty window again, forever.
         if (to < *max_lsn && !(to < from)) {
             ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
-            if (tx.begin(to, to))
+            if (tx.begin(to, to)) {
+                keep_restart(s, tx, to);
                 tx.commit(0, 0);
+            }
+            if (s.log)
+                s.log->release(to);
             return {true, true};
         }
-        return {};
+        return {log_more, log_more};
     }
     std::stable_sort(rows.begin(), rows.end(), [](const Raw &a, const Raw &b) {
         return std::tie(a.commit, a.seq, a.op) < std::tie(b.commit, b.seq, b.op);
     });
+    if (spilled && !(limit && *limit < *spilled)) {
+        // Apply what comes before it; when nothing does, stream it (with its CDC changes).
+        auto cut = std::find_if(rows.begin(), rows.end(),
+                                [&](const Raw &r) { return !(r.commit < *spilled); });
+        if (cut == rows.begin()) {
+            rows.clear();
+            stream_transaction(s, plans, *spilled);
+            return {true, true};
+        }
+        rows.erase(cut, rows.end());
+    }
     if (limit) {
         // Only whole transactions: drop the one a limited read cut, and what follows it.
         auto cut = std::find_if(rows.begin(), rows.end(),
@@ -400,7 +543,18 @@ Reader::PollResult Reader::poll(Source &s) {
     const auto read_done = std::chrono::steady_clock::now();
     const size_t read_rows = rows.size();
     bool reload = false;
+    std::vector<Raw> at_ddl;
+    if (ddl_at) {
+        auto cut = std::find_if(rows.begin(), rows.end(),
+                                [&](const Raw &r) { return !(r.commit < *ddl_at); });
+        at_ddl.assign(std::make_move_iterator(cut), std::make_move_iterator(rows.end()));
+        rows.erase(cut, rows.end());
+    }
     apply_transactions(s, plans, rows, reload);
+    if (ddl_at && !reload && !stopped_()) {
+        apply_log_ddl(s, plans, at_ddl, *ddl_at);
+        reload = true;
+    }
     const auto ms = [](auto d) {
         return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
     };
@@ -411,8 +565,8 @@ Reader::PollResult Reader::poll(Source &s) {
                 {"read_ms", ms(read_done - started)},
                 {"apply_ms", ms(std::chrono::steady_clock::now() - read_done)}});
     if (reload)
-        s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
-    return {true, limit.has_value() || reload};
+        reload_tables(s);
+    return {true, limit.has_value() || reload || log_more};
 }
 
 void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
@@ -430,7 +584,11 @@ void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::
     auto flush = [&](Batch &b, size_t changes) {
         if (b.transactions == 0)
             return;
+        if (s.log)
+            b.log_restart = s.log->restart_point(b.last_commit);
         bool applied = apply_batch(pg_, b);
+        if (s.log)
+            s.log->release(b.last_commit);
         log::write(log::Level::Debug, applied ? "batch applied" : "batch skipped (applied)",
                    {{"task", task_.name},
                     {"db", s.db},
@@ -542,6 +700,7 @@ bool Reader::apply_ddl_transaction(Source &s, const std::vector<Plan> &plans,
     size_t n = add_changes(rows, begin, end, tables);
     for (const auto &t : tables)
         tx.apply_changes(t);
+    keep_restart(s, tx, at);
     bool changed = false;
     for (const auto &e : events) {
         std::string action = tx.ddl(e.type, e.schema, e.object, e.target, e.command, in_user);
@@ -563,6 +722,8 @@ bool Reader::apply_ddl_transaction(Source &s, const std::vector<Plan> &plans,
         changed = changed || action == "joined" || action == "dropped" || action == "altered";
     }
     tx.commit(1, n);
+    if (s.log)
+        s.log->release(at);
     return changed;
 }
 
@@ -598,7 +759,7 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
     size_t n = 0;
     for (const Plan &p : plans) {
         const CdcTable &t = s.tables[p.table];
-        if (commit < p.from)
+        if (commit < p.from || !p.instance)
             continue;
         if (t.kind == TableKind::DdlHistory) {
             // DDL inside this (user) transaction is recorded and skipped.
@@ -635,7 +796,12 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
         st.finish();
         n += st.changes();
     }
+    if (s.log)
+        n += s.log->stream(commit, tx);
+    keep_restart(s, tx, commit);
     tx.commit(1, n);
+    if (s.log)
+        s.log->release(commit);
     log::info("large source transaction applied whole", {{"task", task_.name},
                                                          {"db", s.db},
                                                          {"lsn", commit.to_log_string()},
@@ -650,9 +816,11 @@ void Reader::run() {
         s.db = *d[0];
         s.conn = std::make_unique<dts::tds::Connection>(src.for_database(s.db), src.credentials);
         s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+        s.cdc = std::any_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return !t.log; });
+        open_log(s);
         sources_.push_back(std::move(s));
     }
-    log::info("incremental stage (CDC)",
+    log::info("incremental stage",
               {{"task", task_.name}, {"databases", std::to_string(sources_.size())}});
     int idle_ms = 200;
     auto last_beat = std::chrono::steady_clock::now() - std::chrono::hours(1);

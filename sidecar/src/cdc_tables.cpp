@@ -79,8 +79,9 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
                                       const TaskRef &task, const std::string &db) {
     auto rows = pg.query_rows(
         "SELECT x.source_schema, x.source_table, x.target_schema, x.target_table, "
-        "coalesce(s.primary_key, x.source_primary_key)::text, s.dml::text, x.incremental_from "
-        "FROM dts.tables x LEFT JOIN dts.table_settings s USING (task_id, source_db, "
+        "coalesce(s.primary_key, x.source_primary_key)::text, s.dml::text, x.incremental_from, "
+        "x.capture = 'log' FROM dts.tables x LEFT JOIN dts.table_settings s USING (task_id, "
+        "source_db, "
         "source_schema, source_table) WHERE x.task_id = $1 AND x.source_db = $2 ORDER BY 1, 2",
         {std::to_string(task.id), db});
     std::vector<CdcTable> out;
@@ -92,14 +93,16 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         c.apply.target = dts::pg::qualified(*r[2], *r[3]);
         if (r[6])
             c.read_from = Lsn::parse(*r[6]);
-        c.instances = capture_instances(src, c.schema, c.table);
+        c.log = r[7] == "t";
+        if (!c.log)
+            c.instances = capture_instances(src, c.schema, c.table);
         // A table dropped at the source loses its capture instances with it; its DROP TABLE row
         // is still ahead in the stream and removes it from the task.
         if (c.instances.empty() &&
             !src.query_text("SELECT OBJECT_ID(" + object_literal(c.schema, c.table) + ")")
                  .rows.at(0)[0])
             continue;
-        if (c.instances.empty())
+        if (c.instances.empty() && !c.log)
             throw dts::Error("55000",
                              "source table " + c.apply.source_name + " is not tracked by CDC", {},
                              "On SQL Server: EXEC sys.sp_cdc_enable_table @source_schema = N'" +
@@ -134,6 +137,27 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
             c.apply.dml = {contains(dml, "INSERT"), contains(dml, "UPDATE"),
                            contains(dml, "DELETE")};
         out.push_back(std::move(c));
+    }
+    const bool log_mode =
+        pg.query_rows("SELECT incremental_mode = 'log' FROM dts.tasks WHERE task_id = $1",
+                      {std::to_string(task.id)})
+            .at(0)[0] == "t";
+    if (log_mode) {
+        // No CDC at the source in log mode: the heartbeat rows come through the log.
+        CdcTable c;
+        c.kind = TableKind::Heartbeat;
+        c.log = true;
+        c.schema = "dbo";
+        c.table = "dts_log_heart_beat";
+        c.apply.source_name = db + ".dbo.dts_log_heart_beat";
+        c.apply.columns = {"task_name", "heartbeat", "sidecar"};
+        c.apply.key_positions = {0};
+        if (src.query_text("SELECT OBJECT_ID(N'dbo.dts_log_heart_beat')").rows.at(0)[0])
+            out.push_back(std::move(c));
+        else
+            log::warning("heartbeat table dbo.dts_log_heart_beat missing: no lag figure",
+                         {{"task", task.name}, {"db", db}, {"fix", "SELECT dts_prepare_source()"}});
+        return out;
     }
     for (auto [kind, name] : {std::pair{TableKind::Heartbeat, "dts_sync_progress"},
                               std::pair{TableKind::DdlHistory, "dts_cdc_ddl_history"}}) {

@@ -28,6 +28,9 @@ enum class TableKind { Synced, Heartbeat, DdlHistory };
 
 struct CdcTable {
     TableKind kind = TableKind::Synced;
+    // Captured from the transaction log (dts.tables.capture = 'log'; the log-mode heartbeat
+    // table), not by a capture instance.
+    bool log = false;
     std::string schema, table;
     std::vector<CaptureInstance> instances; // oldest first
     std::optional<dts::Lsn> read_from;      // joined during the incremental stage: read from here
@@ -38,7 +41,8 @@ struct CdcTable {
 };
 
 // The task's tables in database `db`, plus pg_dts's heartbeat and DDL history tables when CDC
-// tracks them. Throws when a synced table has no capture instance.
+// tracks them (log mode: the heartbeat table dbo.dts_log_heart_beat, read from the log). Throws
+// when a table captured with CDC has no capture instance.
 std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &src,
                                       const TaskRef &task, const std::string &db);
 

@@ -91,31 +91,25 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
     while (!stopped()) {
         try {
             // The stage as the task table has it now: a finished full stage hands over here.
-            std::string stage, mode;
+            std::string stage;
             {
                 PgConnection pg(opts.destination);
-                auto row = pg.query_rows("SELECT stage, incremental_mode, EXISTS (SELECT FROM "
-                                         "dts.tables x WHERE x.task_id = t.task_id AND x.capture "
-                                         "= 'log') FROM dts.tasks t WHERE task_id = $1 AND state = "
-                                         "'running'",
+                auto row = pg.query_rows("SELECT stage FROM dts.tasks t WHERE task_id = $1 AND "
+                                         "state = 'running'",
                                          {std::to_string(r.task.id)});
                 if (row.empty())
                     break;
                 stage = row[0][0].value_or("");
-                mode = row[0][2] == "t" ? "log" : "cdc";
             }
             log::info("task stage starting", {{"task", r.task.name}, {"stage", stage}});
             bool done = false;
             if (stage == "full") {
                 done = run_full_load(opts, r.task, stopped);
-            } else if (stage == "incremental" && mode == "cdc") {
+            } else if (stage == "incremental") {
+                // One reader for every mode: each table is read from the log or from its
+                // capture instance (dts.tables.capture), merged by commit LSN.
                 done = run_cdc_incremental(opts, r.task, stopped);
             } else {
-                fail_task(opts, r.task,
-                          dts::Error("0A000",
-                                     "incremental stage from the transaction log is not available "
-                                     "in this build",
-                                     {}, "Use incremental_mode cdc for this task."));
                 break;
             }
             log::info(done ? "task stage finished" : "task stage stopped",

@@ -1,0 +1,786 @@
+#include "log_stream.hpp"
+
+#include "log.hpp"
+
+#include "error.hpp"
+#include "pg_quote.hpp"
+#include "row_decoder.hpp"
+#include "tsql_quote.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_map>
+
+namespace sidecar {
+
+namespace {
+
+using dts::Lsn;
+using dts::changes::Value;
+using dts::changes::Values;
+namespace lr = dts::logrec;
+
+std::string object_literal(const std::string &schema, const std::string &table) {
+    return dts::tsql::quote_literal(dts::tsql::quote_name("", schema, table));
+}
+
+std::string bytes_at(dts::tds::Connection &src, int i) {
+    const uint8_t *p = src.data(i);
+    return p ? std::string(reinterpret_cast<const char *>(p), static_cast<size_t>(src.length(i)))
+             : std::string();
+}
+
+std::optional<std::string> text_at(dts::tds::Connection &src, const dts::tds::ColumnDesc &d,
+                                   int i) {
+    const uint8_t *p = src.data(i);
+    if (!p)
+        return std::nullopt;
+    return dts::tds::value_to_text(d.type, p, src.length(i), d.scale);
+}
+
+// fn_dblog takes LSNs in decimal vlf:block:slot form. Only LSNs the server itself returned are
+// passed: a made-up one can stop the server.
+std::string dblog_lsn(const Lsn &l) {
+    return dts::tsql::quote_literal(std::to_string(l.vlf) + ":" + std::to_string(l.block) + ":" +
+                                    std::to_string(l.slot));
+}
+
+// fn_dblog's [Transaction ID] text of a transaction.
+std::string xact_text(uint64_t x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04x:%08x", static_cast<unsigned>(x >> 32),
+                  static_cast<unsigned>(x & 0xffffffffu));
+    return buf;
+}
+
+// A key value (PostgreSQL text form, as the decoder or the destination gives it) as a T-SQL
+// literal of the source column's type.
+std::string tsql_key_literal(int system_type_id, const std::string &v) {
+    switch (system_type_id) {
+    case 48:  // tinyint
+    case 52:  // smallint
+    case 56:  // int
+    case 127: // bigint
+    case 106: // decimal
+    case 108: // numeric
+    case 60:  // money
+    case 122: // smallmoney
+        if (v.empty() || v.find_first_not_of("0123456789.-") != std::string::npos)
+            throw dts::Error("22P02", "key value '" + v + "' is not a number");
+        return v;
+    case 104: // bit
+        return v == "t" || v == "1" || v == "true" ? "1" : "0";
+    case 173: // binary
+    case 165: // varbinary
+    case 189: // timestamp
+        if (v.rfind("\\x", 0) != 0)
+            throw dts::Error("22P02", "key value '" + v + "' is not bytea hex");
+        return "0x" + v.substr(2);
+    default:
+        return dts::tsql::quote_literal(v);
+    }
+}
+
+// A text[] literal of the values (NULL elements unquoted).
+std::string text_array(const std::vector<const Value *> &values) {
+    std::string arr = "{";
+    for (size_t i = 0; i < values.size(); ++i) {
+        arr += i ? "," : "";
+        if (!*values[i]) {
+            arr += "NULL";
+            continue;
+        }
+        arr += '"';
+        for (char ch : **values[i]) {
+            if (ch == '"' || ch == '\\')
+                arr += '\\';
+            arr += ch;
+        }
+        arr += '"';
+    }
+    return arr + "}";
+}
+
+// The type of a column as T-SQL spells it, from sys.system_internals_partition_columns.
+std::string type_text(const lr::PhysColumn &c) {
+    auto len = [&](int bytes) {
+        return c.max_length < 0 ? std::string("(max)") : "(" + std::to_string(bytes) + ")";
+    };
+    switch (c.system_type_id) {
+    case 167:
+        return "varchar" + len(c.max_length);
+    case 175:
+        return "char" + len(c.max_length);
+    case 231:
+        return "nvarchar" + len(c.max_length / 2);
+    case 239:
+        return "nchar" + len(c.max_length / 2);
+    case 165:
+        return "varbinary" + len(c.max_length);
+    case 173:
+        return "binary" + len(c.max_length);
+    case 106:
+    case 108:
+        return "decimal(" + std::to_string(c.precision) + ", " + std::to_string(c.scale) + ")";
+    case 41:
+        return "time(" + std::to_string(c.scale) + ")";
+    case 42:
+        return "datetime2(" + std::to_string(c.scale) + ")";
+    case 43:
+        return "datetimeoffset(" + std::to_string(c.scale) + ")";
+    }
+    static const std::map<int, const char *> plain = {{48, "tinyint"},
+                                                      {52, "smallint"},
+                                                      {56, "int"},
+                                                      {127, "bigint"},
+                                                      {104, "bit"},
+                                                      {60, "money"},
+                                                      {122, "smallmoney"},
+                                                      {59, "real"},
+                                                      {62, "float"},
+                                                      {40, "date"},
+                                                      {61, "datetime"},
+                                                      {58, "smalldatetime"},
+                                                      {36, "uniqueidentifier"}};
+    auto it = plain.find(c.system_type_id);
+    return it == plain.end() ? "" : it->second;
+}
+
+// The value a column added with a default has in rows written before it was added
+// (sys.system_internals_partition_columns.default_value, a sql_variant): converted to the
+// column's type at the source and read like any value, so its text is the CDC path's.
+std::optional<std::string> default_value(dts::tds::Connection &src, const std::string &partition,
+                                         const lr::PhysColumn &c) {
+    std::string type = type_text(c);
+    if (type.empty())
+        type = "sql_variant";
+    const std::string cast = type == "sql_variant" ? "" : type;
+    auto r = src.query_text("SELECT " +
+                            (cast.empty() ? std::string("CAST(default_value AS nvarchar(4000))")
+                                          : "CAST(default_value AS " + cast + ")") +
+                            " FROM sys.system_internals_partition_columns WHERE partition_id = " +
+                            std::to_string(std::stoll(partition)) +
+                            " AND partition_column_id = " + std::to_string(c.partition_column_id));
+    if (r.rows.empty())
+        return std::nullopt;
+    return r.rows[0][0];
+}
+
+} // namespace
+
+std::string key_string(const Values &key) {
+    std::string out;
+    for (const auto &v : key) {
+        out += v ? "\x01" + *v : std::string("\x02");
+        out += '\x1f';
+    }
+    return out;
+}
+
+LogStream::LogStream(const std::string &destination, dts::tds::Connection &src, const TaskRef &task,
+                     std::string db, const std::vector<CdcTable> &tables, const Lsn &restart,
+                     const Lsn &applied, long read_limit)
+    : lookup_(destination), src_(src), task_(task), db_(std::move(db)),
+      asm_(static_cast<size_t>(std::max(1000L, read_limit * 5))), next_(restart), applied_(applied),
+      read_limit_(read_limit) {
+    load_layouts(tables);
+}
+
+void LogStream::load_layouts(const std::vector<CdcTable> &tables) {
+    tables_.clear();
+    by_unit_.clear();
+    for (size_t i = 0; i < tables.size(); ++i) {
+        const CdcTable &c = tables[i];
+        if (!c.log)
+            continue;
+        // The in-row allocation unit of the clustered index, and the physical columns of its
+        // partition (sys.system_internals_partition_columns: what the row images hold).
+        auto rows = src_.query_text(
+            "SELECT au.allocation_unit_id, pc.partition_column_id, c.name, pc.leaf_offset, "
+            "pc.leaf_null_bit, pc.leaf_bit_position, CAST(pc.is_dropped AS int), "
+            "CAST(pc.is_uniqueifier AS int), CAST(pc.is_nullable AS int), CAST(pc.is_sparse AS "
+            "int), pc.system_type_id, pc.max_length, pc.precision, pc.scale, pc.key_ordinal, "
+            "CAST(pc.has_default AS int), p.partition_id, pc.collation_name, p.index_id, "
+            "CAST(p.data_compression AS int) FROM sys.partitions "
+            "p JOIN sys.allocation_units au ON au.container_id = p.hobt_id AND au.type = 1 JOIN "
+            "sys.system_internals_partition_columns pc ON pc.partition_id = p.partition_id LEFT "
+            "JOIN sys.columns c ON c.object_id = p.object_id AND c.column_id = "
+            "pc.partition_column_id AND pc.is_dropped = 0 WHERE p.object_id = OBJECT_ID(" +
+            object_literal(c.schema, c.table) +
+            ") AND p.index_id IN (0, 1) ORDER BY au.allocation_unit_id, pc.partition_column_id");
+        const std::string refuse_hint = "Capture it with CDC (incremental_mode hybrid or cdc).";
+        if (rows.rows.empty())
+            throw dts::Error(
+                "55000",
+                "source table " + c.apply.source_name +
+                    " has no physical layout in sys.system_internals_partition_columns",
+                {}, refuse_hint);
+        std::map<int64_t, Table> units;
+        for (auto &r : rows.rows) {
+            if (r[18] != "1")
+                throw dts::Error("0A000",
+                                 "source table " + c.apply.source_name +
+                                     " has no clustered index: the log reader cannot identify "
+                                     "its rows",
+                                 {}, refuse_hint);
+            if (r[19] && *r[19] != "0")
+                throw dts::Error("0A000",
+                                 "source table " + c.apply.source_name +
+                                     " is compressed: the log reader does not decode compressed "
+                                     "rows",
+                                 {}, refuse_hint);
+            const int64_t unit = std::stoll(r[0].value_or("0"));
+            Table &t = units[unit];
+            lr::PhysColumn pc;
+            auto num = [&](size_t k) { return r[k] ? std::stoi(*r[k]) : 0; };
+            pc.partition_column_id = num(1);
+            pc.name = r[2].value_or("");
+            pc.leaf_offset = num(3);
+            pc.leaf_null_bit = num(4);
+            pc.leaf_bit_position = num(5);
+            pc.is_dropped = num(6) != 0;
+            pc.is_uniqueifier = num(7) != 0;
+            pc.is_nullable = num(8) != 0;
+            pc.is_sparse = num(9) != 0;
+            pc.system_type_id = num(10);
+            pc.max_length = num(11);
+            pc.precision = num(12);
+            pc.scale = num(13);
+            pc.key_ordinal = num(14);
+            if (num(15) != 0)
+                pc.default_value = default_value(src_, r[16].value_or("0"), pc);
+            pc.collation_name = r[17].value_or("");
+            t.layout.columns.push_back(std::move(pc));
+        }
+        for (auto &[unit, t] : units) {
+            t.index = i;
+            t.cdc = &c;
+            t.unit = unit;
+            try {
+                t.layout.validate();
+            } catch (const lr::DecodeError &e) {
+                throw dts::Error("0A000",
+                                 "source table " + c.apply.source_name +
+                                     " cannot be read from the transaction log: " + e.what(),
+                                 {}, refuse_hint);
+            }
+            const auto &cols = t.layout.columns;
+            for (const auto &name : c.apply.columns) {
+                int at = -1;
+                for (size_t k = 0; k < cols.size(); ++k)
+                    if (!cols[k].is_dropped && cols[k].name == name)
+                        at = static_cast<int>(k);
+                t.apply_to_layout.push_back(at);
+            }
+            std::vector<std::pair<int, int>> key; // (key_ordinal, layout column)
+            for (size_t k = 0; k < cols.size(); ++k)
+                if (cols[k].key_ordinal > 0 && !cols[k].is_uniqueifier)
+                    key.emplace_back(cols[k].key_ordinal, static_cast<int>(k));
+            std::sort(key.begin(), key.end());
+            for (const auto &kc : key) {
+                const auto &col = cols[static_cast<size_t>(kc.second)];
+                auto it = std::find(c.apply.columns.begin(), c.apply.columns.end(), col.name);
+                if (it == c.apply.columns.end())
+                    throw dts::Error("55000",
+                                     "clustered key column " + col.name + " of " +
+                                         c.apply.source_name + " is not a destination column",
+                                     {},
+                                     "The log reader finds rows by their clustered key: keep "
+                                     "its columns in the destination table.");
+                t.key_layout.push_back(kc.second);
+                t.key_apply.push_back(static_cast<size_t>(it - c.apply.columns.begin()));
+                t.key_source_types.push_back(col.system_type_id);
+            }
+            if (t.key_layout.empty())
+                throw dts::Error("0A000",
+                                 "source table " + c.apply.source_name +
+                                     " has no clustered key the log reader can use",
+                                 {}, refuse_hint);
+            for (size_t p : t.key_apply) {
+                std::vector<PgConnection::Row> ty;
+                if (!c.apply.target.empty())
+                    ty = lookup_.query_rows("SELECT format_type(atttypid, atttypmod) FROM "
+                                            "pg_attribute WHERE attrelid = $1::regclass AND "
+                                            "attname = $2",
+                                            {c.apply.target, c.apply.columns[p]});
+                t.key_types.push_back(ty.empty() ? "text" : ty[0][0].value_or("text"));
+            }
+            by_unit_[unit] = tables_.size();
+            tables_.push_back(std::move(t));
+        }
+    }
+}
+
+std::string LogStream::columns_sql() const {
+    return "[Current LSN], [Operation], [Context], [Transaction ID], [AllocUnitId], [Slot ID], "
+           "[Offset in Row], [Modify Size], [Num Elements], [RowLog Contents 0], [RowLog "
+           "Contents 1], [RowLog Contents 2], CASE WHEN [Operation] = N'LOP_MODIFY_COLUMNS' THEN "
+           "[Log Record] END, [Description], [Transaction Name], [End Time], [Page ID], CASE WHEN "
+           "[AllocUnitName] LIKE N'sys.sys%' THEN [AllocUnitName] END";
+}
+
+// Row records of the tracked tables (or of one).
+std::string LogStream::units_sql(const Table *only) const {
+    std::string units;
+    for (const auto &t : tables_)
+        if (!only || &t == only)
+            units += (units.empty() ? "" : ", ") + std::to_string(t.unit);
+    if (units.empty())
+        return "1 = 0";
+    return "([Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW', "
+           "N'LOP_MODIFY_COLUMNS') AND [AllocUnitId] IN (" +
+           units + "))";
+}
+
+std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
+    std::vector<lr::LogRow> out;
+    src_.execute(sql);
+    while (src_.next_result()) {
+        const int n = src_.column_count();
+        if (n < 18)
+            continue;
+        std::vector<dts::tds::ColumnDesc> desc;
+        for (int i = 1; i <= n; ++i)
+            desc.push_back(src_.column(i));
+        auto text = [&](int i) { return text_at(src_, desc[static_cast<size_t>(i - 1)], i); };
+        auto number = [&](int i) {
+            auto t = text(i);
+            return t ? std::stoll(*t) : 0LL;
+        };
+        while (src_.next_row()) {
+            lr::LogRow r;
+            auto lsn = text(1);
+            auto parsed = lsn ? Lsn::parse(*lsn) : std::nullopt;
+            if (!parsed)
+                throw dts::Error("XX000", "fn_dblog returned an unreadable [Current LSN]: " +
+                                              lsn.value_or("NULL"));
+            r.lsn = *parsed;
+            r.operation = text(2).value_or("");
+            r.context = text(3).value_or("");
+            const auto xact_id = text(4);
+            auto xact = lr::parse_xact_id(xact_id.value_or(""));
+            if (xact_id && !xact)
+                throw dts::Error("XX000", "fn_dblog returned an unreadable [Transaction ID]: " +
+                                              *xact_id + " at LSN " + r.lsn.to_log_string());
+            r.xact = xact.value_or(0);
+            r.alloc_unit = number(5);
+            r.slot = static_cast<int>(number(6));
+            r.offset = static_cast<int>(number(7));
+            r.modify_size = static_cast<int>(number(8));
+            r.num_elements = static_cast<int>(number(9));
+            r.rc0 = bytes_at(src_, 10);
+            r.rc1 = bytes_at(src_, 11);
+            r.rc2 = bytes_at(src_, 12);
+            r.log_record = bytes_at(src_, 13);
+            r.description = text(14).value_or("");
+            r.xact_name = text(15).value_or("");
+            r.end_time = text(16).value_or("");
+            r.page = text(17).value_or("");
+            r.catalog_unit = text(18).value_or("");
+            ++stats_.records;
+            stats_.bytes += r.rc0.size() + r.rc1.size() + r.rc2.size() + r.log_record.size();
+            out.push_back(std::move(r));
+        }
+    }
+    return out;
+}
+
+Lsn LogStream::read_ahead(long limit) {
+    auto rows = read_rows(
+        "SELECT TOP (" + std::to_string(limit) + ") " + columns_sql() + " FROM sys.fn_dblog(" +
+        (next_.is_null() ? std::string("NULL") : dblog_lsn(next_)) +
+        ", NULL) WHERE [Operation] IN (N'LOP_BEGIN_XACT', N'LOP_COMMIT_XACT', N'LOP_ABORT_XACT') "
+        "OR " +
+        units_sql(nullptr) +
+        // Rows of SQL Server's own catalog tables: a transaction that ran DDL.
+        " OR ([Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW') AND "
+        "[AllocUnitName] LIKE N'sys.sys%') ORDER BY [Current LSN]");
+    for (auto &r : rows) {
+        next_ = r.lsn;
+        asm_.add(std::move(r));
+    }
+    return next_;
+}
+
+bool LogStream::full(long limit) const {
+    // Only committed work waiting to be applied stops the reading: an open transaction must be
+    // read to its end whatever its size.
+    size_t waiting = 0;
+    for (const auto &t : asm_.committed())
+        waiting += t.changes.size();
+    return waiting > static_cast<size_t>(limit) * 4;
+}
+
+std::optional<Lsn> LogStream::ddl_in(const Lsn &from, const Lsn &to) const {
+    for (const auto &t : asm_.committed())
+        if (!(t.commit < from) && !(to < t.commit) && t.is_ddl())
+            return t.commit;
+    return std::nullopt;
+}
+
+std::optional<Lsn> LogStream::spilled_in(const Lsn &from, const Lsn &to) const {
+    for (const auto &t : asm_.committed())
+        if (!(t.commit < from) && !(to < t.commit) && t.spilled && applied_ < t.commit)
+            return t.commit;
+    return std::nullopt;
+}
+
+void LogStream::release(const Lsn &through) {
+    auto &q = asm_.committed();
+    while (!q.empty() && !(through < q.front().commit))
+        q.pop_front();
+    if (applied_ < through)
+        applied_ = through;
+}
+
+void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pending> &out) {
+    auto u = by_unit_.find(r.alloc_unit);
+    if (u == by_unit_.end())
+        return;
+    const Table &tb = tables_[u->second];
+    // Non-leaf pages of the clustered index share its allocation unit.
+    if (r.context != "LCX_CLUSTERED" && r.context != "LCX_MARK_AS_GHOST")
+        return;
+    Pending p;
+    p.table = &tb;
+    p.ch.commit = commit;
+    p.ch.seq = r.lsn;
+    p.ch.table = tb.index;
+    try {
+        if (r.operation == "LOP_INSERT_ROWS" || r.operation == "LOP_DELETE_ROWS") {
+            lr::DecodedRow row = lr::decode_record(tb.layout, r.rc0);
+            bool off_row = false;
+            for (int k : tb.apply_to_layout) {
+                if (k < 0) {
+                    p.ch.values.emplace_back();
+                    continue;
+                }
+                const auto kk = static_cast<size_t>(k);
+                off_row = off_row || row.cells.at(kk) == lr::Cell::OffRow;
+                p.ch.values.push_back(row.values.at(kk));
+            }
+            for (size_t kp : tb.key_apply)
+                p.key.push_back(p.ch.values[kp]);
+            if (r.operation == "LOP_DELETE_ROWS") {
+                p.ch.op = 1;
+            } else if (off_row) {
+                // A large value stored off the row: the record holds a pointer only.
+                p.kind = Pending::Kind::Reread;
+                p.ch.op = 4;
+            } else {
+                p.ch.op = 2;
+            }
+        } else {
+            p.ch.op = 4;
+            p.key = lr::decode_clustered_key(tb.layout, r.rc2);
+            std::vector<lr::ByteRange> ranges;
+            if (r.operation == "LOP_MODIFY_ROW") {
+                lr::ByteRange range;
+                range.offset = static_cast<uint16_t>(r.offset);
+                range.before = r.rc0;
+                range.after = r.rc1;
+                ranges.push_back(std::move(range));
+            } else
+                ranges = lr::modify_columns_ranges(r.rc0, r.rc1, r.log_record, r.num_elements);
+            auto patch = lr::patch_from_ranges(tb.layout, ranges);
+            if (!patch) {
+                p.kind = Pending::Kind::Reread;
+            } else {
+                p.kind = Pending::Kind::Patch;
+                for (auto &[k, val] : patch->set)
+                    for (size_t a = 0; a < tb.apply_to_layout.size(); ++a)
+                        if (tb.apply_to_layout[a] == static_cast<int>(k))
+                            p.patch.emplace_back(a, val);
+            }
+        }
+    } catch (const lr::DecodeError &e) {
+        throw dts::Error("XX000",
+                         "cannot decode the log record at LSN " + r.lsn.to_log_string() + " (" +
+                             r.operation + ") of " + tb.cdc->apply.source_name + " (task " +
+                             task_.name + "): " + e.what(),
+                         {},
+                         "Capture the table with CDC (incremental_mode hybrid or cdc) and "
+                         "report the record.");
+    }
+    out.push_back(std::move(p));
+}
+
+void LogStream::take(const Lsn &from, const Lsn &to, std::vector<LogChange> &out) {
+    std::vector<Pending> pending;
+    for (const auto &t : asm_.committed()) {
+        if (t.commit < from || !(applied_ < t.commit))
+            continue;
+        if (to < t.commit)
+            break;
+        if (!t.complete)
+            throw dts::Error("55000",
+                             "transaction " + std::to_string(t.xact) + " committed at LSN " +
+                                 t.commit.to_log_string() + " in " + db_ +
+                                 " began before the log reader's restart point",
+                             {},
+                             "The restart point kept with the checkpoint was lost or moved: "
+                             "restart the task with a full stage.");
+        for (const auto &r : t.changes)
+            decode(t.commit, r, pending);
+    }
+    complete(pending, out, nullptr);
+}
+
+LogStream::Rows LogStream::destination_rows(const Table &tb, const std::set<std::string> &keys,
+                                            const std::map<std::string, Values> &key_values) {
+    Rows out;
+    const TableChanges &a = tb.cdc->apply;
+    if (keys.empty() || a.target.empty())
+        return out;
+    std::string cols, arrays, join, names;
+    for (size_t c = 0; c < a.columns.size(); ++c)
+        cols += std::string(c ? ", " : "") + "t." + dts::pg::quote_ident(a.columns[c]) + "::text";
+    std::vector<PgConnection::Value> params;
+    for (size_t k = 0; k < tb.key_apply.size(); ++k) {
+        std::vector<const Value *> column;
+        for (const auto &ks : keys)
+            column.push_back(&key_values.at(ks)[k]);
+        params.push_back(text_array(column));
+        const std::string n = "k" + std::to_string(k);
+        arrays += std::string(k ? ", " : "") + "$" + std::to_string(k + 1) + "::text[]";
+        names += std::string(k ? ", " : "") + n;
+        join += std::string(k ? " AND " : "") + "t." +
+                dts::pg::quote_ident(a.columns[tb.key_apply[k]]) + " = v." + n +
+                "::" + tb.key_types[k];
+    }
+    for (auto &r : lookup_.query_rows("SELECT " + cols + " FROM unnest(" + arrays + ") AS v(" +
+                                          names + ") JOIN " + a.target + " t ON " + join,
+                                      params)) {
+        Values v(r.begin(), r.end());
+        Values key;
+        for (size_t kp : tb.key_apply)
+            key.push_back(v[kp]);
+        out[key_string(key)] = std::move(v);
+    }
+    return out;
+}
+
+LogStream::Rows LogStream::source_rows(const Table &tb, const std::set<std::string> &keys,
+                                       const std::map<std::string, Values> &key_values) {
+    Rows out;
+    const CdcTable &c = *tb.cdc;
+    std::string cols;
+    for (size_t k = 0; k < c.apply.columns.size(); ++k)
+        cols += std::string(k ? ", " : "") +
+                (tb.apply_to_layout[k] < 0 ? "NULL" : dts::tsql::quote_ident(c.apply.columns[k]));
+    std::vector<std::string> list(keys.begin(), keys.end());
+    for (size_t at = 0; at < list.size(); at += 100) {
+        std::string where;
+        for (size_t i = at; i < list.size() && i < at + 100; ++i) {
+            const Values &key = key_values.at(list[i]);
+            std::string one;
+            for (size_t k = 0; k < key.size(); ++k) {
+                const std::string col = dts::tsql::quote_ident(
+                    tb.layout.columns[static_cast<size_t>(tb.key_layout[k])].name);
+                one += std::string(k ? " AND " : "") + col +
+                       (key[k] ? " = " + tsql_key_literal(tb.key_source_types[k], *key[k])
+                               : " IS NULL");
+            }
+            where += std::string(where.empty() ? "" : " OR ") + "(" + one + ")";
+        }
+        auto res =
+            src_.query_text("SELECT " + cols + " FROM " +
+                            dts::tsql::quote_name("", c.schema, c.table) + " WHERE " + where);
+        for (auto &r : res.rows) {
+            Values v(r.begin(), r.end());
+            Values key;
+            for (size_t kp : tb.key_apply)
+                key.push_back(v[kp]);
+            out[key_string(key)] = std::move(v);
+            ++stats_.reread;
+        }
+    }
+    return out;
+}
+
+void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
+                         const std::set<std::string> *stale) {
+    // Which keys need a base row: updates whose key had no full image earlier.
+    std::map<const Table *, std::set<std::string>> need_dest, need_source, imaged;
+    std::map<const Table *, std::map<std::string, Values>> key_values;
+    for (const auto &p : pending) {
+        const std::string k = key_string(p.key);
+        key_values[p.table].emplace(k, p.key);
+        if (p.kind == Pending::Kind::Reread ||
+            (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k) && stale &&
+             stale->count(k)))
+            need_source[p.table].insert(k);
+        else if (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k))
+            need_dest[p.table].insert(k);
+        if (p.kind != Pending::Kind::Patch)
+            imaged[p.table].insert(k);
+    }
+    // Base rows from the destination, which is at the checkpoint; what it does not have, the
+    // source has.
+    std::map<const Table *, Rows> base, now;
+    for (auto &[tb, keys] : need_dest) {
+        if (tb->cdc->apply.target.empty()) {
+            need_source[tb].insert(keys.begin(), keys.end());
+            continue;
+        }
+        base[tb] = destination_rows(*tb, keys, key_values[tb]);
+        for (const auto &ks : keys)
+            if (!base[tb].count(ks))
+                need_source[tb].insert(ks);
+    }
+    for (auto &[tb, keys] : need_source)
+        now[tb] = source_rows(*tb, keys, key_values[tb]);
+
+    // In order: the latest image of each key, updates completed from it.
+    std::map<const Table *, std::unordered_map<std::string, std::optional<Values>>> state;
+    for (auto &p : pending) {
+        const std::string k = key_string(p.key);
+        auto &st = state[p.table];
+        if (p.kind == Pending::Kind::Full) {
+            st[k] = p.ch.op == 1 ? std::nullopt : std::optional<Values>(p.ch.values);
+            out.push_back(std::move(p.ch));
+            continue;
+        }
+        const Values *b = nullptr;
+        if (p.kind == Pending::Kind::Patch) {
+            auto s = st.find(k);
+            if (s != st.end()) {
+                if (!s->second)
+                    throw dts::Error("XX000", "log record at LSN " + p.ch.seq.to_log_string() +
+                                                  " of " + p.table->cdc->apply.source_name +
+                                                  " updates a row deleted before it");
+                b = &*s->second;
+            } else if (auto d = base[p.table].find(k); d != base[p.table].end()) {
+                b = &d->second;
+                ++stats_.completed;
+            }
+        }
+        if (!b) {
+            auto n = now[p.table].find(k);
+            if (n == now[p.table].end())
+                continue; // gone at the source by now: a later delete in the log removes it
+            p.ch.values = n->second;
+        } else {
+            p.ch.values = *b;
+            for (auto &[a, v] : p.patch)
+                p.ch.values[a] = v;
+        }
+        st[k] = p.ch.values;
+        out.push_back(std::move(p.ch));
+    }
+}
+
+size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
+    const lr::Transaction *t = nullptr;
+    for (const auto &c : asm_.committed())
+        if (c.commit == commit)
+            t = &c;
+    if (!t)
+        return 0;
+    auto write = [&](ApplyTransaction::Stream &st, const LogChange &c) {
+        if (c.op == 1)
+            st.remove(c.values);
+        else if (c.op == 2)
+            st.insert(c.values);
+        else
+            st.update({}, c.values);
+    };
+    size_t n = 0;
+    if (!t->spilled) {
+        // Held whole (the CDC side of the transaction is the large one).
+        std::vector<Pending> pending;
+        for (const auto &r : t->changes)
+            decode(commit, r, pending);
+        std::vector<LogChange> changes;
+        complete(pending, changes, nullptr);
+        for (const Table &tb : tables_) {
+            if (tb.cdc->kind != TableKind::Synced)
+                continue;
+            auto st = tx.stream(tb.cdc->apply);
+            for (const auto &c : changes)
+                if (c.table == tb.index)
+                    write(st, c);
+            st.finish();
+            n += st.changes();
+        }
+        return n;
+    }
+    for (const Table &tb : tables_) {
+        if (tb.cdc->kind != TableKind::Synced)
+            continue;
+        auto st = tx.stream(tb.cdc->apply);
+        std::set<std::string> staged; // keys of this transaction in the stage already
+        Lsn at = t->begin;
+        bool more = true;
+        while (more) {
+            auto rows = read_rows(
+                "SELECT TOP (" + std::to_string(read_limit_) + ") " + columns_sql() +
+                " FROM sys.fn_dblog(" + dblog_lsn(at) + ", " + dblog_lsn(commit) +
+                ") WHERE [Transaction ID] = " + dts::tsql::quote_literal(xact_text(t->xact)) +
+                " AND " + units_sql(&tb) + " ORDER BY [Current LSN]");
+            more = rows.size() >= static_cast<size_t>(read_limit_);
+            std::vector<Pending> pending;
+            for (const auto &r : rows) {
+                if (!(at < r.lsn) && !(r.lsn == t->begin))
+                    continue; // the last record of the previous read
+                at = r.lsn;
+                if (std::binary_search(t->kept.begin(), t->kept.end(), r.lsn))
+                    decode(commit, r, pending);
+            }
+            std::vector<LogChange> changes;
+            complete(pending, changes, &staged);
+            for (auto &c : changes) {
+                Values key;
+                for (size_t kp : tb.key_apply)
+                    key.push_back(c.values[kp]);
+                staged.insert(key_string(key));
+                write(st, c);
+            }
+        }
+        st.finish();
+        n += st.changes();
+    }
+    ++stats_.streamed;
+    return n;
+}
+
+dts::ddl::Catalog read_catalog(dts::tds::Connection &src) {
+    dts::ddl::Catalog out;
+    for (auto &r : src.query_text("SELECT s.name, t.name, t.object_id FROM sys.tables t JOIN "
+                                  "sys.schemas s ON s.schema_id = t.schema_id WHERE "
+                                  "t.is_ms_shipped = 0")
+                       .rows) {
+        auto &t = out[r[0].value_or("") + "." + r[1].value_or("")];
+        t.schema = r[0].value_or("");
+        t.table = r[1].value_or("");
+    }
+    std::map<std::string, std::string> by_id;
+    for (auto &r : src.query_text("SELECT s.name + N'.' + t.name, t.object_id FROM sys.tables t "
+                                  "JOIN sys.schemas s ON s.schema_id = t.schema_id")
+                       .rows)
+        by_id[r[1].value_or("")] = r[0].value_or("");
+    for (auto &r : src.query_text("SELECT c.object_id, c.name, c.system_type_id, c.max_length, "
+                                  "c.precision, c.scale, CAST(c.is_nullable AS int) FROM "
+                                  "sys.columns c JOIN sys.tables t ON t.object_id = c.object_id "
+                                  "ORDER BY c.object_id, c.column_id")
+                       .rows) {
+        auto it = out.find(by_id[r[0].value_or("")]);
+        if (it == out.end())
+            continue;
+        std::string col;
+        for (size_t k = 1; k < r.size(); ++k)
+            col += (k > 1 ? " " : "") + r[k].value_or("NULL");
+        it->second.columns.push_back(col);
+    }
+    for (auto &r : src.query_text("SELECT i.object_id, i.name FROM sys.indexes i JOIN sys.tables "
+                                  "t ON t.object_id = i.object_id WHERE i.name IS NOT NULL ORDER "
+                                  "BY i.object_id, i.name")
+                       .rows) {
+        auto it = out.find(by_id[r[0].value_or("")]);
+        if (it != out.end())
+            it->second.indexes.push_back(r[1].value_or(""));
+    }
+    return out;
+}
+
+} // namespace sidecar

@@ -1,0 +1,141 @@
+// The transaction-log side of the incremental stage for one source database (docs/log-reader.md):
+// reads sys.fn_dblog forward from its restart point in bounded windows, re-assembles whole source
+// transactions (common/log_transactions), decodes the row images of the task's log-captured
+// tables (common/row_decoder) and turns them into changes the apply engine takes: inserts and
+// deletes from the full images, updates from the clustered key and the changed bytes. An update
+// whose bytes give the new values of whole columns is completed from the row as the destination
+// has it (exact: the destination is at the checkpoint, and earlier changes of the window are in
+// memory); one whose bytes do not (variable-length data, part of a column) is re-read from the
+// source by key, counted in LogStats::reread: the source's current row, which the later changes
+// in the log then bring to each later state.
+#pragma once
+
+#include "apply_writer.hpp"
+#include "cdc_tables.hpp"
+#include "pg_connection.hpp"
+
+#include "catalog_diff.hpp"
+#include "change_batch.hpp"
+#include "log_layout.hpp"
+#include "log_transactions.hpp"
+#include "lsn.hpp"
+#include "tds_connection.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace sidecar {
+
+// One change of a log-captured table, as the reader's merged stream takes it: op 1 delete,
+// 2 insert, 4 update (after image), values in the table's apply column order.
+struct LogChange {
+    dts::Lsn commit, seq;
+    int op = 0;
+    size_t table = 0; // index in the source's table list
+    dts::changes::Values values;
+};
+
+struct LogStats {
+    size_t records = 0;   // fn_dblog rows read
+    size_t bytes = 0;     // of row data read (RowLog Contents, Log Record)
+    size_t reread = 0;    // rows re-read from the source by key
+    size_t completed = 0; // updates completed from the destination's row
+    size_t streamed = 0;  // transactions too large to hold, applied by streaming
+};
+
+class LogStream {
+public:
+    // `tables` is the source's table list (log-captured ones have CdcTable::log set); the stream
+    // keeps pointers into it until reload(). `destination` connects the stream's own lookups of
+    // destination rows (the reader's connection may be inside a COPY).
+    LogStream(const std::string &destination, dts::tds::Connection &src, const TaskRef &task,
+              std::string db, const std::vector<CdcTable> &tables, const dts::Lsn &restart,
+              const dts::Lsn &applied, long read_limit);
+
+    // Reads up to `limit` more log records. Returns the LSN through which the log has been read
+    // (every transaction committed up to it is known).
+    dts::Lsn read_ahead(long limit);
+    dts::Lsn read_position() const { return next_; }
+    // True when transactions read but not applied hold more than a few reads' worth of changes:
+    // the reader applies before reading further.
+    bool full(long limit) const;
+    // The changes of the transactions committed in [from, to], in commit order, except those of
+    // spilled transactions (stream() applies them). Non-destructive: release() drops them once
+    // applied.
+    void take(const dts::Lsn &from, const dts::Lsn &to, std::vector<LogChange> &out);
+    // The first transaction committed in [from, to] that was too large to hold.
+    std::optional<dts::Lsn> spilled_in(const dts::Lsn &from, const dts::Lsn &to) const;
+    // Applies the log-captured changes of the spilled transaction committed at `commit` into
+    // `tx`, table by table, reading them from the log again (bounded memory). Returns the number
+    // of changes.
+    size_t stream(const dts::Lsn &commit, ApplyTransaction &tx);
+    void release(const dts::Lsn &through);
+    // Where a reader must start again after the batch ending at commit `applied` (kept with the
+    // checkpoint).
+    dts::Lsn restart_point(const dts::Lsn &applied) const { return asm_.restart_point(applied); }
+    // The first transaction committed in [from, to] that ran DDL.
+    std::optional<dts::Lsn> ddl_in(const dts::Lsn &from, const dts::Lsn &to) const;
+    const LogStats &stats() const { return stats_; }
+
+private:
+    struct Table {
+        size_t index = 0; // in the source's table list
+        const CdcTable *cdc = nullptr;
+        int64_t unit = 0; // allocation unit of the clustered index's rows
+        dts::logrec::Layout layout;
+        std::vector<int> apply_to_layout;   // per apply column: layout column, -1 if none
+        std::vector<int> key_layout;        // clustered key (key_ordinal order): layout columns
+        std::vector<size_t> key_apply;      // the same key columns: apply positions
+        std::vector<std::string> key_types; // destination types of the key columns
+        std::vector<int> key_source_types;  // system_type_id of the key columns
+    };
+    // A change before completion: a full image, the changed columns of an update, or an update
+    // that needs the row as the source has it now.
+    struct Pending {
+        enum class Kind { Full, Patch, Reread } kind = Kind::Full;
+        LogChange ch;
+        const Table *table = nullptr;
+        dts::changes::Values key;                                  // clustered key
+        std::vector<std::pair<size_t, dts::changes::Value>> patch; // apply position, new value
+    };
+    using Rows = std::map<std::string, dts::changes::Values>; // by key_string()
+
+    void load_layouts(const std::vector<CdcTable> &tables);
+    std::string columns_sql() const;
+    std::string units_sql(const Table *only) const;
+    std::vector<dts::logrec::LogRow> read_rows(const std::string &sql);
+    // One data record of a tracked table (nothing for other records).
+    void decode(const dts::Lsn &commit, const dts::logrec::LogRow &r, std::vector<Pending> &out);
+    // Completes updates and appends the changes in order. Keys in `stale` were changed earlier in
+    // the same transaction, in a part already staged: the destination does not show that yet, so
+    // their rows are re-read from the source.
+    void complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
+                  const std::set<std::string> *stale);
+    Rows destination_rows(const Table &tb, const std::set<std::string> &keys,
+                          const std::map<std::string, dts::changes::Values> &key_values);
+    Rows source_rows(const Table &tb, const std::set<std::string> &keys,
+                     const std::map<std::string, dts::changes::Values> &key_values);
+
+    PgConnection lookup_;
+    dts::tds::Connection &src_;
+    TaskRef task_;
+    std::string db_;
+    std::vector<Table> tables_;
+    std::map<int64_t, size_t> by_unit_; // allocation unit id -> tables_ index
+    dts::logrec::Assembler asm_;
+    dts::Lsn next_; // read from here (inclusive: the last record read, skipped when seen again)
+    dts::Lsn applied_;
+    long read_limit_;
+    LogStats stats_;
+};
+
+// A key as one string, for maps (NULL and the empty string differ).
+std::string key_string(const dts::changes::Values &key);
+
+// The source database's tables, columns and indexes, to tell what a DDL transaction changed.
+dts::ddl::Catalog read_catalog(dts::tds::Connection &src);
+
+} // namespace sidecar
