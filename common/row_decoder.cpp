@@ -517,8 +517,8 @@ std::vector<Value> decode_clustered_key(const Layout &layout, std::string_view r
     return values;
 }
 
-std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_view rc1,
-                                             std::string_view log_record, int num_elements) {
+ModifyColumns parse_modify_columns(std::string_view rc0, std::string_view rc1,
+                                   std::string_view log_record, int num_elements) {
     static const char *const M = "LOP_MODIFY_COLUMNS";
     if (rc0.empty() || rc0.size() % 4)
         fail_at(M, 0, nullptr,
@@ -559,7 +559,10 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
         fail_at(M, at[0], nullptr,
                 "Log Record elements 0 and 1 are not RowLog Contents 0 and 1 (layout not "
                 "understood)");
-    std::vector<ByteRange> out(R);
+    ModifyColumns mc;
+    std::vector<ByteRange> &out = mc.ranges;
+    out.resize(R);
+    mc.after_offsets.resize(R);
     size_t data = at[3] + align4(len[3]);
     for (size_t i = 0; i < R; ++i) {
         ByteRange &r = out[i];
@@ -585,13 +588,23 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
                         "range " + std::to_string(i + 1) +
                             ": old value runs past the end of the Log Record");
             if (i + 1 < R) {
-                new_len = old_len;
+                // Its length change is the growth of the shift from this range to the next.
+                const long grow = (static_cast<long>(le(rc0, 4 * i + 6, 2)) -
+                                   static_cast<long>(le(rc0, 4 * i + 4, 2))) -
+                                  (static_cast<long>(after_off) - static_cast<long>(r.offset));
+                if (static_cast<long>(old_len) + grow < 0)
+                    fail_at(M, 4 * i + 4, nullptr,
+                            "range " + std::to_string(i + 2) +
+                                ": offsets before/after imply a negative length for range " +
+                                std::to_string(i + 1));
+                new_len = static_cast<size_t>(static_cast<long>(old_len) + grow);
             } else {
+                // The rest of the record: the new value and its padding, so its length is
+                // never certain. Taken as the old length when the rest allows it.
+                mc.last_after_exact = false;
                 new_len = log_record.size() - new_at;
                 if (new_len == align4(old_len))
                     new_len = old_len;
-                else if (new_len != old_len)
-                    r.after_exact = false;
             }
             if (new_at + new_len > log_record.size())
                 fail_at(M, new_at, nullptr,
@@ -601,8 +614,7 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
         }
         r.before = std::string(log_record.substr(old_at, old_len));
         r.after = std::string(log_record.substr(new_at, new_len));
-        if (after_off != r.offset)
-            r.after_offset = after_off;
+        mc.after_offsets[i] = after_off;
         if (i > 0) {
             const ByteRange &p = out[i - 1];
             if (r.offset < p.offset + p.before.size())
@@ -611,10 +623,9 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
                             " overlaps or precedes the range before it");
             // The shift of this range = the length changes of the ranges before it.
             const long shift =
-                static_cast<long>(p.after_offset.value_or(p.offset)) - static_cast<long>(p.offset) +
+                static_cast<long>(mc.after_offsets[i - 1]) - static_cast<long>(p.offset) +
                 (static_cast<long>(p.after.size()) - static_cast<long>(p.before.size()));
-            if (p.after_exact &&
-                static_cast<long>(after_off) - static_cast<long>(r.offset) != shift)
+            if (static_cast<long>(after_off) - static_cast<long>(r.offset) != shift)
                 fail_at(M, 4 * i, nullptr,
                         "range " + std::to_string(i + 1) + ": offsets before/after " +
                             std::to_string(r.offset) + "/" + std::to_string(after_off) +
@@ -625,7 +636,12 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
                         std::to_string(after_off) + " differ with no range before it");
         }
     }
-    return out;
+    return mc;
+}
+
+std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_view rc1,
+                                             std::string_view log_record, int num_elements) {
+    return parse_modify_columns(rc0, rc1, log_record, num_elements).ranges;
 }
 
 std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<ByteRange> &ranges) {
@@ -671,8 +687,7 @@ std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<B
         if (r.offset < prev_end)
             throw DecodeError("update ranges overlap at record byte " + std::to_string(r.offset));
         prev_end = r.offset + r.before.size();
-        if (!r.after_exact || (r.after_offset && *r.after_offset != r.offset) ||
-            r.before.size() != r.after.size() || r.before.empty())
+        if (r.before.size() != r.after.size() || r.before.empty())
             return std::nullopt;
         const size_t from = r.offset, to = from + r.before.size();
         if (from < 4 || to > fixed_end)

@@ -57,27 +57,36 @@ DecodedRow decode_record(const Layout &layout, std::string_view record);
 std::vector<Value> decode_clustered_key(const Layout &layout, std::string_view rc2);
 
 // A partial update: byte ranges of one record replaced (before/after bytes at an offset).
+// (An aggregate of exactly these three fields: ByteRange{offset, rc0, rc1} for LOP_MODIFY_ROW.)
 struct ByteRange {
-    uint16_t offset = 0; // where `before` stood in the record before the update
+    uint16_t offset = 0;
     std::string before, after;
-    // Where `after` stands in the record after the update, when the payload says so and it differs
-    // from `offset` (LOP_MODIFY_COLUMNS); nullopt: at `offset`.
-    std::optional<uint16_t> after_offset;
-    // False when the payload does not give the length of `after` exactly (the last range of a
-    // LOP_MODIFY_COLUMNS whose new value is followed by padding): `after` then holds every byte
-    // that may belong to it. patch_from_ranges never trusts such a range.
-    bool after_exact = true;
 };
 
 // LOP_MODIFY_COLUMNS payloads (RC0 offsets array, RC1 lengths array, Log Record bytes) → ranges.
 // Layout read [1S, no public vector]: RC0 = one 4-byte entry per range, two little-endian uint16:
-// the range's offset before and after the update; RC1 = one uint16 per range: its length before
-// the update. [Log Record] = record header with the element count at 0x3E and the uint16 element
-// lengths at 0x40, then the elements, each padded to 4 bytes (0 = RC0, 1 = RC1: both checked
-// against the payloads given). The old and new bytes of each range follow element 3, old then new,
-// each padded to 4: as elements 4.. when the record has 4 + 2 x ranges elements (lengths exact),
-// or as bytes after the last of 4 elements (a new value then has its old length, except the last
-// one, which runs to the end of the record). Anything that does not fit: DecodeError.
+// the range's offset before and after the update (they differ when an earlier range changed
+// length; checked); RC1 = one uint16 per range: its length before the update. [Log Record] =
+// record header with the element count at 0x3E and the uint16 element lengths at 0x40, then the
+// elements, each padded to 4 bytes (0 = RC0, 1 = RC1: both checked against the payloads given).
+// The old and new bytes of each range follow element 3, old then new, each padded to 4: as
+// elements 4.. when the record has 4 + 2 x ranges elements (lengths exact), or as bytes after the
+// last of 4 elements (the new length of a range then follows from the offsets of the next range;
+// the last new value runs to the end of the record). Anything that does not fit: DecodeError.
+struct ModifyColumns {
+    std::vector<ByteRange> ranges;       // `offset` = offset before the update
+    std::vector<uint16_t> after_offsets; // per range: its offset after the update
+    // False when the last range's new value ran to the end of the Log Record (4 elements): its
+    // length then includes up to 3 padding bytes and is never certain. ranges.back().after then
+    // holds the old length's worth of bytes when the rest of the record is that length padded to
+    // 4, else the whole rest. patch_from_ranges may still use such a range: it only accepts ranges
+    // inside the fixed-data area, where a length change would move F (offset 2) and so come with a
+    // range it refuses.
+    bool last_after_exact = true;
+};
+ModifyColumns parse_modify_columns(std::string_view rc0, std::string_view rc1,
+                                   std::string_view log_record, int num_elements);
+// parse_modify_columns(...).ranges.
 std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_view rc1,
                                              std::string_view log_record, int num_elements);
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace logtest {
 
@@ -36,6 +37,7 @@ struct Bytes {
         return *this;
     }
     operator std::string() const { return s; }
+    operator std::string_view() const { return s; }
     size_t size() const { return s.size(); }
 };
 
