@@ -351,6 +351,15 @@ DecodedRow decode_record(const Layout &layout, std::string_view rec) {
         Value &v = row.values[i];
         const size_t bit = static_cast<size_t>(c.leaf_null_bit) - 1;
         if (bit >= N) { // added after this record was written
+            if (c.leaf_offset < 0 && static_cast<size_t>(-c.leaf_offset) <= V)
+                fail_at(R, offsets - 2, &c,
+                        "variable slot stored for a column beyond the column count " +
+                            std::to_string(N));
+            if (c.leaf_offset > 0 && !c.is_dropped &&
+                static_cast<size_t>(c.leaf_offset) + static_cast<size_t>(fixed_size(c)) <= F)
+                fail_at(R, static_cast<size_t>(c.leaf_offset), &c,
+                        "fixed data stored for a column beyond the column count " +
+                            std::to_string(N));
             if (c.is_uniqueifier)
                 v = "0";
             else if (c.is_dropped)
@@ -445,6 +454,8 @@ std::vector<Value> decode_clustered_key(const Layout &layout, std::string_view r
             var_keys.push_back(i);
             continue;
         }
+        if (c.system_type_id == 104)
+            fail_at(K, pos, &c, "bit key columns are not supported");
         const size_t size = static_cast<size_t>(fixed_size(c));
         if (pos + size > rc2.size())
             fail_at(K, pos, &c,

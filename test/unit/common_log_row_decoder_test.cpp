@@ -14,17 +14,8 @@ namespace {
 // T(id int NOT NULL PRIMARY KEY CLUSTERED, amount decimal(10,2), flag bit, name varchar(20),
 //   note nvarchar(10))
 Layout sample_layout() {
-    Layout l;
-    l.columns.push_back(col("id", 1, 56, 4, 1, 4));
-    l.columns.back().is_nullable = false;
-    l.columns.back().key_ordinal = 1;
-    l.columns.push_back(col("amount", 2, 106, 8, 2, 9));
-    l.columns.back().precision = 10;
-    l.columns.back().scale = 2;
-    l.columns.push_back(col("flag", 3, 104, 17, 3, 1));
-    l.columns.push_back(col("name", 4, 167, -1, 4, 20));
-    l.columns.push_back(col("note", 5, 231, -2, 5, 20));
-    return l;
+    return logtest::id_amount_flag(
+        {col("name", 4, 167, -1, 4, 20), col("note", 5, 231, -2, 5, 20)});
 }
 
 // (7, -123.45, 1, 'Café' in code page 1252, N'hé'), with `bitmap` as the NULL bitmap byte.
@@ -189,6 +180,11 @@ TEST(LogRowDecoder, ColumnsAddedLaterAreNullOrTheirDefault) {
     EXPECT_EQ(r.values[1], std::nullopt);
     EXPECT_EQ(r.values[2], "42");
     EXPECT_EQ(r.values[3], std::nullopt);
+    // Data for a column beyond the column count: the record contradicts itself.
+    EXPECT_THROW(decode_record(l, Bytes().u8(0x10).u8(0).u16(12).u32(5).u32(1).u16(1).u8(0)),
+                 DecodeError);
+    EXPECT_THROW(decode_record(l, Bytes().u8(0x30).u8(0).u16(8).u32(5).u16(1).u8(0).u16(1).u16(15)),
+                 DecodeError);
     // A NOT NULL column added without a default cannot be missing.
     l.columns[2].default_value.reset();
     EXPECT_THROW(decode_record(l, rec), DecodeError);

@@ -5,6 +5,7 @@
 #include "log_layout.hpp"
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,22 @@ inline dts::logrec::PhysColumn col(const std::string &name, int id, int type, in
     if (type == 175 || type == 167)
         c.collation_name = "SQL_Latin1_General_CP1_CI_AS";
     return c;
+}
+
+// T(id int NOT NULL PRIMARY KEY CLUSTERED, amount decimal(10,2), flag bit, <more>): fixed data
+// id [4,8), amount [8,17), flag bit 0 of byte 17; `more` follow with NULL bits 4, 5, ...
+inline dts::logrec::Layout id_amount_flag(std::initializer_list<dts::logrec::PhysColumn> more) {
+    dts::logrec::Layout l;
+    l.columns.push_back(col("id", 1, 56, 4, 1, 4));
+    l.columns.back().is_nullable = false;
+    l.columns.back().key_ordinal = 1;
+    l.columns.push_back(col("amount", 2, 106, 8, 2, 9));
+    l.columns.back().precision = 10;
+    l.columns.back().scale = 2;
+    l.columns.push_back(col("flag", 3, 104, 17, 3, 1));
+    for (const dts::logrec::PhysColumn &c : more)
+        l.columns.push_back(c);
+    return l;
 }
 
 } // namespace logtest

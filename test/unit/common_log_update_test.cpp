@@ -15,18 +15,9 @@ namespace {
 // T(id int NOT NULL PRIMARY KEY CLUSTERED, amount decimal(10,2), flag bit, f2 bit, name
 // varchar(20)): fixed data id [4,8), amount [8,17), bits at 17 (flag bit 0, f2 bit 1); F = 18.
 Layout table() {
-    Layout l;
-    l.columns.push_back(col("id", 1, 56, 4, 1, 4));
-    l.columns.back().is_nullable = false;
-    l.columns.back().key_ordinal = 1;
-    l.columns.push_back(col("amount", 2, 106, 8, 2, 9));
-    l.columns.back().precision = 10;
-    l.columns.back().scale = 2;
-    l.columns.push_back(col("flag", 3, 104, 17, 3, 1));
-    l.columns.push_back(col("f2", 4, 104, 17, 4, 1));
-    l.columns.back().leaf_bit_position = 1;
-    l.columns.push_back(col("name", 5, 167, -1, 5, 20));
-    return l;
+    PhysColumn f2 = col("f2", 4, 104, 17, 4, 1);
+    f2.leaf_bit_position = 1;
+    return logtest::id_amount_flag({f2, col("name", 5, 167, -1, 5, 20)});
 }
 
 TEST(LogClusteredKey, IntKeyIndexRecord) {
@@ -98,6 +89,10 @@ TEST(LogClusteredKey, RefusesWhatItCannotRead) {
     none.columns[0].key_ordinal = 0;
     EXPECT_THROW(decode_clustered_key(none, Bytes().u8(0x16).u32(7).u16(1).u8(0)), DecodeError);
     EXPECT_THROW(decode_clustered_key(table(), ""), DecodeError);
+    Layout bit_key = table();
+    bit_key.columns[0].key_ordinal = 0;
+    bit_key.columns[2].key_ordinal = 1;
+    EXPECT_THROW(decode_clustered_key(bit_key, Bytes().u8(0x16).u8(1).u16(1).u8(0)), DecodeError);
     EXPECT_THROW(decode_clustered_key(table(), Bytes().u8(0x06).u32(7)), DecodeError);
     EXPECT_THROW(decode_clustered_key(table(), Bytes().u8(0x10).u32(7).u16(1).u8(0)), DecodeError);
 }
