@@ -1,7 +1,6 @@
 // fn_dblog's textual identifier columns as numbers. Both have the form "hhhh:hhhhhhhh" (4 and 8
 // hex digits, either case): [Page ID] "0001:0000022e" = file 1, page 0x22e; [Transaction ID]
-// "0000:000002d6". The number is (first group << 32) | second group, so a transaction id equals
-// what log_transactions.hpp's parse_xact_id gives for the same text. Anything else: nullopt.
+// "0000:000002d6". The number is (first group << 32) | second group. Anything else: nullopt.
 #pragma once
 
 #include <cstdint>

@@ -9,25 +9,15 @@ namespace dts::logrec {
 
 namespace {
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+// I insert, D delete, M modify.
+char kind(const std::string &operation) {
+    return operation == "LOP_INSERT_ROWS" ? 'I' : operation == "LOP_DELETE_ROWS" ? 'D' : 'M';
 }
 
-// The inverse kind of a change: what a compensation record of it looks like.
-bool undoes(const LogRow &clr, const LogRow &change) {
-    const auto &c = clr.operation, &o = change.operation;
-    if (o == "LOP_INSERT_ROWS")
-        return c == "LOP_DELETE_ROWS";
-    if (o == "LOP_DELETE_ROWS")
-        return c == "LOP_INSERT_ROWS";
-    return (o == "LOP_MODIFY_ROW" || o == "LOP_MODIFY_COLUMNS") &&
-           (c == "LOP_MODIFY_ROW" || c == "LOP_MODIFY_COLUMNS");
+// A compensation record is the inverse kind of the change it undoes.
+bool undoes(char clr, char change) {
+    return (change == 'I' && clr == 'D') || (change == 'D' && clr == 'I') ||
+           (change == 'M' && clr == 'M');
 }
 
 } // namespace
@@ -39,24 +29,6 @@ bool LogRow::is_data() const {
 
 bool LogRow::is_compensation() const {
     return description.find("COMPENSATION") != std::string::npos;
-}
-
-std::optional<uint64_t> parse_xact_id(std::string_view text) {
-    // Two hex groups, "hhhh:hhhhhhhh".
-    const size_t colon = text.find(':');
-    if (colon == std::string_view::npos || colon == 0 || colon + 1 >= text.size() ||
-        text.size() - 1 > 16)
-        return std::nullopt;
-    uint64_t v = 0;
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (i == colon)
-            continue;
-        const int d = hex_digit(text[i]);
-        if (d < 0)
-            return std::nullopt;
-        v = v << 4 | static_cast<uint64_t>(d);
-    }
-    return v;
 }
 
 bool Transaction::is_ddl() const {
@@ -113,6 +85,9 @@ void Assembler::add(LogRow row) {
         t.changes = std::move(o.changes);
         t.complete = o.seen_begin;
         t.catalog = o.catalog;
+        t.spilled = o.spilled;
+        for (const auto &k : o.kept)
+            t.kept.push_back(k.first);
         committed_.push_back(std::move(t));
         return;
     }
@@ -132,6 +107,19 @@ void Assembler::add(LogRow row) {
     }
     if (row.is_compensation()) {
         // Undo runs backwards: a compensation record undoes the latest change still in effect.
+        if (o.spilled) {
+            if (o.kept.empty())
+                throw Error("XX000", "compensation record " + row.lsn.to_log_string() +
+                                         " of transaction " + std::to_string(row.xact) +
+                                         " has no change to undo");
+            if (!undoes(kind(row.operation), o.kept.back().second))
+                throw Error("XX000", "compensation record " + row.lsn.to_log_string() + " (" +
+                                         row.operation +
+                                         ") does not undo the transaction's last change " +
+                                         o.kept.back().first.to_log_string());
+            o.kept.pop_back();
+            return;
+        }
         if (o.changes.empty()) {
             if (!o.seen_begin)
                 return; // undoes something before the reader's start: the transaction is
@@ -140,7 +128,7 @@ void Assembler::add(LogRow row) {
                                      " of transaction " + std::to_string(row.xact) +
                                      " has no change to undo");
         }
-        if (!undoes(row, o.changes.back()))
+        if (!undoes(kind(row.operation), kind(o.changes.back().operation)))
             throw Error("XX000",
                         "compensation record " + row.lsn.to_log_string() + " (" + row.operation +
                             ") does not undo the transaction's last change " +
@@ -153,8 +141,21 @@ void Assembler::add(LogRow row) {
         --buffered_;
         return;
     }
+    if (o.spilled) {
+        o.kept.emplace_back(row.lsn, kind(row.operation));
+        return;
+    }
     o.changes.push_back(std::move(row));
     ++buffered_;
+    if (o.changes.size() > max_held_) {
+        // Too large to hold: keep what identifies each change, read the rest again at commit.
+        for (const auto &c : o.changes)
+            o.kept.emplace_back(c.lsn, kind(c.operation));
+        buffered_ -= o.changes.size();
+        o.changes.clear();
+        o.changes.shrink_to_fit();
+        o.spilled = true;
+    }
 }
 
 Lsn Assembler::restart_point(const Lsn &applied) const {

@@ -42,9 +42,6 @@ struct LogRow {
     bool is_compensation() const; // a CLR: the undo of an earlier record of its transaction
 };
 
-// "0000:000002d6" (fn_dblog's [Transaction ID]) to a number; nullopt when malformed.
-std::optional<uint64_t> parse_xact_id(std::string_view text);
-
 struct Transaction {
     uint64_t xact = 0;
     Lsn begin, commit;
@@ -55,6 +52,10 @@ struct Transaction {
     // point are missing, so a reader that still needs the transaction must not apply it.
     bool complete = true;
     bool catalog = false; // changed SQL Server's catalog tables
+    // Larger than the assembler holds: `changes` is empty and `kept` lists the LSNs of the data
+    // records still in effect at commit; the reader streams them from the log again.
+    bool spilled = false;
+    std::vector<Lsn> kept;
     // Ran DDL: changed the catalog, or is named for a DDL statement.
     bool is_ddl() const;
 };
@@ -66,6 +67,9 @@ public:
     // Transaction names of SQL Server's own system transactions (nested top actions), whose row
     // records move rows between pages rather than change them.
     static bool is_system_transaction(const std::string &name);
+
+    // Transactions with more data records than `max_held` keep only their records' LSNs.
+    explicit Assembler(size_t max_held = 100000) : max_held_(max_held) {}
 
     void add(LogRow row);
 
@@ -83,11 +87,13 @@ private:
     struct Open {
         Lsn begin;
         std::string name;
-        bool seen_begin = false, system = false, catalog = false;
+        bool seen_begin = false, system = false, catalog = false, spilled = false;
         std::vector<LogRow> changes;
+        std::vector<std::pair<Lsn, char>> kept; // spilled: LSN and kind of each change
     };
     std::map<uint64_t, Open> open_;
     std::deque<Transaction> committed_;
+    size_t max_held_;
     size_t buffered_ = 0;
     std::optional<Lsn> last_;
 };

@@ -3,6 +3,7 @@
 #include "log.hpp"
 
 #include "error.hpp"
+#include "log_fields.hpp"
 #include "pg_quote.hpp"
 #include "row_decoder.hpp"
 #include "tsql_quote.hpp"
@@ -358,7 +359,7 @@ std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
             r.operation = text(2).value_or("");
             r.context = text(3).value_or("");
             const auto xact_id = text(4);
-            auto xact = lr::parse_xact_id(xact_id.value_or(""));
+            auto xact = lr::parse_transaction_id(xact_id.value_or(""));
             if (xact_id && !xact)
                 throw dts::Error("XX000", "fn_dblog returned an unreadable [Transaction ID]: " +
                                               *xact_id + " at LSN " + r.lsn.to_log_string());
@@ -473,24 +474,38 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
         } else {
             p.ch.op = 4;
             p.key = lr::decode_clustered_key(tb.layout, r.rc2);
-            std::vector<lr::ByteRange> ranges;
-            if (r.operation == "LOP_MODIFY_ROW") {
-                lr::ByteRange range;
-                range.offset = static_cast<uint16_t>(r.offset);
-                range.before = r.rc0;
-                range.after = r.rc1;
-                ranges.push_back(std::move(range));
-            } else
-                ranges = lr::modify_columns_ranges(r.rc0, r.rc1, r.log_record, r.num_elements);
-            auto patch = lr::patch_from_ranges(tb.layout, ranges);
-            if (!patch) {
+            // The key is what identifies the row: without it nothing can be done. The changed
+            // bytes are only a shortcut: when they do not decode (LOP_MODIFY_COLUMNS' layout is
+            // known from one source), the row is re-read by key.
+            try {
+                std::vector<lr::ByteRange> ranges;
+                if (r.operation == "LOP_MODIFY_ROW") {
+                    lr::ByteRange range;
+                    range.offset = static_cast<uint16_t>(r.offset);
+                    range.before = r.rc0;
+                    range.after = r.rc1;
+                    ranges.push_back(std::move(range));
+                } else {
+                    ranges = lr::modify_columns_ranges(r.rc0, r.rc1, r.log_record, r.num_elements);
+                }
+                if (auto patch = lr::patch_from_ranges(tb.layout, ranges)) {
+                    p.kind = Pending::Kind::Patch;
+                    for (auto &[k, val] : patch->set)
+                        for (size_t a = 0; a < tb.apply_to_layout.size(); ++a)
+                            if (tb.apply_to_layout[a] == static_cast<int>(k))
+                                p.patch.emplace_back(a, val);
+                } else {
+                    p.kind = Pending::Kind::Reread;
+                }
+            } catch (const lr::DecodeError &e) {
                 p.kind = Pending::Kind::Reread;
-            } else {
-                p.kind = Pending::Kind::Patch;
-                for (auto &[k, val] : patch->set)
-                    for (size_t a = 0; a < tb.apply_to_layout.size(); ++a)
-                        if (tb.apply_to_layout[a] == static_cast<int>(k))
-                            p.patch.emplace_back(a, val);
+                if (!undecoded_warned_)
+                    log::warning("update record not decoded; the row is re-read by key",
+                                 {{"task", task_.name},
+                                  {"table", tb.cdc->apply.source_name},
+                                  {"lsn", r.lsn.to_log_string()},
+                                  {"error", e.what()}});
+                undecoded_warned_ = true;
             }
         }
     } catch (const lr::DecodeError &e) {

@@ -129,6 +129,7 @@ private:
     dts::Lsn next_; // read from here (inclusive: the last record read, skipped when seen again)
     dts::Lsn applied_;
     long read_limit_;
+    bool undecoded_warned_ = false;
     LogStats stats_;
 };
 

@@ -143,11 +143,26 @@ TEST_F(AssemblerTest, CatalogChangesMarkDdl) {
     EXPECT_FALSE(a.committed()[2].is_ddl());
 }
 
-TEST(LogFields, TransactionId) {
-    EXPECT_EQ(parse_xact_id("0000:000002d6"), 0x2d6u);
-    EXPECT_EQ(parse_xact_id("0001:00000000"), 0x100000000u);
-    EXPECT_FALSE(parse_xact_id("zz:1"));
-    EXPECT_FALSE(parse_xact_id("12"));
+TEST(AssemblerSpill, LargeTransactionKeepsOnlyTheLsnsOfChangesInEffect) {
+    next_slot = 1;
+    Assembler a(3);
+    a.add(begin(1));
+    std::vector<Lsn> changes;
+    for (int i = 0; i < 5; ++i) {
+        a.add(rec(1, "LOP_INSERT_ROWS", "row"));
+        changes.push_back(a.last_lsn().value());
+    }
+    EXPECT_EQ(a.buffered_records(), 0u);
+    a.add(rec(1, "LOP_DELETE_ROWS", "", "COMPENSATION")); // undoes the fifth insert
+    a.add(rec(1, "LOP_MODIFY_ROW", "m"));
+    changes[4] = a.last_lsn().value();
+    EXPECT_THROW(a.add(rec(1, "LOP_INSERT_ROWS", "", "COMPENSATION")), dts::Error);
+    a.add(rec(1, "LOP_COMMIT_XACT"));
+    ASSERT_EQ(a.committed().size(), 1u);
+    const Transaction &t = a.committed()[0];
+    EXPECT_TRUE(t.spilled);
+    EXPECT_TRUE(t.changes.empty());
+    EXPECT_EQ(t.kept, changes);
 }
 
 } // namespace
