@@ -217,6 +217,8 @@ struct Statement {
         Block,
         Return,
         EnableTrigger, // ENABLE / DISABLE TRIGGER (name = "ENABLE" or "DISABLE")
+        Checkpoint,
+        Rebuild, // ALTER TABLE t REBUILD / ALTER INDEX name|ALL ON t REBUILD
         Noop
     };
     K k = K::Noop;

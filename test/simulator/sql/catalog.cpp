@@ -1,5 +1,8 @@
 #include "catalog.hpp"
 
+#include "dblog.hpp"
+#include "phys_layout.hpp"
+
 #include "codegen.hpp"
 #include "errors.hpp"
 #include "parser.hpp"
@@ -560,6 +563,8 @@ std::vector<int> cascade_delete_targets(sqlite3 *db, int database_id, int object
 
 void bootstrap_catalog(sqlite3 *db) {
     exec(db, kInternalTables);
+    phys_bootstrap(db);
+    dblog_bootstrap(db);
     int64_t count = 0;
     {
         Stmt q(db, "SELECT COUNT(*) FROM \"$databases\"");
@@ -1462,23 +1467,25 @@ void rebuild_triggers(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t) {
     std::string row_old = "sim_row(" + std::to_string(t.columns.size()) + args_old + ")";
     std::string cond = " WHEN sim_logging(" + std::to_string(d.id) + ") ";
     std::string ins = "INSERT INTO \"$log\"(lsn, database_id, xact_id, operation, object_id, "
-                      "row_before, row_after, log_time) VALUES (sim_lsn(), " +
+                      "row_before, row_after, log_time, row_id) VALUES (sim_lsn(), " +
                       std::to_string(d.id) + ", sim_xact(), ";
     exec(db, "CREATE TRIGGER " + qi("l$" + oid + "$i") + " AFTER INSERT ON " + tbl + cond +
                  "BEGIN " + ins + "'LOP_INSERT_ROWS', " + oid + ", NULL, " + row_new +
-                 ", sim_now()); END");
+                 ", sim_now(), NEW.rowid); END");
     exec(db, "CREATE TRIGGER " + qi("l$" + oid + "$d") + " AFTER DELETE ON " + tbl + cond +
                  "BEGIN " + ins + "'LOP_DELETE_ROWS', " + oid + ", " + row_old +
-                 ", NULL, sim_now()); END");
+                 ", NULL, sim_now(), OLD.rowid); END");
     exec(db, "CREATE TRIGGER " + qi("l$" + oid + "$u") + " AFTER UPDATE ON " + tbl + cond +
                  "BEGIN " + ins + "'LOP_MODIFY_ROW', " + oid + ", " + row_old + ", " + row_new +
-                 ", sim_now()); END");
+                 ", sim_now(), NEW.rowid); END");
     for (const auto &c : t.columns)
         if (c.rowversion)
             exec(db, "CREATE TRIGGER " + qi("r$" + oid) + " AFTER UPDATE ON " + tbl + " WHEN NEW." +
                          qi(c.name) + " IS OLD." + qi(c.name) + " BEGIN UPDATE " + tbl + " SET " +
                          qi(c.name) + " = sim_rowversion() WHERE rowid = NEW.rowid; END");
     (void)display_value_sql;
+    // The physical layout follows every table DDL (all of it ends here).
+    phys_sync(db, d, t);
 }
 
 void add_row_count(sqlite3 *db, int database_id, int object_id, int64_t delta) {

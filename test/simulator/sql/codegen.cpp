@@ -1,5 +1,7 @@
 #include "codegen.hpp"
 
+#include "dblog.hpp"
+
 #include "errors.hpp"
 #include "parser.hpp"
 #include "sqlite_db.hpp"
@@ -535,6 +537,10 @@ std::string Codegen::table_ref(const TableRef &r, Scope &scope) {
         if (r.func->parts.size() == 2 && ieq(r.func->parts[0], "sys") &&
             ieq(r.func->parts[1], "dm_db_log_stats"))
             return dm_db_log_stats(r, scope);
+        if (!r.func->parts.empty() &&
+            (r.func->parts.size() == 1 || ieq(r.func->parts[r.func->parts.size() - 2], "sys")) &&
+            (ieq(r.func->parts.back(), "fn_dblog") || ieq(r.func->parts.back(), "fn_dump_dblog")))
+            return fn_dblog(r, scope);
         if (r.func->parts.size() >= 2 && ieq(r.func->parts[r.func->parts.size() - 2], "cdc")) {
             std::string n = r.func->parts.back();
             for (auto &ch : n)
@@ -635,6 +641,54 @@ std::string Codegen::cdc_changes(const TableRef &r, Scope &scope) {
            qi(alias);
 }
 
+// sys.fn_dblog(@start, @end) and sys.fn_dump_dblog(@start, @end, N'DISK', 1, N'file', DEFAULT
+// x 63): the physical log of the current database ("$dblog", dblog.hpp) or of a log backup file
+// (loaded into a TEMP table first), as a subquery whose LSN bounds are constants on the table's
+// key, so a start LSN near the end reads only the tail.
+std::string Codegen::fn_dblog(const TableRef &r, Scope &scope) {
+    const bool dump = ieq(r.func->parts.back(), "fn_dump_dblog");
+    const std::string shown = dump ? "fn_dump_dblog" : "fn_dblog";
+    const size_t want = dump ? 68 : 2;
+    if (r.func->args.size() != want)
+        throw sql_error(216, 1, 16,
+                        "Parameters were not supplied for the function '" + shown + "'.");
+    auto bound = [&](const Expr &e, bool end) {
+        if (e.k == Expr::K::Null || e.k == Expr::K::Default)
+            return std::string(end ? "'ffffffff:ffffffff:ffff'" : "''");
+        return "(SELECT sim_dblog_lsn_arg(" + expr(e) + ", " + (end ? "1" : "0") + "))";
+    };
+    std::string source = "\"$dblog\"";
+    std::string where = "l.database_id = " + std::to_string(ctx_.current.id);
+    if (dump) {
+        const Expr &path = *r.func->args[4];
+        if (path.k != Expr::K::Str && path.k != Expr::K::NStr)
+            throw sql_error(50000, 1, 16,
+                            "fn_dump_dblog: the simulator needs the backup file "
+                            "as a string literal.");
+        try {
+            source = "temp." + qi(dblog_load_dump(ctx_.db, path.text));
+        } catch (const std::exception &) {
+            throw sql_error(3201, 2, 16,
+                            "Cannot open backup device '" + path.text +
+                                "'. Operating system error 2(The system cannot find the file "
+                                "specified.).");
+        }
+        where = "1";
+    }
+    std::string alias = r.alias.empty() ? shown : r.alias;
+    Source src{alias, {}};
+    std::string proj;
+    for (const auto &c : dblog_columns()) {
+        src.cols.push_back({c.name, Ty{c.type, true, true}});
+        proj += (proj.empty() ? "" : ", ") + c.expr + " AS " + qi(c.name);
+    }
+    scope.sources.push_back(src);
+    return "(SELECT " + proj + " FROM " + source + " AS l WHERE " + where +
+           " AND l.lsn >= " + bound(*r.func->args[0], false) +
+           " AND l.lsn <= " + bound(*r.func->args[1], true) +
+           " ORDER BY l.database_id, l.lsn) AS " + qi(alias);
+}
+
 // sys.dm_db_log_stats(database_id): the log's summary for one database (NULL or DEFAULT: the
 // current one). log_end_lsn is the last LSN handed out (one counter serves every database here,
 // so it is at or after the database's own last record, and every later change is above it); LSNs
@@ -649,7 +703,8 @@ std::string Codegen::dm_db_log_stats(const TableRef &r, Scope &scope) {
         return "lower(hex(substr(" + b + ", 1, 4)) || ':' || hex(substr(" + b +
                ", 5, 4)) || ':' || hex(substr(" + b + ", 9, 2)))";
     };
-    const std::string first = "(SELECT MIN(lsn) FROM \"$log\" WHERE database_id = d.database_id)";
+    const std::string first =
+        "(SELECT sim_lsn_bin(MIN(lsn)) FROM \"$dblog\" WHERE database_id = d.database_id)";
     std::string alias = r.alias.empty() ? "dm_db_log_stats" : r.alias;
     Source src{alias, {}};
     auto col = [&](const char *n, SqlType t, bool nullable) {
@@ -665,8 +720,10 @@ std::string Codegen::dm_db_log_stats(const TableRef &r, Scope &scope) {
            "WHEN 2 THEN 'BULK_LOGGED' ELSE 'SIMPLE' END AS recovery_model, " +
            lsn_text("coalesce(" + first + ", sim_current_lsn())") + " AS log_min_lsn, " +
            lsn_text("sim_current_lsn()") +
-           " AS log_end_lsn, 'NOTHING' AS log_truncation_holdup_reason FROM \"$databases\" d "
-           "WHERE d.database_id = " +
+           " AS log_end_lsn, (SELECT w.log_reuse_wait_desc FROM (SELECT " +
+           log_reuse_wait_sql("x") +
+           " FROM \"$databases\" x WHERE x.database_id = d.database_id) w) AS "
+           "log_truncation_holdup_reason FROM \"$databases\" d WHERE d.database_id = " +
            id + ") AS " + qi(alias);
 }
 

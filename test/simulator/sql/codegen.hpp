@@ -71,6 +71,7 @@ public:
 private:
     std::string core(const Select &s, std::vector<ColumnInfo> &cols, std::vector<bool> &known);
     std::string dm_db_log_stats(const TableRef &r, Scope &scope);
+    std::string fn_dblog(const TableRef &r, Scope &scope);
     std::string cdc_changes(const TableRef &r, Scope &scope);
     std::string table_ref(const TableRef &r, Scope &scope);
     std::string column(const Expr &e, Ty *type);

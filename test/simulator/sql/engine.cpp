@@ -1,5 +1,6 @@
 // open_engine: the SQLite store, its catalogs, and login checks.
 #include "cdc.hpp"
+#include "dblog.hpp"
 #include "engine_state.hpp"
 #include "errors.hpp"
 #include "functions.hpp"
@@ -43,6 +44,15 @@ public:
             sql::Stmt q(db, "SELECT COUNT(*) FROM \"$log\"");
             q.step();
             state_.init_lsn(static_cast<uint64_t>(q.int_col(0)) * 2 + 16);
+        }
+        {
+            // Past every LSN already handed out (the physical log has more records).
+            sql::Stmt q(db, "SELECT MAX(lsn) FROM \"$log\"");
+            if (q.step())
+                state_.init_lsn_at_least(q.value_col(0).s);
+            sql::Stmt p(db, "SELECT MAX(lsn) FROM \"$dblog\"");
+            if (p.step() && !p.text_col(0).empty())
+                state_.init_lsn_at_least(sql::lsn_binary(p.text_col(0)));
         }
         // Kept open for the engine's life: when the last connection to a WAL database closes,
         // SQLite checkpoints and deletes the log under an exclusive lock, which stalls logins

@@ -81,11 +81,26 @@ void EngineState::reset_identity(int database_id, int object_id) {
     identities_.erase({database_id, object_id});
 }
 
+// Every database but tempdb logs its changes (sys.fn_dblog shows them until the log is
+// truncated, whatever the recovery model); logging_ and cdc_ only say why the log is kept.
 bool EngineState::logging(int database_id) {
+    return database_id != 2;
+}
+
+void EngineState::init_lsn_at_least(const std::string &lsn) {
+    if (lsn.size() != 10)
+        return;
+    auto u = [&](size_t i, size_t n) {
+        uint64_t v = 0;
+        for (size_t k = 0; k < n; ++k)
+            v = v << 8 | static_cast<uint8_t>(lsn[i + k]);
+        return v;
+    };
+    uint64_t vlf = u(0, 4), block = u(4, 4), slot = u(8, 2);
+    uint64_t n = ((vlf - 0x27) << 24) | (((block - 0x10) / 8) << 5) | ((slot - 1) & 0x1F);
     std::lock_guard lock(mu_);
-    auto it = logging_.find(database_id);
-    auto c = cdc_.find(database_id);
-    return (it != logging_.end() && it->second) || (c != cdc_.end() && c->second);
+    if (n + 1 > lsn_counter_)
+        lsn_counter_ = n + 1;
 }
 
 void EngineState::set_cdc(int database_id, bool on) {

@@ -21,6 +21,8 @@ public:
     std::string next_lsn();    // binary(10), strictly increasing
     std::string current_lsn(); // the last one handed out (binary(10)), without advancing
     void init_lsn(uint64_t last_counter) { lsn_counter_ = last_counter; }
+    // Moves the counter past a stored LSN (binary(10)) when reopening a store.
+    void init_lsn_at_least(const std::string &lsn);
     std::string next_rowversion();
     uint64_t next_xact_id() { return ++xact_counter_; }
     uint16_t next_spid() { return static_cast<uint16_t>(++spid_counter_); }

@@ -1,5 +1,7 @@
 #include "functions.hpp"
 
+#include "dblog.hpp"
+
 #include "cdc.hpp"
 
 #include "errors.hpp"
@@ -1635,6 +1637,7 @@ std::string version_string(const ServerSettings &s) {
 }
 
 void register_functions(sqlite3 *db, FunctionHost *host) {
+    register_dblog_functions(db);
     sqlite3_create_collation(db, "SIM_CI", SQLITE_UTF8, nullptr, ci_compare);
     sqlite3_create_collation(db, "SIM_DEC", SQLITE_UTF8, nullptr, dec_compare);
     sqlite3_create_collation(db, "SIM_DT", SQLITE_UTF8, nullptr, dt_compare);

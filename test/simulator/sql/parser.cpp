@@ -26,10 +26,10 @@ const std::set<std::string> kReserved = {
     "PIVOT",   "UNPIVOT",      "APPLY",      "TABLESAMPLE"};
 
 const std::set<std::string> kStatementStart = {
-    "SELECT", "INSERT",  "UPDATE",   "DELETE",    "CREATE", "ALTER",   "DROP",  "USE",
-    "BEGIN",  "COMMIT",  "ROLLBACK", "SAVE",      "SET",    "DECLARE", "PRINT", "WAITFOR",
-    "EXEC",   "EXECUTE", "BACKUP",   "RAISERROR", "THROW",  "IF",      "WITH",  "TRUNCATE",
-    "RETURN", "WHILE",   "END",      "ENABLE",    "DISABLE"};
+    "SELECT", "INSERT",  "UPDATE",   "DELETE",    "CREATE",  "ALTER",     "DROP",  "USE",
+    "BEGIN",  "COMMIT",  "ROLLBACK", "SAVE",      "SET",     "DECLARE",   "PRINT", "WAITFOR",
+    "EXEC",   "EXECUTE", "BACKUP",   "RAISERROR", "THROW",   "IF",        "WITH",  "TRUNCATE",
+    "RETURN", "WHILE",   "END",      "ENABLE",    "DISABLE", "CHECKPOINT"};
 
 class Parser {
 public:
@@ -796,6 +796,8 @@ public:
                 return inner;
             }
         } else {
+            if (is_op(":") && is_op(":", 1))
+                p_ += 2; // ::fn_dblog, the old spelling of system table functions
             size_t start = p_;
             r->name = multipart();
             if (is_op("(")) { // table-valued function
@@ -943,6 +945,12 @@ public:
         }
         if (accept_kw("CREATE"))
             return create_stmt(first);
+        if (accept_kw("CHECKPOINT")) {
+            auto s = st(Statement::K::Checkpoint);
+            if (peek().kind == Tok::Integer)
+                ++p_;
+            return s;
+        }
         if (accept_kw("ALTER"))
             return alter_stmt(first);
         if (accept_kw("DROP"))
@@ -1484,6 +1492,12 @@ public:
             for (auto &ch : opt)
                 ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
             s->option_value = opt;
+            if (opt == "READ_COMMITTED_SNAPSHOT" || opt == "ALLOW_SNAPSHOT_ISOLATION") {
+                std::string v = name();
+                for (auto &ch : v)
+                    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+                s->exprs.push_back(mk(Expr::K::Str, v));
+            }
             if (opt == "RECOVERY") {
                 std::string v = name();
                 for (auto &ch : v)
@@ -1495,8 +1509,29 @@ public:
                 ++p_;
             return s;
         }
+        if (accept_kw("INDEX")) {
+            // ALTER INDEX name | ALL ON table REBUILD [WITH (...)]
+            auto s = st(Statement::K::Rebuild);
+            s->name = name();
+            expect_kw("ON");
+            s->table = multipart();
+            if (!accept_kw("REBUILD"))
+                s->k = Statement::K::Noop; // REORGANIZE, DISABLE, SET (...): no log effect here
+            while (!at_end() && !is_op(";") &&
+                   !(peek().kind == Tok::Ident && kStatementStart.count(peek().upper)))
+                ++p_;
+            return s;
+        }
         expect_kw("TABLE");
         auto tbl = multipart();
+        if (accept_kw("REBUILD")) {
+            auto s = st(Statement::K::Rebuild);
+            s->table = tbl;
+            while (!at_end() && !is_op(";") &&
+                   !(peek().kind == Tok::Ident && kStatementStart.count(peek().upper)))
+                ++p_;
+            return s;
+        }
         if (accept_kw("ADD")) {
             if (table_constraint_start()) {
                 auto s = st(Statement::K::AlterTableAddConstraint);

@@ -1,8 +1,10 @@
 #include "session.hpp"
 
 #include "codegen.hpp"
+#include "dblog.hpp"
 #include "errors.hpp"
 #include "parser.hpp"
+#include "phys_layout.hpp"
 #include "sqlite_db.hpp"
 #include "sqltypes.hpp"
 #include "tds/temporal.hpp"
@@ -207,6 +209,93 @@ SqlSession::SqlSession(EngineState &state, LoginDef login, const DatabaseMeta &d
     exec(db_, "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = OFF");
     descriptor_ = (static_cast<uint64_t>(spid_) << 32) | 1;
     state_.use_database(current_.id, 1);
+    phys_ = std::make_unique<PhysXact>(db_, phys_hooks());
+}
+
+PhysHooks SqlSession::phys_hooks() {
+    PhysHooks h;
+    h.next_lsn = [this] { return state_.next_lsn(); };
+    h.next_xact_num = [this] { return static_cast<int64_t>(state_.next_xact_id()); };
+    return h;
+}
+
+void SqlSession::phys_capture() {
+    if (xact_id_ != 0)
+        phys_seen_ = phys_->capture(current_.id, xact_id_, phys_seen_);
+}
+
+PhysXact::Header SqlSession::phys_header() {
+    PhysXact::Header h;
+    h.database_id = current_.id;
+    if (xact_id_ == 0) {
+        // DDL only: no logical record took an id and a begin LSN.
+        xact_id_ = static_cast<int64_t>(state_.next_xact_id());
+        begin_lsn_.clear();
+    }
+    h.xact_num = xact_id_;
+    h.begin_lsn = begin_lsn_;
+    h.name =
+        explicit_tx_ ? (tran_name_.empty() ? "user_transaction" : tran_name_) : phys_->first_verb();
+    if (h.name.empty())
+        h.name = "user_transaction";
+    h.spid = spid_;
+    h.begin_time = phys_begin_time_.empty() ? dblog_time_now() : phys_begin_time_;
+    h.sid = login_.sysadmin && strcasecmp(login_.name.c_str(), "sa") == 0 ? std::string(1, '\x01')
+                                                                          : std::string(16, '\x02');
+    return h;
+}
+
+void SqlSession::phys_reset() {
+    if (xact_id_)
+        dblog_close_xact(xact_id_);
+    phys_->clear();
+    phys_seen_.clear();
+    phys_begin_time_.clear();
+    phys_savepoints_.clear();
+    xstart_ = false;
+}
+
+// DDL leaves records on the system tables' allocation units, in a transaction named after the
+// statement (CREATE TABLE, ALTER TABLE, DROPOBJ, CREATE INDEX) when it runs on its own.
+void SqlSession::phys_note_ddl(const Statement &s, const std::optional<TableMeta> &before) {
+    std::string verb;
+    switch (s.k) {
+    case Statement::K::CreateTable:
+        verb = "CREATE TABLE";
+        break;
+    case Statement::K::DropTable:
+        verb = "DROPOBJ";
+        break;
+    case Statement::K::AlterTableAdd:
+    case Statement::K::AlterTableDropColumn:
+    case Statement::K::AlterTableAddConstraint:
+    case Statement::K::AlterTableDropConstraint:
+        verb = "ALTER TABLE";
+        break;
+    case Statement::K::CreateIndex:
+    case Statement::K::DropIndex:
+        verb = "CREATE INDEX";
+        break;
+    default:
+        return;
+    }
+    std::optional<TableMeta> t = before;
+    if (s.k != Statement::K::DropTable) {
+        try {
+            t = table_for_write(s.table);
+        } catch (...) {
+        }
+    }
+    if (!t)
+        return;
+    if (phys_begin_time_.empty())
+        phys_begin_time_ = dblog_time_now();
+    int cols = s.k == Statement::K::AlterTableAdd          ? static_cast<int>(s.coldefs.size())
+               : s.k == Statement::K::AlterTableDropColumn ? static_cast<int>(s.columns.size())
+               : s.k == Statement::K::CreateTable || s.k == Statement::K::DropTable
+                   ? static_cast<int>(t->columns.size())
+                   : 0;
+    phys_->note_ddl(t->database_id, verb, t->object_id, t->name, cols);
 }
 
 SqlSession::~SqlSession() {
@@ -220,6 +309,9 @@ int64_t SqlSession::xact_id() {
     if (xact_id_ == 0) {
         xact_id_ = static_cast<int64_t>(state_.next_xact_id());
         begin_lsn_ = state_.next_lsn();
+        if (phys_begin_time_.empty())
+            phys_begin_time_ = dblog_time_now();
+        dblog_open_xact(xact_id_, current_.id, begin_lsn_, phys_begin_time_);
     }
     return xact_id_;
 }
@@ -343,7 +435,16 @@ void SqlSession::run_statement(const Statement &s, ResultSink &sink) {
     start_pending(true);
     exec(db_, own ? "BEGIN IMMEDIATE" : "SAVEPOINT stmt");
     try {
+        std::optional<TableMeta> ddl_target;
+        if (s.k == Statement::K::DropTable) {
+            try {
+                ddl_target = table_for_write(s.table);
+            } catch (...) {
+            }
+        }
         dispatch(s, sink);
+        phys_capture();
+        phys_note_ddl(s, ddl_target);
         if (trigger_depth_ == 0 && trigger_rollback_) {
             // A trigger ended the transaction: the statement's work is gone, the batch ends.
             const bool err = trigger_error_;
@@ -367,6 +468,7 @@ void SqlSession::run_statement(const Statement &s, ResultSink &sink) {
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
             xact_id_ = 0;
             begin_lsn_.clear();
+            phys_reset();
         } else {
             sqlite3_exec(db_, "ROLLBACK TO stmt; RELEASE stmt", nullptr, nullptr, nullptr);
         }
@@ -387,15 +489,27 @@ void SqlSession::cdc_before_ddl(const TableMeta &t, const std::string &command) 
 }
 
 void SqlSession::write_commit_log() {
-    if (xact_id_ == 0)
+    phys_capture();
+    std::string commit_lsn;
+    if (!phys_->empty())
+        commit_lsn = phys_->flush(phys_header(), true);
+    phys_reset();
+    if (xact_id_ == 0 || begin_lsn_.empty()) {
+        xact_id_ = 0;
+        begin_lsn_.clear();
         return;
+    }
     Stmt ins(db_, "INSERT INTO \"$log\"(lsn, database_id, xact_id, operation, object_id, "
                   "row_before, row_after, log_time) VALUES (?, ?, ?, ?, 0, NULL, NULL, sim_now())");
     ins.bind(1, Value::blob(begin_lsn_)).bind(2, current_.id).bind(3, xact_id_);
     ins.bind(4, std::string("LOP_BEGIN_XACT"));
     ins.step();
     ins.reset();
-    ins.bind(1, Value::blob(state_.next_lsn())).bind(2, current_.id).bind(3, xact_id_);
+    // The logical commit shares the physical commit's LSN (CDC's __$start_lsn = fn_dblog's
+    // LOP_COMMIT_XACT).
+    ins.bind(1, Value::blob(commit_lsn.empty() ? state_.next_lsn() : commit_lsn))
+        .bind(2, current_.id)
+        .bind(3, xact_id_);
     ins.bind(4, std::string("LOP_COMMIT_XACT"));
     ins.step();
     xact_id_ = 0;
@@ -406,11 +520,17 @@ void SqlSession::start_pending(bool write) {
     if (!begin_pending_)
         return;
     exec(db_, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    // A rollback undoes the data back to here but keeps the write lock, to log the work, its
+    // compensation records and LOP_ABORT_XACT before committing.
+    exec(db_, "SAVEPOINT \"x$start\"");
+    xstart_ = true;
     begin_pending_ = false;
 }
 
 void SqlSession::begin_tran(ResultSink &sink) {
     if (trancount_ == 0) {
+        explicit_tx_ = true;
+        tran_name_.clear();
         begin_pending_ = true;
         ++descriptor_;
         sink.transaction_began(descriptor_);
@@ -426,15 +546,19 @@ void SqlSession::commit_tran(ResultSink &sink) {
     if (--trancount_ == 0) {
         if (begin_pending_) {
             begin_pending_ = false; // nothing ran inside it
+            explicit_tx_ = false;
             sink.transaction_ended(descriptor_, true);
             return;
         }
         try {
             write_commit_log();
             exec(db_, "COMMIT");
+            explicit_tx_ = false;
         } catch (...) {
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
             xact_id_ = 0;
+            phys_reset();
+            explicit_tx_ = false;
             sink.transaction_ended(descriptor_, false);
             throw;
         }
@@ -449,7 +573,23 @@ void SqlSession::rollback_tran(ResultSink &sink) {
                         "TRANSACTION.");
     trancount_ = 0;
     begin_pending_ = false;
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    bool logged = false;
+    try {
+        phys_capture();
+        if (!phys_->empty() && xstart_ && sqlite3_get_autocommit(db_) == 0) {
+            // SQL Server logs the work, its undo as compensation records, then the abort.
+            phys_->compensate(0);
+            exec(db_, "ROLLBACK TO \"x$start\"");
+            phys_->flush(phys_header(), false);
+            exec(db_, "COMMIT");
+            logged = true;
+        }
+    } catch (...) {
+    }
+    if (!logged)
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    phys_reset();
+    explicit_tx_ = false;
     xact_id_ = 0;
     begin_lsn_.clear();
     refresh_current();
@@ -847,16 +987,33 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         return do_use(s.name, sink);
     case K::Begin:
         begin_tran(sink);
+        if (trancount_ == 1 && !s.name.empty())
+            tran_name_ = s.name;
         sink.end_statement(std::nullopt, false);
         return;
     case K::Commit:
         commit_tran(sink);
         sink.end_statement(std::nullopt, false);
         return;
-    case K::Rollback:
+    case K::Rollback: {
+        // ROLLBACK TRAN savepoint: the work since SAVE TRAN is undone and logged as
+        // compensation records inside the transaction, which goes on.
+        auto sp =
+            std::find_if(phys_savepoints_.rbegin(), phys_savepoints_.rend(), [&](const auto &p) {
+                return strcasecmp(p.first.c_str(), s.name.c_str()) == 0;
+            });
+        if (!s.name.empty() && trancount_ > 0 && sp != phys_savepoints_.rend()) {
+            phys_capture();
+            phys_->compensate(sp->second);
+            exec(db_, "ROLLBACK TO " + qi("u$" + sp->first));
+            phys_savepoints_.erase(sp.base(), phys_savepoints_.end());
+            sink.end_statement(std::nullopt, false);
+            return;
+        }
         rollback_tran(sink);
         sink.end_statement(std::nullopt, false);
         return;
+    }
     case K::Save:
         if (trancount_ == 0)
             throw sql_error(628, 0, 16,
@@ -864,6 +1021,8 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
                             "transaction.");
         start_pending(false);
         exec(db_, "SAVEPOINT " + qi("u$" + s.name));
+        phys_capture();
+        phys_savepoints_.push_back({s.name, phys_->mark()});
         sink.end_statement(std::nullopt, false);
         return;
     case K::Set:
@@ -936,6 +1095,10 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
             up.bind(1, Value::blob(sid)).bind(2, d->id);
             up.step();
         }
+        if ((s.option_value == "READ_COMMITTED_SNAPSHOT" ||
+             s.option_value == "ALLOW_SNAPSHOT_ISOLATION") &&
+            !s.exprs.empty())
+            dblog_set_versioning(db_, d->id, s.option_value, s.exprs[0]->text == "ON");
         if (s.option_value == "RECOVERY") {
             std::string v = s.exprs[0]->text;
             int model = v == "FULL" ? 1 : v == "BULK_LOGGED" ? 2 : 3;
@@ -952,6 +1115,24 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
     }
     case K::Backup:
         return do_backup(s, sink);
+    case K::Checkpoint:
+        dblog_checkpoint(db_, phys_hooks(), current_.id,
+                         trancount_ > 0 && !begin_lsn_.empty() ? lsn_string(begin_lsn_) : "");
+        sink.end_statement(std::nullopt, false);
+        return;
+    case K::Rebuild: {
+        // The rows are rewritten without dropped columns and with every column stored.
+        auto t = table_for_write(s.table);
+        phys_rebuild_layout(db_, t.database_id, t.object_id);
+        exec(db_,
+             "DELETE FROM \"$phys_rows\" WHERE database_id = " + std::to_string(t.database_id) +
+                 " AND object_id = " + std::to_string(t.object_id));
+        if (phys_begin_time_.empty())
+            phys_begin_time_ = dblog_time_now();
+        phys_->note_ddl(t.database_id, "ALTER INDEX", t.object_id, t.name, 0);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
     case K::Raiserror: {
         Value msg = eval(*s.exprs[0]);
         int sev = s.exprs.size() > 1 ? static_cast<int>(eval(*s.exprs[1]).i) : 16;
@@ -1399,6 +1580,42 @@ void SqlSession::do_backup(const Statement &s, ResultSink &sink) {
                                                          : "SIMPLE"));
         ins.bind(5, path.s);
         ins.step();
+        const int64_t set_id = sqlite3_last_insert_rowid(db_);
+        // LSNs in msdb's numeric form; a log backup copies the records since the previous one
+        // to the file (fn_dump_dblog reads it) and truncates the log.
+        std::string first, last;
+        auto hooks = phys_hooks();
+        if (log) {
+            std::tie(first, last) = dblog_backup_log(db_, hooks, d->id, path.s);
+        } else {
+            dblog_checkpoint(db_, hooks, d->id);
+            first = last = lsn_string(state_.current_lsn());
+        }
+        std::string full;
+        {
+            Stmt q(db_, "SELECT last_full_lsn FROM \"$logstate\" WHERE database_id = ?");
+            q.bind(1, d->id);
+            if (q.step())
+                full = q.text_col(0);
+        }
+        if (!log) {
+            Stmt up(db_, "INSERT INTO \"$logstate\"(database_id, last_full_lsn) VALUES (?1, ?2) "
+                         "ON CONFLICT(database_id) DO UPDATE SET last_full_lsn = ?2");
+            up.bind(1, d->id).bind(2, first);
+            up.step();
+            full = first;
+        }
+        {
+            Stmt up(db_, "UPDATE \"$backupset\" SET first_lsn = ?, last_lsn = ?, "
+                         "database_backup_lsn = ? WHERE backup_set_id = ?");
+            up.bind(1, lsn_numeric(first)).bind(2, lsn_numeric(last));
+            if (full.empty())
+                up.bind(3, Value::null());
+            else
+                up.bind(3, lsn_numeric(full));
+            up.bind(4, set_id);
+            up.step();
+        }
         if (!log) {
             Stmt up(db_, "UPDATE \"$databases\" SET has_full_backup = 1 WHERE database_id = ?");
             up.bind(1, d->id);
@@ -1485,6 +1702,7 @@ bool SqlSession::cdc_call(const std::string &proc, const std::vector<CdcArg> &ar
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
             xact_id_ = 0;
             begin_lsn_.clear();
+            phys_reset();
         } else {
             sqlite3_exec(db_, "ROLLBACK TO cdc; RELEASE cdc", nullptr, nullptr, nullptr);
         }

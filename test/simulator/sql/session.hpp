@@ -6,6 +6,7 @@
 #include "catalog.hpp"
 #include "cdc.hpp"
 #include "codegen.hpp"
+#include "dblog.hpp"
 #include "engine_state.hpp"
 #include "functions.hpp"
 
@@ -96,6 +97,12 @@ private:
     void commit_tran(ResultSink &sink);
     void rollback_tran(ResultSink &sink);
     void write_commit_log();
+    // The physical log (dblog.hpp): statements' changes become log records as they complete.
+    void phys_capture();
+    PhysXact::Header phys_header();
+    void phys_reset();
+    void phys_note_ddl(const Statement &s, const std::optional<TableMeta> &before);
+    PhysHooks phys_hooks();
     bool cdc_call(const std::string &proc, const std::vector<CdcArg> &args);
     void cdc_before_ddl(const TableMeta &t, const std::string &command);
     Value eval(const Expr &e, SqlType *type = nullptr);
@@ -132,6 +139,13 @@ private:
     uint64_t descriptor_ = 0;
     int64_t xact_id_ = 0;
     std::string begin_lsn_;
+    std::unique_ptr<PhysXact> phys_;
+    std::string phys_seen_;       // last logical LSN turned into log records
+    std::string phys_begin_time_; // Begin Time of the transaction's LOP_BEGIN_XACT
+    std::string tran_name_;       // BEGIN TRAN name
+    bool explicit_tx_ = false;
+    bool xstart_ = false; // SAVEPOINT x$start taken after BEGIN: a rollback can log its undo
+    std::vector<std::pair<std::string, size_t>> phys_savepoints_;
     int64_t rowcount_ = 0;
     std::optional<int64_t> last_identity_;
     int error_ = 0;

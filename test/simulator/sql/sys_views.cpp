@@ -1,6 +1,8 @@
 #include "sys_views.hpp"
 
 #include "catalog.hpp"
+#include "dblog.hpp"
+#include "phys_layout.hpp"
 
 #include <strings.h>
 
@@ -368,6 +370,66 @@ std::vector<SysView> build() {
          "ON o.database_id = i.database_id AND o.object_id = i.object_id WHERE "
          "i.database_id = {D}"});
     v.push_back({"sys",
+                 "allocation_units",
+                 {{"allocation_unit_id", kBigInt, false},
+                  {"type", kTiny, false},
+                  {"type_desc", kDesc, true},
+                  {"container_id", kBigInt, false},
+                  {"data_space_id", kInt, true},
+                  {"total_pages", kBigInt, false},
+                  {"used_pages", kBigInt, false},
+                  {"data_pages", kBigInt, false}},
+                 allocation_units_sql()});
+    v.push_back({"sys",
+                 "system_internals_partition_columns",
+                 {{"partition_id", kBigInt, false},
+                  {"partition_column_id", kInt, false},
+                  {"modified_count", kBigInt, false},
+                  {"max_inrow_length", kSmall, false},
+                  {"is_replicated", kBit, false},
+                  {"is_logged_for_replication", kBit, false},
+                  {"is_dropped", kBit, false},
+                  {"system_type_id", kTiny, false},
+                  {"max_length", kSmall, false},
+                  {"precision", kTiny, false},
+                  {"scale", kTiny, false},
+                  {"collation_name", kName, true},
+                  {"is_filestream", kBit, false},
+                  {"is_uniqueifier", kBit, false},
+                  {"key_ordinal", kSmall, false},
+                  {"is_nullable", kBit, false},
+                  {"is_descending_key", kBit, false},
+                  {"is_anti_matter", kBit, false},
+                  {"leaf_offset", kSmall, false},
+                  {"leaf_null_bit", kSmall, false},
+                  {"leaf_bit_position", kTiny, false},
+                  {"internal_offset", kSmall, false},
+                  {"internal_null_bit", kSmall, false},
+                  {"internal_bit_position", kTiny, false},
+                  {"has_default", kBit, false},
+                  {"default_value", kVar, true},
+                  {"is_sparse", kBit, false},
+                  {"is_sparse_column_set", kBit, false},
+                  {"column_id", kInt, true}},
+                 partition_columns_sql()});
+    v.push_back({"sys",
+                 "dm_tran_database_transactions",
+                 {{"transaction_id", kBigInt, false},
+                  {"database_id", kInt, false},
+                  {"database_transaction_begin_time", kDate, true},
+                  {"database_transaction_type", kInt, false},
+                  {"database_transaction_state", kInt, false},
+                  {"database_transaction_log_record_count", kBigInt, false},
+                  {"database_transaction_begin_lsn", kLsn, true},
+                  {"database_transaction_last_lsn", kLsn, true}},
+                 "SELECT json_extract(j.value, '$.x') AS transaction_id, json_extract(j.value, "
+                 "'$.d') AS database_id, replace(substr(json_extract(j.value, '$.t'), 1, 19), "
+                 "'/', '-') || '.' || substr(json_extract(j.value, '$.t'), 21, 3) || '0000' AS "
+                 "database_transaction_begin_time, 1 AS database_transaction_type, 4 AS "
+                 "database_transaction_state, 0 AS database_transaction_log_record_count, "
+                 "json_extract(j.value, '$.l') AS database_transaction_begin_lsn, NULL AS "
+                 "database_transaction_last_lsn FROM json_each(sim_open_xacts()) j"});
+    v.push_back({"sys",
                  "sysservers",
                  {{"srvid", kSmall, true},
                   {"srvstatus", kSmall, true},
@@ -409,16 +471,20 @@ std::vector<SysView> build() {
           {"log_reuse_wait", kTiny, true},
           {"log_reuse_wait_desc", kDesc, true},
           {"is_cdc_enabled", kBit, false},
-          {"is_published", kBit, false}},
+          {"is_published", kBit, false},
+          {"is_read_committed_snapshot_on", kBit, true},
+          {"snapshot_isolation_state", kTiny, true}},
          "SELECT name, database_id, NULL AS source_database_id, owner_sid, create_date, 150 "
          "AS compatibility_level, 'SQL_Latin1_General_CP1_CI_AS' AS collation_name, 0 AS "
          "user_access, 'MULTI_USER' AS user_access_desc, 0 AS is_read_only, 0 AS state, "
          "'ONLINE' AS state_desc, recovery_model, CASE recovery_model WHEN 1 THEN 'FULL' "
-         "WHEN 2 THEN 'BULK_LOGGED' ELSE 'SIMPLE' END AS recovery_model_desc, CASE WHEN "
-         "recovery_model = 1 AND has_full_backup = 1 THEN 2 ELSE 0 END AS log_reuse_wait, "
-         "CASE WHEN recovery_model = 1 AND has_full_backup = 1 THEN 'LOG_BACKUP' ELSE "
-         "'NOTHING' END AS log_reuse_wait_desc, is_cdc_enabled, 0 AS is_published FROM "
-         "\"$databases\""});
+         "WHEN 2 THEN 'BULK_LOGGED' ELSE 'SIMPLE' END AS recovery_model_desc, " +
+             log_reuse_wait_sql("dbs") +
+             ", is_cdc_enabled, 0 AS is_published, coalesce((SELECT versioning & 1 FROM "
+             "\"$logstate\" ls WHERE ls.database_id = dbs.database_id), 0) AS "
+             "is_read_committed_snapshot_on, CASE WHEN coalesce((SELECT versioning & 2 FROM "
+             "\"$logstate\" ls WHERE ls.database_id = dbs.database_id), 0) <> 0 THEN 1 ELSE 0 "
+             "END AS snapshot_isolation_state FROM \"$databases\" dbs"});
     v.push_back({"INFORMATION_SCHEMA",
                  "TABLES",
                  {{"TABLE_CATALOG", kName, true},
@@ -594,18 +660,23 @@ std::vector<SysView> build() {
                 {"first_lsn", kLsn, true},
                 {"last_lsn", kLsn, true},
                 {"is_copy_only", kBit, true},
-                {"recovery_model", T(TypeId::NVarChar, 60), true}},
+                {"recovery_model", T(TypeId::NVarChar, 60), true},
+                {"database_backup_lsn", kLsn, true},
+                {"media_set_id", kInt, false}},
                "SELECT backup_set_id, name, database_name, type, backup_start_date, "
-               "backup_finish_date, first_lsn, last_lsn, 0 AS is_copy_only, recovery_model FROM "
-               "\"$backupset\"",
+               "backup_finish_date, first_lsn, last_lsn, 0 AS is_copy_only, recovery_model, "
+               "database_backup_lsn, backup_set_id AS media_set_id FROM \"$backupset\"",
                true};
     v.push_back(bs);
-    SysView mf{
-        "dbo",
-        "backupmediafamily",
-        {{"media_set_id", kInt, false}, {"physical_device_name", T(TypeId::NVarChar, 260), true}},
-        "SELECT backup_set_id AS media_set_id, physical_device_name FROM \"$backupset\"",
-        true};
+    SysView mf{"dbo",
+               "backupmediafamily",
+               {{"media_set_id", kInt, false},
+                {"family_sequence_number", kTiny, false},
+                {"physical_device_name", T(TypeId::NVarChar, 260), true},
+                {"device_type", kTiny, true}},
+               "SELECT backup_set_id AS media_set_id, 1 AS family_sequence_number, "
+               "physical_device_name, 2 AS device_type FROM \"$backupset\"",
+               true};
     v.push_back(mf);
     return v;
 }
