@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <tuple>
 
@@ -1549,6 +1550,15 @@ void fn_lsn_arg(sqlite3_context *c, int, sqlite3_value **v) {
     sqlite3_result_text(c, p->c_str(), -1, SQLITE_TRANSIENT);
 }
 
+// AllocUnitName is resolved when the log is read, from the current catalog ("Unknown Alloc
+// Unit" once the object or index is gone). Names are cached per connection while the store's
+// data version (bumped by every commit, any connection's) stays the same.
+struct AuNameCache {
+    unsigned version = 0;
+    bool valid = false;
+    std::map<std::pair<int, int64_t>, std::string> names;
+};
+
 void fn_au_name(sqlite3_context *c, int, sqlite3_value **v) {
     if (sqlite3_value_type(v[1]) == SQLITE_NULL) {
         sqlite3_result_null(c);
@@ -1565,16 +1575,28 @@ void fn_au_name(sqlite3_context *c, int, sqlite3_value **v) {
         sqlite3_result_text(c, "Unknown Alloc Unit", -1, SQLITE_STATIC);
         return;
     }
-    const int64_t rest = (au - kHobtBase) % kAuTypeStep;
-    const int oid = static_cast<int>(rest / 256), iid = static_cast<int>(rest % 256);
+    auto *cache = static_cast<AuNameCache *>(sqlite3_user_data(c));
     sqlite3 *db = sqlite3_context_db_handle(c);
-    Stmt q(db, "SELECT s.name || '.' || o.name || coalesce('.' || i.name, '') FROM \"$indexes\" i "
-               "JOIN \"$objects\" o ON o.database_id = i.database_id AND o.object_id = "
-               "i.object_id JOIN \"$schemas\" s ON s.database_id = o.database_id AND s.schema_id "
-               "= o.schema_id WHERE i.database_id = ? AND i.object_id = ? AND i.index_id = ?");
-    q.bind(1, dbid).bind(2, oid).bind(3, iid);
-    std::string name = q.step() ? q.text_col(0) : "Unknown Alloc Unit";
-    sqlite3_result_text(c, name.c_str(), -1, SQLITE_TRANSIENT);
+    unsigned version = 0;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version);
+    if (!cache->valid || version != cache->version) {
+        cache->names.clear();
+        cache->version = version;
+        cache->valid = true;
+    }
+    auto key = std::make_pair(dbid, au);
+    auto it = cache->names.find(key);
+    if (it == cache->names.end()) {
+        const int64_t rest = (au - kHobtBase) % kAuTypeStep;
+        Stmt q(db, "SELECT s.name || '.' || o.name || coalesce('.' || i.name, '') FROM "
+                   "\"$indexes\" i JOIN \"$objects\" o ON o.database_id = i.database_id AND "
+                   "o.object_id = i.object_id JOIN \"$schemas\" s ON s.database_id = "
+                   "o.database_id AND s.schema_id = o.schema_id WHERE i.database_id = ? AND "
+                   "i.object_id = ? AND i.index_id = ?");
+        q.bind(1, dbid).bind(2, rest / 256).bind(3, rest % 256);
+        it = cache->names.emplace(key, q.step() ? q.text_col(0) : "Unknown Alloc Unit").first;
+    }
+    sqlite3_result_text(c, it->second.c_str(), -1, SQLITE_TRANSIENT);
 }
 
 void fn_type_id(sqlite3_context *c, int, sqlite3_value **v) {
@@ -1674,8 +1696,9 @@ void register_dblog_functions(sqlite3 *db) {
                             nullptr);
     const int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
     sqlite3_create_function(db, "sim_dblog_lsn_arg", 2, f, nullptr, fn_lsn_arg, nullptr, nullptr);
-    sqlite3_create_function(db, "sim_alloc_unit_name", 2, SQLITE_UTF8, nullptr, fn_au_name, nullptr,
-                            nullptr);
+    sqlite3_create_function_v2(db, "sim_alloc_unit_name", 2, SQLITE_UTF8, new AuNameCache,
+                               fn_au_name, nullptr, nullptr,
+                               [](void *p) { delete static_cast<AuNameCache *>(p); });
     sqlite3_create_function(db, "sim_phys_type_id", 1, f, nullptr, fn_type_id, nullptr, nullptr);
     sqlite3_create_function(db, "sim_phys_max_length", 4, f, nullptr, fn_max_length, nullptr,
                             nullptr);
