@@ -453,12 +453,13 @@ Reader::PollResult Reader::poll(Source &s) {
 
     // Retention: the oldest change CDC still holds must not be past where the task reads.
     std::map<std::string, Lsn> minimum;
-    for (auto &r : s.conn
-                       ->query_text("SELECT ct.capture_instance, sys.fn_cdc_get_min_lsn("
-                                    "ct.capture_instance) FROM cdc.change_tables ct")
-                       .rows)
-        if (auto l = lsn_from_text(r[1]); r[0] && l)
-            minimum[*r[0]] = *l;
+    if (s.cdc)
+        for (auto &r : s.conn
+                           ->query_text("SELECT ct.capture_instance, sys.fn_cdc_get_min_lsn("
+                                        "ct.capture_instance) FROM cdc.change_tables ct")
+                           .rows)
+            if (auto l = lsn_from_text(r[1]); r[0] && l)
+                minimum[*r[0]] = *l;
     std::vector<Raw> rows;
     std::optional<Lsn> limit; // exclusive: a table's read stopped inside this transaction
     for (const Plan &p : plans) {
@@ -497,7 +498,9 @@ Reader::PollResult Reader::poll(Source &s) {
         for (auto &c : changes)
             rows.push_back({c.commit, c.seq, c.op, c.table, std::move(c.values)});
     }
-    if (rows.empty()) {
+    // A window that ends at DDL or at a spilled transaction holds that transaction, which may
+    // have no rows here: it is handled below.
+    if (rows.empty() && !ddl_at && !spilled) {
         // The window ended before a table's next capture instance starts (plan()) and held no
         // changes: everything up to its end is read, so the position moves there. Otherwise the
         // next poll would ask for the same empty window again, forever.
@@ -564,6 +567,17 @@ Reader::PollResult Reader::poll(Source &s) {
                 {"rows", std::to_string(read_rows)},
                 {"read_ms", ms(read_done - started)},
                 {"apply_ms", ms(std::chrono::steady_clock::now() - read_done)}});
+    if (s.log) {
+        const LogStats &st = s.log->stats();
+        log::write(log::Level::Debug, "log read",
+                   {{"task", task_.name},
+                    {"db", s.db},
+                    {"records", std::to_string(st.records)},
+                    {"bytes", std::to_string(st.bytes)},
+                    {"completed", std::to_string(st.completed)},
+                    {"reread", std::to_string(st.reread)},
+                    {"streamed", std::to_string(st.streamed)}});
+    }
     if (reload)
         reload_tables(s);
     return {true, limit.has_value() || reload || log_more};

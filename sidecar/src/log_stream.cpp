@@ -395,7 +395,8 @@ Lsn LogStream::read_ahead(long limit) {
         units_sql(nullptr) +
         // Rows of SQL Server's own catalog tables: a transaction that ran DDL.
         " OR ([Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW') AND "
-        "[AllocUnitName] LIKE N'sys.sys%') ORDER BY [Current LSN]");
+        "[Context] IN (N'LCX_CLUSTERED', N'LCX_MARK_AS_GHOST') AND [AllocUnitName] LIKE "
+        "N'sys.sys%') ORDER BY [Current LSN]");
     for (auto &r : rows) {
         next_ = r.lsn;
         asm_.add(std::move(r));
@@ -579,28 +580,32 @@ LogStream::Rows LogStream::source_rows(const Table &tb, const std::set<std::stri
                                        const std::map<std::string, Values> &key_values) {
     Rows out;
     const CdcTable &c = *tb.cdc;
-    std::string cols;
+    std::string cols, names, join;
     for (size_t k = 0; k < c.apply.columns.size(); ++k)
         cols += std::string(k ? ", " : "") +
-                (tb.apply_to_layout[k] < 0 ? "NULL" : dts::tsql::quote_ident(c.apply.columns[k]));
+                (tb.apply_to_layout[k] < 0 ? std::string("NULL")
+                                           : "t." + dts::tsql::quote_ident(c.apply.columns[k]));
+    for (size_t k = 0; k < tb.key_layout.size(); ++k) {
+        const std::string col =
+            dts::tsql::quote_ident(tb.layout.columns[static_cast<size_t>(tb.key_layout[k])].name);
+        names += std::string(k ? ", " : "") + "[k" + std::to_string(k) + "]";
+        join += std::string(k ? " AND " : "") + "t." + col + " = k.[k" + std::to_string(k) + "]";
+    }
+    // The keys as a VALUES list joined to the table (key columns are never NULL).
     std::vector<std::string> list(keys.begin(), keys.end());
-    for (size_t at = 0; at < list.size(); at += 100) {
-        std::string where;
-        for (size_t i = at; i < list.size() && i < at + 100; ++i) {
+    for (size_t at = 0; at < list.size(); at += 200) {
+        std::string values;
+        for (size_t i = at; i < list.size() && i < at + 200; ++i) {
             const Values &key = key_values.at(list[i]);
             std::string one;
-            for (size_t k = 0; k < key.size(); ++k) {
-                const std::string col = dts::tsql::quote_ident(
-                    tb.layout.columns[static_cast<size_t>(tb.key_layout[k])].name);
-                one += std::string(k ? " AND " : "") + col +
-                       (key[k] ? " = " + tsql_key_literal(tb.key_source_types[k], *key[k])
-                               : " IS NULL");
-            }
-            where += std::string(where.empty() ? "" : " OR ") + "(" + one + ")";
+            for (size_t k = 0; k < key.size(); ++k)
+                one += std::string(k ? ", " : "") +
+                       (key[k] ? tsql_key_literal(tb.key_source_types[k], *key[k]) : "NULL");
+            values += std::string(values.empty() ? "" : ", ") + "(" + one + ")";
         }
-        auto res =
-            src_.query_text("SELECT " + cols + " FROM " +
-                            dts::tsql::quote_name("", c.schema, c.table) + " WHERE " + where);
+        auto res = src_.query_text(
+            "SELECT " + cols + " FROM " + dts::tsql::quote_name("", c.schema, c.table) +
+            " t JOIN (VALUES " + values + ") AS k(" + names + ") ON " + join);
         for (auto &r : res.rows) {
             Values v(r.begin(), r.end());
             Values key;

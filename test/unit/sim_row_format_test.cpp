@@ -311,8 +311,8 @@ TEST_F(SimDblog, ColumnsAndInsertUpdateDelete) {
     EXPECT_EQ(got[5], "LOP_MODIFY_ROW LCX_CLUSTERED NULL 17 8 180019006162636e "
                       "1b001c006162636465666e 1601000000010000 dbo.orders.PK_orders NULL");
     // qty and note change, far apart: two ranges
-    // RC0 (start, end) pairs, RC1 lengths
-    EXPECT_EQ(got[7], "LOP_MODIFY_COLUMNS LCX_CLUSTERED NULL 8 20 080009001b001c00 01000100 "
+    // RC0 (offset before, offset after) pairs, RC1 lengths
+    EXPECT_EQ(got[7], "LOP_MODIFY_COLUMNS LCX_CLUSTERED NULL 8 20 080008001b001b00 01000100 "
                       "1601000000010000 dbo.orders.PK_orders NULL");
     EXPECT_EQ(got[9].substr(0, 34), "LOP_DELETE_ROWS LCX_MARK_AS_GHOST ");
 }

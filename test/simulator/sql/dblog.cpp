@@ -939,12 +939,14 @@ void PhysXact::row_update(int database_id, TableInfo &t, int64_t row_id,
             if (!t.heap)
                 r.elements.push_back(key);
         } else {
-            // RC0: (start, end) uint16 pairs; RC1: uint16 lengths; RC2: the key (B-tree) or
-            // empty; RC3: uint16 range count + 2 zero bytes; then old, new value per range.
+            // RC0: per range its offset in the record before and after the update (uint16
+            // each; equal here: same-length updates only); RC1: uint16 lengths; RC2: the key
+            // (B-tree) or empty; RC3: uint16 range count + 2 zero bytes; then old, new value per
+            // range.
             std::string offs, lens, cnt;
             for (auto [s, e] : ranges) {
                 put_le(offs, s, 2);
-                put_le(offs, e, 2);
+                put_le(offs, s, 2);
                 put_le(lens, e - s, 2);
             }
             put_le(cnt, ranges.size(), 2);
