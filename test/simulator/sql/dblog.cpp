@@ -730,8 +730,37 @@ std::string PhysXact::encode(int database_id, TableInfo &t, int64_t row_id,
             put_le(ptr, 0, 2);
             return ptr;
         }
+        // An in-row root holds at most five links (24 to 72 bytes); a longer value gets a
+        // text-tree node holding the links, and the root one link to it (index level 1).
+        char level = 0;
+        if (links.size() > 5) {
+            std::string node(1, '\x08');
+            node.push_back('\0');
+            put_le(node, 14 + 12 * links.size(), 2);
+            put_le(node, blob_id, 8);
+            put_le(node, 2, 2); // internal node
+            for (const auto &[end, page, slot] : links) {
+                put_le(node, end, 4);
+                put_le(node, static_cast<uint64_t>(page), 4);
+                put_le(node, 1, 2);
+                put_le(node, static_cast<uint64_t>(slot), 2);
+            }
+            const int64_t page = new_page(database_id);
+            DbLogRec r;
+            r.operation = "LOP_INSERT_ROWS";
+            r.context = "LCX_TEXT_TREE";
+            r.alloc_unit_id = alloc_unit_id(hobt, au_type);
+            r.partition_id = hobt;
+            r.page = page_string(page);
+            r.slot = 0;
+            r.elements = {node};
+            r.work = true;
+            recs_.push_back(r);
+            links = {{static_cast<uint32_t>(data.size()), page, 0}};
+            level = 1;
+        }
         ptr.push_back(static_cast<char>(kind)); // 1 LOB root, 2 row-overflow
-        ptr.push_back('\0');                    // index level
+        ptr.push_back(level);                   // index level
         put_le(ptr, 0, 2);
         put_le(ptr, blob_id & 0xFFFFFFFF, 4); // timestamp
         put_le(ptr, 0, 4);

@@ -54,6 +54,17 @@ public:
             if (p.step() && !p.text_col(0).empty())
                 state_.init_lsn_at_least(sql::lsn_binary(p.text_col(0)));
         }
+        {
+            sql::Stmt q(db, "SELECT MAX(xact_id) FROM \"$log\"");
+            if (q.step())
+                state_.init_xact_at_least(static_cast<uint64_t>(q.int_col(0)));
+            // "hhhh:hhhhhhhh", fixed width: text order is number order.
+            sql::Stmt p(db, "SELECT MAX(xact) FROM \"$dblog\"");
+            if (p.step() && p.text_col(0).size() == 13)
+                state_.init_xact_at_least(std::stoull(p.text_col(0).substr(0, 4), nullptr, 16)
+                                              << 32 |
+                                          std::stoull(p.text_col(0).substr(5), nullptr, 16));
+        }
         // Kept open for the engine's life: when the last connection to a WAL database closes,
         // SQLite checkpoints and deletes the log under an exclusive lock, which stalls logins
         // arriving meanwhile (seconds after a large load).

@@ -25,6 +25,12 @@ public:
     void init_lsn_at_least(const std::string &lsn);
     std::string next_rowversion();
     uint64_t next_xact_id() { return ++xact_counter_; }
+    // Moves the transaction id counter past ids already in a reopened store's log: SQL Server
+    // never hands out a transaction id twice, and log readers key transactions by it.
+    void init_xact_at_least(uint64_t id) {
+        if (id > xact_counter_)
+            xact_counter_ = id;
+    }
     uint16_t next_spid() { return static_cast<uint16_t>(++spid_counter_); }
 
     // Identity values: seeded from the catalog on first use, never rolled back.
