@@ -3,6 +3,8 @@
 #include "value_text.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -655,10 +657,441 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
     return parse_modify_columns(rc0, rc1, log_record, num_elements).ranges;
 }
 
-std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<ByteRange> &ranges) {
+namespace {
+
+// ---- Text → on-disk bytes (the inverse of column_text, for patch_with_base) -----------------
+
+// An encoded before value: its bytes, and which of them the text does not determine (taken from
+// the record when covered; an uncovered one makes a partial change undecidable).
+struct Encoded {
+    std::string bytes;
+    std::vector<bool> uncertain;
+};
+
+void put_le(std::string &out, uint64_t v, size_t n) {
+    for (size_t i = 0; i < n; ++i, v >>= 8)
+        out += static_cast<char>(v & 0xff);
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
+// "-"? digits: a plain decimal integer in [lo, hi].
+std::optional<int64_t> parse_int(std::string_view s, int64_t lo, int64_t hi) {
+    const bool neg = !s.empty() && s[0] == '-';
+    if (!all_digits(neg ? s.substr(1) : s))
+        return std::nullopt;
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi)
+        return std::nullopt;
+    return v;
+}
+
+// "-"? digits ("." digits)?: sign and magnitude in units of 10^-scale. More decimals than the
+// scale only when the extra ones are 0 (PostgreSQL's unconstrained numeric may show them).
+std::optional<std::pair<bool, unsigned __int128>> parse_decimal(std::string_view s, int scale) {
+    const bool neg = !s.empty() && s[0] == '-';
+    if (neg)
+        s.remove_prefix(1);
+    const size_t dot = s.find('.');
+    const std::string_view whole = s.substr(0, dot);
+    std::string_view frac = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+    if (!all_digits(whole) || (dot != std::string_view::npos && !all_digits(frac)))
+        return std::nullopt;
+    while (frac.size() > static_cast<size_t>(scale)) {
+        if (frac.back() != '0')
+            return std::nullopt;
+        frac.remove_suffix(1);
+    }
+    std::string_view significant =
+        whole.substr(std::min(whole.find_first_not_of('0'), whole.size()));
+    if (significant.size() + static_cast<size_t>(scale) > 38)
+        return std::nullopt; // more than 38 digits: no decimal, money or smallmoney value
+    unsigned __int128 m = 0;
+    for (char ch : significant)
+        m = m * 10 + static_cast<unsigned>(ch - '0');
+    for (int i = 0; i < scale; ++i)
+        m = m * 10 +
+            (static_cast<size_t>(i) < frac.size() ? static_cast<unsigned>(frac[i] - '0') : 0);
+    return std::make_pair(neg, m);
+}
+
+// Days from 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+constexpr int64_t kDays0001To1970 = 719162;
+
+// ISO "YYYY-MM-DD" (years 0001..9999) → days since 0001-01-01.
+std::optional<int64_t> parse_date(std::string_view s) {
+    if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !all_digits(s.substr(0, 4)) ||
+        !all_digits(s.substr(5, 2)) || !all_digits(s.substr(8, 2)))
+        return std::nullopt;
+    const int y = std::stoi(std::string(s.substr(0, 4)));
+    const unsigned m = static_cast<unsigned>(std::stoi(std::string(s.substr(5, 2))));
+    const unsigned d = static_cast<unsigned>(std::stoi(std::string(s.substr(8, 2))));
+    static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap))
+        return std::nullopt;
+    return days_from_civil(y, m, d) + kDays0001To1970;
+}
+
+// "HH:MM:SS" with an optional fraction of 1..6 digits (PostgreSQL drops trailing zeros, the
+// decoder writes 6) → microseconds since midnight, below 24:00:00.
+std::optional<uint64_t> parse_time(std::string_view s) {
+    if (s.size() < 8 || s[2] != ':' || s[5] != ':' || !all_digits(s.substr(0, 2)) ||
+        !all_digits(s.substr(3, 2)) || !all_digits(s.substr(6, 2)))
+        return std::nullopt;
+    const uint64_t h = static_cast<uint64_t>(std::stoi(std::string(s.substr(0, 2))));
+    const uint64_t mi = static_cast<uint64_t>(std::stoi(std::string(s.substr(3, 2))));
+    const uint64_t se = static_cast<uint64_t>(std::stoi(std::string(s.substr(6, 2))));
+    if (h > 23 || mi > 59 || se > 59)
+        return std::nullopt;
+    uint64_t us = 0;
+    if (s.size() > 8) {
+        const std::string_view f = s.substr(9);
+        if (s[8] != '.' || f.size() > 6 || !all_digits(f))
+            return std::nullopt;
+        for (size_t i = 0; i < 6; ++i)
+            us = us * 10 + (i < f.size() ? static_cast<uint64_t>(f[i] - '0') : 0);
+    }
+    return ((h * 60 + mi) * 60 + se) * 1000000 + us;
+}
+
+// "YYYY-MM-DD HH:MM:SS[.f]" → days since 0001-01-01 and microseconds.
+std::optional<std::pair<int64_t, uint64_t>> parse_timestamp(std::string_view s) {
+    if (s.size() < 19 || s[10] != ' ')
+        return std::nullopt;
+    auto d = parse_date(s.substr(0, 10));
+    auto t = parse_time(s.substr(11));
+    if (!d || !t)
+        return std::nullopt;
+    return std::make_pair(*d, *t);
+}
+
+int hexval(char ch) {
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+// UTF-8 → code points; nullopt for malformed, overlong or surrogate sequences.
+std::optional<std::vector<uint32_t>> utf8_code_points(std::string_view s) {
+    std::vector<uint32_t> out;
+    for (size_t i = 0; i < s.size();) {
+        const uint8_t b = static_cast<uint8_t>(s[i]);
+        size_t n;
+        uint32_t cp;
+        if (b < 0x80) {
+            n = 1;
+            cp = b;
+        } else if (b >= 0xC2 && b <= 0xDF) {
+            n = 2;
+            cp = b & 0x1F;
+        } else if (b >= 0xE0 && b <= 0xEF) {
+            n = 3;
+            cp = b & 0x0F;
+        } else if (b >= 0xF0 && b <= 0xF4) {
+            n = 4;
+            cp = b & 0x07;
+        } else {
+            return std::nullopt;
+        }
+        if (i + n > s.size())
+            return std::nullopt;
+        for (size_t k = 1; k < n; ++k) {
+            const uint8_t c = static_cast<uint8_t>(s[i + k]);
+            if ((c & 0xC0) != 0x80)
+                return std::nullopt;
+            cp = cp << 6 | (c & 0x3F);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return std::nullopt;
+        out.push_back(cp);
+        i += n;
+    }
+    return out;
+}
+
+// Fixed-width text: the code units of `cps` with trailing blanks trimmed, padded with blanks to
+// `units` (blank padding is what char(n)/nchar(n) store, so the trimmed text has one form).
+void trim_blanks(std::vector<uint32_t> &cps) {
+    while (!cps.empty() && cps.back() == 0x20)
+        cps.pop_back();
+}
+
+std::optional<std::string> encode_cp1252(std::string_view text, size_t n) {
+    auto cps = utf8_code_points(text);
+    if (!cps)
+        return std::nullopt;
+    trim_blanks(*cps);
+    std::string out;
+    for (uint32_t cp : *cps) {
+        if (cp == 0)
+            return std::nullopt;
+        if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF)) {
+            out += static_cast<char>(cp);
+            continue;
+        }
+        const auto *hit = std::find(std::begin(kCp1252High), std::end(kCp1252High), cp);
+        if (cp < 0x100 || hit == std::end(kCp1252High))
+            return std::nullopt; // not in code page 1252 (U+0080..U+009F included)
+        out += static_cast<char>(0x80 + (hit - std::begin(kCp1252High)));
+    }
+    if (out.size() > n)
+        return std::nullopt;
+    out.append(n - out.size(), ' ');
+    return out;
+}
+
+std::optional<std::string> encode_utf16(std::string_view text, size_t n) {
+    auto cps = utf8_code_points(text);
+    if (!cps)
+        return std::nullopt;
+    trim_blanks(*cps);
+    std::string out;
+    for (uint32_t cp : *cps) {
+        if (cp == 0)
+            return std::nullopt;
+        if (cp >= 0x10000) {
+            put_le(out, 0xD800 + ((cp - 0x10000) >> 10), 2);
+            put_le(out, 0xDC00 + ((cp - 0x10000) & 0x3FF), 2);
+        } else {
+            put_le(out, cp, 2);
+        }
+    }
+    if (out.size() > n)
+        return std::nullopt;
+    while (out.size() < n)
+        put_le(out, 0x20, 2);
+    return out;
+}
+
+// The on-disk bytes of a fixed-length (non-bit) column holding `text`, or nullopt when the text
+// does not parse or does not determine them exactly.
+std::optional<Encoded> encode_fixed(const PhysColumn &c, std::string_view text) {
+    const size_t size = static_cast<size_t>(fixed_size(c));
+    Encoded e;
+    e.uncertain.assign(size, false);
+    std::string &b = e.bytes;
+    switch (c.system_type_id) {
+    case 48:
+    case 52:
+    case 56:
+    case 127: {
+        const int bits = static_cast<int>(size) * 8;
+        const int64_t lo = c.system_type_id == 48 ? 0
+                           : bits == 64           ? INT64_MIN
+                                                  : -(int64_t{1} << (bits - 1));
+        const int64_t hi = c.system_type_id == 48 ? 255
+                           : bits == 64           ? INT64_MAX
+                                                  : (int64_t{1} << (bits - 1)) - 1;
+        auto v = parse_int(text, lo, hi);
+        if (!v)
+            return std::nullopt;
+        put_le(b, static_cast<uint64_t>(*v), size);
+        break;
+    }
+    case 106:
+    case 108: {
+        auto v = parse_decimal(text, c.scale);
+        if (!v)
+            return std::nullopt;
+        unsigned __int128 limit = 1;
+        for (int i = 0; i < c.precision; ++i)
+            limit *= 10;
+        if (v->second >= limit)
+            return std::nullopt;
+        b += static_cast<char>(v->first ? 0 : 1);
+        unsigned __int128 m = v->second;
+        for (size_t i = 1; i < size; ++i, m >>= 8)
+            b += static_cast<char>(static_cast<uint8_t>(m));
+        if (v->second == 0)
+            e.uncertain[0] = true; // 0 reads the same with either sign byte
+        break;
+    }
+    case 60:
+    case 122: {
+        auto v = parse_decimal(text, 4);
+        if (!v)
+            return std::nullopt;
+        const unsigned __int128 lim =
+            size == 8 ? (static_cast<unsigned __int128>(1) << 63) : (unsigned __int128){1} << 31;
+        if (v->second > lim || (!v->first && v->second == lim))
+            return std::nullopt;
+        const uint64_t mag = static_cast<uint64_t>(v->second);
+        put_le(b, v->first ? ~mag + 1 : mag, size);
+        break;
+    }
+    case 59: {
+        float f;
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), f);
+        if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(f))
+            return std::nullopt;
+        uint32_t bits;
+        std::memcpy(&bits, &f, 4);
+        put_le(b, bits, 4);
+        break;
+    }
+    case 62: {
+        double d;
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+        if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(d))
+            return std::nullopt;
+        uint64_t bits;
+        std::memcpy(&bits, &d, 8);
+        put_le(b, bits, 8);
+        break;
+    }
+    case 40: {
+        auto d = parse_date(text);
+        if (!d)
+            return std::nullopt;
+        put_le(b, static_cast<uint64_t>(*d), 3);
+        break;
+    }
+    case 41:
+    case 42: {
+        if (c.scale > 6)
+            return std::nullopt; // the 7th digit is not in the text
+        std::optional<uint64_t> us;
+        int64_t days = 0;
+        if (c.system_type_id == 41) {
+            us = parse_time(text);
+        } else if (auto ts = parse_timestamp(text)) {
+            days = ts->first;
+            us = ts->second;
+        }
+        if (!us)
+            return std::nullopt;
+        const uint64_t unit = pow10(6 - c.scale);
+        if (*us % unit)
+            return std::nullopt;
+        put_le(b, *us / unit, static_cast<size_t>(time_size(c.scale)));
+        if (c.system_type_id == 42)
+            put_le(b, static_cast<uint64_t>(days), 3);
+        break;
+    }
+    case 61: {
+        auto ts = parse_timestamp(text);
+        if (!ts || ts->second % 1000)
+            return std::nullopt;
+        const int64_t days = ts->first - kDays0001To1900;
+        const uint64_t ms = ts->second / 1000;
+        if (days < -53690 || days > 2958463)
+            return std::nullopt;
+        // The 1/300 s tick shown as these milliseconds ((10 t + 1) / 3 is strictly increasing:
+        // at most one tick does).
+        std::optional<uint64_t> tick;
+        for (uint64_t t = ms * 3 / 10 > 0 ? ms * 3 / 10 - 1 : 0; t <= ms * 3 / 10 + 2; ++t)
+            if (t < 300 * 86400 && (t * 10 + 1) / 3 == ms)
+                tick = t;
+        if (!tick)
+            return std::nullopt;
+        put_le(b, *tick, 4);
+        put_le(b, static_cast<uint64_t>(days), 4);
+        break;
+    }
+    case 58: {
+        auto ts = parse_timestamp(text);
+        if (!ts || ts->second % 60000000)
+            return std::nullopt;
+        const int64_t days = ts->first - kDays0001To1900;
+        if (days < 0 || days > 0xFFFF)
+            return std::nullopt;
+        put_le(b, ts->second / 60000000, 2);
+        put_le(b, static_cast<uint64_t>(days), 2);
+        break;
+    }
+    case 36: {
+        if (text.size() != 36)
+            return std::nullopt;
+        std::string raw;
+        for (size_t i = 0; i < 36; i += 2) {
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (text[i] != '-')
+                    return std::nullopt;
+                ++i;
+            }
+            const int hi = hexval(text[i]), lo = hexval(text[i + 1]);
+            if (hi < 0 || lo < 0)
+                return std::nullopt;
+            raw += static_cast<char>(hi << 4 | lo);
+        }
+        if (raw.size() != 16)
+            return std::nullopt;
+        const int order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+        for (int i : order)
+            b += raw[static_cast<size_t>(i)];
+        break;
+    }
+    case 175: {
+        auto s = encode_cp1252(text, size);
+        if (!s)
+            return std::nullopt;
+        b = *s;
+        break;
+    }
+    case 239: {
+        auto s = encode_utf16(text, size);
+        if (!s)
+            return std::nullopt;
+        b = *s;
+        break;
+    }
+    case 173:
+    case 189: {
+        if (text.size() != 2 + 2 * size || text.substr(0, 2) != "\\x")
+            return std::nullopt;
+        for (size_t i = 2; i < text.size(); i += 2) {
+            const int hi = hexval(text[i]), lo = hexval(text[i + 1]);
+            if (hi < 0 || lo < 0)
+                return std::nullopt;
+            b += static_cast<char>(hi << 4 | lo);
+        }
+        break;
+    }
+    default: // datetimeoffset: the offset is not in the text
+        return std::nullopt;
+    }
+    if (b.size() != size)
+        return std::nullopt;
+    return e;
+}
+
+std::optional<bool> parse_bool(std::string_view s) {
+    if (s == "t" || s == "true")
+        return true;
+    if (s == "f" || s == "false")
+        return false;
+    return std::nullopt;
+}
+
+// patch_from_ranges without a base (before == nullptr), patch_with_base with one.
+std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRange> &ranges,
+                                const std::vector<Value> *before, const std::vector<bool> *known) {
     layout.validate();
-    // Owner of each fixed byte: -1 none (dropped column or gap), else the column index; bit bytes
-    // are listed separately.
+    if (before &&
+        (before->size() != layout.columns.size() || known->size() != layout.columns.size()))
+        throw DecodeError("base row of " + std::to_string(before->size()) + " values and " +
+                          std::to_string(known->size()) + " known flags for a layout of " +
+                          std::to_string(layout.columns.size()) + " columns");
+    // The fixed-data area that every record of the table has.
     size_t fixed_end = 4, trusted_end = SIZE_MAX;
     for (const PhysColumn &c : layout.columns) {
         if (c.leaf_offset <= 0)
@@ -671,6 +1104,8 @@ std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<B
             trusted_end = std::min(trusted_end, static_cast<size_t>(c.leaf_offset));
     }
     fixed_end = std::min(fixed_end, trusted_end);
+    // Owner of each fixed byte: -1 none (dropped column or gap), else the column index; bit bytes
+    // are listed separately.
     std::vector<int> owner(fixed_end, -1);
     std::map<size_t, std::vector<size_t>> bits; // byte -> bit columns
     for (size_t i = 0; i < layout.columns.size(); ++i) {
@@ -685,14 +1120,15 @@ std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<B
         for (size_t b = off; b < off + static_cast<size_t>(fixed_size(c)) && b < fixed_end; ++b)
             owner[b] = static_cast<int>(i);
     }
-    Patch patch;
-    std::vector<bool> seen(layout.columns.size());
-    size_t prev_end = 0;
+    // The covered bytes of the fixed area, before and after.
+    std::vector<bool> covered(fixed_end);
+    std::string old_bytes(fixed_end, '\0'), new_bytes(fixed_end, '\0');
     std::vector<const ByteRange *> sorted;
     for (const ByteRange &r : ranges)
         sorted.push_back(&r);
     std::sort(sorted.begin(), sorted.end(),
               [](const ByteRange *x, const ByteRange *y) { return x->offset < y->offset; });
+    size_t prev_end = 0;
     for (const ByteRange *rp : sorted) {
         const ByteRange &r = *rp;
         if (r.offset < prev_end)
@@ -704,51 +1140,105 @@ std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<B
         if (from < 4 || to > fixed_end)
             return std::nullopt;
         for (size_t b = from; b < to; ++b) {
-            const uint8_t x = static_cast<uint8_t>(r.before[b - from]),
-                          y = static_cast<uint8_t>(r.after[b - from]);
-            if (auto it = bits.find(b); it != bits.end()) {
-                uint8_t live = 0;
-                for (size_t i : it->second) {
-                    const int p = layout.columns[i].leaf_bit_position;
-                    live = static_cast<uint8_t>(live | 1u << p);
-                    if ((x >> p & 1) != (y >> p & 1)) {
-                        patch.set.emplace_back(i, text::boolean((y >> p & 1) != 0));
-                        seen[i] = true;
+            covered[b] = true;
+            old_bytes[b] = r.before[b - from];
+            new_bytes[b] = r.after[b - from];
+        }
+    }
+    auto base_of = [&](size_t i) -> const Value * {
+        return before && (*known)[i] ? &(*before)[i] : nullptr;
+    };
+    Patch patch;
+    for (size_t b = 4; b < fixed_end; ++b) {
+        if (!covered[b])
+            continue;
+        const uint8_t x = static_cast<uint8_t>(old_bytes[b]),
+                      y = static_cast<uint8_t>(new_bytes[b]);
+        if (auto it = bits.find(b); it != bits.end()) {
+            uint8_t live = 0;
+            for (size_t i : it->second) {
+                const int p = layout.columns[i].leaf_bit_position;
+                live = static_cast<uint8_t>(live | 1u << p);
+                const bool was = (x >> p & 1) != 0, is = (y >> p & 1) != 0;
+                if (const Value *v = base_of(i)) {
+                    if (!*v) {
+                        if (was != is)
+                            return std::nullopt; // a NULL column's bit changed: not this row
+                    } else if (auto bv = parse_bool(**v); bv && *bv != was) {
+                        return std::nullopt; // the base is not the row the record changed
                     }
                 }
-                if ((x ^ y) & ~live)
-                    return std::nullopt; // a bit no live column owns changed
-                continue;
+                if (was != is)
+                    patch.set.emplace_back(i, text::boolean(is));
             }
-            const int o = owner[b];
-            if (o < 0) {
-                if (x != y)
-                    return std::nullopt; // bytes of no live column changed
-                continue;
-            }
-            const PhysColumn &c = layout.columns[static_cast<size_t>(o)];
-            const size_t off = static_cast<size_t>(c.leaf_offset);
-            const size_t size = static_cast<size_t>(fixed_size(c));
-            const size_t lo = std::max(off, from), hi = std::min(off + size, to);
-            const bool changed =
-                r.before.compare(lo - from, hi - lo, r.after, lo - from, hi - lo) != 0;
-            if (changed) {
-                if (off < from || off + size > to)
-                    return std::nullopt; // partly covered: its whole new value is unknown
-                if (seen[static_cast<size_t>(o)])
-                    throw DecodeError("update ranges change " + describe(c) + " twice");
-                seen[static_cast<size_t>(o)] = true;
-                patch.set.emplace_back(
-                    static_cast<size_t>(o),
-                    value_at("update range", off, c,
-                             std::string_view(r.after).substr(off - from, size)));
-            }
-            b = hi - 1; // the column's bytes are done
+            if ((x ^ y) & ~live)
+                return std::nullopt; // a bit no live column owns changed
+        } else if (owner[b] < 0 && x != y) {
+            return std::nullopt; // bytes of no live column changed
         }
+    }
+    for (size_t i = 0; i < layout.columns.size(); ++i) {
+        const PhysColumn &c = layout.columns[i];
+        if (c.leaf_offset <= 0 || c.is_dropped || c.system_type_id == 104)
+            continue;
+        const size_t off = static_cast<size_t>(c.leaf_offset);
+        const size_t size = static_cast<size_t>(fixed_size(c));
+        // Bytes past the trusted fixed area are never covered (the ranges end inside it).
+        auto cov = [&](size_t b) { return b < fixed_end && covered[b]; };
+        bool any = false, all = true, changed = false;
+        for (size_t b = off; b < off + size; ++b) {
+            any = any || cov(b);
+            all = all && cov(b);
+            changed = changed || (cov(b) && old_bytes[b] != new_bytes[b]);
+        }
+        if (!any)
+            continue;
+        std::optional<Encoded> enc;
+        if (const Value *v = base_of(i)) {
+            if (!*v) {
+                if (changed)
+                    return std::nullopt; // a NULL column's bytes changed: not this row
+                continue;
+            }
+            enc = encode_fixed(c, **v);
+            if (enc)
+                for (size_t k = 0; k < size; ++k)
+                    if (cov(off + k) && !enc->uncertain[k] && enc->bytes[k] != old_bytes[off + k])
+                        return std::nullopt; // the base is not the row the record changed
+        }
+        if (!changed)
+            continue;
+        std::string value;
+        if (all) {
+            value = new_bytes.substr(off, size);
+        } else {
+            if (!enc)
+                return std::nullopt; // partly covered and its other bytes unknown
+            for (size_t k = 0; k < size; ++k)
+                if (enc->uncertain[k] && !cov(off + k))
+                    return std::nullopt;
+            value = enc->bytes;
+            for (size_t k = 0; k < size; ++k)
+                if (cov(off + k))
+                    value[k] = new_bytes[off + k];
+        }
+        patch.set.emplace_back(i, value_at("update range", off, c, value));
     }
     std::sort(patch.set.begin(), patch.set.end(),
               [](const auto &x, const auto &y) { return x.first < y.first; });
     return patch;
+}
+
+} // namespace
+
+std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<ByteRange> &ranges) {
+    return patch_impl(layout, ranges, nullptr, nullptr);
+}
+
+std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
+                                     const std::vector<Value> &before,
+                                     const std::vector<bool> &known) {
+    return patch_impl(layout, ranges, &before, &known);
 }
 
 } // namespace dts::logrec

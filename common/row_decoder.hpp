@@ -107,6 +107,45 @@ struct Patch {
 };
 std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<ByteRange> &ranges);
 
+// The columns an update changed, with their new values, given the row's values before the update
+// (`before`: per Layout::columns, PostgreSQL text as the destination or the decoder gives it;
+// nullopt = NULL; a column may be unknown: pass `known[i] = false`). Handles ranges that cover
+// fixed-length columns in part: the column's before value is encoded to its on-disk bytes, the
+// range's `before` bytes are CHECKED against them (any mismatch: nullopt — the base row is not
+// the row the record changed, never guess), the `after` bytes spliced in, and the result decoded.
+// Same refusals as patch_from_ranges otherwise (status bytes, column count, NULL bitmap,
+// variable part, length changes → nullopt).
+//
+// Every covered byte of every known column is checked, changed or not, covered in part or whole
+// (bit columns: each live bit of a covered shared byte against its column's before value). A
+// known NULL column whose bytes change (its NULL bit untouched) is a mismatch too. The check is
+// what makes a wrong base or a wrong encoding fail safe: a before value whose encoding disagrees
+// with any byte the record shows gives nullopt, never a wrong value (tested). What it cannot see:
+// bytes of a partly covered column OUTSIDE its ranges are taken from the encoded before value
+// unchecked (SQL Server logs from the first to the last differing byte, so they are the
+// unchanged bytes of the row the record changed); a base that agrees with the record on every
+// covered byte but not on those would go unnoticed. The caller's base must therefore be the row
+// image at the record's LSN (the destination at the checkpoint, or the key's latest image in the
+// window), and the encodings are exact: each accepted text has one on-disk form.
+//
+// Encoded from text (the decoder's form and PostgreSQL's output of the mapped type; ISO
+// DateStyle, bytea_output hex, extra_float_digits >= 1 — PostgreSQL's default, shortest-exact
+// float output — so that float text round-trips): tinyint, smallint, int, bigint, bit
+// (t/f/true/false), decimal/numeric (any number of decimals up to the scale, or more when the
+// extra ones are 0; zero's sign byte is taken from the record and must be covered when the column
+// changes), money/smallmoney, real/float, date, time(n ≤ 6), datetime2(n ≤ 6), datetime (the tick
+// that decodes to the same milliseconds), smalldatetime, uniqueidentifier, char(n) (code page
+// 1252, trailing blanks trimmed then padded), nchar(n) (UTF-16LE, likewise), binary(n) and
+// timestamp ("\x" + exactly n bytes). Not encodable, so treated like an unknown column:
+// time/datetime2 of scale 7 (the 7th digit is not in the text), datetimeoffset (the offset is not
+// in the text), and any text that does not parse or has no exact on-disk form. An unknown column
+// is fine when fully covered (its new value is the after bytes, as in patch_from_ranges) and
+// nullopt when a range changes it in part. `before` and `known` must have one entry per layout
+// column (else DecodeError).
+std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
+                                     const std::vector<Value> &before,
+                                     const std::vector<bool> &known);
+
 // The text of one in-row value of `column` from its on-disk bytes (fixed: exactly its size; bit:
 // the byte holding it; variable: the stored bytes). Throws DecodeError for bytes the type cannot
 // hold (wrong length, out-of-range date, undefined code-page byte, bad UTF-16 ...).

@@ -1,0 +1,523 @@
+// Partial updates completed from the row before them (patch_with_base, row_decoder.hpp): byte
+// ranges of LOP_MODIFY_ROW / LOP_MODIFY_COLUMNS that cover fixed-length columns in part, built
+// byte by byte from the rules of ../shared/research/sql-server-log-format.md §2.3 and §3.2, with
+// before values in the decoder's text and in PostgreSQL's output forms.
+#include "common_log_test_util.hpp"
+#include "row_decoder.hpp"
+#include "value_text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace dts::logrec;
+using logtest::Bytes;
+using logtest::col;
+
+namespace {
+
+using Set = std::vector<std::pair<size_t, Value>>;
+
+// T(id int, amount decimal(10,2), flag bit, f2 bit, name varchar(20)) as in the update tests:
+// id [4,8), amount [8,17), bits at 17 (flag bit 0, f2 bit 1).
+Layout table() {
+    PhysColumn f2 = col("f2", 4, 104, 17, 4, 1);
+    f2.leaf_bit_position = 1;
+    return logtest::id_amount_flag({f2, col("name", 5, 167, -1, 5, 20)});
+}
+
+// A table of one key int at [4,8) and `c` at 8.
+Layout with(PhysColumn c) {
+    Layout l;
+    l.columns.push_back(col("id", 1, 56, 4, 1, 4));
+    l.columns.back().is_nullable = false;
+    l.columns.back().key_ordinal = 1;
+    c.name = "c";
+    c.partition_column_id = 2;
+    c.leaf_offset = 8;
+    c.leaf_null_bit = 2;
+    l.columns.push_back(c);
+    return l;
+}
+
+PhysColumn typed(int type, int max_length, int precision = 0, int scale = 0) {
+    PhysColumn c = col("c", 2, type, 8, 2, max_length);
+    c.precision = precision;
+    c.scale = scale;
+    return c;
+}
+
+std::optional<Patch> on_c(const PhysColumn &c, const std::vector<ByteRange> &r, Value before_c,
+                          bool known = true) {
+    return patch_with_base(with(c), r, {"1", std::move(before_c)}, {true, known});
+}
+
+std::vector<Value> base(std::initializer_list<Value> v) {
+    return v;
+}
+
+TEST(LogPatchBase, IntIncrementLoggedAsOneByte) {
+    // UPDATE t SET id = id + 1 where id was 5: bytes 05 -> 06 at offset 4 only.
+    const std::vector<ByteRange> r = {{4, "\x05", "\x06"}};
+    EXPECT_FALSE(patch_from_ranges(table(), r));
+    const auto p = patch_with_base(table(), r, base({"5", "1.00", "t", "f", "x"}),
+                                   {true, true, true, true, true});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{0, "6"}}));
+    // Negative: -1 (FF FF FF FF) -> -2 (FE FF FF FF).
+    EXPECT_EQ(patch_with_base(table(), {{4, "\xFF", "\xFE"}}, base({"-1", "0", "f", "f", {}}),
+                              {true, true, true, true, true})
+                  ->set,
+              (Set{{0, "-2"}}));
+}
+
+TEST(LogPatchBase, BigintAcrossAByteBoundary) {
+    const PhysColumn c = typed(127, 8);
+    // 255 -> 256: FF 00 -> 00 01 at bytes 0..1 of the column.
+    auto p = on_c(c, {{8, Bytes().u8(0xFF).u8(0), Bytes().u8(0).u8(1)}}, "255");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "256"}}));
+    // 2^40 - 1 -> 2^40: bytes 0..5 (five FF and a 00 -> five 00 and a 01).
+    p = on_c(c, {{8, Bytes().fill(5, 0xFF).u8(0), Bytes().fill(5, 0).u8(1)}},
+             std::to_string((int64_t{1} << 40) - 1));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, std::to_string(int64_t{1} << 40)}}));
+    // Extremes.
+    p = on_c(c, {{15, "\x7F", "\x80"}}, "9223372036854775807");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "-9151314442816847873"}})); // 0x80FF...FF
+    EXPECT_EQ(on_c(c, {{8, std::string(1, '\0'), "\x01"}}, "-9223372036854775808")->set,
+              (Set{{1, "-9223372036854775807"}}));
+}
+
+TEST(LogPatchBase, DecimalAndMoney) {
+    // decimal(12,2): sign byte + 8-byte magnitude. 12.34 (1234 = 0x04D2) -> 12.35: one byte.
+    const PhysColumn d = typed(106, 9, 12, 2);
+    for (const char *b : {"12.34", "12.340", "12.3400000"}) {
+        const auto p = on_c(d, {{9, "\xD2", "\xD3"}}, b);
+        ASSERT_TRUE(p) << b;
+        EXPECT_EQ(p->set, (Set{{1, "12.35"}})) << b;
+    }
+    // 12.3 as PostgreSQL's unconstrained numeric might show it (1230 = 0x04CE).
+    EXPECT_EQ(on_c(d, {{9, "\xCE", "\xCF"}}, "12.3")->set, (Set{{1, "12.31"}}));
+    EXPECT_FALSE(on_c(d, {{9, "\xCE", "\xCF"}}, "12.301")) << "more decimals than the scale";
+    // Negative: -12.34 (sign 0) -> -12.35.
+    EXPECT_EQ(on_c(d, {{9, "\xD2", "\xD3"}}, "-12.34")->set, (Set{{1, "-12.35"}}));
+    // The sign flips with the magnitude unchanged: the sign byte alone.
+    EXPECT_EQ(on_c(d, {{8, "\x01", std::string(1, '\0')}}, "12.34")->set, (Set{{1, "-12.34"}}));
+    // Zero reads the same with either sign byte: taken from the record when covered ...
+    EXPECT_EQ(on_c(d, {{8, Bytes().u8(0).u8(0), Bytes().u8(0).u8(5)}}, "0.00")->set,
+              (Set{{1, "-0.05"}}));
+    EXPECT_EQ(on_c(d, {{8, Bytes().u8(1).u8(0), Bytes().u8(1).u8(5)}}, "0.00")->set,
+              (Set{{1, "0.05"}}));
+    // ... and unknown when not.
+    EXPECT_FALSE(on_c(d, {{9, std::string(1, '\0'), "\x05"}}, "0.00"));
+
+    // money: int64 of 1/10000. 1.0000 (0x2710) -> 1.0001; PostgreSQL numeric(19,4) text.
+    const PhysColumn m = typed(60, 8);
+    EXPECT_EQ(on_c(m, {{8, "\x10", "\x11"}}, "1.0000")->set, (Set{{1, "1.0001"}}));
+    // -1.0000 (F0 D8 FF FF ...) -> -0.9999 (F1 D8 ...).
+    EXPECT_EQ(on_c(m, {{8, "\xF0", "\xF1"}}, "-1.0000")->set, (Set{{1, "-0.9999"}}));
+    EXPECT_EQ(on_c(m, {{8, "\xFF", std::string(1, '\0')}}, "922337203685477.5807")->set,
+              (Set{{1, "922337203685477.5552"}}));
+    EXPECT_FALSE(on_c(m, {{8, "\xFF", std::string(1, '\0')}}, "922337203685477.5808"))
+        << "out of range";
+    // Texts of more digits than any value has (no overflow into a false match).
+    const PhysColumn d38 = typed(108, 17, 38, 2);
+    EXPECT_FALSE(on_c(d38, {{9, "\x01", "\x02"}}, std::string(37, '9') + ".00"));
+    EXPECT_FALSE(on_c(d38, {{9, "\x01", "\x02"}}, "1" + std::string(38, '0') + "1.00"));
+    EXPECT_EQ(on_c(d38, {{9, "\x01", "\x02"}}, "000.01")->set, (Set{{1, "0.02"}}));
+    EXPECT_FALSE(on_c(m, {{8, "\x10", "\x11"}}, "1" + std::string(40, '0')));
+    // smallmoney: int32.
+    const PhysColumn sm = typed(122, 4);
+    EXPECT_EQ(on_c(sm, {{9, "\x27", "\x28"}}, "1")->set, (Set{{1, "1.0256"}}));
+}
+
+TEST(LogPatchBase, DatetimeTicksAreRederived) {
+    // datetime: int32 1/300 s ticks since midnight, int32 days since 1900-01-01.
+    // 2024-01-01 10:00:00.123: tick 10:00:00 x 300 + 37 ((37 x 10 + 1) / 3 = 123).
+    const PhysColumn c = typed(61, 8);
+    const uint32_t t = 36000 * 300 + 37;
+    ASSERT_EQ(dts::text::datetime(45290, t), "2024-01-01 10:00:00.123");
+    const auto lo = [](uint32_t v) { return std::string(1, static_cast<char>(v & 0xff)); };
+    const std::vector<ByteRange> r = {{8, lo(t), lo(t + 1)}};
+    auto p = on_c(c, r, "2024-01-01 10:00:00.123");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "2024-01-01 10:00:00.127"}}));
+    // PostgreSQL drops trailing zeros: .12 is tick 36, and 10:00:00 is tick 0.
+    EXPECT_EQ(on_c(c, {{8, lo(t - 1), lo(t)}}, "2024-01-01 10:00:00.12")->set,
+              (Set{{1, "2024-01-01 10:00:00.123"}}));
+    EXPECT_EQ(on_c(c, {{8, lo(t - 37), lo(t - 36)}}, "2024-01-01 10:00:00")->set,
+              (Set{{1, "2024-01-01 10:00:00.003"}}));
+    // No tick shows .124, .1235 is not whole milliseconds: not a datetime value.
+    EXPECT_FALSE(on_c(c, r, "2024-01-01 10:00:00.124"));
+    EXPECT_FALSE(on_c(c, r, "2024-01-01 10:00:00.1235"));
+    // The day changes alone (bytes 4..7): 2024-01-01 is day 45290 (0xB0EA) -> 45291.
+    p = on_c(c, {{12, "\xEA", "\xEB"}}, "2024-01-01 10:00:00.123");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "2024-01-02 10:00:00.123"}}));
+
+    // smalldatetime: uint16 minutes, uint16 days. 2024-01-01 10:00 = minute 600 (0x0258).
+    const PhysColumn s = typed(58, 4);
+    EXPECT_EQ(on_c(s, {{8, "\x58", "\x59"}}, "2024-01-01 10:00:00")->set,
+              (Set{{1, "2024-01-01 10:01:00"}}));
+    EXPECT_FALSE(on_c(s, {{8, "\x58", "\x59"}}, "2024-01-01 10:00:30"));
+}
+
+TEST(LogPatchBase, Datetime2AndTime) {
+    // datetime2(3): 4-byte count of ms since midnight, 3-byte days since 0001-01-01.
+    const PhysColumn c = typed(42, 7, 23, 3);
+    const uint32_t ms = 36000123; // 10:00:00.123 in ms
+    const auto lo = [](uint32_t v) { return std::string(1, static_cast<char>(v & 0xff)); };
+    for (const char *b : {"2024-01-01 10:00:00.123", "2024-01-01 10:00:00.123000"}) {
+        const auto p = on_c(c, {{8, lo(ms), lo(ms + 1)}}, b);
+        ASSERT_TRUE(p) << b;
+        EXPECT_EQ(p->set, (Set{{1, "2024-01-01 10:00:00.124000"}})) << b;
+    }
+    EXPECT_EQ(on_c(c, {{8, lo(ms - 3), lo(ms - 2)}}, "2024-01-01 10:00:00.12")->set,
+              (Set{{1, "2024-01-01 10:00:00.121000"}}));
+    EXPECT_FALSE(on_c(c, {{8, lo(ms), lo(ms + 1)}}, "2024-01-01 10:00:00.1234"))
+        << "not a datetime2(3) value";
+    // Day: 2024-01-01 = 738885 days since 0001-01-01 (0x0B4645).
+    EXPECT_EQ(on_c(c, {{12, "\x45", "\x46"}}, "2024-01-01 10:00:00.123")->set,
+              (Set{{1, "2024-01-02 10:00:00.123000"}}));
+
+    // time(6) and date.
+    const PhysColumn t6 = typed(41, 5, 15, 6);
+    EXPECT_EQ(on_c(t6, {{8, std::string(1, '\0'), "\x01"}}, "00:00:00")->set,
+              (Set{{1, "00:00:00.000001"}}));
+    const PhysColumn d = typed(40, 3);
+    EXPECT_EQ(on_c(d, {{8, "\x45", "\x46"}}, "2024-01-01")->set, (Set{{1, "2024-01-02"}}));
+    EXPECT_FALSE(on_c(d, {{8, "\x45", "\x46"}}, "2024-01-01 BC"));
+
+    // Scale 7: the text lacks the 7th digit, so the bytes are unknown: partial -> nullopt,
+    // whole column -> its after bytes.
+    const PhysColumn c7 = typed(42, 8, 27, 7);
+    EXPECT_FALSE(on_c(c7, {{8, std::string(1, '\0'), "\x01"}}, "2024-01-01 00:00:00"));
+    const auto p =
+        on_c(c7, {{8, Bytes().u8(0).fill(4).u24(738885), Bytes().u8(1).fill(4).u24(738885)}},
+             "2024-01-01 00:00:00");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "2024-01-01 00:00:00.000000"}}));
+    // datetimeoffset: the offset is not in the text.
+    const PhysColumn o = typed(43, 10, 34, 7);
+    EXPECT_FALSE(on_c(o, {{8, std::string(1, '\0'), "\x01"}}, "2024-01-01 00:00:00+00"));
+    const PhysColumn o3 = typed(43, 9, 29, 3);
+    EXPECT_FALSE(on_c(o3, {{8, std::string(1, '\0'), "\x01"}}, "2024-01-01 00:00:00+00"));
+}
+
+TEST(LogPatchBase, RangeOverTheEndOfOneColumnAndTheStartOfTheNext) {
+    Layout l;
+    l.columns.push_back(col("a", 1, 56, 4, 1, 4));
+    l.columns.push_back(col("b", 2, 56, 8, 2, 4));
+    // a 0x01000000 -> 0x02000000 (its last byte), b 5 -> 6 (its first byte): bytes 7..8.
+    const std::vector<ByteRange> r = {{7, "\x01\x05", "\x02\x06"}};
+    EXPECT_FALSE(patch_from_ranges(l, r));
+    auto p = patch_with_base(l, r, {"16777216", "5"}, {true, true});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{0, "33554432"}, {1, "6"}}));
+    // One of the two unknown: its partial change cannot be completed.
+    EXPECT_FALSE(patch_with_base(l, r, {"16777216", {}}, {true, false}));
+    // The same as LOP_MODIFY_COLUMNS ranges: a's last byte and b's first byte.
+    p = patch_with_base(l, {{7, "\x01", "\x02"}, {8, "\x05", "\x06"}}, {"16777216", "5"},
+                        {true, true});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{0, "33554432"}, {1, "6"}}));
+}
+
+TEST(LogPatchBase, BitColumnsSharingAByte) {
+    const std::vector<bool> all(5, true);
+    // flag 1, f2 0 -> f2 1: byte 17 0x01 -> 0x03. PostgreSQL's t/f and the decoder's true/false.
+    for (auto [flag, f2] : {std::pair<const char *, const char *>{"t", "f"}, {"true", "false"}}) {
+        const auto p = patch_with_base(table(), {{17, "\x01", "\x03"}},
+                                       base({"1", "1.00", flag, f2, {}}), all);
+        ASSERT_TRUE(p) << flag;
+        EXPECT_EQ(p->set, (Set{{3, "true"}})) << flag;
+    }
+    // The unchanged bit disagrees with its base value: the base is another row.
+    EXPECT_FALSE(
+        patch_with_base(table(), {{17, "\x01", "\x03"}}, base({"1", "1.00", "f", "f", {}}), all));
+    // The changed one disagrees.
+    EXPECT_FALSE(
+        patch_with_base(table(), {{17, "\x01", "\x03"}}, base({"1", "1.00", "t", "t", {}}), all));
+    // A NULL bit column whose bit changes (its NULL bit untouched): not this row.
+    EXPECT_FALSE(
+        patch_with_base(table(), {{17, "\x01", "\x03"}}, base({"1", "1.00", "t", {}, {}}), all));
+    // Unknown bits are simply not checked.
+    EXPECT_EQ(patch_with_base(table(), {{17, "\x01", "\x03"}}, base({"1", "1.00", {}, {}, {}}),
+                              {true, true, false, false, true})
+                  ->set,
+              (Set{{3, "true"}}));
+    // A bit no column owns changed.
+    EXPECT_FALSE(
+        patch_with_base(table(), {{17, "\x01", "\x05"}}, base({"1", "1.00", "t", "f", {}}), all));
+}
+
+TEST(LogPatchBase, CharNcharBinaryUuid) {
+    // char(10), code page 1252, blank padded. "abc" -> "abd": one byte.
+    const PhysColumn c = typed(175, 10);
+    PhysColumn cc = c;
+    cc.collation_name = "SQL_Latin1_General_CP1_CI_AS";
+    for (const char *b : {"abc       ", "abc", "abc  "}) {
+        const auto p = on_c(cc, {{10, "c", "d"}}, b);
+        ASSERT_TRUE(p) << b;
+        EXPECT_EQ(p->set, (Set{{1, "abd       "}})) << b;
+    }
+    // Code page 1252 above 0x7F: "€é" (80 E9) -> "€è" (80 E8).
+    EXPECT_EQ(on_c(cc, {{9, "\xE9", "\xE8"}}, "\xE2\x82\xAC\xC3\xA9")->set,
+              (Set{{1, "\xE2\x82\xAC\xC3\xA8        "}}));
+    EXPECT_FALSE(on_c(cc, {{10, "c", "d"}}, "ab\xE4\xB8\xAD")) << "not in code page 1252";
+    EXPECT_FALSE(on_c(cc, {{10, "c", "d"}}, "abcdefghijk")) << "longer than the column";
+    // nchar(4) = 8 bytes UTF-16LE: "ab" -> "ac".
+    const PhysColumn n = typed(239, 8);
+    EXPECT_EQ(on_c(n, {{10, "b", "c"}}, "ab  ")->set, (Set{{1, "ac  "}}));
+    // An astral character is two code units: "😀" + 2 blanks fills nchar(4); PostgreSQL's
+    // character(4) pads it to 4 characters ("😀   "), which still encodes the same.
+    const std::string smile = "\xF0\x9F\x98\x80";
+    EXPECT_EQ(on_c(n, {{12, " ", "x"}}, smile + "   ")->set, (Set{{1, smile + "x "}}));
+    // binary(4): "\x" hex, exactly 4 bytes.
+    const PhysColumn bin = typed(173, 4);
+    EXPECT_EQ(on_c(bin, {{9, "\x02", "\xFF"}}, "\\x010203AA")->set, (Set{{1, "\\x01ff03aa"}}));
+    EXPECT_FALSE(on_c(bin, {{9, "\x02", "\xFF"}}, "\\x0102"));
+    // uniqueidentifier: first three groups little-endian.
+    const PhysColumn u = typed(36, 16);
+    EXPECT_EQ(on_c(u, {{8, "\x04", "\x05"}}, "01020304-0506-0708-090A-0B0C0D0E0F10")->set,
+              (Set{{1, "01020305-0506-0708-090a-0b0c0d0e0f10"}}));
+    EXPECT_EQ(on_c(u, {{23, "\x10", "\x11"}}, "01020304-0506-0708-090a-0b0c0d0e0f10")->set,
+              (Set{{1, "01020304-0506-0708-090a-0b0c0d0e0f11"}}));
+}
+
+TEST(LogPatchBase, WrongBaseValueIsRefused) {
+    const std::vector<bool> all(5, true);
+    // The record says the low byte of id was 05; a base of 7 is not the row it changed.
+    EXPECT_FALSE(
+        patch_with_base(table(), {{4, "\x05", "\x06"}}, base({"7", "1.00", "t", "f", {}}), all));
+    // 261 (0x0105) has the same low byte but the range shows byte 1 too.
+    EXPECT_FALSE(patch_with_base(table(), {{4, Bytes().u8(5).u8(0), Bytes().u8(6).u8(0)}},
+                                 base({"261", "1.00", "t", "f", {}}), all));
+    // An unchanged covered column disagrees: amount 1.00 (0x64) but the record shows 0x65.
+    EXPECT_FALSE(patch_with_base(table(), {{8, Bytes().u8(1).u8(0x65), Bytes().u8(0).u8(0x65)}},
+                                 base({"7", "1.00", "t", "f", {}}), all));
+    // A fully covered column is checked too.
+    EXPECT_FALSE(patch_with_base(table(), {{4, Bytes().u32(7), Bytes().u32(9)}},
+                                 base({"8", "1.00", "t", "f", {}}), all));
+    // A known NULL column whose bytes change without its NULL bit: not this row.
+    EXPECT_FALSE(patch_with_base(table(), {{4, Bytes().u32(7), Bytes().u32(9)}},
+                                 base({{}, "1.00", "t", "f", {}}), all));
+    // Text that is no value of the type (a wrong encoder input) cannot complete a partial change.
+    EXPECT_FALSE(
+        patch_with_base(table(), {{4, "\x05", "\x06"}}, base({"5.0", "1.00", "t", "f", {}}), all));
+    EXPECT_FALSE(patch_with_base(table(), {{4, "\x05", "\x06"}},
+                                 base({"99999999999", "1.00", "t", "f", {}}), all));
+    // The right base for comparison.
+    EXPECT_TRUE(
+        patch_with_base(table(), {{4, "\x05", "\x06"}}, base({"5", "1.00", "t", "f", {}}), all));
+    // Base vectors of the wrong size.
+    EXPECT_THROW(patch_with_base(table(), {{4, "\x05", "\x06"}}, base({"5"}), all), DecodeError);
+}
+
+TEST(LogPatchBase, UnknownBaseColumn) {
+    std::vector<bool> known(5, true);
+    known[0] = false;
+    const auto b = base({{}, "1.00", "t", "f", {}});
+    EXPECT_FALSE(patch_with_base(table(), {{4, "\x05", "\x06"}}, b, known)) << "partly covered";
+    const auto p = patch_with_base(table(), {{4, Bytes().u32(5), Bytes().u32(6)}}, b, known);
+    ASSERT_TRUE(p) << "fully covered";
+    EXPECT_EQ(p->set, (Set{{0, "6"}}));
+    // Partly covered but unchanged: no obstacle.
+    EXPECT_EQ(patch_with_base(table(),
+                              {{6, Bytes().u16(0).u8(1).u8(0x64), Bytes().u16(0).u8(1).u8(0x65)}},
+                              b, known)
+                  ->set,
+              (Set{{1, "1.01"}}));
+}
+
+TEST(LogPatchBase, SameRefusalsAsPatchFromRanges) {
+    const Layout l = table();
+    const auto b = base({"7", "1.00", "t", "f", "x"});
+    const std::vector<bool> all(5, true);
+    EXPECT_FALSE(patch_with_base(l, {{0, "\x30", "\x10"}}, b, all));                   // status
+    EXPECT_FALSE(patch_with_base(l, {{2, Bytes().u16(18), Bytes().u16(19)}}, b, all)); // F
+    EXPECT_FALSE(patch_with_base(l, {{18, Bytes().u16(5), Bytes().u16(6)}}, b, all));  // count
+    EXPECT_FALSE(patch_with_base(l, {{20, std::string(1, '\0'), "\x10"}}, b, all));    // bitmap
+    EXPECT_FALSE(patch_with_base(l, {{27, "ab", "cd"}}, b, all));                      // variable
+    EXPECT_FALSE(patch_with_base(l, {{16, Bytes().u8(0).u8(1).u8(5), Bytes().u8(0).u8(1).u8(6)}}, b,
+                                 all));                                           // crosses F
+    EXPECT_FALSE(patch_with_base(l, {{4, "\x07", Bytes().u8(7).u8(0)}}, b, all)); // length
+    EXPECT_THROW(
+        patch_with_base(l, {{4, Bytes().u32(7), Bytes().u32(8)}, {6, std::string(1, '\0'), "\x01"}},
+                        b, all),
+        DecodeError); // overlapping ranges
+}
+
+TEST(LogPatchBase, FloatFromPostgresShortestText) {
+    // float: 0.1 = 0x3FB999999999999A; PostgreSQL shows "0.1", the decoder "0.10000000000000001".
+    const PhysColumn f = typed(62, 8);
+    const double next = std::nextafter(0.1, 1.0);
+    for (const char *b : {"0.1", "0.10000000000000001", "1e-1"}) {
+        const auto p = on_c(f, {{8, "\x9A", "\x9B"}}, b);
+        ASSERT_TRUE(p) << b;
+        EXPECT_EQ(p->set, (Set{{1, dts::text::double_(next)}})) << b;
+    }
+    EXPECT_FALSE(on_c(f, {{8, "\x9A", "\x9B"}}, "0.10000000000000002")) << "another double";
+    EXPECT_FALSE(on_c(f, {{8, "\x9A", "\x9B"}}, "NaN"));
+    // real: 1.1f = 0x3F8CCCCD; PostgreSQL "1.1", the decoder "1.10000002".
+    const PhysColumn r = typed(59, 4);
+    for (const char *b : {"1.1", "1.10000002"}) {
+        const auto p = on_c(r, {{8, "\xCD", "\xCE"}}, b);
+        ASSERT_TRUE(p) << b;
+        EXPECT_EQ(p->set, (Set{{1, dts::text::real(std::nextafter(1.1f, 2.0f))}})) << b;
+    }
+    // Large exponents in PostgreSQL's form: 1e+300.
+    double big = 1e300;
+    uint64_t bits;
+    std::memcpy(&bits, &big, 8);
+    const std::string lo(1, static_cast<char>(bits & 0xff)),
+        lo2(1, static_cast<char>((bits & 0xff) ^ 1));
+    EXPECT_TRUE(on_c(f, {{8, lo, lo2}}, "1e+300"));
+}
+
+// Every value the decoder writes encodes back to its bytes: a range over the whole column that
+// changes nothing is accepted with its decoded text as the base (and refused with another).
+TEST(LogPatchBase, DecoderTextEncodesBackToItsBytes) {
+    std::mt19937_64 rng(42);
+    struct Case {
+        PhysColumn c;
+        std::function<std::string()> bytes;
+    };
+    auto le = [](uint64_t v, int n) {
+        std::string s;
+        for (int i = 0; i < n; ++i, v >>= 8)
+            s += static_cast<char>(v & 0xff);
+        return s;
+    };
+    auto any = [&](int n) { return le(rng(), n); };
+    auto below = [&](uint64_t limit, int n) { return le(rng() % limit, n); };
+    auto dec = [&](int size, int prec) {
+        unsigned __int128 lim = 1, m = 0;
+        for (int i = 0; i < prec; ++i)
+            lim *= 10;
+        m = ((static_cast<unsigned __int128>(rng()) << 64) | rng()) % lim;
+        if (rng() % 4 == 0)
+            m %= 1000;
+        std::string s(1, static_cast<char>(rng() % 2));
+        for (int i = 1; i < size; ++i, m >>= 8)
+            s += static_cast<char>(static_cast<uint8_t>(m));
+        return s;
+    };
+    PhysColumn cp = typed(175, 6);
+    cp.collation_name = "SQL_Latin1_General_CP1_CI_AS";
+    std::vector<Case> cases = {
+        {typed(48, 1), [&] { return any(1); }},
+        {typed(52, 2), [&] { return any(2); }},
+        {typed(56, 4), [&] { return any(4); }},
+        {typed(127, 8), [&] { return any(8); }},
+        {typed(106, 5, 9, 0), [&] { return dec(5, 9); }},
+        {typed(108, 9, 19, 4), [&] { return dec(9, 19); }},
+        {typed(106, 13, 28, 10), [&] { return dec(13, 28); }},
+        {typed(106, 17, 38, 38), [&] { return dec(17, 38); }},
+        {typed(60, 8), [&] { return any(8); }},
+        {typed(122, 4), [&] { return any(4); }},
+        {typed(59, 4),
+         [&] {
+             for (;;) {
+                 std::string s = any(4);
+                 float v;
+                 std::memcpy(&v, s.data(), 4);
+                 if (std::isfinite(v))
+                     return s;
+             }
+         }},
+        {typed(62, 8),
+         [&] {
+             for (;;) {
+                 std::string s = any(8);
+                 double v;
+                 std::memcpy(&v, s.data(), 8);
+                 if (std::isfinite(v))
+                     return s;
+             }
+         }},
+        {typed(40, 3), [&] { return below(3652059, 3); }},
+        {typed(61, 8),
+         [&] { return below(300 * 86400, 4) + le(rng() % 2958464 - (rng() % 2) * 53690, 4); }},
+        {typed(58, 4), [&] { return below(1440, 2) + any(2); }},
+        {typed(36, 16), [&] { return any(16); }},
+        {cp,
+         [&] {
+             std::string s;
+             for (int i = 0; i < 6; ++i) {
+                 uint8_t ch;
+                 do
+                     ch = static_cast<uint8_t>(rng());
+                 while (ch == 0 || ch == 0x81 || ch == 0x8D || ch == 0x8F || ch == 0x90 ||
+                        ch == 0x9D);
+                 s += static_cast<char>(ch);
+             }
+             return s;
+         }},
+        {typed(239, 6),
+         [&] {
+             std::string s;
+             for (int i = 0; i < 3; ++i) {
+                 uint16_t u;
+                 do
+                     u = static_cast<uint16_t>(rng());
+                 while (u == 0 || (u >= 0xD800 && u <= 0xDFFF));
+                 s += le(u, 2);
+             }
+             return s;
+         }},
+        {typed(173, 5), [&] { return any(5); }},
+    };
+    for (int scale = 0; scale <= 6; ++scale) {
+        const int t = scale <= 2 ? 3 : scale <= 4 ? 4 : 5;
+        uint64_t units = 86400;
+        for (int i = 0; i < scale; ++i)
+            units *= 10;
+        cases.push_back(
+            {typed(41, t, 8 + scale, scale), [=, &rng] { return le(rng() % units, t); }});
+        cases.push_back({typed(42, t + 3, 19 + scale, scale),
+                         [=, &rng] { return le(rng() % units, t) + le(rng() % 3652059, 3); }});
+    }
+    for (const Case &k : cases) {
+        int spliced = 0;
+        for (int n = 0; n < 300; ++n) {
+            const std::string b = k.bytes();
+            const std::string text = column_text(k.c, b);
+            const auto p = on_c(k.c, {{8, b, b}}, text);
+            ASSERT_TRUE(p) << describe(k.c) << " type " << k.c.system_type_id << " text " << text;
+            EXPECT_TRUE(p->set.empty());
+            // Each byte changed alone (when the result is a value of the type) decodes to what
+            // the whole changed column decodes to.
+            const size_t i = static_cast<size_t>(rng() % b.size());
+            std::string changed = b;
+            changed[i] = static_cast<char>(changed[i] ^ (1 << (rng() % 8)));
+            std::string want;
+            try {
+                want = column_text(k.c, changed);
+            } catch (const DecodeError &) {
+                continue;
+            }
+            // Decimal 0: its sign byte is only known from the record.
+            if ((k.c.system_type_id == 106 || k.c.system_type_id == 108) && i != 0 &&
+                b.find_first_not_of('\0', 1) == std::string::npos) {
+                EXPECT_FALSE(on_c(
+                    k.c, {{static_cast<uint16_t>(8 + i), b.substr(i, 1), changed.substr(i, 1)}},
+                    text));
+                continue;
+            }
+            const auto q = on_c(
+                k.c, {{static_cast<uint16_t>(8 + i), b.substr(i, 1), changed.substr(i, 1)}}, text);
+            ASSERT_TRUE(q) << "type " << k.c.system_type_id << " text " << text << " byte " << i;
+            ASSERT_EQ(q->set.size(), 1u);
+            ++spliced;
+            EXPECT_EQ(q->set[0].second, want) << "type " << k.c.system_type_id << " text " << text;
+        }
+        EXPECT_GT(spliced, 30) << "type " << k.c.system_type_id << ": too few valid changes tried";
+    }
+}
+
+} // namespace
