@@ -386,22 +386,117 @@ std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
     return out;
 }
 
+// What the reader selects from the log: transaction records, row records of the tracked tables,
+// and row records of SQL Server's own catalog tables (a transaction that ran DDL).
+std::string LogStream::filter_sql() const {
+    return "[Operation] IN (N'LOP_BEGIN_XACT', N'LOP_COMMIT_XACT', N'LOP_ABORT_XACT') OR " +
+           units_sql(nullptr) +
+           " OR ([Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW') AND "
+           "[Context] IN (N'LCX_CLUSTERED', N'LCX_MARK_AS_GHOST') AND [AllocUnitName] LIKE "
+           "N'sys.sys%')";
+}
+
 Lsn LogStream::read_ahead(long limit) {
-    auto rows = read_rows(
-        "SELECT TOP (" + std::to_string(limit) + ") " + columns_sql() + " FROM sys.fn_dblog(" +
-        (next_.is_null() ? std::string("NULL") : dblog_lsn(next_)) +
-        ", NULL) WHERE [Operation] IN (N'LOP_BEGIN_XACT', N'LOP_COMMIT_XACT', N'LOP_ABORT_XACT') "
-        "OR " +
-        units_sql(nullptr) +
-        // Rows of SQL Server's own catalog tables: a transaction that ran DDL.
-        " OR ([Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW') AND "
-        "[Context] IN (N'LCX_CLUSTERED', N'LCX_MARK_AS_GHOST') AND [AllocUnitName] LIKE "
-        "N'sys.sys%') ORDER BY [Current LSN]");
+    std::string start = next_.is_null() ? std::string("NULL") : dblog_lsn(next_);
+    if (!next_.is_null()) {
+        // Records before the active log's first one were truncated (a log backup in FULL
+        // recovery): they are read from the log backups. fn_dblog is never asked for an LSN it
+        // does not have.
+        auto first = src_.query_text("SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)");
+        std::optional<Lsn> active;
+        if (!first.rows.empty() && first.rows[0][0])
+            active = Lsn::parse(*first.rows[0][0]);
+        if (active && next_ < *active) {
+            if (!backups_until_ || *backups_until_ < *active)
+                return read_backup(limit);
+            start = "NULL"; // the backups were read up to the active log: on from its start
+        }
+    }
+    add_rows(read_rows("SELECT TOP (" + std::to_string(limit) + ") " + columns_sql() +
+                       " FROM sys.fn_dblog(" + start + ", NULL) WHERE " + filter_sql() +
+                       " ORDER BY [Current LSN]"));
+    return next_;
+}
+
+void LogStream::add_rows(std::vector<lr::LogRow> rows) {
     for (auto &r : rows) {
+        if (!next_.is_null() && r.lsn < next_)
+            continue; // read from an earlier start than the position (a backup's or log's start)
         next_ = r.lsn;
         asm_.add(std::move(r));
     }
-    return next_;
+}
+
+// The next log backup (msdb.dbo.backupset, type L), read with sys.fn_dump_dblog. A backup holds
+// the records in [first_lsn, last_lsn); consecutive backups meet (one's last_lsn is the next
+// one's first_lsn), so a backup that starts after the position with no backup read up to its
+// start means records are missing.
+Lsn LogStream::read_backup(long limit) {
+    auto sets = src_.query_text(
+        "SELECT CAST(b.first_lsn AS varchar(30)), CAST(b.last_lsn AS varchar(30)), "
+        "m.physical_device_name FROM msdb.dbo.backupset b JOIN msdb.dbo.backupmediafamily m ON "
+        "m.media_set_id = b.media_set_id WHERE b.database_name = DB_NAME() AND b.type = 'L' "
+        "ORDER BY b.first_lsn");
+    for (auto &r : sets.rows) {
+        auto first = r[0] ? Lsn::from_numeric(*r[0]) : std::nullopt;
+        auto last = r[1] ? Lsn::from_numeric(*r[1]) : std::nullopt;
+        if (!first || !last || !(next_ < *last) || (backups_until_ && !(*backups_until_ < *last)))
+            continue;
+        const std::string path = r[2].value_or("");
+        if (next_ < *first && !(backups_until_ && *backups_until_ == *first))
+            throw dts::Error(
+                "55000",
+                "the transaction log of " + db_ + " from LSN " + next_.to_log_string() +
+                    " is gone: it is no longer in the active log, and the first log backup after "
+                    "it (" +
+                    path + ") starts at LSN " + first->to_log_string(),
+                {},
+                "A log backup between them is missing from msdb.dbo.backupset: restore its "
+                "history and file, or restart the task with a full stage.");
+        if (path != reading_backup_) {
+            log::info("reading a log backup",
+                      {{"task", task_.name},
+                       {"db", db_},
+                       {"from_lsn", next_.to_log_string()},
+                       {"backup", path},
+                       {"backup_lsns", first->to_log_string() + " - " + last->to_log_string()}});
+            reading_backup_ = path;
+        }
+        std::string defaults;
+        for (int i = 0; i < 63; ++i)
+            defaults += ", DEFAULT";
+        std::vector<lr::LogRow> rows;
+        try {
+            rows = read_rows("SELECT TOP (" + std::to_string(limit) + ") " + columns_sql() +
+                             " FROM sys.fn_dump_dblog(" +
+                             (next_ < *first ? std::string("NULL") : dblog_lsn(next_)) +
+                             ", NULL, N'DISK', 1, " + dts::tsql::quote_literal(path) + defaults +
+                             ") WHERE " + filter_sql() + " ORDER BY [Current LSN]");
+        } catch (const dts::Error &e) {
+            throw dts::Error(e.sqlstate,
+                             "cannot read log backup " + path + " (LSNs " + first->to_log_string() +
+                                 " to " + last->to_log_string() + ") of " + db_ +
+                                 ", needed from LSN " + next_.to_log_string() + ": " + e.what(),
+                             e.detail,
+                             "The records after the task's position are no longer in the active "
+                             "log: SQL Server must be able to open that backup file. Put the "
+                             "file back, or restart the task with a full stage.");
+        }
+        ++stats_.backups;
+        const bool done = rows.size() < static_cast<size_t>(limit);
+        add_rows(std::move(rows));
+        if (done)
+            backups_until_ = *last;
+        return next_;
+    }
+    throw dts::Error("55000",
+                     "the transaction log of " + db_ + " from LSN " + next_.to_log_string() +
+                         " is gone: it is no longer in the active log and no log backup in "
+                         "msdb.dbo.backupset holds it",
+                     {},
+                     "The log was truncated past the task's position without a log backup (or "
+                     "the backup history was deleted). Restart the task with a full stage, and "
+                     "keep FULL recovery with log backups while it runs.");
 }
 
 bool LogStream::full(long limit) const {
@@ -479,25 +574,17 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
             // bytes are only a shortcut: when they do not decode (LOP_MODIFY_COLUMNS' layout is
             // known from one source), the row is re-read by key.
             try {
-                std::vector<lr::ByteRange> ranges;
                 if (r.operation == "LOP_MODIFY_ROW") {
                     lr::ByteRange range;
                     range.offset = static_cast<uint16_t>(r.offset);
                     range.before = r.rc0;
                     range.after = r.rc1;
-                    ranges.push_back(std::move(range));
+                    p.ranges.push_back(std::move(range));
                 } else {
-                    ranges = lr::modify_columns_ranges(r.rc0, r.rc1, r.log_record, r.num_elements);
+                    p.ranges =
+                        lr::modify_columns_ranges(r.rc0, r.rc1, r.log_record, r.num_elements);
                 }
-                if (auto patch = lr::patch_from_ranges(tb.layout, ranges)) {
-                    p.kind = Pending::Kind::Patch;
-                    for (auto &[k, val] : patch->set)
-                        for (size_t a = 0; a < tb.apply_to_layout.size(); ++a)
-                            if (tb.apply_to_layout[a] == static_cast<int>(k))
-                                p.patch.emplace_back(a, val);
-                } else {
-                    p.kind = Pending::Kind::Reread;
-                }
+                p.kind = Pending::Kind::Patch; // completed with the row before it (complete())
             } catch (const lr::DecodeError &e) {
                 p.kind = Pending::Kind::Reread;
                 if (!undecoded_warned_)
@@ -653,11 +740,24 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
 
     // In order: the latest image of each key, updates completed from it.
     std::map<const Table *, std::unordered_map<std::string, std::optional<Values>>> state;
+    // Updates the bytes and the row before did not complete: re-read from the source after the
+    // pass (placeholders in `out`, by position, with their key).
+    std::map<const Table *, std::set<std::string>> late;
+    std::map<const Table *, std::map<std::string, Values>> late_keys;
+    std::vector<size_t> placeholders;
+    std::map<size_t, std::string> placeholder_key;
     for (auto &p : pending) {
         const std::string k = key_string(p.key);
         auto &st = state[p.table];
         if (p.kind == Pending::Kind::Full) {
             st[k] = p.ch.op == 1 ? std::nullopt : std::optional<Values>(p.ch.values);
+            out.push_back(std::move(p.ch));
+            continue;
+        }
+        if (late[p.table].count(k)) {
+            // An earlier change of this key in the window is being re-read: so is this one.
+            placeholder_key[out.size()] = k;
+            placeholders.push_back(out.size());
             out.push_back(std::move(p.ch));
             continue;
         }
@@ -672,22 +772,75 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                 b = &*s->second;
             } else if (auto d = base[p.table].find(k); d != base[p.table].end()) {
                 b = &d->second;
-                ++stats_.completed;
             }
         }
-        if (!b) {
-            auto n = now[p.table].find(k);
-            if (n == now[p.table].end())
-                continue; // gone at the source by now: a later delete in the log removes it
-            p.ch.values = n->second;
-        } else {
-            p.ch.values = *b;
-            for (auto &[a, v] : p.patch)
-                p.ch.values[a] = v;
+        if (b) {
+            // The changed bytes applied to the row as it was: exact, and checked (a range's old
+            // bytes must be the old row's bytes).
+            std::vector<Value> before(p.table->layout.columns.size());
+            std::vector<bool> known(p.table->layout.columns.size(), false);
+            for (size_t a = 0; a < p.table->apply_to_layout.size(); ++a)
+                if (const int l = p.table->apply_to_layout[a]; l >= 0 && a < b->size()) {
+                    before[static_cast<size_t>(l)] = (*b)[a];
+                    known[static_cast<size_t>(l)] = true;
+                }
+            std::optional<lr::Patch> patch;
+            try {
+                patch = lr::patch_with_base(p.table->layout, p.ranges, before, known);
+            } catch (const lr::DecodeError &) {
+                patch.reset();
+            }
+            if (patch) {
+                p.ch.values = *b;
+                for (auto &[l, v] : patch->set)
+                    for (size_t a = 0; a < p.table->apply_to_layout.size(); ++a)
+                        if (p.table->apply_to_layout[a] == static_cast<int>(l))
+                            p.ch.values[a] = v;
+                ++stats_.completed;
+                st[k] = p.ch.values;
+                out.push_back(std::move(p.ch));
+                continue;
+            }
+            // Not decodable from the bytes and the row before (variable-length data, the NULL
+            // bitmap, a length change): the row as the source has it now.
+            late[p.table].insert(k);
+            late_keys[p.table].emplace(k, p.key);
+            st.erase(k);
+            placeholder_key[out.size()] = k;
+            placeholders.push_back(out.size());
+            out.push_back(std::move(p.ch));
+            continue;
         }
+        auto n = now[p.table].find(k);
+        if (n == now[p.table].end())
+            continue; // gone at the source by now: a later delete in the log removes it
+        p.ch.values = n->second;
         st[k] = p.ch.values;
         out.push_back(std::move(p.ch));
     }
+    if (placeholders.empty())
+        return;
+    std::map<size_t, Rows> reread;
+    for (auto &[tb, keys] : late)
+        reread[tb->index] = source_rows(*tb, keys, late_keys[tb]);
+    std::vector<bool> drop(out.size(), false);
+    for (size_t i : placeholders) {
+        LogChange &c = out[i];
+        auto &rows = reread[c.table];
+        auto it = rows.find(placeholder_key[i]);
+        if (it == rows.end())
+            drop[i] = true; // gone at the source by now: a later delete in the log removes it
+        else
+            c.values = it->second, c.op = 4;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < out.size(); ++i)
+        if (!drop[i]) {
+            if (w != i) // a self-move would empty the row
+                out[w] = std::move(out[i]);
+            ++w;
+        }
+    out.resize(w);
 }
 
 size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {

@@ -19,6 +19,7 @@
 #include "log_layout.hpp"
 #include "log_transactions.hpp"
 #include "lsn.hpp"
+#include "row_decoder.hpp"
 #include "tds_connection.hpp"
 
 #include <map>
@@ -44,6 +45,7 @@ struct LogStats {
     size_t reread = 0;    // rows re-read from the source by key
     size_t completed = 0; // updates completed from the destination's row
     size_t streamed = 0;  // transactions too large to hold, applied by streaming
+    size_t backups = 0;   // reads from log backups (the position was truncated from the log)
 };
 
 class LogStream {
@@ -98,14 +100,17 @@ private:
         enum class Kind { Full, Patch, Reread } kind = Kind::Full;
         LogChange ch;
         const Table *table = nullptr;
-        dts::changes::Values key;                                  // clustered key
-        std::vector<std::pair<size_t, dts::changes::Value>> patch; // apply position, new value
+        dts::changes::Values key;                   // clustered key
+        std::vector<dts::logrec::ByteRange> ranges; // an update's changed bytes
     };
     using Rows = std::map<std::string, dts::changes::Values>; // by key_string()
 
     void load_layouts(const std::vector<CdcTable> &tables);
     std::string columns_sql() const;
     std::string units_sql(const Table *only) const;
+    std::string filter_sql() const;
+    void add_rows(std::vector<dts::logrec::LogRow> rows);
+    dts::Lsn read_backup(long limit);
     std::vector<dts::logrec::LogRow> read_rows(const std::string &sql);
     // One data record of a tracked table (nothing for other records).
     void decode(const dts::Lsn &commit, const dts::logrec::LogRow &r, std::vector<Pending> &out);
@@ -130,6 +135,8 @@ private:
     dts::Lsn applied_;
     long read_limit_;
     bool undecoded_warned_ = false;
+    std::optional<dts::Lsn> backups_until_; // log backups were read up to here (exclusive)
+    std::string reading_backup_;
     LogStats stats_;
 };
 

@@ -385,6 +385,20 @@ TEST_F(SimDblog, CheckpointTruncatesInSimpleAndLogBackupInFull) {
                   lg + "'");
     ASSERT_EQ(bs.rows[0].size(), 1u);
     EXPECT_EQ(bs.rows[0][0][0].s, "L");
+    // last_lsn is the next record after the backup, where the next log backup starts.
+    const std::string lg2 = (dir_ / "log2.trn").string();
+    run("INSERT INTO dbo.t VALUES (3)");
+    run("BACKUP LOG u TO DISK = N'" + lg2 + "'");
+    auto chain = run("SELECT CAST(b.first_lsn AS varchar(30)), CAST(b.last_lsn AS varchar(30)) "
+                     "FROM msdb.dbo.backupset b WHERE b.database_name = N'u' AND b.type = 'L' "
+                     "ORDER BY b.backup_set_id");
+    ASSERT_EQ(chain.rows[0].size(), 2u);
+    EXPECT_EQ(chain.rows[0][1][0].s, chain.rows[0][0][1].s);
+    EXPECT_LT(chain.rows[0][1][0].s, chain.rows[0][1][1].s);
+    auto dump2 =
+        run("SELECT COUNT(*) FROM sys.fn_dump_dblog(NULL, NULL, N'DISK', 1, N'" + lg2 + "'" +
+            defaults + ") WHERE Operation = 'LOP_INSERT_ROWS' AND Context = 'LCX_CLUSTERED'");
+    EXPECT_EQ(dump2.rows[0][0][0].i, 1);
     (void)before;
 }
 

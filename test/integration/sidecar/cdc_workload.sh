@@ -289,6 +289,42 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
+# Log modes: log backups truncate the active log while the reader is behind; it reads the
+# backups (fn_dump_dblog), then the active log. A backup file that is gone stops the task naming
+# it and the LSN.
+phase3_log() {
+  log "phase 3 ($MODE): log backups and truncation while the sidecar is down"
+  local t3=$SECONDS n cp3 bk
+  kill_sidecar
+  cp3=$(checkpoint)
+  for n in 1 2 3; do
+    gen --seed $((SEED + 30 + n)) --phase 3 --txns 60 run | sed 's/^/# /'
+    src "BACKUP LOG $db TO DISK = N'$WORK_DIR/$db.$n.trn'"
+  done
+  src "USE $db; CHECKPOINT"
+  check "phase 3: the active log starts past the task's position" "t" \
+    "$(q -c "SELECT lower(v) > '$cp3' FROM dts._source_query('src', '$db', \$tsql\$SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)\$tsql\$) AS x(v text)")"
+  start_sidecar
+  check "phase 3: caught up through the log backups" "1/running" "$(mark p3 300)"
+  check "phase 3: the reader read the log backups" "t" \
+    "$([ "$(grep -c 'msg="reading a log backup"' "$LOG")" -ge 3 ] && echo t || echo f)"
+  check "phase 3: destination equals the source row for row" "$SAME" "$(compare)"
+  kill_sidecar
+  gen --seed $((SEED + 40)) --phase 3 --txns 30 run | sed 's/^/# /'
+  bk="$WORK_DIR/$db.lost.trn"
+  src "BACKUP LOG $db TO DISK = N'$bk'"
+  src "USE $db; CHECKPOINT"
+  rm -f "$bk"
+  start_sidecar
+  check "phase 3: a missing log backup fails the task" "failed/incremental" \
+    "$(wait_for 60 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'w'" "failed/incremental")"
+  echo "# last_error: $(q -c "SELECT last_error FROM dts.task_status WHERE name = 'w'")"
+  check "phase 3: last_error names the backup file and the LSN" "true|true" \
+    "$(q -c "SELECT (last_error LIKE '%$bk%') || '|' || (last_error ~ 'LSN [0-9a-f]{8}:') FROM dts.task_status WHERE name = 'w'")"
+  log "phase 3 took $((SECONDS - t3)) s"
+}
+
+# ---------------------------------------------------------------------------------------------
 log "phase 5: a change the destination refuses"
 t5=$SECONDS
 q -c "ALTER TABLE replica.items ADD CONSTRAINT workload_refuses_424242 CHECK (qty <> 424242)"

@@ -1332,7 +1332,10 @@ std::pair<std::string, std::string> dblog_backup_log(sqlite3 *db, const PhysHook
     exec(out, kTables);
     exec(out, "BEGIN");
     {
-        Stmt q(db, "SELECT * FROM \"$dblog\" WHERE database_id = ? AND lsn > ? ORDER BY lsn");
+        // msdb.dbo.backupset: first_lsn is the oldest record in the backup, last_lsn "the next
+        // log record after the backup set" (exclusive); a log backup starts where the previous
+        // one ended, so consecutive backups meet.
+        Stmt q(db, "SELECT * FROM \"$dblog\" WHERE database_id = ? AND lsn >= ? ORDER BY lsn");
         q.bind(1, database_id).bind(2, from);
         const int n = sqlite3_column_count(q.get());
         std::string marks;
@@ -1346,15 +1349,16 @@ std::pair<std::string, std::string> dblog_backup_log(sqlite3 *db, const PhysHook
             ins.step();
             if (first.empty())
                 first = q.text_col(1);
-            last = q.text_col(1);
         }
     }
     exec(out, "COMMIT");
-    if (first.empty())
-        first = last = from.empty() ? lsn_string(hooks.next_lsn()) : from;
+    last = lsn_string(hooks.next_lsn());
+    if (!from.empty())
+        first = from;
+    else if (first.empty())
+        first = last;
     state_set(db, database_id, "last_backup_lsn", Value::text(last));
     std::string point = truncation_point(db, database_id, last, {});
-    // Truncation keeps the last record itself (the next backup starts after it).
     truncate_before(db, database_id, point);
     return {first, last};
 }
