@@ -1279,8 +1279,8 @@ void PhysXact::clear() {
 
 // ---- checkpoints, truncation, backups ------------------------------------------------------
 
-void dblog_checkpoint(sqlite3 *db, const PhysHooks &hooks, int database_id,
-                      const std::string &oldest_active) {
+std::string dblog_checkpoint(sqlite3 *db, const PhysHooks &hooks, int database_id,
+                             const std::string &oldest_active) {
     Writer w(db);
     const std::string none = "0000:00000000";
     std::string begin = lsn_string(hooks.next_lsn());
@@ -1308,14 +1308,14 @@ void dblog_checkpoint(sqlite3 *db, const PhysHooks &hooks, int database_id,
     Stmt q(db, "SELECT recovery_model, has_full_backup FROM \"$databases\" WHERE database_id = ?");
     q.bind(1, database_id);
     if (!q.step())
-        return;
+        return begin;
     if (q.int_col(0) == 3 || q.int_col(1) == 0)
         truncate_before(db, database_id, truncation_point(db, database_id, begin, oldest_active));
+    return begin;
 }
 
 std::pair<std::string, std::string> dblog_backup_log(sqlite3 *db, const PhysHooks &hooks,
                                                      int database_id, const std::string &path) {
-    dblog_checkpoint(db, hooks, database_id);
     const std::string from = state_text(db, database_id, "last_backup_lsn");
     std::string first, last;
     sqlite3 *out = nullptr;
@@ -1352,7 +1352,9 @@ std::pair<std::string, std::string> dblog_backup_log(sqlite3 *db, const PhysHook
         }
     }
     exec(out, "COMMIT");
-    last = lsn_string(hooks.next_lsn());
+    // The log goes on with a checkpoint: its first record is "the next log record after the
+    // backup set", last_lsn.
+    last = dblog_checkpoint(db, hooks, database_id);
     if (!from.empty())
         first = from;
     else if (first.empty())

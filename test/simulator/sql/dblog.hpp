@@ -128,8 +128,8 @@ private:
 
 // CHECKPOINT: writes the checkpoint records and truncates the log as the recovery model allows
 // (SIMPLE; FULL without a full backup). `oldest_active` holds truncation back (open transaction).
-void dblog_checkpoint(sqlite3 *db, const PhysHooks &hooks, int database_id,
-                      const std::string &oldest_active = {});
+std::string dblog_checkpoint(sqlite3 *db, const PhysHooks &hooks, int database_id,
+                             const std::string &oldest_active = {});
 // BACKUP LOG: copies the records since the previous log backup to `path` and truncates. Returns
 // (first_lsn, last_lsn) as fn_dblog strings.
 std::pair<std::string, std::string> dblog_backup_log(sqlite3 *db, const PhysHooks &hooks,
