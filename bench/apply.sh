@@ -19,7 +19,8 @@
 # row-by-row sample), APPLY_BUDGET (60: seconds of apply time after which (b) stops, half of it
 # for (b) on the row-by-row sample, so that a slow apply still ends the run in minutes; a stopped
 # run is reported as such and never meets the goal), DELAYS ("0 5000" ms), RATES ("1000 5000"
-# changes/s), LOAD_SECONDS (30), LOAD_MAX_TX (40) and LOAD_CONNECTIONS (1): the source's
+# changes/s), MODE (cdc: the task's incremental mode; log reads the transaction log, where the
+# capture delay does not apply), LOAD_SECONDS (30), LOAD_MAX_TX (40) and LOAD_CONNECTIONS (1): the source's
 # transaction size and connections above 2 000 changes/s,
 # SKIP_BUILD (set: use the installed extension and the built binaries as they are). Whole run:
 # about 6 minutes on 2 cores.
@@ -93,7 +94,7 @@ latency() {
   # shellcheck disable=SC2059
   q -c "$(printf "$src" "BACKUP LOG $db TO DISK = N'/tmp/$db.trn'")" >/dev/null || return 1
   out=$(q <<SQL
-SELECT dts_create_task('$task', 'src', ARRAY['$db'], incremental_mode => 'cdc');
+SELECT dts_create_task('$task', 'src', ARRAY['$db'], incremental_mode => '${MODE:-cdc}');
 SELECT dts_add_objects('$task', 'dbo', ARRAY['narrow']);
 SELECT dts_map_object('$task', 'dbo', '$task');
 SELECT count(*) FROM dts_precheck('$task');

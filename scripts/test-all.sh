@@ -68,10 +68,10 @@ s=$(grep -oE '[0-9]+ skipped' <<<"$summary" | grep -oE '[0-9]+')
 add "${p:-0}" $(( ${f:-0} + ${e:-0} )) "${s:-0}"
 
 # Scripted end-to-end suites: each prints "<name>: N passed, N failed, N skipped" last.
-scripted() { # scripted TITLE NAME SCRIPT
+scripted() { # scripted TITLE NAME SCRIPT [VAR=VALUE ...]
   section "$1"
   local out="$WORK_DIR/$2.log" summary
-  bash "$3" 2>&1 | grep -v '^NOTICE\|^DETAIL' | tee "$out"
+  env "${@:4}" bash "$3" 2>&1 | grep -v '^NOTICE\|^DETAIL' | tee "$out"
   summary=$(grep -E "^$2: [0-9]+ passed" "$out" | tail -1)
   if [ -n "$summary" ]; then
     set -- $(sed -E "s/$2: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\\1 \\2 \\3/" <<<"$summary")
@@ -83,6 +83,9 @@ scripted() { # scripted TITLE NAME SCRIPT
 scripted "integration tests (dts-sidecar full load)" full_load test/integration/sidecar/full_load.sh
 scripted "integration tests (dts-sidecar CDC incremental)" cdc_incremental test/integration/sidecar/cdc_incremental.sh
 scripted "integration tests (CDC random workload, kill -9, restarts, bad batch)" cdc_workload test/integration/sidecar/cdc_workload.sh
+scripted "integration tests (transaction log: log and hybrid modes end to end)" log_incremental test/integration/sidecar/log_incremental.sh
+scripted "integration tests (log mode: random workload, kill -9, restarts, log backups)" log_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=log
+scripted "integration tests (hybrid mode: random workload, kill -9, restarts, log backups)" hybrid_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=hybrid
 scripted "integration tests (Citus destination)" citus test/integration/citus/schema_sync.sh
 
 echo

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Transaction-log reader benchmarks (issue 12), measured in one run against the simulator.
+#
+# Part 1, throughput: one source database, one backlog of changes written while no task runs
+# (bench/apply_load.py: 60% insert / 30% update / 10% delete of narrow rows, 1-40 changes per
+# transaction), then caught up by
+#   (a) a log-mode task: fn_dblog read, transactions assembled, rows decoded, applied
+#   (b) a cdc-mode task over the same database: the CDC change tables read and applied
+# one after the other (each alone on the machine), from its stopped position to the end of the
+# backlog. Reported: changes/s, and for (a) the log it read in MB/s (the backlog's fn_dblog record
+# lengths). Goals: (a) >= 20 MB/s of log per database (the product description's limit for a
+# source) and (a) >= (b) changes/s. Both destinations are compared with the source.
+#
+# Part 2, commit-to-visible latency in log mode: bench/apply.sh Part 2 with MODE=log (no capture
+# job delay) at RATES. Goal: p99 < 1 s at 5 000 changes/s.
+#
+# Part 3, memory: the sidecar's peak RSS (VmHWM) while a log-mode task applies one source
+# transaction of BIG_ROWS rows, against one of BIG_ROWS / 10 in the same run. Goal: bounded (the
+# large transaction is streamed from the log again at its commit), ratio well under 10.
+#
+# Settings (environment): PARTS ("1 2 3"), BACKLOG_SECONDS (40: load-generator seconds at full
+# speed for the backlog), RATES ("1000 5000"), LOAD_SECONDS (30), BIG_ROWS (1000000),
+# SKIP_BUILD. Whole run: about 8 minutes on 2 cores. The simulator's speed is not SQL Server's:
+# these figures say what the reader and the apply engine do with a log, not what fn_dblog costs
+# on a real server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PARTS=${PARTS:-1 2 3}
+BACKLOG_SECONDS=${BACKLOG_SECONDS:-40}
+BIG_ROWS=${BIG_ROWS:-1000000}
+if [ -z "${SKIP_BUILD:-}" ]; then
+  make -s all simulator >/dev/null && make -s install >/dev/null
+fi
+source scripts/lib.sh
+q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=postgres
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+SIDECAR=""
+trap '[ -n "$SIDECAR" ] && kill "$SIDECAR" 2>/dev/null; cleanup_all' EXIT
+
+setup_source() { # setup_source DB: the database with dbo.narrow, backed up (FULL recovery)
+  local db=$1 s
+  for s in "CREATE DATABASE $db" "ALTER DATABASE $db SET RECOVERY FULL" \
+    "BACKUP DATABASE $db TO DISK = N'$WORK_DIR/$db.bak'"; do
+    q -c "SELECT dts_source_exec('src', \$tsql\$$s\$tsql\$)" >/dev/null
+  done
+  /usr/bin/python3 bench/apply_load.py setup --port "$SIM_PORT" --db "$db" --keys 10000 >/dev/null
+  q -c "SELECT dts_source_exec('src', \$tsql\$BACKUP LOG $db TO DISK = N'$WORK_DIR/$db.trn'\$tsql\$)" >/dev/null
+}
+srcq() { q -c "SELECT * FROM dts._source_query('src', '$1', \$tsql\$$2\$tsql\$) AS x(v text)"; }
+start_task() { # start_task TASK DB MODE: created, started, in the incremental stage
+  q >/dev/null <<SQL
+SELECT dts_create_task('$1', 'src', ARRAY['$2'], incremental_mode => '$3');
+SELECT dts_add_objects('$1', 'dbo', ARRAY['narrow']);
+SELECT dts_map_object('$1', 'dbo', '$1');
+SELECT count(*) FROM dts_precheck('$1');
+SELECT dts_ack_precheck('$1');
+SELECT dts_start_task('$1');
+SQL
+  wait_until 300 "SELECT state || '/' || stage FROM dts.tasks WHERE name = '$1'" running/incremental
+}
+wait_until() { # wait_until SECONDS SQL EXPECTED
+  local end=$((SECONDS + $1))
+  while [ "$(q -c "$2" 2>/dev/null)" != "$3" ]; do
+    [ $SECONDS -lt "$end" ] || { log "timed out waiting for: $2 = $3"; return 1; }
+    sleep 0.1
+  done
+}
+start_sidecar() {
+  build/dts-sidecar --destination "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres" \
+    --poll-seconds 1 --workers 2 --heartbeat-seconds 1 --log-level debug >>"$WORK_DIR/sidecar.log" 2>&1 &
+  SIDECAR=$!
+}
+# catch_up TASK DB END_LSN -> seconds from dts_start_task until the task's checkpoint passed END
+catch_up() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  q -c "SELECT dts_start_task('$1')" >/dev/null
+  wait_until 1800 "SELECT lsn >= '$3' FROM dts.checkpoints c JOIN dts.tasks t USING (task_id) WHERE t.name = '$1' AND c.stage = 'incremental'" t
+  t1=$(date +%s.%N)
+  q -c "SELECT dts_stop_task('$1')" >/dev/null
+  echo "$t1 - $t0" | bc
+}
+same() { # same TASK: the destination equals the source (rows only at one side, both ways)
+  q -c "SELECT (SELECT count(*) FROM (TABLE srcfdw.narrow EXCEPT ALL TABLE \"$1\".narrow) a) || '/' || (SELECT count(*) FROM (TABLE \"$1\".narrow EXCEPT ALL TABLE srcfdw.narrow) b)"
+}
+
+part1() {
+  SIM_PORT=$(start_sim lr1 --cdc-poll-ms 500)
+  PGPORT=$(start_pg lr1)
+  export PGPORT
+  local db=lr_bench
+  q >/dev/null <<SQL
+CREATE EXTENSION pg_dts;
+CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '127.0.0.1', port '$SIM_PORT', encrypt 'request');
+CREATE USER MAPPING FOR CURRENT_USER SERVER src OPTIONS (user 'sa', password 'Sim_Passw0rd');
+SQL
+  setup_source $db
+  q >/dev/null <<SQL
+CREATE SERVER srcdb FOREIGN DATA WRAPPER pg_dts OPTIONS (host '127.0.0.1', port '$SIM_PORT', database '$db', encrypt 'request');
+CREATE USER MAPPING FOR CURRENT_USER SERVER srcdb OPTIONS (user 'sa', password 'Sim_Passw0rd');
+CREATE SCHEMA srcfdw;
+IMPORT FOREIGN SCHEMA dbo LIMIT TO (narrow) FROM SERVER srcdb INTO srcfdw;
+SQL
+  start_sidecar
+  start_task tl $db log
+  start_task tc $db cdc
+  q -c "SELECT dts_stop_task('tl'), dts_stop_task('tc')" >/dev/null
+  sleep 2
+  local begin_lsn end_lsn out changes log_bytes
+  begin_lsn=$(srcq $db "SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())")
+  log "Part 1: backlog of $BACKLOG_SECONDS s of load at full speed (no task running)"
+  out=$(/usr/bin/python3 bench/apply_load.py run --port "$SIM_PORT" --db $db --keys 10000 \
+    --rate 1000000 --seconds "$BACKLOG_SECONDS" --max-tx-changes 40 --seed 12)
+  changes=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(sys.argv[1])["changes"])' "$out")
+  end_lsn=$(srcq $db "SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())")
+  end_lsn=${end_lsn,,}
+  local last_commit
+  last_commit=$(srcq $db "SELECT MAX([Current LSN]) FROM sys.fn_dblog(NULL, NULL) WHERE [Operation] = N'LOP_COMMIT_XACT' AND [Current LSN] <= N'$end_lsn'")
+  # The log the backlog wrote: every record between the two ends, as fn_dblog reports them.
+  log_bytes=$(srcq $db "SELECT CAST(SUM(CAST([Log Record Length] AS bigint)) AS varchar(30)) FROM sys.fn_dblog(NULL, NULL) WHERE [Current LSN] > N'${begin_lsn,,}' AND [Current LSN] <= N'$end_lsn'")
+  # CDC must have captured the backlog before its task is timed (SQL Server's capture job runs
+  # whether or not a task reads).
+  wait_until 900 "SELECT * FROM dts._source_query('src', '$db', \$tsql\$SELECT CASE WHEN sys.fn_cdc_get_max_lsn() >= 0x${last_commit//:/} THEN 'x' END\$tsql\$) AS x(v text)" x
+  log "backlog: $changes changes, $(echo "scale=1; $log_bytes / 1048576" | bc) MB of log"
+  local ts_log ts_cdc same_log same_cdc
+  ts_log=$(catch_up tl $db "$last_commit")
+  same_log=$(same tl)
+  ts_cdc=$(catch_up tc $db "$last_commit")
+  same_cdc=$(same tc)
+  local lr
+  lr=$(grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1 | grep -o 'completed=[0-9]* reread=[0-9]*')
+  /usr/bin/python3 - "$changes" "$log_bytes" "$ts_log" "$ts_cdc" "$same_log" "$same_cdc" "$lr" <<'PY'
+import sys
+changes, log_bytes, ts_log, ts_cdc = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+mb = log_bytes / 1048576
+print(f"\nThroughput: catching up a backlog of {changes} changes ({mb:.1f} MB of log)")
+print(f"{'path':<28} {'seconds':>8} {'changes/s':>10} {'log MB/s':>9} {'equal':>6}")
+print(f"{'log mode (fn_dblog)':<28} {ts_log:>8.1f} {changes / ts_log:>10.0f} {mb / ts_log:>9.1f} {sys.argv[5]:>6}")
+print(f"{'cdc mode (change tables)':<28} {ts_cdc:>8.1f} {changes / ts_cdc:>10.0f} {'-':>9} {sys.argv[6]:>6}")
+print(f"ratio log/cdc: {ts_cdc / ts_log:.2f}x changes/s; log reader: {sys.argv[7]}")
+print(f"goal log >= 20 MB/s: {'met' if mb / ts_log >= 20 else 'NOT MET'}; goal log >= cdc changes/s: {'met' if ts_log <= ts_cdc else 'NOT MET'}")
+print("equal: rows only at the source / only at the destination after the catch-up (0/0)")
+PY
+  kill "$SIDECAR" 2>/dev/null || true; wait "$SIDECAR" 2>/dev/null || true; SIDECAR=""
+  kill "$(cat "$WORK_DIR/sim_lr1/pid")" 2>/dev/null || true
+  as_pg_owner "$PG_BINDIR/pg_ctl" -D "$WORK_DIR/pg_lr1/data" -m fast stop >/dev/null
+}
+
+part2() {
+  log "Part 2: commit-to-visible latency in log mode"
+  SKIP_BUILD=1 PARTS=2 MODE=log DELAYS=0 RATES="${RATES:-1000 5000}" LOAD_SECONDS="${LOAD_SECONDS:-30}" \
+    bash bench/apply.sh
+}
+
+part3() {
+  SIM_PORT=$(start_sim lr3)
+  PGPORT=$(start_pg lr3)
+  export PGPORT
+  q >/dev/null <<SQL
+CREATE EXTENSION pg_dts;
+CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '127.0.0.1', port '$SIM_PORT', encrypt 'request');
+CREATE USER MAPPING FOR CURRENT_USER SERVER src OPTIONS (user 'sa', password 'Sim_Passw0rd');
+SQL
+  local n small=$((BIG_ROWS / 10)) results=""
+  for n in $small $BIG_ROWS; do
+    local db=lr_rss_$n
+    setup_source $db
+    [ -n "$SIDECAR" ] && { kill "$SIDECAR" 2>/dev/null; wait "$SIDECAR" 2>/dev/null || true; }
+    start_sidecar
+    start_task "rss_$n" $db log
+    local before t0 hwm
+    before=$(awk '/VmHWM/ {print $2}' "/proc/$SIDECAR/status")
+    log "Part 3: one source transaction of $n rows (log mode)"
+    t0=$SECONDS
+    q -c "SELECT dts_source_exec('src', \$tsql\$USE $db; INSERT INTO dbo.narrow SELECT 1000000 + a.n * 1000 + b.n, 1, 2, 'big' FROM (SELECT TOP ($((n / 1000 > 0 ? n / 1000 : 1))) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS n FROM sys.all_columns) a CROSS JOIN (SELECT TOP (1000) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) - 1 AS n FROM sys.all_columns c1 CROSS JOIN sys.all_columns c2) b\$tsql\$)" >/dev/null
+    wait_until 1800 "SELECT count(*) >= $n FROM \"rss_$n\".narrow WHERE c = 'big'" t
+    hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SIDECAR/status")
+    results+="$n $before $hwm $((SECONDS - t0))"$'\n'
+    q -c "SELECT dts_stop_task('rss_$n')" >/dev/null
+  done
+  /usr/bin/python3 - "$results" <<'PY'
+import sys
+rows = [l.split() for l in sys.argv[1].strip().splitlines()]
+print("\nSidecar peak RSS while a log-mode task applies one large source transaction")
+print(f"{'rows':>9} {'RSS before MB':>14} {'peak RSS MB':>12} {'seconds':>8}")
+for n, before, hwm, s in rows:
+    print(f"{int(n):>9} {int(before) / 1024:>14.1f} {int(hwm) / 1024:>12.1f} {int(s):>8}")
+small, big = int(rows[0][2]), int(rows[1][2])
+ratio = big / small
+print(f"peak RSS ratio {rows[1][0]} rows / {rows[0][0]} rows: {ratio:.2f} (10x the rows); goal bounded (< 3): {'met' if ratio < 3 else 'NOT MET'}")
+PY
+}
+
+for part in $PARTS; do
+  log "load average before Part $part: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
+  "part$part"
+done
