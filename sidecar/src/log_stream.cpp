@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace sidecar {
 
@@ -706,7 +707,7 @@ LogStream::Rows LogStream::source_rows(const Table &tb, const std::set<std::stri
 }
 
 void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
-                         const std::set<std::string> *stale) {
+                         const std::unordered_set<size_t> *stale) {
     // Which keys need a base row: updates whose key had no full image earlier.
     std::map<const Table *, std::set<std::string>> need_dest, need_source, imaged;
     std::map<const Table *, std::map<std::string, Values>> key_values;
@@ -715,7 +716,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         key_values[p.table].emplace(k, p.key);
         if (p.kind == Pending::Kind::Reread ||
             (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k) && stale &&
-             stale->count(k)))
+             stale->count(std::hash<std::string>{}(k))))
             need_source[p.table].insert(k);
         else if (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k))
             need_dest[p.table].insert(k);
@@ -882,7 +883,9 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
         if (tb.cdc->kind != TableKind::Synced)
             continue;
         auto st = tx.stream(tb.cdc->apply);
-        std::set<std::string> staged; // keys of this transaction in the stage already
+        // Keys of this transaction in the stage already, as hashes (8 bytes a row: a collision
+        // only sends a row to be re-read, which is always right).
+        std::unordered_set<size_t> staged;
         Lsn at = t->begin;
         bool more = true;
         while (more) {
@@ -906,7 +909,7 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
                 Values key;
                 for (size_t kp : tb.key_apply)
                     key.push_back(c.values[kp]);
-                staged.insert(key_string(key));
+                staged.insert(std::hash<std::string>{}(key_string(key)));
                 write(st, c);
             }
         }

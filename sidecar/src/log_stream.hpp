@@ -25,6 +25,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -114,11 +115,11 @@ private:
     std::vector<dts::logrec::LogRow> read_rows(const std::string &sql);
     // One data record of a tracked table (nothing for other records).
     void decode(const dts::Lsn &commit, const dts::logrec::LogRow &r, std::vector<Pending> &out);
-    // Completes updates and appends the changes in order. Keys in `stale` were changed earlier in
-    // the same transaction, in a part already staged: the destination does not show that yet, so
-    // their rows are re-read from the source.
+    // Completes updates and appends the changes in order. Keys in `stale` (hashes of key_string)
+    // were changed earlier in the same transaction, in a part already staged: the destination
+    // does not show that yet, so their rows are re-read from the source.
     void complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
-                  const std::set<std::string> *stale);
+                  const std::unordered_set<size_t> *stale);
     Rows destination_rows(const Table &tb, const std::set<std::string> &keys,
                           const std::map<std::string, dts::changes::Values> &key_values);
     Rows source_rows(const Table &tb, const std::set<std::string> &keys,
