@@ -9,7 +9,7 @@ CREATE FUNCTION dts._resolve_tables(t dts.tasks)
 RETURNS TABLE (source_db text, source_schema text, source_table text, object_id integer,
                est_rows bigint, est_bytes bigint, is_heap boolean, has_pk boolean,
                pk_clustered boolean, compressed text, computed_columns integer,
-               pk_columns text)
+               pk_columns text, log_unsafe text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -20,7 +20,7 @@ BEGIN
   CREATE TEMP TABLE IF NOT EXISTS pg_temp.dts_resolved (
     source_db text, source_schema text, source_table text, object_id integer, est_rows bigint,
     est_bytes bigint, is_heap boolean, has_pk boolean, pk_clustered boolean, compressed text,
-    computed_columns integer, pk_columns text) ON COMMIT DROP;
+    computed_columns integer, pk_columns text, log_unsafe text) ON COMMIT DROP;
   TRUNCATE pg_temp.dts_resolved;
   FOREACH db IN ARRAY t.databases LOOP
     SELECT string_agg(DISTINCT dts.tsql_literal(o.source_schema), ', ') INTO schemas
@@ -33,17 +33,24 @@ BEGIN
       || 'CASE WHEN EXISTS (SELECT 1 FROM sys.indexes i WHERE i.object_id = t.object_id AND i.is_primary_key = 1) THEN 1 ELSE 0 END, '
       || 'CASE WHEN EXISTS (SELECT 1 FROM sys.indexes i WHERE i.object_id = t.object_id AND i.is_primary_key = 1 AND i.type = 1) THEN 1 ELSE 0 END, '
       || '(SELECT MAX(p.data_compression_desc) FROM sys.partitions p WHERE p.object_id = t.object_id AND p.data_compression > 0), '
-      || '(SELECT COUNT(*) FROM sys.computed_columns cc WHERE cc.object_id = t.object_id) '
+      || '(SELECT COUNT(*) FROM sys.computed_columns cc WHERE cc.object_id = t.object_id), '
+      -- What the log reader does not decode: the row formats of sparse columns and columnstore
+      -- or memory-optimized tables, and values it cannot read from the row image.
+      || 'CASE WHEN EXISTS (SELECT 1 FROM sys.columns c WHERE c.object_id = t.object_id AND c.is_sparse = 1) THEN N''sparse columns'' '
+      || 'WHEN EXISTS (SELECT 1 FROM sys.indexes i WHERE i.object_id = t.object_id AND i.type IN (5, 6)) THEN N''columnstore index'' '
+      || 'WHEN t.is_memory_optimized = 1 THEN N''memory-optimized'' '
+      || 'WHEN EXISTS (SELECT 1 FROM sys.columns c WHERE c.object_id = t.object_id AND c.system_type_id IN (34, 35, 99, 98, 240, 241)) '
+      || 'THEN N''text/ntext/image, xml, sql_variant or CLR type columns'' END '
       || 'FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id '
       || 'WHERE t.is_ms_shipped = 0 AND s.name IN (' || schemas || ') '
       -- pg_dts's own tables at the source (heartbeat, DDL history) are never synced.
       || 'AND NOT (s.name = N''dbo'' AND t.name IN (N''dts_sync_progress'', N''dts_log_heart_beat'', N''dts_cdc_ddl_history''))';
     INSERT INTO pg_temp.dts_resolved
     SELECT db, r.s, r.t, r.id, coalesce(r.nrows, 0), coalesce(r.nrows, 0) * (coalesce(r.width, 0) + 16),
-           r.heap = 1, r.pk = 1, r.pkc = 1, r.comp, r.comp_cols, NULL
+           r.heap = 1, r.pk = 1, r.pkc = 1, r.comp, r.comp_cols, NULL, r.unsafe
       FROM dts._source_query(t.server, db, q)
            AS r(s text, t text, id integer, nrows bigint, width bigint, heap integer, pk integer,
-                pkc integer, comp text, comp_cols integer)
+                pkc integer, comp text, comp_cols integer, unsafe text)
      WHERE EXISTS (SELECT FROM dts.task_objects o WHERE o.task_id = t.task_id AND o.source_db = db
                      AND o.source_schema = r.s AND (o.source_table = '' OR o.source_table = r.t));
     -- Primary key columns in key order (for the distribution-key check).
@@ -70,7 +77,7 @@ BEGIN
          CASE WHEN t.incremental_mode = 'cdc' THEN 'cdc'
               WHEN t.incremental_mode = 'log' THEN 'log'
               WHEN r.is_heap OR NOT r.has_pk OR NOT r.pk_clustered OR r.compressed IS NOT NULL
-                   OR r.computed_columns > 0 THEN 'cdc'
+                   OR r.computed_columns > 0 OR r.log_unsafe IS NOT NULL THEN 'cdc'
               ELSE 'log' END
     FROM pg_temp.dts_resolved r,
          LATERAL dts._target_name(t.task_id, r.source_db, r.source_schema, r.source_table) n
@@ -233,7 +240,7 @@ BEGIN
     -- Tables: resolve, then the five table checks and the column types.
     BEGIN
       FOR r IN SELECT * FROM dts._resolve_tables(t) LOOP
-        IF r.is_heap OR NOT r.has_pk OR (r.has_pk AND NOT r.pk_clustered) OR r.compressed IS NOT NULL OR r.computed_columns > 0 THEN
+        IF r.is_heap OR NOT r.has_pk OR (r.has_pk AND NOT r.pk_clustered) OR r.compressed IS NOT NULL OR r.computed_columns > 0 OR r.log_unsafe IS NOT NULL THEN
           INSERT INTO pg_temp.dts_check VALUES (20, 'table capture',
             CASE WHEN incremental AND t.incremental_mode = 'log' THEN 'error' ELSE 'ok' END,
             r.source_db || '.' || r.source_schema || '.' || r.source_table,
@@ -241,7 +248,8 @@ BEGIN
                             CASE WHEN NOT r.has_pk THEN 'no primary key' END,
                             CASE WHEN r.has_pk AND NOT r.pk_clustered THEN 'primary key not in the clustered index' END,
                             CASE WHEN r.compressed IS NOT NULL THEN r.compressed || ' compression' END,
-                            CASE WHEN r.computed_columns > 0 THEN r.computed_columns || ' computed column(s)' END)
+                            CASE WHEN r.computed_columns > 0 THEN r.computed_columns || ' computed column(s)' END,
+                            r.log_unsafe)
               || CASE WHEN NOT incremental THEN '' WHEN t.incremental_mode = 'log' THEN ': the log reader cannot decode it'
                       ELSE ': captured with CDC' END,
             CASE WHEN incremental AND t.incremental_mode = 'log' THEN 'Use incremental_mode hybrid or cdc, or remove the table from the task.' END);

@@ -230,6 +230,12 @@ private:
                     const std::string &table);
     Lsn position(const Source &s);
     void keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied);
+    std::string apply_ddl_event(Source &s, ApplyTransaction &tx, const Lsn &at,
+                                const std::string &type, const std::string &schema,
+                                const std::string &object, const std::string &target,
+                                const std::string &command, bool in_user);
+    void join_table(Source &s, ApplyTransaction &tx, const std::string &schema,
+                    const std::string &table, const Lsn &from);
     void apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
                        const Lsn &at);
     void reload_tables(Source &s);
@@ -251,6 +257,31 @@ Lsn Reader::position(const Source &s) {
         {std::to_string(task_.id), s.db});
     return cp[0][0] ? lsn_of(cp[0][0], "the checkpoint")
                     : lsn_of(cp[0][1], "the cutover of " + s.db);
+}
+
+// One DDL event applied in the destination transaction of its source transaction, logged.
+std::string Reader::apply_ddl_event(Source &s, ApplyTransaction &tx, const Lsn &at,
+                                    const std::string &type, const std::string &schema,
+                                    const std::string &object, const std::string &target,
+                                    const std::string &command, bool in_user) {
+    std::string action = tx.ddl(type, schema, object, target, command, in_user);
+    log::info("source DDL", {{"task", task_.name},
+                             {"db", s.db},
+                             {"lsn", at.to_log_string()},
+                             {"event", type},
+                             {"object", schema + "." + object},
+                             {"action", action}});
+    return action;
+}
+
+// A table created at the source joined the task: its changes count from `from`, and its rows as
+// they are now go into the same destination transaction.
+void Reader::join_table(Source &s, ApplyTransaction &tx, const std::string &schema,
+                        const std::string &table, const Lsn &from) {
+    pg_.exec("UPDATE dts.tables SET incremental_from = $5 WHERE (task_id, source_db, "
+             "source_schema, source_table) = ($1, $2, $3, $4)",
+             {std::to_string(task_.id), s.db, schema, table, from.to_log_string()});
+    copy_table(s, tx, schema, table);
 }
 
 void Reader::keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied) {
@@ -287,20 +318,10 @@ void Reader::apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vecto
     for (const auto &t : tables)
         tx.apply_changes(t);
     for (const auto &e : events) {
-        const std::string action =
-            tx.ddl(e.type, e.schema, e.object, e.target, "(read from the transaction log)", n > 0);
-        log::info("source DDL", {{"task", task_.name},
-                                 {"db", s.db},
-                                 {"lsn", at.to_log_string()},
-                                 {"event", e.type},
-                                 {"object", e.schema + "." + e.object},
-                                 {"action", action}});
-        if (action == "joined") {
-            pg_.exec("UPDATE dts.tables SET incremental_from = $5 WHERE (task_id, source_db, "
-                     "source_schema, source_table) = ($1, $2, $3, $4)",
-                     {std::to_string(task_.id), s.db, e.schema, e.object, at.to_log_string()});
-            copy_table(s, tx, e.schema, e.object);
-        }
+        const std::string action = apply_ddl_event(s, tx, at, e.type, e.schema, e.object, e.target,
+                                                   "(read from the transaction log)", n > 0);
+        if (action == "joined")
+            join_table(s, tx, e.schema, e.object, at);
     }
     keep_restart(s, tx, at);
     tx.commit(1, n);
@@ -717,19 +738,10 @@ bool Reader::apply_ddl_transaction(Source &s, const std::vector<Plan> &plans,
     keep_restart(s, tx, at);
     bool changed = false;
     for (const auto &e : events) {
-        std::string action = tx.ddl(e.type, e.schema, e.object, e.target, e.command, in_user);
-        log::info("source DDL", {{"task", task_.name},
-                                 {"db", s.db},
-                                 {"lsn", at.to_log_string()},
-                                 {"event", e.type},
-                                 {"object", e.schema + "." + e.object},
-                                 {"action", action}});
+        const std::string action =
+            apply_ddl_event(s, tx, at, e.type, e.schema, e.object, e.target, e.command, in_user);
         if (action == "joined" && capture_start) {
-            pg_.exec("UPDATE dts.tables SET incremental_from = $5 WHERE (task_id, source_db, "
-                     "source_schema, source_table) = ($1, $2, $3, $4)",
-                     {std::to_string(task_.id), s.db, e.schema, e.object,
-                      capture_start->to_log_string()});
-            copy_table(s, tx, e.schema, e.object);
+            join_table(s, tx, e.schema, e.object, *capture_start);
         } else if (action == "altered" && recopy) {
             copy_table(s, tx, e.schema, e.object);
         }

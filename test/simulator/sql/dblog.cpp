@@ -843,26 +843,31 @@ void PhysXact::row_insert(int database_id, TableInfo &t, int64_t row_id,
     nc_records(database_id, t, row_id, v, true, page, slot);
 }
 
-void PhysXact::row_delete(int database_id, TableInfo &t, int64_t row_id,
-                          const std::vector<Value> &v) {
-    std::string rec, page;
-    int slot = 0;
-    {
-        Stmt q(db_, "SELECT page, slot, record FROM \"$phys_rows\" WHERE database_id = ? AND "
-                    "object_id = ? AND row_id = ?");
-        q.bind(1, database_id).bind(2, t.meta.object_id).bind(3, row_id);
-        if (q.step()) {
-            page = page_string(q.int_col(0));
-            slot = static_cast<int>(q.int_col(1));
-            rec = q.value_col(2).s;
-        }
+// The record, page and slot a row has on its page (for a row from before the physical log
+// existed: its record as it would be).
+void PhysXact::stored_record(int database_id, TableInfo &t, int64_t row_id,
+                             const std::vector<Value> &v, std::string &rec, std::string &page,
+                             int &slot) {
+    Stmt q(db_, "SELECT page, slot, record FROM \"$phys_rows\" WHERE database_id = ? AND "
+                "object_id = ? AND row_id = ?");
+    q.bind(1, database_id).bind(2, t.meta.object_id).bind(3, row_id);
+    if (q.step()) {
+        page = page_string(q.int_col(0));
+        slot = static_cast<int>(q.int_col(1));
+        rec = q.value_col(2).s;
     }
     if (rec.empty()) {
-        // A row from before the physical log existed: its record as it would be.
         rec = encode(database_id, t, row_id, v, nullptr);
         page = page_string(0x3000 + row_id / 100);
         slot = static_cast<int>(row_id % 100);
     }
+}
+
+void PhysXact::row_delete(int database_id, TableInfo &t, int64_t row_id,
+                          const std::vector<Value> &v) {
+    std::string rec, page;
+    int slot = 0;
+    stored_record(database_id, t, row_id, v, rec, page, slot);
     DbLogRec r;
     r.operation = "LOP_DELETE_ROWS";
     r.context = t.heap ? "LCX_HEAP" : "LCX_MARK_AS_GHOST";
@@ -909,21 +914,7 @@ void PhysXact::row_update(int database_id, TableInfo &t, int64_t row_id,
     }
     std::string old, page;
     int slot = 0;
-    {
-        Stmt q(db_, "SELECT page, slot, record FROM \"$phys_rows\" WHERE database_id = ? AND "
-                    "object_id = ? AND row_id = ?");
-        q.bind(1, database_id).bind(2, t.meta.object_id).bind(3, row_id);
-        if (q.step()) {
-            page = page_string(q.int_col(0));
-            slot = static_cast<int>(q.int_col(1));
-            old = q.value_col(2).s;
-        }
-    }
-    if (old.empty()) {
-        old = encode(database_id, t, row_id, b, nullptr);
-        page = page_string(0x3000 + row_id / 100);
-        slot = static_cast<int>(row_id % 100);
-    }
+    stored_record(database_id, t, row_id, b, old, page, slot);
     std::string rec = encode(database_id, t, row_id, a, &old);
     // Unchanged off-row values keep their pointers: re-encoding wrote new LOB records only
     // for changed values, so drop LOB records of values that did not change... simpler rule:

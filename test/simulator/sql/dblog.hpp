@@ -104,6 +104,8 @@ private:
     };
     TableInfo &table(int database_id, int object_id);
     void row_insert(int database_id, TableInfo &t, int64_t row_id, const std::vector<Value> &v);
+    void stored_record(int database_id, TableInfo &t, int64_t row_id, const std::vector<Value> &v,
+                       std::string &rec, std::string &page, int &slot);
     void row_delete(int database_id, TableInfo &t, int64_t row_id, const std::vector<Value> &v);
     void row_update(int database_id, TableInfo &t, int64_t row_id, const std::vector<Value> &b,
                     const std::vector<Value> &a);
