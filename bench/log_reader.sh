@@ -121,7 +121,13 @@ SQL
   log_bytes=$(srcq $db "SELECT CAST(SUM(CAST([Log Record Length] AS bigint)) AS varchar(30)) FROM sys.fn_dblog(NULL, NULL) WHERE [Current LSN] > N'${begin_lsn,,}' AND [Current LSN] <= N'$end_lsn'")
   # CDC must have captured the backlog before its task is timed (SQL Server's capture job runs
   # whether or not a task reads).
-  wait_until 900 "SELECT * FROM dts._source_query('src', '$db', \$tsql\$SELECT CASE WHEN sys.fn_cdc_get_max_lsn() >= 0x${last_commit//:/} THEN 'x' END\$tsql\$) AS x(v text)" x
+  local prev="" cur
+  for _ in $(seq 1 120); do # until the capture's high mark stops moving
+    cur=$(srcq $db "SELECT sys.fn_cdc_get_max_lsn()")
+    [ "$cur" = "$prev" ] && break
+    prev=$cur
+    sleep 5
+  done
   log "backlog: $changes changes, $(echo "scale=1; $log_bytes / 1048576" | bc) MB of log"
   local ts_log ts_cdc same_log same_cdc
   ts_log=$(catch_up tl $db "$last_commit")
