@@ -25,8 +25,8 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace sidecar {
