@@ -259,7 +259,7 @@ std::string column_text(const PhysColumn &c, std::string_view b) {
     }
 }
 
-DecodedRow decode_record(const Layout &layout, std::string_view rec) {
+DecodedRow decode_record(const Layout &layout, std::string_view rec, bool may_be_cut) {
     static const char *const R = "record";
     layout.validate();
     if (rec.size() < 9)
@@ -281,7 +281,8 @@ DecodedRow decode_record(const Layout &layout, std::string_view rec) {
     row.ghost = type == 6;
     row.versioned = (a & 0x40) != 0;
     size_t end = rec.size();
-    if (row.versioned) {
+    // A cut record lost its tail, versioning tag included.
+    if (row.versioned && !may_be_cut) {
         if (end < 14 + 7)
             fail_at(R, 0, nullptr,
                     "versioned record of " + std::to_string(end) +
@@ -331,17 +332,22 @@ DecodedRow decode_record(const Layout &layout, std::string_view rec) {
             fail_at(R, offsets + 2 * k, nullptr,
                     "variable column " + std::to_string(k + 1) + " ends at " + std::to_string(e) +
                         ", before its start " + std::to_string(prev) + " (offsets decrease)");
-        if (e > end)
+        if (e > end && may_be_cut) {
+            row.cut = true;
+        } else if (e > end) {
             fail_at(R, offsets + 2 * k, nullptr,
                     "variable column " + std::to_string(k + 1) + " ends at " + std::to_string(e) +
                         ", past the end of the record (" + std::to_string(end) + " bytes)");
+        }
         var_begin[k] = prev;
         var_end[k] = e;
         complex[k] = (raw & 0x8000) != 0;
         prev = e;
     }
     const size_t natural = prev + (row.versioned ? 14 : 0);
-    if (natural != rec.size() && !(natural < 9 && rec.size() == 9))
+    if (may_be_cut && natural > rec.size())
+        row.cut = true;
+    if (!row.cut && natural != rec.size() && !(natural < 9 && rec.size() == 9))
         fail_at(R, prev, nullptr,
                 "the columns end at byte " + std::to_string(prev) + " but the record has " +
                     std::to_string(end) + " bytes" + (row.versioned ? " before its tag" : ""));
@@ -398,6 +404,13 @@ DecodedRow decode_record(const Layout &layout, std::string_view rec) {
                 fail_at(R, offsets ? offsets - 2 : pos, &c,
                         "NULL bit clear but the record stores only " + std::to_string(V) +
                             " variable columns");
+            continue;
+        }
+        if (var_end[k - 1] > end) { // cut off by fn_dblog: the value is not in the record
+            if (c.is_uniqueifier)
+                fail_at(R, std::min(var_begin[k - 1], end), &c, "the uniquifier is cut off");
+            if (!is_null)
+                row.cells[i] = Cell::Cut;
             continue;
         }
         const size_t from = var_begin[k - 1], len = var_end[k - 1] - from;

@@ -28,11 +28,9 @@
 namespace dts::logrec {
 
 using Value = std::optional<std::string>; // PostgreSQL input text, nullopt = NULL
-enum class Cell : uint8_t {
-    Value,
-    OffRow
-}; // OffRow: a LOB/row-overflow pointer: the value is not
-   // in the record
+// OffRow: a LOB/row-overflow pointer, the value is not in the record. Cut: the value lies past
+// the end of a record fn_dblog cut short (see decode_record).
+enum class Cell : uint8_t { Value, OffRow, Cut };
 
 struct DecodedRow {
     // Per Layout::columns. Dropped columns: nullopt. The uniquifier: its integer ("0" when the
@@ -42,12 +40,19 @@ struct DecodedRow {
     // ghost: status A record type 6 (a ghost data record, same format as a primary one).
     // versioned: status A 0x40, a 14-byte versioning tag ended the record (stripped).
     bool ghost = false, versioned = false;
+    bool cut = false; // may_be_cut and the record is shorter than its own offsets say
 };
 
 // A data record (RowLog Contents 0 of LOP_INSERT_ROWS / LOP_DELETE_ROWS): status A must be a
 // primary data record (type 0; type 6, its ghost, is accepted and flagged) with the NULL bitmap;
 // anything else is a DecodeError.
-DecodedRow decode_record(const Layout &layout, std::string_view record);
+//
+// may_be_cut: the record is exactly as long as the column that carried it can be (fn_dblog's
+// RowLog Contents are varbinary(8000) while a row may hold 8060 bytes), so its tail may be
+// missing. Then, and only then, variable columns ending past the end are Cell::Cut (value
+// nullopt), as is the versioning tag; everything before them is still checked and decoded. The
+// caller re-reads such a row by key; a cut key or uniquifier is a DecodeError.
+DecodedRow decode_record(const Layout &layout, std::string_view record, bool may_be_cut = false);
 
 // The clustered key carried in RowLog Contents 2 of LOP_MODIFY_ROW/LOP_MODIFY_COLUMNS on a
 // clustered index: an index record (status 0x16: 1 status byte, fixed key column bytes in key

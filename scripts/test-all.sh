@@ -85,7 +85,7 @@ scripted "integration tests (dts-sidecar CDC incremental)" cdc_incremental test/
 scripted "integration tests (CDC random workload, kill -9, restarts, bad batch)" cdc_workload test/integration/sidecar/cdc_workload.sh
 scripted "integration tests (transaction log: log and hybrid modes end to end)" log_incremental test/integration/sidecar/log_incremental.sh
 scripted "integration tests (log mode: random workload, kill -9, restarts, log backups)" log_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=log
-scripted "integration tests (hybrid mode: random workload, kill -9, restarts, log backups)" hybrid_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=hybrid WORKLOAD_BIG_ROWS=200000
+scripted "integration tests (hybrid mode: random workload, kill -9, restarts, log backups)" hybrid_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=hybrid WORKLOAD_BIG_ROWS=100000
 scripted "integration tests (Citus destination)" citus test/integration/citus/schema_sync.sh
 
 echo

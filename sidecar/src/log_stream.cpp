@@ -22,6 +22,9 @@ using dts::changes::Value;
 using dts::changes::Values;
 namespace lr = dts::logrec;
 
+// fn_dblog's [RowLog Contents n] are varbinary(8000); a row may be 8060 bytes long.
+constexpr size_t kRowLogContentsMax = 8000;
+
 std::string object_literal(const std::string &schema, const std::string &table) {
     return dts::tsql::quote_literal(dts::tsql::quote_name("", schema, table));
 }
@@ -546,7 +549,13 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
     p.ch.table = tb.index;
     try {
         if (r.operation == "LOP_INSERT_ROWS" || r.operation == "LOP_DELETE_ROWS") {
-            lr::DecodedRow row = lr::decode_record(tb.layout, r.rc0);
+            lr::DecodedRow row =
+                lr::decode_record(tb.layout, r.rc0, r.rc0.size() == kRowLogContentsMax);
+            for (int k : tb.key_layout)
+                if (row.cells.at(static_cast<size_t>(k)) != lr::Cell::Value)
+                    throw lr::DecodeError("clustered key column " +
+                                          tb.layout.columns[static_cast<size_t>(k)].name +
+                                          " is not in the record");
             bool off_row = false;
             for (int k : tb.apply_to_layout) {
                 if (k < 0) {
@@ -554,7 +563,7 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
                     continue;
                 }
                 const auto kk = static_cast<size_t>(k);
-                off_row = off_row || row.cells.at(kk) == lr::Cell::OffRow;
+                off_row = off_row || row.cells.at(kk) != lr::Cell::Value;
                 p.ch.values.push_back(row.values.at(kk));
             }
             for (size_t kp : tb.key_apply)
@@ -562,7 +571,8 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
             if (r.operation == "LOP_DELETE_ROWS") {
                 p.ch.op = 1;
             } else if (off_row) {
-                // A large value stored off the row: the record holds a pointer only.
+                // A large value stored off the row (the record holds a pointer only) or past the
+                // end of a record fn_dblog cut short.
                 p.kind = Pending::Kind::Reread;
                 p.ch.op = 4;
             } else {

@@ -51,6 +51,28 @@ TEST(LogRowDecoder, FixedAndVariableColumns) {
     EXPECT_FALSE(r.versioned);
 }
 
+TEST(LogRowDecoder, RecordCutByFnDblogLeavesTheTailColumnsCut) {
+    // fn_dblog returns at most 8000 bytes of a row: the record ends inside `note`, then inside
+    // `name`. Accepted only when the caller says the record may be cut.
+    const std::string whole = sample_record();
+    const std::string in_note = whole.substr(0, 33), in_name = whole.substr(0, 29);
+    EXPECT_THROW(decode_record(sample_layout(), in_note), DecodeError);
+    DecodedRow r = decode_record(sample_layout(), in_note, true);
+    EXPECT_TRUE(r.cut);
+    EXPECT_EQ(r.values[0], "7");
+    EXPECT_EQ(r.values[3], "Caf\xC3\xA9");
+    EXPECT_EQ(r.cells[3], Cell::Value);
+    EXPECT_EQ(r.cells[4], Cell::Cut);
+    EXPECT_EQ(r.values[4], std::nullopt);
+    r = decode_record(sample_layout(), in_name, true);
+    EXPECT_EQ(r.cells[3], Cell::Cut);
+    EXPECT_EQ(r.cells[4], Cell::Cut);
+    // A whole record is not cut, may_be_cut or not.
+    EXPECT_FALSE(decode_record(sample_layout(), whole, true).cut);
+    // Cut inside the variable offsets array: still refused.
+    EXPECT_THROW(decode_record(sample_layout(), whole.substr(0, 24), true), DecodeError);
+}
+
 TEST(LogRowDecoder, UnusedNullBitmapBitsAreMasked) {
     // Bits 5-7 of the only bitmap byte belong to no column: garbage, ignored.
     const DecodedRow r = decode_record(sample_layout(), sample_record(0xE0));
