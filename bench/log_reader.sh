@@ -71,15 +71,38 @@ start_sidecar() {
     --poll-seconds 1 --workers 2 --heartbeat-seconds 1 --log-level debug >>"$WORK_DIR/sidecar.log" 2>&1 &
   SIDECAR=$!
 }
-# catch_up TASK DB END_LSN -> seconds from dts_start_task until the task's checkpoint passed END
+# cpu_ticks PID...: user + system CPU ticks of the processes, with their reaped children's
+cpu_ticks() {
+  local p t=0
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] || continue
+    t=$((t + $(awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$p/stat")))
+  done
+  echo $t
+}
+# component_ticks: "sidecar simulator postgres" CPU ticks so far (postgres: the postmaster and
+# its live backends; the simulator of Part 1)
+component_ticks() {
+  local pm
+  pm=$(head -1 "$WORK_DIR/pg_lr1/data/postmaster.pid")
+  echo "$(cpu_ticks "$SIDECAR") $(cpu_ticks "$(cat "$WORK_DIR/sim_lr1/pid")") $(cpu_ticks "$pm" $(pgrep -P "$pm"))"
+}
+# catch_up TASK DB END_LSN -> "seconds sidecar_cpu simulator_cpu postgres_cpu" from
+# dts_start_task until the task's checkpoint passed END (CPU in seconds: the figures that stay
+# meaningful when the machine is shared)
 catch_up() {
-  local t0 t1
+  local t0 t1 c0 c1
+  c0=$(component_ticks)
   t0=$(date +%s.%N)
   q -c "SELECT dts_start_task('$1')" >/dev/null
   wait_until 1800 "SELECT lsn >= '$3' FROM dts.checkpoints c JOIN dts.tasks t USING (task_id) WHERE t.name = '$1' AND c.stage = 'incremental'" t
   t1=$(date +%s.%N)
+  c1=$(component_ticks)
   q -c "SELECT dts_stop_task('$1')" >/dev/null
-  echo "$t1 - $t0" | bc
+  /usr/bin/python3 -c 'import os, sys
+hz = os.sysconf("SC_CLK_TCK")
+a, b = sys.argv[3].split(), sys.argv[4].split()
+print(float(sys.argv[2]) - float(sys.argv[1]), *[(int(y) - int(x)) / hz for x, y in zip(a, b)])' "$t0" "$t1" "$c0" "$c1"
 }
 same() { # same TASK: the destination equals the source (rows only at one side, both ways)
   q -c "SELECT (SELECT count(*) FROM (TABLE srcfdw.narrow EXCEPT ALL TABLE \"$1\".narrow) a) || '/' || (SELECT count(*) FROM (TABLE \"$1\".narrow EXCEPT ALL TABLE srcfdw.narrow) b)"
@@ -138,13 +161,16 @@ SQL
   lr=$(grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1 | grep -o 'completed=[0-9]* reread=[0-9]*')
   /usr/bin/python3 - "$changes" "$log_bytes" "$ts_log" "$ts_cdc" "$same_log" "$same_cdc" "$lr" <<'PY'
 import sys
-changes, log_bytes, ts_log, ts_cdc = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+changes, log_bytes = int(sys.argv[1]), int(sys.argv[2])
+lg, cd = [float(x) for x in sys.argv[3].split()], [float(x) for x in sys.argv[4].split()]
+ts_log, ts_cdc = lg[0], cd[0]
 mb = log_bytes / 1048576
 print(f"\nThroughput: catching up a backlog of {changes} changes ({mb:.1f} MB of log)")
-print(f"{'path':<28} {'seconds':>8} {'changes/s':>10} {'log MB/s':>9} {'equal':>6}")
-print(f"{'log mode (fn_dblog)':<28} {ts_log:>8.1f} {changes / ts_log:>10.0f} {mb / ts_log:>9.1f} {sys.argv[5]:>6}")
-print(f"{'cdc mode (change tables)':<28} {ts_cdc:>8.1f} {changes / ts_cdc:>10.0f} {'-':>9} {sys.argv[6]:>6}")
-print(f"ratio log/cdc: {ts_cdc / ts_log:.2f}x changes/s; log reader: {sys.argv[7]}")
+print(f"{'path':<26} {'seconds':>8} {'changes/s':>10} {'log MB/s':>9} {'equal':>6}   CPU s: {'sidecar':>8} {'source':>7} {'postgres':>8}")
+for name, r, mbs, eq in (("log mode (fn_dblog)", lg, f"{mb / ts_log:.1f}", sys.argv[5]),
+                         ("cdc mode (change tables)", cd, "-", sys.argv[6])):
+    print(f"{name:<26} {r[0]:>8.1f} {changes / r[0]:>10.0f} {mbs:>9} {eq:>6}          {r[1]:>8.1f} {r[2]:>7.1f} {r[3]:>8.1f}")
+print(f"ratio log/cdc: {ts_cdc / ts_log:.2f}x changes/s; sidecar CPU per 10 000 changes: log {lg[1] * 1e4 / changes:.2f} s, cdc {cd[1] * 1e4 / changes:.2f} s; log reader: {sys.argv[7]}")
 print(f"goal log >= 20 MB/s: {'met' if mb / ts_log >= 20 else 'NOT MET'}; goal log >= cdc changes/s: {'met' if ts_log <= ts_cdc else 'NOT MET'}")
 print("equal: rows only at the source / only at the destination after the catch-up (0/0)")
 PY

@@ -597,7 +597,8 @@ Reader::PollResult Reader::poll(Source &s) {
                     {"bytes", std::to_string(st.bytes)},
                     {"completed", std::to_string(st.completed)},
                     {"reread", std::to_string(st.reread)},
-                    {"streamed", std::to_string(st.streamed)}});
+                    {"streamed", std::to_string(st.streamed)},
+                    {"backups", std::to_string(st.backups)}});
     }
     if (reload)
         reload_tables(s);

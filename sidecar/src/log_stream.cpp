@@ -406,10 +406,7 @@ Lsn LogStream::read_ahead(long limit) {
         // Records before the active log's first one were truncated (a log backup in FULL
         // recovery): they are read from the log backups. fn_dblog is never asked for an LSN it
         // does not have.
-        auto first = src_.query_text("SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)");
-        std::optional<Lsn> active;
-        if (!first.rows.empty() && first.rows[0][0])
-            active = Lsn::parse(*first.rows[0][0]);
+        const std::optional<Lsn> active = active_log_start();
         if (active && next_ < *active) {
             if (!backups_until_ || *backups_until_ < *active)
                 return read_backup(limit);
@@ -431,11 +428,8 @@ void LogStream::add_rows(std::vector<lr::LogRow> rows) {
     }
 }
 
-// The next log backup (msdb.dbo.backupset, type L), read with sys.fn_dump_dblog. A backup holds
-// the records in [first_lsn, last_lsn); consecutive backups meet (one's last_lsn is the next
-// one's first_lsn), so a backup that starts after the position with no backup read up to its
-// start means records are missing.
-Lsn LogStream::read_backup(long limit) {
+std::vector<LogStream::LogBackup> LogStream::log_backups() {
+    std::vector<LogBackup> out;
     auto sets = src_.query_text(
         "SELECT CAST(b.first_lsn AS varchar(30)), CAST(b.last_lsn AS varchar(30)), "
         "m.physical_device_name FROM msdb.dbo.backupset b JOIN msdb.dbo.backupmediafamily m ON "
@@ -444,9 +438,40 @@ Lsn LogStream::read_backup(long limit) {
     for (auto &r : sets.rows) {
         auto first = r[0] ? Lsn::from_numeric(*r[0]) : std::nullopt;
         auto last = r[1] ? Lsn::from_numeric(*r[1]) : std::nullopt;
-        if (!first || !last || !(next_ < *last) || (backups_until_ && !(*backups_until_ < *last)))
+        if (first && last)
+            out.push_back({*first, *last, r[2].value_or("")});
+    }
+    return out;
+}
+
+// sys.fn_dump_dblog over backup `b` from `from` (NULL when the backup starts after it) to `to`.
+std::string LogStream::dump_dblog(const LogBackup &b, const Lsn &from,
+                                  const std::optional<Lsn> &to) {
+    std::string defaults;
+    for (int i = 0; i < 63; ++i)
+        defaults += ", DEFAULT";
+    return "sys.fn_dump_dblog(" + (from < b.first ? std::string("NULL") : dblog_lsn(from)) + ", " +
+           (to ? dblog_lsn(*to) : std::string("NULL")) + ", N'DISK', 1, " +
+           dts::tsql::quote_literal(b.path) + defaults + ")";
+}
+
+std::optional<Lsn> LogStream::active_log_start() {
+    auto first = src_.query_text("SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)");
+    if (!first.rows.empty() && first.rows[0][0])
+        return Lsn::parse(*first.rows[0][0]);
+    return std::nullopt;
+}
+
+// The next log backup (msdb.dbo.backupset, type L), read with sys.fn_dump_dblog. A backup holds
+// the records in [first_lsn, last_lsn); consecutive backups meet (one's last_lsn is the next
+// one's first_lsn), so a backup that starts after the position with no backup read up to its
+// start means records are missing.
+Lsn LogStream::read_backup(long limit) {
+    for (const LogBackup &b : log_backups()) {
+        const Lsn *first = &b.first, *last = &b.last;
+        if (!(next_ < *last) || (backups_until_ && !(*backups_until_ < *last)))
             continue;
-        const std::string path = r[2].value_or("");
+        const std::string &path = b.path;
         if (next_ < *first && !(backups_until_ && *backups_until_ == *first))
             throw dts::Error(
                 "55000",
@@ -466,16 +491,11 @@ Lsn LogStream::read_backup(long limit) {
                        {"backup_lsns", first->to_log_string() + " - " + last->to_log_string()}});
             reading_backup_ = path;
         }
-        std::string defaults;
-        for (int i = 0; i < 63; ++i)
-            defaults += ", DEFAULT";
         std::vector<lr::LogRow> rows;
         try {
             rows = read_rows("SELECT TOP (" + std::to_string(limit) + ") " + columns_sql() +
-                             " FROM sys.fn_dump_dblog(" +
-                             (next_ < *first ? std::string("NULL") : dblog_lsn(next_)) +
-                             ", NULL, N'DISK', 1, " + dts::tsql::quote_literal(path) + defaults +
-                             ") WHERE " + filter_sql() + " ORDER BY [Current LSN]");
+                             " FROM " + dump_dblog(b, next_, std::nullopt) + " WHERE " +
+                             filter_sql() + " ORDER BY [Current LSN]");
         } catch (const dts::Error &e) {
             throw dts::Error(e.sqlstate,
                              "cannot read log backup " + path + " (LSNs " + first->to_log_string() +
@@ -889,6 +909,34 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
         }
         return n;
     }
+    // Where the transaction's records are now: a log backup may have truncated some of them
+    // from the active log since they were first read.
+    const std::optional<Lsn> active = active_log_start();
+    if (!active)
+        throw dts::Error("55000", "sys.fn_dblog of " + db_ + " returned no records");
+    std::vector<LogBackup> backups;
+    if (t->begin < *active) {
+        for (LogBackup &b : log_backups())
+            if (t->begin < b.last && b.first < *active)
+                backups.push_back(std::move(b));
+        // Consecutive backups meet; together they must reach from the begin to the active log.
+        Lsn covered = t->begin;
+        for (const LogBackup &b : backups)
+            if (!(covered < b.first))
+                covered = b.last;
+        if (covered < *active)
+            throw dts::Error("55000",
+                             "the records of the transaction committed at " +
+                                 commit.to_log_string() + " in " + db_ + " from LSN " +
+                                 covered.to_log_string() +
+                                 " are gone: truncated from the active log (which starts at " +
+                                 active->to_log_string() + ") and in no log backup",
+                             {},
+                             "Restore the missing log backup's history and file, or restart the "
+                             "task with a full stage.");
+    }
+    const std::string match =
+        " WHERE [Transaction ID] = " + dts::tsql::quote_literal(xact_text(t->xact)) + " AND ";
     for (const Table &tb : tables_) {
         if (tb.cdc->kind != TableKind::Synced)
             continue;
@@ -897,35 +945,51 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
         // only sends a row to be re-read, which is always right).
         std::unordered_set<size_t> staged;
         Lsn at = t->begin;
-        bool more = true;
-        while (more) {
-            auto rows = read_rows(
-                "SELECT TOP (" + std::to_string(read_limit_) + ") " + columns_sql() +
-                " FROM sys.fn_dblog(" + dblog_lsn(at) + ", " + dblog_lsn(commit) +
-                ") WHERE [Transaction ID] = " + dts::tsql::quote_literal(xact_text(t->xact)) +
-                " AND " + units_sql(&tb) + " ORDER BY [Current LSN]");
-            more = rows.size() >= static_cast<size_t>(read_limit_);
-            std::vector<Pending> pending;
-            for (const auto &r : rows) {
-                if (!(at < r.lsn) && !(r.lsn == t->begin))
-                    continue; // the last record of the previous read
-                at = r.lsn;
-                if (std::binary_search(t->kept.begin(), t->kept.end(), r.lsn))
-                    decode(commit, r, pending);
-            }
-            std::vector<LogChange> changes;
-            complete(pending, changes, &staged);
-            for (auto &c : changes) {
-                Values key;
-                for (size_t kp : tb.key_apply)
-                    key.push_back(c.values[kp]);
-                staged.insert(std::hash<std::string>{}(key_string(key)));
-                write(st, c);
+        for (size_t source = 0; source <= backups.size(); ++source) {
+            bool more = true;
+            while (more) {
+                const std::string from =
+                    source < backups.size()
+                        ? dump_dblog(backups[source], at, commit)
+                        : "sys.fn_dblog(" + (at < *active ? std::string("NULL") : dblog_lsn(at)) +
+                              ", " + dblog_lsn(commit) + ")";
+                auto rows =
+                    read_rows("SELECT TOP (" + std::to_string(read_limit_) + ") " + columns_sql() +
+                              " FROM " + from + match + units_sql(&tb) + " ORDER BY [Current LSN]");
+                more = rows.size() >= static_cast<size_t>(read_limit_);
+                std::vector<Pending> pending;
+                for (const auto &r : rows) {
+                    if (!(at < r.lsn) && !(r.lsn == t->begin))
+                        continue; // the last record of the previous read, or of the backup
+                    at = r.lsn;
+                    if (std::binary_search(t->kept.begin(), t->kept.end(), r.lsn))
+                        decode(commit, r, pending);
+                }
+                std::vector<LogChange> changes;
+                complete(pending, changes, &staged);
+                for (auto &c : changes) {
+                    Values key;
+                    for (size_t kp : tb.key_apply)
+                        key.push_back(c.values[kp]);
+                    staged.insert(std::hash<std::string>{}(key_string(key)));
+                    write(st, c);
+                }
             }
         }
         st.finish();
         n += st.changes();
     }
+    // The active log was read from `active` on; had a log backup truncated past it meanwhile,
+    // records read as absent may have been there. The batch is then not applied (the caller's
+    // transaction rolls back) and the retry reads them from that backup.
+    const std::optional<Lsn> now = active_log_start();
+    if (!now || *active < *now)
+        throw dts::Error("40001",
+                         "the transaction log of " + db_ + " was truncated (active log now from " +
+                             (now ? now->to_log_string() : std::string("nowhere")) +
+                             ") while the transaction committed at " + commit.to_log_string() +
+                             " was read from it",
+                         {}, "Retried from the log backups.");
     ++stats_.streamed;
     return n;
 }

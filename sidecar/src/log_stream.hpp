@@ -112,6 +112,14 @@ private:
     std::string filter_sql() const;
     void add_rows(std::vector<dts::logrec::LogRow> rows);
     dts::Lsn read_backup(long limit);
+    struct LogBackup {
+        dts::Lsn first, last; // msdb's first_lsn, last_lsn: the backup holds [first, last)
+        std::string path;
+    };
+    std::vector<LogBackup> log_backups(); // msdb's log backups of the database, by first_lsn
+    static std::string dump_dblog(const LogBackup &b, const dts::Lsn &from,
+                                  const std::optional<dts::Lsn> &to);
+    std::optional<dts::Lsn> active_log_start(); // the active log's first LSN
     std::vector<dts::logrec::LogRow> read_rows(const std::string &sql);
     // One data record of a tracked table (nothing for other records).
     void decode(const dts::Lsn &commit, const dts::logrec::LogRow &r, std::vector<Pending> &out);

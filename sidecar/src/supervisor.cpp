@@ -19,9 +19,10 @@ namespace {
 
 bool connection_failure(const dts::Error &e) {
     // Class 08 (connection exception), 57P01-03 (server shutting down), 53300 (too many
-    // connections): worth retrying; anything else is a problem with the data or configuration.
+    // connections), 40001 (a read raced with the source, e.g. log truncation): worth retrying;
+    // anything else is a problem with the data or configuration.
     return e.sqlstate.rfind("08", 0) == 0 || e.sqlstate == "57P01" || e.sqlstate == "57P02" ||
-           e.sqlstate == "57P03" || e.sqlstate == "53300";
+           e.sqlstate == "57P03" || e.sqlstate == "53300" || e.sqlstate == "40001";
 }
 
 struct Runner {

@@ -159,6 +159,22 @@ SQL
   check "$mode: destination equals the source row for row after the kill" \
     "$(for t in $tables; do printf '%s 0/0 ' "$t"; done | sed 's/ $//')" "$(compare "$db" "$schema" $tables)"
 
+  # A transaction too large to hold (> 5 x --read-limit records), truncated from the active log
+  # by a log backup before the reader came to it: assembled from the backup, then streamed from
+  # the backup again.
+  kill -9 "$SC" 2>/dev/null
+  printf "SELECT dts_source_exec('src', \$tsql\$%s\$tsql\$)" \
+    "USE $db; BEGIN TRAN; $(for i in $(seq 1 3000); do printf "INSERT INTO dbo.pairs VALUES (N'big', %d, %d, NULL); " "$i" "$i"; done) COMMIT" | q >/dev/null
+  src "USE $db; CHECKPOINT"
+  src "BACKUP LOG $db TO DISK = N'/tmp/$db-2.trn'"
+  check "$mode: the large transaction is no longer in the active log" "0" \
+    "$(q -c "$(printf "$srcq" "SELECT COUNT(*) FROM sys.fn_dblog(NULL, NULL) WHERE [Operation] = N'LOP_INSERT_ROWS' AND [AllocUnitName] LIKE N'dbo.pairs%'")")"
+  start_sidecar
+  check "$mode: the truncated large transaction arrived whole from the log backup" "t" \
+    "$(wait_for 60 "SELECT count(*) = 3000 FROM $schema.pairs WHERE region = 'big'" "t")"
+  check "$mode: it was streamed from the backup" "t" \
+    "$(grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1 | grep -qE 'streamed=[1-9][0-9]* backups=[1-9]' && echo t || grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1)"
+
   # DDL: a new column written at once, a new table that the selection takes.
   src "USE $db; ALTER TABLE dbo.acct ADD tier int NULL"
   src "USE $db; UPDATE dbo.acct SET tier = id * 10 WHERE id <= 4"
