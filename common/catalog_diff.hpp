@@ -4,7 +4,9 @@
 #pragma once
 
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dts::ddl {
@@ -28,5 +30,12 @@ struct Event {
 // Events that take `before` to `after`, tables in name order; within a table: ALTER_TABLE for
 // changed columns, then DROP_INDEX and CREATE_INDEX per index.
 std::vector<Event> diff(const Catalog &before, const Catalog &after);
+
+// The catalog as text kept with the task's checkpoint (the "before" of the next DDL, across
+// restarts: DDL run while the reader was down is found against it). Every string is
+// length-prefixed ("<bytes>:<bytes of text>"), so names may hold any character.
+std::string encode_catalog(const Catalog &c);
+// Throws std::invalid_argument on text encode_catalog did not write.
+Catalog decode_catalog(std::string_view text);
 
 } // namespace dts::ddl

@@ -118,6 +118,9 @@ CREATE TABLE dts.checkpoints (
   updated_at timestamptz NOT NULL DEFAULT now(),
   -- Incremental stage only: the source's newest CDC LSN as the reader last saw it.
   source_max_lsn text,
+  -- Stage 'log_catalog' (log mode): the source catalog the destination reflects, as of `lsn`
+  -- (the next DDL read from the log is found by comparing the catalog with it).
+  state      text,
   PRIMARY KEY (task_id, source_db, stage)
 );
 

@@ -320,6 +320,17 @@ void ApplyTransaction::log_restart(const dts::Lsn &lsn) {
     }
 }
 
+void ApplyTransaction::log_catalog(const dts::Lsn &lsn, const std::string &snapshot) {
+    try {
+        pg_.exec("INSERT INTO dts.checkpoints AS c (task_id, source_db, stage, lsn, state) VALUES "
+                 "($1, $2, 'log_catalog', $3, $4) ON CONFLICT (task_id, source_db, stage) DO "
+                 "UPDATE SET lsn = EXCLUDED.lsn, state = EXCLUDED.state, updated_at = now()",
+                 {std::to_string(task_id_), db_, lsn.to_log_string(), snapshot});
+    } catch (const std::exception &e) {
+        fail(e, "");
+    }
+}
+
 bool apply_batch(PgConnection &pg, const Batch &batch) {
     ApplyTransaction tx(pg, batch.task_id, batch.task_name, batch.source_db);
     if (!tx.begin(batch.first_commit, batch.last_commit))

@@ -85,6 +85,9 @@ public:
     // The log reader's restart point (the begin of the oldest transaction open at this batch's
     // last commit), committed with the checkpoint.
     void log_restart(const dts::Lsn &lsn);
+    // Log mode: the source catalog (dts::ddl::encode_catalog) the destination reflects as of
+    // `lsn`, committed with the DDL it results from.
+    void log_catalog(const dts::Lsn &lsn, const std::string &snapshot);
     // A DDL event from dbo.dts_cdc_ddl_history (dts._apply_ddl); returns what the engine did.
     std::string ddl(const std::string &event_type, const std::string &schema,
                     const std::string &object, const std::string &target,

@@ -1,6 +1,7 @@
 #include "cdc_reader.hpp"
 
 #include "apply_writer.hpp"
+#include "catalog_snapshot.hpp"
 #include "cdc_tables.hpp"
 #include "log.hpp"
 #include "log_stream.hpp"
@@ -324,6 +325,7 @@ void Reader::apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vecto
             join_table(s, tx, e.schema, e.object, at);
     }
     keep_restart(s, tx, at);
+    tx.log_catalog(at, dts::ddl::encode_catalog(now));
     tx.commit(1, n);
     s.catalog = std::move(now);
 }
@@ -344,8 +346,25 @@ void Reader::open_log(Source &s) {
     s.log = std::make_unique<LogStream>(opts_.destination, *s.conn, task_, s.db, s.tables,
                                         lsn_of(cp[0][0], "the log restart point"), position(s),
                                         opts_.read_limit);
-    if (!s.cdc)
+    if (s.cdc)
+        return;
+    // DDL run while no reader was running is found against the catalog the destination
+    // reflects, kept with the checkpoint (the catalog now would hide it).
+    auto kept = pg_.query_rows("SELECT state FROM dts.checkpoints WHERE task_id = $1 AND source_db "
+                               "= $2 AND stage = 'log_catalog'",
+                               {std::to_string(task_.id), s.db});
+    if (kept.empty() || !kept[0][0]) {
         s.catalog = read_catalog(*s.conn);
+        return;
+    }
+    try {
+        s.catalog = dts::ddl::decode_catalog(*kept[0][0]);
+    } catch (const std::invalid_argument &e) {
+        throw dts::Error("XX000",
+                         "the source catalog kept for task " + task_.name + " and " + s.db +
+                             " (dts.checkpoints, stage log_catalog) is unreadable: " + e.what(),
+                         {}, "Restart the task with a full stage.");
+    }
 }
 
 void Reader::write_heartbeat() {

@@ -1,5 +1,6 @@
 #include "full_load.hpp"
 
+#include "catalog_snapshot.hpp"
 #include "log.hpp"
 #include "pg_connection.hpp"
 #include "source_settings.hpp"
@@ -106,10 +107,16 @@ void record_cutover(PgConnection &pg, const TaskRef &task, const SourceSettings 
                 r = *l;
         restart = r.to_log_string();
     }
-    pg.exec("INSERT INTO dts.checkpoints (task_id, source_db, stage, lsn) SELECT $1, $2, s, l "
-            "FROM (VALUES ('cutover', $3), ('log_restart', $4)) v(s, l) WHERE l IS NOT NULL ON "
-            "CONFLICT DO NOTHING",
-            {std::to_string(task.id), db, cutover, restart});
+    // Log mode finds DDL by comparing the catalog with the one the destination reflects: the
+    // one read here, before the copy.
+    std::optional<std::string> catalog;
+    if (restart)
+        catalog = dts::ddl::encode_catalog(read_catalog(conn));
+    pg.exec("INSERT INTO dts.checkpoints (task_id, source_db, stage, lsn, state) SELECT $1, $2, "
+            "s, l, st FROM (VALUES ('cutover', $3, NULL), ('log_restart', $4, NULL), "
+            "('log_catalog', $3, $5)) v(s, l, st) WHERE l IS NOT NULL AND (s <> 'log_catalog' OR "
+            "st IS NOT NULL) ON CONFLICT DO NOTHING",
+            {std::to_string(task.id), db, cutover, restart, catalog});
     event(pg, task, "info", db,
           "cutover LSN " + cutover + " recorded before the copy" +
               (restart ? "; the log is read from " + *restart : std::string()));

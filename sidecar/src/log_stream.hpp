@@ -14,7 +14,6 @@
 #include "cdc_tables.hpp"
 #include "pg_connection.hpp"
 
-#include "catalog_diff.hpp"
 #include "change_batch.hpp"
 #include "log_layout.hpp"
 #include "log_transactions.hpp"
@@ -151,8 +150,5 @@ private:
 
 // A key as one string, for maps (NULL and the empty string differ).
 std::string key_string(const dts::changes::Values &key);
-
-// The source database's tables, columns and indexes, to tell what a DDL transaction changed.
-dts::ddl::Catalog read_catalog(dts::tds::Connection &src);
 
 } // namespace sidecar

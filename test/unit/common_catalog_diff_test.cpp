@@ -35,3 +35,20 @@ TEST(CatalogDiff, ColumnsAndIndexes) {
     EXPECT_EQ(events(diff(before, after)),
               "ALTER_TABLE:dbo.a DROP_INDEX:dbo.ix_old@a CREATE_INDEX:dbo.ix_new@a ");
 }
+
+TEST(CatalogDiff, SnapshotTextRoundTrips) {
+    Catalog c{{"dbo.a", table("a", {"id int 4 10 0 0", "note nvarchar 40 0 0 1"}, {"PK_a"})},
+              {"we:ird.na\nme", {"we:ird", "na\nme", {"1:2 x"}, {}}},
+              {"dbo.empty", table("empty", {})}};
+    const std::string text = encode_catalog(c);
+    const Catalog back = decode_catalog(text);
+    ASSERT_EQ(back.size(), 3u);
+    EXPECT_TRUE(diff(c, back).empty());
+    EXPECT_EQ(back.at("we:ird.na\nme").columns, std::vector<std::string>{"1:2 x"});
+    EXPECT_TRUE(decode_catalog("").empty());
+    // Anything cut or altered is refused, never read as a smaller catalog.
+    EXPECT_THROW(decode_catalog(text.substr(0, text.size() - 1)), std::invalid_argument);
+    EXPECT_THROW(decode_catalog("3:dbo1:a"), std::invalid_argument);
+    EXPECT_THROW(decode_catalog("x:dbo"), std::invalid_argument);
+    EXPECT_THROW(decode_catalog("3:dbo1:a1:x"), std::invalid_argument);
+}

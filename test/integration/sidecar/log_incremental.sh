@@ -175,6 +175,15 @@ SQL
   check "$mode: it was streamed from the backup" "t" \
     "$(grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1 | grep -qE 'streamed=[1-9][0-9]* backups=[1-9]' && echo t || grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1)"
 
+  # DDL run while no reader runs: found against the catalog kept with the checkpoint (log mode)
+  # or in the DDL history (hybrid).
+  kill -9 "$SC" 2>/dev/null
+  src "USE $db; ALTER TABLE dbo.pairs ADD while_down int NULL"
+  src "USE $db; UPDATE dbo.pairs SET while_down = 7 WHERE region = N'both'"
+  start_sidecar
+  check "$mode: a column added while the sidecar was down arrived with its values" "1" \
+    "$(wait_for 60 "SELECT count(*) FROM $schema.pairs WHERE while_down = 7" "1")"
+
   # DDL: a new column written at once, a new table that the selection takes.
   src "USE $db; ALTER TABLE dbo.acct ADD tier int NULL"
   src "USE $db; UPDATE dbo.acct SET tier = id * 10 WHERE id <= 4"
