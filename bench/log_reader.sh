@@ -158,7 +158,15 @@ SQL
   ts_cdc=$(catch_up tc $db "$last_commit")
   same_cdc=$(same tc)
   local lr
-  lr=$(grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1 | grep -o 'completed=[0-9]* reread=[0-9]*')
+  lr=$(grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1 | grep -o 'completed=.*')
+  # Where each catch-up's time went: the reader's polls (read: source reads and decoding; apply:
+  # the destination transaction) and the rest (start-up, waits between polls).
+  local t
+  for t in tl tc; do
+    awk -v t="task=$t" 'index($0, "msg=poll ") && index($0, t " ") {
+      for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "read_ms") r += kv[2]; if (kv[1] == "apply_ms") a += kv[2]; if (kv[1] == "rows") n += kv[2] }
+      polls++ } END { printf "# %s: %d polls, %d rows, read %.1f s, apply %.1f s\n", t, polls, n, r / 1000, a / 1000 }' "$WORK_DIR/sidecar.log"
+  done
   /usr/bin/python3 - "$changes" "$log_bytes" "$ts_log" "$ts_cdc" "$same_log" "$same_cdc" "$lr" <<'PY'
 import sys
 changes, log_bytes = int(sys.argv[1]), int(sys.argv[2])

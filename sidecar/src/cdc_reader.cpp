@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <thread>
@@ -617,7 +618,10 @@ Reader::PollResult Reader::poll(Source &s) {
                     {"completed", std::to_string(st.completed)},
                     {"reread", std::to_string(st.reread)},
                     {"streamed", std::to_string(st.streamed)},
-                    {"backups", std::to_string(st.backups)}});
+                    {"backups", std::to_string(st.backups)},
+                    {"read_ms", std::to_string(std::lround(st.read_ms))},
+                    {"lookup_ms", std::to_string(std::lround(st.lookup_ms))},
+                    {"reread_ms", std::to_string(std::lround(st.reread_ms))}});
     }
     if (reload)
         reload_tables(s);

@@ -9,6 +9,7 @@
 #include "tsql_quote.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
@@ -21,6 +22,23 @@ using dts::Lsn;
 using dts::changes::Value;
 using dts::changes::Values;
 namespace lr = dts::logrec;
+
+// Adds the milliseconds of its lifetime to `total`.
+class Stopwatch {
+public:
+    explicit Stopwatch(double &total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+    ~Stopwatch() {
+        total_ +=
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+                .count();
+    }
+    Stopwatch(const Stopwatch &) = delete;
+    Stopwatch &operator=(const Stopwatch &) = delete;
+
+private:
+    double &total_;
+    std::chrono::steady_clock::time_point start_;
+};
 
 // fn_dblog's [RowLog Contents n] are varbinary(8000); a row may be 8060 bytes long.
 constexpr size_t kRowLogContentsMax = 8000;
@@ -338,6 +356,7 @@ std::string LogStream::units_sql(const Table *only) const {
 }
 
 std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
+    const Stopwatch timer(stats_.read_ms);
     std::vector<lr::LogRow> out;
     src_.execute(sql);
     while (src_.next_result()) {
@@ -662,6 +681,7 @@ void LogStream::take(const Lsn &from, const Lsn &to, std::vector<LogChange> &out
 
 LogStream::Rows LogStream::destination_rows(const Table &tb, const std::set<std::string> &keys,
                                             const std::map<std::string, Values> &key_values) {
+    const Stopwatch timer(stats_.lookup_ms);
     Rows out;
     const TableChanges &a = tb.cdc->apply;
     if (keys.empty() || a.target.empty())
@@ -696,6 +716,7 @@ LogStream::Rows LogStream::destination_rows(const Table &tb, const std::set<std:
 
 LogStream::Rows LogStream::source_rows(const Table &tb, const std::set<std::string> &keys,
                                        const std::map<std::string, Values> &key_values) {
+    const Stopwatch timer(stats_.reread_ms);
     Rows out;
     const CdcTable &c = *tb.cdc;
     std::string cols, names, join;

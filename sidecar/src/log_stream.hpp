@@ -46,6 +46,9 @@ struct LogStats {
     size_t completed = 0; // updates completed from the destination's row
     size_t streamed = 0;  // transactions too large to hold, applied by streaming
     size_t backups = 0;   // reads from log backups (the position was truncated from the log)
+    // Milliseconds spent reading the log (fn_dblog / fn_dump_dblog, decoding the result set),
+    // looking up destination rows to complete updates, and re-reading rows from the source.
+    double read_ms = 0, lookup_ms = 0, reread_ms = 0;
 };
 
 class LogStream {
