@@ -193,6 +193,17 @@ part2() {
     bash bench/apply.sh
 }
 
+# big_select N (a power of ten >= 100): "<columns> FROM <digits cross join>" of N rows for
+# dbo.narrow, ids from 1 000 000 on
+big_select() {
+  local k=$((${#1} - 1)) i from="" id="" d="(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
+  for ((i = 0; i < k; i++)); do
+    from+="${from:+ CROSS JOIN }$d d$i(n)"
+    id+="${id:+ + }$((10 ** i)) * d$i.n"
+  done
+  echo "1000000 + $id, 1, 2, 'big' FROM $from"
+}
+
 part3() {
   SIM_PORT=$(start_sim lr3)
   PGPORT=$(start_pg lr3)
@@ -213,7 +224,7 @@ SQL
     before=$(awk '/VmHWM/ {print $2}' "/proc/$SIDECAR/status")
     log "Part 3: one source transaction of $n rows (log mode)"
     t0=$SECONDS
-    q -c "SELECT dts_source_exec('src', \$tsql\$USE $db; INSERT INTO dbo.narrow SELECT 1000000 + a.n * 1000 + b.n, 1, 2, 'big' FROM (SELECT TOP ($((n / 1000 > 0 ? n / 1000 : 1))) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS n FROM sys.all_columns) a CROSS JOIN (SELECT TOP (1000) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) - 1 AS n FROM sys.all_columns c1 CROSS JOIN sys.all_columns c2) b\$tsql\$)" >/dev/null
+    q -c "SELECT dts_source_exec('src', \$tsql\$USE $db; INSERT INTO dbo.narrow SELECT $(big_select "$n")\$tsql\$)" >/dev/null
     wait_until 1800 "SELECT count(*) >= $n FROM \"rss_$n\".narrow WHERE c = 'big'" t
     hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SIDECAR/status")
     results+="$n $before $hwm $((SECONDS - t0))"$'\n'
