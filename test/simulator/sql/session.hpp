@@ -125,6 +125,7 @@ private:
     std::map<std::string, Var> vars_;
     std::map<std::string, SqlType> var_types_;
     bool nocount_ = false;
+    std::string dateformat_ = "mdy"; // SET DATEFORMAT
     bool fmtonly_ = false;
     bool xact_abort_ = false;
     bool ansi_nulls_ = true, quoted_identifier_ = true; // recorded with modules
