@@ -228,6 +228,8 @@ struct Statement {
         CheckConstraints, // ALTER TABLE t [WITH CHECK | WITH NOCHECK] {CHECK | NOCHECK}
                           // CONSTRAINT {ALL | name, ...}: `name` CHECK / NOCHECK, `option_value`
                           // CHECK / NOCHECK / "" (the WITH), `columns` the names (empty = ALL)
+        InsertBulk, // INSERT BULK table (column type, ...) [WITH (...)]: rows follow (packet 7)
+        BulkRows,   // internal: the rows of that bulk load, inserted as one statement
         Noop
     };
     K k = K::Noop;

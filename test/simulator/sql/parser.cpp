@@ -91,8 +91,8 @@ public:
         const Token &tk = peek();
         return tk.kind == Tok::QuotedIdent || (tk.kind == Tok::Ident && !kReserved.count(tk.upper));
     }
-    bool is_name_or_kw() const {
-        return peek().kind == Tok::QuotedIdent || peek().kind == Tok::Ident;
+    bool is_name_or_kw(size_t k = 0) const {
+        return peek(k).kind == Tok::QuotedIdent || peek(k).kind == Tok::Ident;
     }
     std::string name() {
         if (!is_name_or_kw())
@@ -1128,7 +1128,40 @@ public:
         fail();
     }
 
+    // INSERT BULK table (column type [COLLATE c] [NULL | NOT NULL], ...) [WITH (option, ...)]:
+    // what bulk-copy clients send before the rows (packet type 7). `columns` are the names,
+    // `option_value` the options (comma-separated, upper case, without values).
+    StatementPtr insert_bulk_stmt() {
+        auto s = st(Statement::K::InsertBulk);
+        s->table = multipart();
+        expect_op("(");
+        do {
+            ColumnDef c = column_def();
+            s->columns.push_back(c.name);
+            s->coldefs.push_back(std::move(c));
+        } while (accept_op(","));
+        expect_op(")");
+        if (accept_kw("WITH")) {
+            expect_op("(");
+            do {
+                std::string opt = upper_of(name());
+                if (accept_op("="))
+                    unary();
+                else if (is_op("("))
+                    skip_parenthesized(); // ORDER (col ASC, ...)
+                s->option_value += (s->option_value.empty() ? "" : ",") + opt;
+            } while (accept_op(","));
+            expect_op(")");
+        }
+        return s;
+    }
+
     StatementPtr insert_stmt() {
+        if (is_kw("BULK") && is_name_or_kw(1) && !is_kw("VALUES", 1) && !is_kw("SELECT", 1) &&
+            !is_kw("DEFAULT", 1) && !is_kw("WITH", 1)) {
+            ++p_;
+            return insert_bulk_stmt();
+        }
         auto s = st(Statement::K::Insert);
         accept_kw("INTO");
         s->table = multipart();

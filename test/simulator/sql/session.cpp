@@ -418,6 +418,7 @@ bool SqlSession::writes(const Statement &s) const {
     case Statement::K::CreateDatabase:
     case Statement::K::DropDatabase:
     case Statement::K::Backup:
+    case Statement::K::InsertBulk:
         return false;
     default:
         return true;
@@ -970,6 +971,10 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         sink.end_statement(std::nullopt, false);
         return;
     }
+    case K::InsertBulk:
+        return do_insert_bulk(s, sink);
+    case K::BulkRows:
+        return do_bulk_rows(s, sink);
     case K::CheckConstraints: {
         TableMeta t = table_for_write(s.table);
         const bool enable = s.name == "CHECK";
