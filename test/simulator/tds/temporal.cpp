@@ -194,8 +194,8 @@ bool date_part(std::string_view s, size_t &p, bool legacy, Temporal &t) {
         return make_date(full_year(c, ly), m, a, t);
     }
     size_t lb = digit_run(s, p, b);
-    if (lb == 0 || lb > 2)
-        return false;
+    if (lb == 0 || (lb > 2 && !(lb == 4 && la <= 2 && t_date_order[1] == 'y')))
+        return false; // a 4-digit middle part is the year of myd / dym
     p += lb;
     if (p >= s.size() || s[p] != sep)
         return false;
