@@ -73,6 +73,16 @@ int month_number(std::string_view word) {
     return 0;
 }
 
+// The month named by the letters at p (advances p past them); 0 when they name none.
+int month_word(std::string_view s, size_t &p) {
+    size_t w = p;
+    while (w < s.size() && is_alpha(s[w]))
+        ++w;
+    int m = month_number(s.substr(p, w - p));
+    p = w;
+    return m;
+}
+
 // A run of digits at p: its value and length.
 size_t digit_run(std::string_view s, size_t p, int64_t &value) {
     size_t n = 0;
@@ -80,6 +90,16 @@ size_t digit_run(std::string_view s, size_t p, int64_t &value) {
     while (p + n < s.size() && is_digit(s[p + n]) && n < 9)
         value = value * 10 + (s[p + n++] - '0');
     return n;
+}
+
+// After p, past blanks and commas: a run of digits that is not the hour of a time (its value in
+// `value`, position in `at`, length returned; 0 when none).
+size_t next_number(std::string_view s, size_t p, int64_t &value, size_t &at) {
+    while (p < s.size() && (s[p] == ' ' || s[p] == ','))
+        ++p;
+    at = p;
+    size_t n = digit_run(s, p, value);
+    return n && !(p + n < s.size() && s[p + n] == ':') ? n : 0;
 }
 
 int64_t full_year(int64_t y, size_t digits) {
@@ -116,26 +136,18 @@ bool date_part(std::string_view s, size_t &p, bool legacy, Temporal &t) {
     if (la == 0) {
         if (p >= s.size() || !is_alpha(s[p]))
             return true;
-        // Alphabetic: Month [day][,] year | Month year
-        size_t w = p;
-        while (w < s.size() && is_alpha(s[w]))
-            ++w;
-        int m = month_number(s.substr(p, w - p));
+        // Alphabetic: Month [day][,] year | Month year [day]
+        int m = month_word(s, p);
         if (!m)
             return false;
-        p = w;
-        while (p < s.size() && (s[p] == ' ' || s[p] == ','))
-            ++p;
-        size_t l1 = digit_run(s, p, a);
+        size_t at = 0;
+        size_t l1 = next_number(s, p, a, at);
         if (!l1)
             return false;
-        p += l1;
-        size_t q = p;
-        while (q < s.size() && (s[q] == ' ' || s[q] == ','))
-            ++q;
-        size_t l2 = digit_run(s, q, b);
-        if (l2 && !(q + l2 < s.size() && s[q + l2] == ':')) {
-            p = q + l2;
+        p = at + l1;
+        size_t l2 = next_number(s, p, b, at);
+        if (l2) {
+            p = at + l2;
             return l1 > 2 ? make_date(a, m, b, t) : make_date(full_year(b, l2), m, a, t);
         }
         return l1 >= 4 ? make_date(a, m, 1, t) : false;
@@ -143,18 +155,13 @@ bool date_part(std::string_view s, size_t &p, bool legacy, Temporal &t) {
     p += la;
     if (p + 1 < s.size() && s[p] == ' ' && is_alpha(s[p + 1])) {
         // "1996 APRIL 15", "1996 APRIL" or "15 April[,] 1996"
-        size_t w = ++p;
-        while (w < s.size() && is_alpha(s[w]))
-            ++w;
-        int m = month_number(s.substr(p, w - p));
+        ++p;
+        int m = month_word(s, p);
         if (!m)
             return false;
-        p = w;
-        size_t q = p;
-        while (q < s.size() && (s[q] == ' ' || s[q] == ','))
-            ++q;
-        size_t l2 = digit_run(s, q, b);
-        const bool more = l2 && !(q + l2 < s.size() && s[q + l2] == ':');
+        size_t q = 0;
+        size_t l2 = next_number(s, p, b, q);
+        const bool more = l2 != 0;
         if (la == 4) {
             if (!more)
                 return make_date(a, m, 1, t);
@@ -180,13 +187,10 @@ bool date_part(std::string_view s, size_t &p, bool legacy, Temporal &t) {
     ++p;
     if (la <= 2 && p < s.size() && is_alpha(s[p])) {
         // "15-Apr-1996" style: day, month name, year
-        size_t w = p;
-        while (w < s.size() && is_alpha(s[w]))
-            ++w;
-        int m = month_number(s.substr(p, w - p));
-        if (!m || w >= s.size() || s[w] != sep)
+        int m = month_word(s, p);
+        if (!m || p >= s.size() || s[p] != sep)
             return false;
-        p = w + 1;
+        ++p;
         size_t ly = digit_run(s, p, c);
         if (!ly)
             return false;
