@@ -59,18 +59,25 @@ bool Table::has_computed_columns() const {
     return std::any_of(columns.begin(), columns.end(), [](const Column &c) { return c.computed; });
 }
 
+std::string column_type_joins() {
+    return "JOIN sys.types ty ON ty.user_type_id = c.user_type_id "
+           "LEFT JOIN sys.types bt ON bt.user_type_id = c.system_type_id "
+           "AND ty.is_user_defined = 1 AND ty.is_assembly_type = 0 ";
+}
+
+std::string column_type_name() {
+    return "COALESCE(bt.name, ty.name)";
+}
+
 std::string columns_query(const std::vector<std::string> &schemas) {
-    // Alias types report their base type; CLR types (hierarchyid, geometry, ...) their own name.
-    return "SELECT s.name, t.name, t.object_id, c.column_id, c.name, "
-           "COALESCE(bt.name, ty.name), c.max_length, c.precision, c.scale, c.is_nullable, "
+    return "SELECT s.name, t.name, t.object_id, c.column_id, c.name, " + column_type_name() +
+           ", c.max_length, c.precision, c.scale, c.is_nullable, "
            "c.is_identity, c.is_computed, cc.definition, dc.definition, "
            "CAST(ic.seed_value AS bigint), CAST(ic.increment_value AS bigint), "
            "CAST(ty.is_user_defined AS int) "
            "FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
-           "JOIN sys.columns c ON c.object_id = t.object_id "
-           "JOIN sys.types ty ON ty.user_type_id = c.user_type_id "
-           "LEFT JOIN sys.types bt ON bt.user_type_id = c.system_type_id "
-           "AND ty.is_user_defined = 1 AND ty.is_assembly_type = 0 "
+           "JOIN sys.columns c ON c.object_id = t.object_id " +
+           column_type_joins() +
            "LEFT JOIN sys.computed_columns cc ON cc.object_id = c.object_id "
            "AND cc.column_id = c.column_id "
            "LEFT JOIN sys.default_constraints dc ON dc.parent_object_id = c.object_id "

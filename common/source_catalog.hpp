@@ -69,6 +69,12 @@ struct TableName {
 std::vector<Table> read_tables(tds::Connection &conn, const std::string &database,
                                const std::vector<TableName> &which);
 
+// How a catalog query names a sys.columns row's type (the row aliased `c`): the joins to add
+// after it and the type name they give, as type_mapping knows types. An alias type (CREATE TYPE
+// ... FROM, sp_addtype) is its base type; a CLR type (hierarchyid, geometry, ...) keeps its name.
+std::string column_type_joins();
+std::string column_type_name();
+
 // The T-SQL of the catalog queries (exposed for tests and EXPLAIN-like output).
 std::string columns_query(const std::vector<std::string> &schemas);
 std::string indexes_query(const std::vector<std::string> &schemas);

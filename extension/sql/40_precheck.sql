@@ -295,9 +295,11 @@ BEGIN
     FOREACH db IN ARRAY t.databases LOOP
       BEGIN
         FOR r IN SELECT x.* FROM dts._source_query(t.server, db,
-            'SELECT s.name, t.name, c.name, ty.name FROM sys.columns c JOIN sys.tables t ON t.object_id = c.object_id '
+            -- an alias type (CREATE TYPE ... FROM sql_variant) counts as its base type
+            'SELECT s.name, t.name, c.name, COALESCE(bt.name, ty.name) FROM sys.columns c JOIN sys.tables t ON t.object_id = c.object_id '
             || 'JOIN sys.schemas s ON s.schema_id = t.schema_id JOIN sys.types ty ON ty.user_type_id = c.user_type_id '
-            || 'WHERE ty.name IN (''timestamp'', ''rowversion'', ''hierarchyid'', ''sql_variant'', ''geometry'', ''geography'')')
+            || 'LEFT JOIN sys.types bt ON bt.user_type_id = c.system_type_id AND ty.is_user_defined = 1 AND ty.is_assembly_type = 0 '
+            || 'WHERE COALESCE(bt.name, ty.name) IN (''timestamp'', ''rowversion'', ''hierarchyid'', ''sql_variant'', ''geometry'', ''geography'')')
             AS x(s text, tb text, c text, ty text)
           WHERE EXISTS (SELECT FROM dts.tables z WHERE z.task_id = t.task_id AND z.source_db = db
                           AND z.source_schema = x.s AND z.source_table = x.tb) LOOP

@@ -7,6 +7,7 @@
 #include "pg_boundary.hpp"
 #include "value_datum.hpp"
 
+#include "source_catalog.hpp"
 #include "tsql_quote.hpp"
 #include "type_mapping.hpp"
 
@@ -343,11 +344,13 @@ List *import_schema(ImportForeignSchemaStmt *stmt, Oid server_oid) {
         filter = std::string(" AND t.name ") +
                  (stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT ? "NOT IN (" : "IN (") + names + ")";
     }
-    conn.execute("SELECT t.name, c.name, ty.name, c.max_length, c.precision, c.scale, "
-                 "c.is_nullable FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
-                 "JOIN sys.columns c ON c.object_id = t.object_id JOIN sys.types ty ON "
-                 "ty.user_type_id = c.user_type_id WHERE s.name = " +
-                 dts::tsql::quote_literal(stmt->remote_schema) + filter +
+    // Alias types import as their base type (sys.types by user_type_id names the alias).
+    conn.execute("SELECT t.name, c.name, " + dts::catalog::column_type_name() +
+                 ", c.max_length, c.precision, c.scale, c.is_nullable FROM sys.tables t JOIN "
+                 "sys.schemas s ON s.schema_id = t.schema_id JOIN sys.columns c ON c.object_id = "
+                 "t.object_id " +
+                 dts::catalog::column_type_joins() +
+                 "WHERE s.name = " + dts::tsql::quote_literal(stmt->remote_schema) + filter +
                  " ORDER BY t.name, c.column_id");
     std::vector<RemoteColumn> cols;
     while (conn.next_result())

@@ -183,6 +183,13 @@ struct RpcParam {
     bool output = false;
 };
 
+// The rows of a bulk load (packet type 7) as the client described and sent them.
+struct BulkRows {
+    std::vector<std::string> columns;
+    std::vector<SqlType> types;
+    std::vector<std::vector<Value>> rows;
+};
+
 struct LoginInfo {
     std::string user;
     std::string password;
@@ -209,6 +216,8 @@ public:
     virtual uint64_t transaction_descriptor() const = 0;
     // Session id (@@SPID) shown in packet headers.
     virtual uint16_t spid() const = 0;
+    // Bulk load data (packet type 7) for the INSERT BULK statement the session ran last.
+    virtual void bulk_load(const BulkRows &rows, ResultSink &sink) = 0;
 };
 
 // A SQL login the simulator accepts (CREATE LOGIN ... WITH PASSWORD).

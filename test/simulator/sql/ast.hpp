@@ -144,6 +144,10 @@ struct ColumnDef {
     std::string name;
     SqlType type;
     bool has_type = true;
+    // Declared with an alias data type: {schema or "", name}; `type` is its base type and
+    // `alias_nullable` its nullability (the column's unless it says NULL / NOT NULL).
+    std::vector<std::string> alias_type;
+    std::optional<bool> alias_nullable;
     std::optional<bool> nullable;
     bool identity = false;
     int64_t seed = 1, increment = 1;
@@ -218,7 +222,14 @@ struct Statement {
         Return,
         EnableTrigger, // ENABLE / DISABLE TRIGGER (name = "ENABLE" or "DISABLE")
         Checkpoint,
-        Rebuild, // ALTER TABLE t REBUILD / ALTER INDEX name|ALL ON t REBUILD
+        Rebuild,          // ALTER TABLE t REBUILD / ALTER INDEX name|ALL ON t REBUILD
+        CreateType,       // CREATE TYPE name FROM base [NULL | NOT NULL]: `table`, `coldefs[0]`
+        DropType,         // DROP TYPE [IF EXISTS] name: `table`
+        CheckConstraints, // ALTER TABLE t [WITH CHECK | WITH NOCHECK] {CHECK | NOCHECK}
+                          // CONSTRAINT {ALL | name, ...}: `name` CHECK / NOCHECK, `option_value`
+                          // CHECK / NOCHECK / "" (the WITH), `columns` the names (empty = ALL)
+        InsertBulk, // INSERT BULK table (column type, ...) [WITH (...)]: rows follow (packet 7)
+        BulkRows,   // internal: the rows of that bulk load, inserted as one statement
         Noop
     };
     K k = K::Noop;

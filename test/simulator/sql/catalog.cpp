@@ -1,6 +1,8 @@
 #include "catalog.hpp"
 
+#include "alias_types.hpp"
 #include "dblog.hpp"
+#include "fk_state.hpp"
 #include "phys_layout.hpp"
 
 #include "codegen.hpp"
@@ -201,28 +203,6 @@ struct FkDef {
     FkActions actions;
 };
 
-// SQLite's spelling of a referential action (NO ACTION is its default too).
-std::string sqlite_fk_actions(const FkActions &a) {
-    auto word = [](FkAction x) {
-        switch (x) {
-        case FkAction::Cascade:
-            return "CASCADE";
-        case FkAction::SetNull:
-            return "SET NULL";
-        case FkAction::SetDefault:
-            return "SET DEFAULT";
-        default:
-            return "NO ACTION";
-        }
-    };
-    std::string out;
-    if (a.on_delete != FkAction::NoAction)
-        out += std::string(" ON DELETE ") + word(a.on_delete);
-    if (a.on_update != FkAction::NoAction)
-        out += std::string(" ON UPDATE ") + word(a.on_update);
-    return out;
-}
-
 // SQL Server refuses a referential action that could reach a table twice from one DELETE (or
 // UPDATE): the foreign keys with an action on that statement must form a forest (error 1785).
 bool cascade_paths_ok(const std::vector<ForeignKeyInfo> &fks, bool on_delete) {
@@ -391,7 +371,9 @@ void add_foreign_key(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, int
     }
     int oid = insert_object(db, d.id, fk.name, schema_id, t.object_id, "F", !fk.named);
     {
-        Stmt ins(db, "INSERT INTO \"$foreign_keys\" VALUES (?, ?, ?, ?, ?, ?)");
+        Stmt ins(db, "INSERT INTO \"$foreign_keys\"(database_id, object_id, parent_object_id, "
+                     "delete_referential_action, update_referential_action, "
+                     "is_not_for_replication) VALUES (?, ?, ?, ?, ?, ?)");
         ins.bind(1, d.id).bind(2, oid).bind(3, t.object_id);
         ins.bind(4, static_cast<int>(fk.actions.on_delete));
         ins.bind(5, static_cast<int>(fk.actions.on_update));
@@ -443,7 +425,8 @@ ColumnMeta meta_of(const ColumnDef &c, int id) {
         m.nullable = true;
     } else {
         m.type = c.type;
-        m.nullable = c.nullable.value_or(!(c.identity || c.primary_key || c.rowversion));
+        m.nullable = c.nullable.value_or(!(c.identity || c.primary_key || c.rowversion) &&
+                                         c.alias_nullable.value_or(true));
     }
     return m;
 }
@@ -452,8 +435,8 @@ void insert_column(sqlite3 *db, int database_id, int object_id, const ColumnDef 
                    const ColumnMeta &m, int default_oid) {
     Stmt ins(db, "INSERT INTO \"$columns\"(database_id, object_id, column_id, name, type_spec, "
                  "is_nullable, is_identity, is_computed, is_persisted, definition, "
-                 "default_object_id, default_definition, is_rowversion, seed, increment) VALUES "
-                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                 "default_object_id, default_definition, is_rowversion, seed, increment, "
+                 "user_type_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     ins.bind(1, database_id).bind(2, object_id).bind(3, m.column_id).bind(4, c.name);
     ins.bind(5, type_to_string(m.type)).bind(6, m.nullable ? 1 : 0).bind(7, m.identity ? 1 : 0);
     ins.bind(8, m.computed ? 1 : 0).bind(9, c.persisted ? 1 : 0);
@@ -473,6 +456,16 @@ void insert_column(sqlite3 *db, int database_id, int object_id, const ColumnDef 
         sqlite3_bind_null(ins.get(), 14);
         sqlite3_bind_null(ins.get(), 15);
     }
+    if (!c.alias_type.empty()) {
+        auto a = find_alias_type(db, database_id, c.alias_type[0], c.alias_type[1]);
+        if (!a)
+            throw sql_error(2715, 6, 16,
+                            "Column, parameter, or variable #" + std::to_string(m.column_id) +
+                                ": Cannot find data type " + c.alias_type[1] + ".");
+        ins.bind(16, a->user_type_id);
+    } else {
+        sqlite3_bind_null(ins.get(), 16);
+    }
     ins.step();
 }
 
@@ -481,6 +474,28 @@ std::string display_value_sql(const std::string &expr) {
 }
 
 } // namespace
+
+// SQLite's spelling of a referential action (NO ACTION is its default too).
+std::string sqlite_fk_actions(const FkActions &a) {
+    auto word = [](FkAction x) {
+        switch (x) {
+        case FkAction::Cascade:
+            return "CASCADE";
+        case FkAction::SetNull:
+            return "SET NULL";
+        case FkAction::SetDefault:
+            return "SET DEFAULT";
+        default:
+            return "NO ACTION";
+        }
+    };
+    std::string out;
+    if (a.on_delete != FkAction::NoAction)
+        out += std::string(" ON DELETE ") + word(a.on_delete);
+    if (a.on_update != FkAction::NoAction)
+        out += std::string(" ON UPDATE ") + word(a.on_update);
+    return out;
+}
 
 const ColumnMeta *TableMeta::column(const std::string &n) const {
     for (const auto &c : columns)
@@ -504,7 +519,8 @@ std::vector<ForeignKeyInfo> foreign_keys(sqlite3 *db, int database_id) {
     {
         Stmt q(db, "SELECT o.object_id, o.name, o.parent_object_id, "
                    "COALESCE(k.delete_referential_action, 0), "
-                   "COALESCE(k.update_referential_action, 0) FROM \"$objects\" o LEFT JOIN "
+                   "COALESCE(k.update_referential_action, 0), COALESCE(k.is_disabled, 0) FROM "
+                   "\"$objects\" o LEFT JOIN "
                    "\"$foreign_keys\" k ON k.database_id = o.database_id AND k.object_id = "
                    "o.object_id WHERE o.database_id = ? AND o.type = 'F' ORDER BY o.object_id");
         q.bind(1, database_id);
@@ -515,6 +531,7 @@ std::vector<ForeignKeyInfo> foreign_keys(sqlite3 *db, int database_id) {
             f.parent_object_id = static_cast<int>(q.int_col(2));
             f.delete_action = static_cast<FkAction>(q.int_col(3));
             f.update_action = static_cast<FkAction>(q.int_col(4));
+            f.disabled = q.int_col(5) != 0;
             at[f.object_id] = out.size();
             out.push_back(std::move(f));
         }
@@ -543,7 +560,7 @@ std::vector<int> cascade_delete_targets(sqlite3 *db, int database_id, int object
     auto fks = foreign_keys(db, database_id);
     bool any = false;
     for (const auto &f : fks)
-        any = any || f.delete_action == FkAction::Cascade;
+        any = any || (f.delete_action == FkAction::Cascade && !f.disabled);
     if (!any)
         return out;
     std::set<int> seen{object_id};
@@ -553,7 +570,7 @@ std::vector<int> cascade_delete_targets(sqlite3 *db, int database_id, int object
         todo.pop_back();
         for (const auto &f : fks)
             if (f.referenced_object_id == from && f.delete_action == FkAction::Cascade &&
-                seen.insert(f.parent_object_id).second) {
+                !f.disabled && seen.insert(f.parent_object_id).second) {
                 out.push_back(f.parent_object_id);
                 todo.push_back(f.parent_object_id);
             }
@@ -563,6 +580,8 @@ std::vector<int> cascade_delete_targets(sqlite3 *db, int database_id, int object
 
 void bootstrap_catalog(sqlite3 *db) {
     exec(db, kInternalTables);
+    alias_types_bootstrap(db);
+    fk_state_bootstrap(db);
     phys_bootstrap(db);
     dblog_bootstrap(db);
     int64_t count = 0;
@@ -656,8 +675,9 @@ void drop_database(sqlite3 *db, const DatabaseMeta &d) {
     }
     for (const auto &s : drops)
         exec(db, s);
-    for (const char *t : {"$schemas", "$objects", "$columns", "$indexes", "$index_columns",
-                          "$fk_columns", "$foreign_keys", "$modules", "$log", "$databases"}) {
+    for (const char *t :
+         {"$schemas", "$objects", "$columns", "$indexes", "$index_columns", "$fk_columns",
+          "$foreign_keys", "$modules", "$log", "$user_types", "$databases"}) {
         Stmt del(db, "DELETE FROM " + qi(t) + " WHERE database_id = ?");
         del.bind(1, d.id);
         del.step();
@@ -1262,6 +1282,7 @@ void drop_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
 
 void add_constraints(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const Statement &s) {
     auto sid = find_schema(db, d.id, t.schema);
+    std::vector<std::string> added_fks;
     for (const auto &k : s.constraints) {
         bool named = !k.name.empty();
         if (k.k == Constraint::K::PrimaryKey || k.k == Constraint::K::Unique) {
@@ -1280,9 +1301,10 @@ void add_constraints(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, con
                 named ? k.name : generated_name(primary ? "PK" : "UQ", t.name, "", t.object_id + 7);
             add_index(db, d, t, *sid, name, clustered, true, primary, true, !named, k.columns);
         } else if (k.k == Constraint::K::ForeignKey) {
+            std::string name = named ? k.name : generated_name("FK", t.name, "", t.object_id + 9);
             add_foreign_key(db, d, t, *sid,
-                            {named ? k.name : generated_name("FK", t.name, "", t.object_id + 9),
-                             named, k.fk_columns, k.ref_table, k.ref_columns, k.fk_actions});
+                            {name, named, k.fk_columns, k.ref_table, k.ref_columns, k.fk_actions});
+            added_fks.push_back(name);
         } else if (k.k == Constraint::K::Default) {
             const ColumnMeta *c = t.column(k.for_column);
             if (!c)
@@ -1299,6 +1321,9 @@ void add_constraints(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, con
             up.step();
         }
     }
+    // Enforced from now on; WITH CHECK (the default) checks the rows there already.
+    if (!added_fks.empty())
+        foreign_keys_added(db, d, t, added_fks, s.option_value != "NOCHECK");
     rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
 }
 
@@ -1341,6 +1366,8 @@ void drop_constraint(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
         del.bind(1, d.id).bind(2, oid);
         del.step();
     }
+    if (type == "F")
+        sync_sqlite_foreign_keys(db, t);
     rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
 }
 

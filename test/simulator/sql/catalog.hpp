@@ -54,7 +54,11 @@ struct ForeignKeyInfo {
     FkAction delete_action = FkAction::NoAction;
     FkAction update_action = FkAction::NoAction;
     std::vector<std::string> columns, referenced_columns; // in constraint_column_id order
+    bool disabled = false; // ALTER TABLE ... NOCHECK CONSTRAINT: not enforced, no actions
 };
+
+// SQLite's spelling of a referential action (NO ACTION is its default too).
+std::string sqlite_fk_actions(const FkActions &a);
 
 // Any schema-scoped object: its id, sys.objects type and parent.
 struct ObjectInfo {

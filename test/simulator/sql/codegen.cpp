@@ -1,5 +1,8 @@
 #include "codegen.hpp"
 
+#include "alias_types.hpp"
+#include "compat_views.hpp"
+
 #include "dblog.hpp"
 
 #include "errors.hpp"
@@ -187,6 +190,9 @@ TableMeta Codegen::resolve_table(const std::vector<std::string> &parts) {
     auto t = find_table(ctx_.db, d, schema, name);
     if (!t)
         t = find_view(ctx_.db, d, schema, name);
+    // Compatibility views (sys.sysobjects, ...) answer to dbo.name and name as well.
+    if (!t && strcasecmp(schema.c_str(), "dbo") == 0 && is_compat_view(name))
+        t = find_table(ctx_.db, d, "sys", name);
     if (!t)
         throw sql_error(208, 1, 16, "Invalid object name '" + shown + "'.");
     return *t;
@@ -199,7 +205,10 @@ CompiledSelect Codegen::expand_view(const TableMeta &v) {
         throw sql_error(217, 1, 16,
                         "Maximum stored procedure, function, trigger, or view nesting level "
                         "exceeded (limit 32).");
-    auto stmts = parse_batch(v.definition);
+    auto stmts = parse_batch(v.definition, [&](const std::string &schema, const std::string &n) {
+        auto a = find_alias_type(ctx_.db, v.database_id, schema, n);
+        return a ? std::optional<AliasType>(a->type) : std::nullopt;
+    });
     if (stmts.empty() || stmts[0]->k != Statement::K::CreateView || !stmts[0]->select)
         throw sql_error(4413, 1, 16,
                         "Could not use view or function '" + v.display() +

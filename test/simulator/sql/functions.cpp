@@ -1573,8 +1573,10 @@ void fn_type_name(sqlite3_context *c, int, sqlite3_value **v) {
     guarded(c, [&] {
         if (is_null(v[0]))
             return sqlite3_result_null(c);
-        Stmt q(host_of(c)->db(), "SELECT name FROM \"$types\" WHERE user_type_id = ?");
-        q.bind(1, sqlite3_value_int64(v[0]));
+        FunctionHost *h = host_of(c);
+        Stmt q(h->db(), "SELECT name FROM \"$types\" WHERE user_type_id = ?1 UNION ALL SELECT "
+                        "name FROM \"$user_types\" WHERE database_id = ?2 AND user_type_id = ?1");
+        q.bind(1, sqlite3_value_int64(v[0])).bind(2, h->current_db().id);
         if (!q.step())
             return sqlite3_result_null(c);
         result_text(c, q.text_col(0));
@@ -1586,10 +1588,18 @@ void fn_type_id(sqlite3_context *c, int, sqlite3_value **v) {
         if (is_null(v[0]))
             return sqlite3_result_null(c);
         auto parts = split_name(str_value(v[0]));
-        if (parts.size() > 2 || (parts.size() == 2 && strcasecmp(parts[0].c_str(), "sys") != 0))
+        if (parts.size() > 2)
             return sqlite3_result_null(c);
-        Stmt q(host_of(c)->db(), "SELECT user_type_id FROM \"$types\" WHERE name = ?");
-        q.bind(1, parts.back());
+        FunctionHost *h = host_of(c);
+        // A system type (sys or no schema), else an alias type of the schema (default dbo).
+        const bool sys = parts.size() == 2 && strcasecmp(parts[0].c_str(), "sys") == 0;
+        Stmt q(h->db(), "SELECT user_type_id FROM \"$types\" WHERE name = ?1 AND ?4 UNION ALL "
+                        "SELECT t.user_type_id FROM \"$user_types\" t JOIN \"$schemas\" s ON "
+                        "s.database_id = t.database_id AND s.schema_id = t.schema_id WHERE "
+                        "t.database_id = ?2 AND t.name = ?1 AND s.name = ?3");
+        q.bind(1, parts.back()).bind(2, h->current_db().id);
+        q.bind(3, parts.size() == 2 ? parts[0] : std::string("dbo"));
+        q.bind(4, parts.size() == 1 || sys ? 1 : 0);
         if (!q.step())
             return sqlite3_result_null(c);
         sqlite3_result_int64(c, q.int_col(0));

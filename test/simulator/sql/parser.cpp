@@ -4,7 +4,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <map>
 #include <set>
+#include <strings.h>
 
 namespace sim::sql {
 
@@ -89,8 +91,8 @@ public:
         const Token &tk = peek();
         return tk.kind == Tok::QuotedIdent || (tk.kind == Tok::Ident && !kReserved.count(tk.upper));
     }
-    bool is_name_or_kw() const {
-        return peek().kind == Tok::QuotedIdent || peek().kind == Tok::Ident;
+    bool is_name_or_kw(size_t k = 0) const {
+        return peek(k).kind == Tok::QuotedIdent || peek(k).kind == Tok::Ident;
     }
     std::string name() {
         if (!is_name_or_kw())
@@ -124,13 +126,19 @@ public:
 
     // ---- types ----------------------------------------------------------------------------
     SqlType type(bool in_cast) {
+        last_alias_.reset();
         std::string n = peek().kind == Tok::QuotedIdent ? peek().text : peek().upper;
         if (!is_name_or_kw())
             fail();
+        std::string schema, written = t_[p_].text;
         ++p_;
-        if (is_op(".")) { // sys.int etc.
+        if (is_op(".")) { // sys.int, dbo.alias_type
             ++p_;
+            schema = written;
+            if (!is_name_or_kw())
+                fail();
             n = peek().kind == Tok::QuotedIdent ? peek().text : peek().upper;
+            written = t_[p_].text;
             ++p_;
         }
         for (auto &c : n)
@@ -229,12 +237,37 @@ public:
             t.id = TypeId::Geometry;
         else if (n == "GEOGRAPHY")
             t.id = TypeId::Geography;
-        else
+        else if (auto a = alias_type(schema, written)) {
+            if (!args.empty() || max)
+                fail();
+            last_alias_ = std::vector<std::string>{schema, written};
+            last_alias_nullable_ = a->nullable;
+            return a->base;
+        } else
             throw sql_error(2715, 6, 16,
-                            "Column, parameter, or variable #1: Cannot find data type " + n + ".");
+                            "Column, parameter, or variable #1: Cannot find data type " + written +
+                                ".");
         if ((t.id == TypeId::Char || t.id == TypeId::Binary || t.id == TypeId::NChar) && max)
             fail();
         return t;
+    }
+
+    // An alias type created earlier in this batch, else one the catalog knows.
+    std::optional<AliasType> alias_type(const std::string &schema, const std::string &name) const {
+        if (schema.empty() || strcasecmp(schema.c_str(), "sys") != 0) {
+            auto it = created_types_.find(upper_of(name));
+            if (it != created_types_.end())
+                return it->second;
+        }
+        if (aliases_)
+            return aliases_(schema, name);
+        return std::nullopt;
+    }
+
+    // NULL | NOT NULL | NONULL as sp_addtype's @nulltype and CREATE TYPE's clause spell it.
+    static bool nullability_text(const std::string &v) {
+        std::string u = upper_of(v);
+        return !(u == "NOT NULL" || u == "NONULL");
     }
 
     // ---- expressions ----------------------------------------------------------------------
@@ -1095,7 +1128,40 @@ public:
         fail();
     }
 
+    // INSERT BULK table (column type [COLLATE c] [NULL | NOT NULL], ...) [WITH (option, ...)]:
+    // what bulk-copy clients send before the rows (packet type 7). `columns` are the names,
+    // `option_value` the options (comma-separated, upper case, without values).
+    StatementPtr insert_bulk_stmt() {
+        auto s = st(Statement::K::InsertBulk);
+        s->table = multipart();
+        expect_op("(");
+        do {
+            ColumnDef c = column_def();
+            s->columns.push_back(c.name);
+            s->coldefs.push_back(std::move(c));
+        } while (accept_op(","));
+        expect_op(")");
+        if (accept_kw("WITH")) {
+            expect_op("(");
+            do {
+                std::string opt = upper_of(name());
+                if (accept_op("="))
+                    unary();
+                else if (is_op("("))
+                    skip_parenthesized(); // ORDER (col ASC, ...)
+                s->option_value += (s->option_value.empty() ? "" : ",") + opt;
+            } while (accept_op(","));
+            expect_op(")");
+        }
+        return s;
+    }
+
     StatementPtr insert_stmt() {
+        if (is_kw("BULK") && is_name_or_kw(1) && !is_kw("VALUES", 1) && !is_kw("SELECT", 1) &&
+            !is_kw("DEFAULT", 1) && !is_kw("WITH", 1)) {
+            ++p_;
+            return insert_bulk_stmt();
+        }
         auto s = st(Statement::K::Insert);
         accept_kw("INTO");
         s->table = multipart();
@@ -1328,9 +1394,12 @@ public:
                 c.persisted = true;
         } else {
             c.type = type(false);
-            std::string tn = t_[p_ - 1].upper;
-            if (c.type.id == TypeId::Timestamp)
+            if (last_alias_) {
+                c.alias_type = *last_alias_;
+                c.alias_nullable = last_alias_nullable_;
+            } else if (c.type.id == TypeId::Timestamp) {
                 c.rowversion = true;
+            }
         }
         for (;;) {
             if (accept_kw("COLLATE")) {
@@ -1437,6 +1506,29 @@ public:
                 ++p_;
             return s;
         }
+        if (accept_kw("TYPE")) {
+            // CREATE TYPE [schema.]name FROM base_type [NULL | NOT NULL]
+            auto s = st(Statement::K::CreateType);
+            s->table = multipart();
+            if (!accept_kw("FROM"))
+                throw sql_error(50000, 1, 16,
+                                "The simulator implements only alias data types (CREATE TYPE "
+                                "name FROM base_type), not table types or CLR types.");
+            ColumnDef c;
+            c.name = s->table.back();
+            c.type = type(false);
+            if (last_alias_)
+                fail(); // an alias of an alias is not allowed
+            if (accept_kw("NOT")) {
+                expect_kw("NULL");
+                c.nullable = false;
+            } else if (accept_kw("NULL")) {
+                c.nullable = true;
+            }
+            created_types_[upper_of(c.name)] = AliasType{c.type, c.nullable.value_or(true)};
+            s->coldefs.push_back(c);
+            return s;
+        }
         if (accept_kw("SCHEMA")) {
             auto s = st(Statement::K::CreateSchema);
             s->name = name();
@@ -1532,10 +1624,17 @@ public:
                 ++p_;
             return s;
         }
+        // WITH CHECK | WITH NOCHECK before ADD CONSTRAINT or {CHECK | NOCHECK} CONSTRAINT
+        std::string with_check;
+        if (is_kw("WITH") && (is_kw("CHECK", 1) || is_kw("NOCHECK", 1))) {
+            with_check = peek(1).upper;
+            p_ += 2;
+        }
         if (accept_kw("ADD")) {
             if (table_constraint_start()) {
                 auto s = st(Statement::K::AlterTableAddConstraint);
                 s->table = tbl;
+                s->option_value = with_check;
                 do
                     s->constraints.push_back(table_constraint());
                 while (accept_op(","));
@@ -1567,17 +1666,22 @@ public:
             while (accept_op(","));
             return s;
         }
-        if (accept_kw("WITH")) {
-            name();
+        // ALTER TABLE t [WITH {CHECK | NOCHECK}] {CHECK | NOCHECK} CONSTRAINT {ALL | name, ...}
+        auto s = st(Statement::K::CheckConstraints);
+        s->table = tbl;
+        s->option_value = with_check;
+        if (accept_kw("CHECK"))
+            s->name = "CHECK";
+        else {
+            expect_kw("NOCHECK");
+            s->name = "NOCHECK";
         }
-        if (accept_kw("CHECK") || accept_kw("NOCHECK")) {
-            auto s = st(Statement::K::Noop);
-            while (!at_end() && !is_op(";") &&
-                   !(peek().kind == Tok::Ident && kStatementStart.count(peek().upper)))
-                ++p_;
-            return s;
-        }
-        fail();
+        expect_kw("CONSTRAINT");
+        if (!accept_kw("ALL"))
+            do
+                s->columns.push_back(name());
+            while (accept_op(","));
+        return s;
     }
 
     StatementPtr drop_stmt() {
@@ -1611,6 +1715,15 @@ public:
                 auto more = multipart();
                 s->columns.push_back(more.back()); // extra tables are rare; keep the last part
             }
+            return s;
+        }
+        if (accept_kw("TYPE")) {
+            auto s = st(Statement::K::DropType);
+            if (accept_kw("IF")) {
+                expect_kw("EXISTS");
+                s->if_exists = true;
+            }
+            s->table = multipart();
             return s;
         }
         if (accept_kw("DATABASE")) {
@@ -1683,6 +1796,10 @@ public:
             s->option_value = t_[p_++].upper;
             return s;
         }
+        if (opt == "DATEFORMAT" && peek().kind == Tok::Variable) {
+            s->exprs.push_back(mk(Expr::K::Var, t_[p_++].upper));
+            return s;
+        }
         // SET A, B, C ON
         while (accept_op(","))
             name();
@@ -1730,6 +1847,53 @@ public:
             if (!accept_op(","))
                 break;
         }
+        if (s->name == "sp_addtype" || s->name == "sp_droptype")
+            return type_procedure(*s);
+        return s;
+    }
+
+    // sp_addtype @typename, @phystype [, @nulltype [, @owner]] and sp_droptype @typename are
+    // CREATE TYPE ... FROM and DROP TYPE (the system procedures are their older spelling).
+    StatementPtr type_procedure(const Statement &call) {
+        static const char *const kParams[] = {"@TYPENAME", "@PHYSTYPE", "@NULLTYPE", "@OWNER"};
+        std::optional<std::string> arg[4];
+        for (size_t i = 0; i < call.exec_args.size(); ++i) {
+            const auto &[pname, e] = call.exec_args[i];
+            size_t at = i;
+            for (size_t k = 0; k < 4; ++k)
+                if (pname == kParams[k])
+                    at = k;
+            if (at >= 4)
+                throw sql_error(8145, 2, 16,
+                                pname + " is not a parameter for procedure " + call.name + ".");
+            if (e && (e->k == Expr::K::Str || e->k == Expr::K::NStr))
+                arg[at] = e->text;
+            else if (e && e->k == Expr::K::Column && e->parts.size() == 1)
+                arg[at] = e->parts[0];
+            else if (e && e->k != Expr::K::Null)
+                throw sql_error(50000, 1, 16,
+                                "The simulator runs " + call.name +
+                                    " with literal arguments only.");
+        }
+        const bool add = call.name == "sp_addtype";
+        if (!arg[0] || (add && !arg[1]))
+            throw sql_error(201, 4, 16,
+                            "Procedure or function '" + call.name + "' expects parameter '" +
+                                (arg[0] ? "@phystype" : "@typename") +
+                                "', which was not supplied.");
+        auto s = st(add ? Statement::K::CreateType : Statement::K::DropType);
+        s->line = call.line;
+        s->table = {*arg[0]};
+        if (!add)
+            return s;
+        ColumnDef c;
+        c.name = *arg[0];
+        Parser tp(tokenize(*arg[1]));
+        c.type = tp.type(false);
+        if (arg[2])
+            c.nullable = nullability_text(*arg[2]);
+        created_types_[upper_of(c.name)] = AliasType{c.type, c.nullable.value_or(true)};
+        s->coldefs.push_back(c);
         return s;
     }
 
@@ -2040,12 +2204,20 @@ private:
     std::string src_;
     size_t p_ = 0;
     bool module_ok_ = false;
+    AliasTypeLookup aliases_;
+    std::map<std::string, AliasType> created_types_; // by upper-case name
+    std::optional<std::vector<std::string>> last_alias_;
+    bool last_alias_nullable_ = true;
+
+public:
+    void set_aliases(const AliasTypeLookup &a) { aliases_ = a; }
 };
 
 } // namespace
 
-std::vector<StatementPtr> parse_batch(const std::string &sql) {
+std::vector<StatementPtr> parse_batch(const std::string &sql, const AliasTypeLookup &aliases) {
     Parser p(tokenize(sql), sql);
+    p.set_aliases(aliases);
     return p.batch();
 }
 

@@ -1,5 +1,8 @@
 #include "session.hpp"
 
+#include "alias_types.hpp"
+#include "fk_state.hpp"
+
 #include "codegen.hpp"
 #include "dblog.hpp"
 #include "errors.hpp"
@@ -352,7 +355,10 @@ std::optional<int64_t> SqlSession::ident_current(int database_id, int object_id)
 void SqlSession::execute_batch(const std::string &sql, ResultSink &sink) {
     std::vector<StatementPtr> stmts;
     try {
-        stmts = parse_batch(sql);
+        stmts = parse_batch(sql, [this](const std::string &schema, const std::string &name) {
+            auto a = find_alias_type(db_, current_.id, schema, name);
+            return a ? std::optional<AliasType>(a->type) : std::nullopt;
+        });
     } catch (const SqlError &e) {
         sink.message(e.msg);
         sink.end_statement(std::nullopt, true);
@@ -362,6 +368,7 @@ void SqlSession::execute_batch(const std::string &sql, ResultSink &sink) {
 }
 
 void SqlSession::run(const std::vector<StatementPtr> &stmts, ResultSink &sink) {
+    tds::set_date_order(dateformat_); // conversions read the running session's DATEFORMAT
     for (const auto &s : stmts) {
         if (sink.cancelled())
             return;
@@ -411,6 +418,7 @@ bool SqlSession::writes(const Statement &s) const {
     case Statement::K::CreateDatabase:
     case Statement::K::DropDatabase:
     case Statement::K::Backup:
+    case Statement::K::InsertBulk:
         return false;
     default:
         return true;
@@ -963,6 +971,31 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         sink.end_statement(std::nullopt, false);
         return;
     }
+    case K::InsertBulk:
+        return do_insert_bulk(s, sink);
+    case K::BulkRows:
+        return do_bulk_rows(s, sink);
+    case K::CheckConstraints: {
+        TableMeta t = table_for_write(s.table);
+        const bool enable = s.name == "CHECK";
+        set_foreign_keys_enabled(db_, database_of(s.table), t, s.columns, enable,
+                                 enable && s.option_value == "CHECK");
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::CreateType: {
+        const ColumnDef &c = s.coldefs.at(0);
+        create_alias_type(db_, database_of(s.table).id,
+                          s.table.size() > 1 ? schema_of(s.table) : "", s.table.back(),
+                          AliasType{c.type, c.nullable.value_or(true)});
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
+    case K::DropType:
+        drop_alias_type(db_, database_of(s.table).id, s.table.size() > 1 ? schema_of(s.table) : "",
+                        s.table.back(), s.if_exists);
+        sink.end_statement(std::nullopt, false);
+        return;
     case K::CreateSchema:
         create_schema(db_, current_.id, s.name);
         sink.end_statement(std::nullopt, false);
@@ -1205,7 +1238,15 @@ void SqlSession::do_set(const Statement &s, ResultSink &sink) {
         ansi_nulls_ = on;
     else if (o == "QUOTED_IDENTIFIER")
         quoted_identifier_ = on;
-    else if (o == "IDENTITY_INSERT") {
+    else if (o == "DATEFORMAT") {
+        std::string order = s.exprs.empty() ? s.option_value : eval(*s.exprs[0]).s;
+        for (auto &c : order)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (!tds::valid_date_order(order))
+            throw sql_error(2741, 1, 16, "SET DATEFORMAT date order '" + order + "' is invalid.");
+        dateformat_ = order;
+        tds::set_date_order(order);
+    } else if (o == "IDENTITY_INSERT") {
         TableMeta t = table_for_write(s.table);
         bool has_identity = false;
         for (const auto &c : t.columns)

@@ -29,6 +29,7 @@ public:
     void tm_rollback(ResultSink &sink, bool begin_new) override;
     uint64_t transaction_descriptor() const override { return trancount_ ? descriptor_ : 0; }
     uint16_t spid() const override { return spid_; }
+    void bulk_load(const BulkRows &rows, ResultSink &sink) override;
 
     // FunctionHost
     sqlite3 *db() override { return db_; }
@@ -56,6 +57,12 @@ private:
         Value value;
     };
     void run(const std::vector<StatementPtr> &stmts, ResultSink &sink);
+    // INSERT BULK (session_bulk.cpp): the statement checks its table and columns and waits for
+    // the rows, which go in as one statement.
+    void do_insert_bulk(const Statement &s, ResultSink &sink);
+    void do_bulk_rows(const Statement &s, ResultSink &sink);
+    StatementPtr pending_bulk_;
+    const BulkRows *bulk_rows_ = nullptr;
     void run_statement(const Statement &s, ResultSink &sink);
     void dispatch(const Statement &s, ResultSink &sink);
     bool writes(const Statement &s) const;
@@ -125,6 +132,7 @@ private:
     std::map<std::string, Var> vars_;
     std::map<std::string, SqlType> var_types_;
     bool nocount_ = false;
+    std::string dateformat_ = "mdy"; // SET DATEFORMAT
     bool fmtonly_ = false;
     bool xact_abort_ = false;
     bool ansi_nulls_ = true, quoted_identifier_ = true; // recorded with modules

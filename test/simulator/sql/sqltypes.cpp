@@ -551,14 +551,15 @@ Value convert_value(const Value &v, const SqlType &t, const std::string &source_
             tm.ticks = static_cast<int64_t>((days - std::floor(days)) * tds::kTicksPerDay);
             return temporal_out(tm, t);
         }
-        auto parsed = tds::parse_temporal(value_text(v));
+        // Strings are read with the session's DATEFORMAT; datetime and smalldatetime read
+        // "YYYY-MM-DD" by it too (SQL Server's older types).
+        auto parsed = tds::parse_temporal(value_text(v), t.id == TypeId::DateTime ||
+                                                             t.id == TypeId::SmallDateTime);
         if (!parsed)
             conversion_failed(v, from, t);
         Temporal tm = *parsed;
         // A time-only string converts with the date 1900-01-01, as SQL Server does.
-        std::string txt = trim(value_text(v));
-        bool has_date = txt.size() >= 10 && txt[4] == '-';
-        if (!has_date && t.id != TypeId::Time)
+        if (!tm.has_date && t.id != TypeId::Time)
             tm.days = tds::kDays1900;
         return temporal_out(tm, t);
     }

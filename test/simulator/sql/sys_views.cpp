@@ -1,6 +1,7 @@
 #include "sys_views.hpp"
 
 #include "catalog.hpp"
+#include "compat_views.hpp"
 #include "dblog.hpp"
 #include "phys_layout.hpp"
 
@@ -209,7 +210,8 @@ std::vector<SysView> build() {
         {"is_column_set", kBit, true}};
     const std::string colsel =
         "SELECT object_id, name, column_id, sim_type_fact(type_spec, 'system_type_id') AS "
-        "system_type_id, sim_type_fact(type_spec, 'user_type_id') AS user_type_id, "
+        "system_type_id, COALESCE(user_type_id, sim_type_fact(type_spec, 'user_type_id')) AS "
+        "user_type_id, "
         "sim_type_fact(type_spec, 'max_length') AS max_length, sim_type_fact(type_spec, "
         "'precision') AS precision, sim_type_fact(type_spec, 'scale') AS scale, "
         "sim_type_fact(type_spec, 'collation') AS collation_name, is_nullable, 1 AS "
@@ -246,7 +248,13 @@ std::vector<SysView> build() {
                   {"is_assembly_type", kBit, false}},
                  "SELECT name, system_type_id, user_type_id, 4 AS schema_id, NULL AS principal_id, "
                  "max_length, precision, scale, collation_name, 1 AS is_nullable, 0 AS "
-                 "is_user_defined, is_assembly_type FROM \"$types\""});
+                 "is_user_defined, is_assembly_type FROM \"$types\" UNION ALL "
+                 // Alias types: the base type's facts, their own id, schema and nullability.
+                 "SELECT name, sim_type_fact(type_spec, 'system_type_id'), user_type_id, "
+                 "schema_id, NULL, sim_type_fact(type_spec, 'max_length'), "
+                 "sim_type_fact(type_spec, 'precision'), sim_type_fact(type_spec, 'scale'), "
+                 "sim_type_fact(type_spec, 'collation'), is_nullable, 1, 0 FROM "
+                 "\"$user_types\" WHERE database_id = {D}"});
     v.push_back(
         {"sys",
          "indexes",
@@ -316,8 +324,8 @@ std::vector<SysView> build() {
                      "f.database_id = o.database_id AND f.constraint_object_id = o.object_id "
                      "LIMIT 1) AS referenced_object_id, " +
                      key_index_id("o.object_id") +
-                     " AS key_index_id, 0 AS is_disabled, "
-                     "fk_nfr AS is_not_for_replication, 0 AS is_not_trusted, fk_del AS "
+                     " AS key_index_id, fk_dis AS is_disabled, "
+                     "fk_nfr AS is_not_for_replication, fk_nt AS is_not_trusted, fk_del AS "
                      "delete_referential_action, " +
                      action_desc("fk_del") +
                      " AS delete_referential_action_desc, fk_upd AS update_referential_action, " +
@@ -325,7 +333,9 @@ std::vector<SysView> build() {
                      " AS update_referential_action_desc, is_system_named FROM (SELECT o.*, "
                      "COALESCE(k.delete_referential_action, 0) AS fk_del, "
                      "COALESCE(k.update_referential_action, 0) AS fk_upd, "
-                     "COALESCE(k.is_not_for_replication, 0) AS fk_nfr FROM \"$objects\" o LEFT "
+                     "COALESCE(k.is_not_for_replication, 0) AS fk_nfr, COALESCE(k.is_disabled, "
+                     "0) AS fk_dis, COALESCE(k.is_not_trusted, 0) AS fk_nt FROM \"$objects\" o "
+                     "LEFT "
                      "JOIN \"$foreign_keys\" k ON k.database_id = o.database_id AND k.object_id "
                      "= o.object_id WHERE o.database_id = {D} AND o.type = 'F') o"});
     v.push_back({"sys",
@@ -678,6 +688,7 @@ std::vector<SysView> build() {
                "physical_device_name, 2 AS device_type FROM \"$backupset\"",
                true};
     v.push_back(mf);
+    add_compat_views(v);
     return v;
 }
 } // namespace

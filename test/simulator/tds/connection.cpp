@@ -1,5 +1,7 @@
 #include "connection.hpp"
 
+#include "bulk_load.hpp"
+
 #include "channel.hpp"
 #include "login.hpp"
 #include "requests.hpp"
@@ -153,6 +155,16 @@ void serve_connection(int fd, Engine &engine, const ServerOptions &opts) {
             case kRpc:
                 handle_rpc(*session, sink, m.payload, opts);
                 break;
+            case kBulkLoad: {
+                BulkRows rows = parse_bulk_load(m.payload);
+                if (opts.log)
+                    opts.log("bulk load spid " + std::to_string(session->spid()) + ": " +
+                             std::to_string(rows.rows.size()) + " rows");
+                sink.begin_request(session->transaction_descriptor() != 0);
+                session->bulk_load(rows, sink);
+                sink.finish();
+                break;
+            }
             case kTransactionManager:
                 handle_tm(*session, sink, m.payload, opts);
                 break;

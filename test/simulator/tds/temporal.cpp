@@ -41,26 +41,235 @@ bool digits(std::string_view s, size_t pos, size_t n, int64_t &out) {
 }
 } // namespace
 
-std::optional<Temporal> parse_temporal(std::string_view s) {
+namespace {
+
+thread_local std::string t_date_order = "mdy";
+
+const char *const kMonths[] = {"JANUARY",   "FEBRUARY", "MARCH",    "APRIL",
+                               "MAY",       "JUNE",     "JULY",     "AUGUST",
+                               "SEPTEMBER", "OCTOBER",  "NOVEMBER", "DECEMBER"};
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+// 1..12 for an English month name or its abbreviation of three letters or more, else 0.
+int month_number(std::string_view word) {
+    if (word.size() < 3)
+        return 0;
+    for (int m = 0; m < 12; ++m) {
+        std::string_view full = kMonths[m];
+        if (word.size() > full.size())
+            continue;
+        bool same = true;
+        for (size_t i = 0; i < word.size() && same; ++i)
+            same = (word[i] & ~0x20) == full[i];
+        if (same)
+            return m + 1;
+    }
+    return 0;
+}
+
+// The month named by the letters at p (advances p past them); 0 when they name none.
+int month_word(std::string_view s, size_t &p) {
+    size_t w = p;
+    while (w < s.size() && is_alpha(s[w]))
+        ++w;
+    int m = month_number(s.substr(p, w - p));
+    p = w;
+    return m;
+}
+
+// A run of digits at p: its value and length.
+size_t digit_run(std::string_view s, size_t p, int64_t &value) {
+    size_t n = 0;
+    value = 0;
+    while (p + n < s.size() && is_digit(s[p + n]) && n < 9)
+        value = value * 10 + (s[p + n++] - '0');
+    return n;
+}
+
+// After p, past blanks and commas: a run of digits that is not the hour of a time (its value in
+// `value`, position in `at`, length returned; 0 when none).
+size_t next_number(std::string_view s, size_t p, int64_t &value, size_t &at) {
+    while (p < s.size() && (s[p] == ' ' || s[p] == ','))
+        ++p;
+    at = p;
+    size_t n = digit_run(s, p, value);
+    return n && !(p + n < s.size() && s[p + n] == ':') ? n : 0;
+}
+
+int64_t full_year(int64_t y, size_t digits) {
+    if (digits > 2)
+        return y;
+    return y < 50 ? 2000 + y : 1900 + y; // two digit year cutoff 2049
+}
+
+bool make_date(int64_t y, int64_t m, int64_t d, Temporal &t) {
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+        return false;
+    t.days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+    int64_t y2;
+    unsigned m2, d2;
+    civil_from_days(t.days, y2, m2, d2);
+    if (m2 != m || d2 != d)
+        return false; // e.g. 2023-02-30
+    t.has_date = true;
+    return true;
+}
+
+// Month before day in the session's order (mdy, ymd, myd), else day before month.
+bool month_first() {
+    return t_date_order.find('m') < t_date_order.find('d');
+}
+
+// The date part at s[p..]: advances p past it. Returns false on a malformed date; a string that
+// starts with a time (or is empty) has no date and leaves t.has_date false.
+bool date_part(std::string_view s, size_t &p, bool legacy, Temporal &t) {
+    int64_t a = 0, b = 0, c = 0;
+    size_t la = digit_run(s, p, a);
+    if (la > 0 && p + la < s.size() && s[p + la] == ':')
+        return true; // a time
+    if (la == 0) {
+        if (p >= s.size() || !is_alpha(s[p]))
+            return true;
+        // Alphabetic: Month [day][,] year | Month year [day]
+        int m = month_word(s, p);
+        if (!m)
+            return false;
+        size_t at = 0;
+        size_t l1 = next_number(s, p, a, at);
+        if (!l1)
+            return false;
+        p = at + l1;
+        size_t l2 = next_number(s, p, b, at);
+        if (l2) {
+            p = at + l2;
+            return l1 > 2 ? make_date(a, m, b, t) : make_date(full_year(b, l2), m, a, t);
+        }
+        return l1 >= 4 ? make_date(a, m, 1, t) : false;
+    }
+    p += la;
+    if (p + 1 < s.size() && s[p] == ' ' && is_alpha(s[p + 1])) {
+        // "1996 APRIL 15", "1996 APRIL" or "15 April[,] 1996"
+        ++p;
+        int m = month_word(s, p);
+        if (!m)
+            return false;
+        size_t q = 0;
+        size_t l2 = next_number(s, p, b, q);
+        const bool more = l2 != 0;
+        if (la == 4) {
+            if (!more)
+                return make_date(a, m, 1, t);
+            p = q + l2;
+            return make_date(a, m, b, t);
+        }
+        if (!more || la > 2)
+            return false;
+        p = q + l2;
+        return make_date(full_year(b, l2), m, a, t);
+    }
+    if (p >= s.size() || s[p] == ' ' || s[p] == 'T') {
+        // Unseparated: YYYYMMDD or YYMMDD (ISO, whatever DATEFORMAT says)
+        if (la == 8)
+            return make_date(a / 10000, a / 100 % 100, a % 100, t);
+        if (la == 6)
+            return make_date(full_year(a / 10000, 2), a / 100 % 100, a % 100, t);
+        return false;
+    }
+    const char sep = s[p];
+    if (sep != '/' && sep != '-' && sep != '.')
+        return false;
+    ++p;
+    if (la <= 2 && p < s.size() && is_alpha(s[p])) {
+        // "15-Apr-1996" style: day, month name, year
+        int m = month_word(s, p);
+        if (!m || p >= s.size() || s[p] != sep)
+            return false;
+        ++p;
+        size_t ly = digit_run(s, p, c);
+        if (!ly)
+            return false;
+        p += ly;
+        return make_date(full_year(c, ly), m, a, t);
+    }
+    size_t lb = digit_run(s, p, b);
+    if (lb == 0 || (lb > 2 && !(lb == 4 && la <= 2 && t_date_order[1] == 'y')))
+        return false; // a 4-digit middle part is the year of myd / dym
+    p += lb;
+    if (p >= s.size() || s[p] != sep)
+        return false;
+    ++p;
+    size_t lc = digit_run(s, p, c);
+    if (lc == 0 || (lc > 2 && lc != 4))
+        return false;
+    p += lc;
+    if (la == 4) {
+        // Year first: "YYYY-MM-DD" always, and the newer types (no ydm for them); datetime and
+        // smalldatetime read "YYYY/xx/xx" and "YYYY.xx.xx" in DATEFORMAT's relative order.
+        if (lc > 2)
+            return false;
+        if (sep == '-' || !legacy || month_first())
+            return make_date(a, b, c, t);
+        return make_date(a, c, b, t);
+    }
+    if (la > 2)
+        return false;
+    // Three numeric parts in the DATEFORMAT order; the year part may have 4 digits.
+    const int64_t part[3] = {a, b, c};
+    const size_t len[3] = {la, lb, lc};
+    int64_t y = 0, m = 0, d = 0;
+    for (size_t i = 0; i < 3; ++i) {
+        switch (t_date_order[i]) {
+        case 'y':
+            y = full_year(part[i], len[i]);
+            break;
+        case 'm':
+            if (len[i] > 2)
+                return false;
+            m = part[i];
+            break;
+        default:
+            if (len[i] > 2)
+                return false;
+            d = part[i];
+        }
+    }
+    return make_date(y, m, d, t);
+}
+
+} // namespace
+
+void set_date_order(const std::string &order) {
+    t_date_order = order;
+}
+
+const std::string &date_order() {
+    return t_date_order;
+}
+
+bool valid_date_order(const std::string &order) {
+    for (const char *o : {"mdy", "dmy", "ymd", "ydm", "myd", "dym"})
+        if (order == o)
+            return true;
+    return false;
+}
+
+std::optional<Temporal> parse_temporal(std::string_view s, bool legacy) {
     Temporal t;
     size_t p = 0;
     while (p < s.size() && s[p] == ' ')
         ++p;
-    int64_t a = 0, b = 0, c = 0;
-    if (digits(s, p, 4, a) && p + 4 < s.size() && s[p + 4] == '-') {
-        if (!digits(s, p + 5, 2, b) || s.size() <= p + 7 || s[p + 7] != '-' ||
-            !digits(s, p + 8, 2, c))
-            return std::nullopt;
-        if (b < 1 || b > 12 || c < 1 || c > 31 || a < 1)
-            return std::nullopt;
-        t.days = days_from_civil(a, static_cast<unsigned>(b), static_cast<unsigned>(c));
-        int64_t y2;
-        unsigned m2, d2;
-        civil_from_days(t.days, y2, m2, d2);
-        if (m2 != b || d2 != c)
-            return std::nullopt; // e.g. 2023-02-30
-        p += 10;
+    if (!date_part(s, p, legacy, t))
+        return std::nullopt;
+    if (t.has_date) {
         if (p < s.size() && (s[p] == ' ' || s[p] == 'T'))
+            ++p;
+        while (p < s.size() && s[p] == ' ')
             ++p;
     }
     if (p < s.size() && s[p] >= '0' && s[p] <= '9') {
@@ -76,6 +285,8 @@ std::optional<Temporal> parse_temporal(std::string_view s) {
                 return std::nullopt;
             p += 3;
             if (p < s.size() && (s[p] == '.' || s[p] == ':')) {
+                // ".fffffff" is a fraction; ":fff" counts milliseconds
+                const bool millis = s[p] == ':';
                 ++p;
                 int n = 0;
                 while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
@@ -85,9 +296,23 @@ std::optional<Temporal> parse_temporal(std::string_view s) {
                     }
                     ++p;
                 }
-                for (; n < 7; ++n)
-                    frac *= 10;
+                if (millis)
+                    frac *= 10000;
+                else
+                    for (; n < 7; ++n)
+                        frac *= 10;
             }
+        }
+        size_t q = p;
+        while (q < s.size() && s[q] == ' ')
+            ++q;
+        if (q + 1 < s.size() && (s[q + 1] == 'M' || s[q + 1] == 'm') &&
+            (s[q] == 'A' || s[q] == 'a' || s[q] == 'P' || s[q] == 'p')) {
+            if (hh < 1 || hh > 12)
+                return std::nullopt;
+            const bool pm = s[q] == 'P' || s[q] == 'p';
+            hh = hh % 12 + (pm ? 12 : 0);
+            p = q + 2;
         }
         if (hh > 23 || mm > 59 || ss > 59)
             return std::nullopt;

@@ -15,11 +15,27 @@ struct Temporal {
     int64_t days = 0;       // since 0001-01-01 (proleptic Gregorian)
     int64_t ticks = 0;      // 100 ns units since midnight (local time)
     int offset_minutes = 0; // datetimeoffset only
+    bool has_date = false;  // the text had a date part
 };
 
-// Parses "YYYY-MM-DD", "hh:mm[:ss[.fffffff]]", their combination (space or 'T'), and an optional
-// "+hh:mm"/"-hh:mm"/"Z" offset.
-std::optional<Temporal> parse_temporal(std::string_view text);
+// The order of the date parts in numeric date strings (SET DATEFORMAT: mdy, dmy, ymd, ydm, myd,
+// dym), per thread: a session sets its own before it runs statements. Default mdy (us_english).
+void set_date_order(const std::string &order);
+const std::string &date_order();
+// Whether `order` is one of the six DATEFORMAT values (lower case).
+bool valid_date_order(const std::string &order);
+
+// Parses the date and time string literal formats of SQL Server:
+//   "YYYY-MM-DD" and ISO 8601 "YYYY-MM-DDThh:mm:ss[.f]", "YYYYMMDD", "YYMMDD" (unseparated);
+//   numeric dates "a/b/c" (also '-' and '.') in the DATEFORMAT order, 2- or 4-digit years
+//   (2-digit: 00-49 -> 20xx, 50-99 -> 19xx), a leading 4-digit year followed by the month and day
+//   in DATEFORMAT's relative order;
+//   alphabetic dates: "Apr[il] 15[,] 1996", "15 Apr[il][,] 1996", "1996 April 15", "April 1996";
+//   then "hh:mm[:ss[.fffffff | :fff]]" with an optional AM/PM, and an optional "+hh:mm"/"-hh:mm"/
+//   "Z" offset. `legacy` (datetime, smalldatetime) reads "YYYY/xx/xx" and "YYYY.xx.xx" as year,
+//   then month and day in DATEFORMAT's relative order (the newer types: always year, month, day).
+//   "YYYY-MM-DD" is always year, month, day (the simulator's own canonical form).
+std::optional<Temporal> parse_temporal(std::string_view text, bool legacy = false);
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 void civil_from_days(int64_t z, int64_t &y, unsigned &m, unsigned &d);
