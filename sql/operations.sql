@@ -25,7 +25,8 @@ SELECT state, resumed_at >= paused_at AS resumed_after FROM dts.tasks WHERE name
 SELECT dts_pause_task('ops');
 SELECT dts_map_objects('ops', 'table', '^', 'x_');
 SELECT dts_resume_task('ops');
-SELECT message FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = 'ops' ORDER BY event_id;
+SELECT regexp_replace(message, '\d+ s', 'N s') AS message FROM dts.events e JOIN dts.tasks t USING (task_id)
+ WHERE t.name = 'ops' ORDER BY event_id;
 -- Alert rules: invalid ones, each with its fix.
 SELECT dts_set_alert('ops', 'latency', 1);
 SELECT dts_set_alert('ops', 'lag');
@@ -53,7 +54,7 @@ RESET ROLE;
 -- Running again but failing to connect for 7 of its 12 hours: task_failed clears, retry_window
 -- fires.
 UPDATE dts.tasks SET state = 'running', stage = 'incremental', last_error = 'connection refused',
-       attempts = 9, failing_since = now() - interval '7 hours', started_at = now()
+       attempts = 9, failing_since = now() - interval '7 hours', started_at = now() - interval '1 hour'
  WHERE name = 'ops';
 INSERT INTO dts.heartbeats (task_id, source_db, source_time)
 SELECT task_id, 'shopsrc', now() - interval '2 minutes' FROM dts.tasks WHERE name = 'ops';
@@ -63,7 +64,6 @@ SELECT dts_check_alerts();
 SELECT kind, firing, pending_since IS NOT NULL AS pending, last_value > 100 AS lagging
   FROM dts.alert_rules WHERE kind = 'lag';
 RESET ROLE;
-UPDATE dts.tasks SET started_at = now() - interval '1 hour' WHERE name = 'ops';
 UPDATE dts.alert_rules SET pending_since = pending_since - interval '61 seconds' WHERE kind = 'lag';
 -- The newest validation found one chunk different.
 INSERT INTO dts.validation_results (task_id, run_at, source_db, source_schema, source_table, chunk_no, status)
@@ -73,7 +73,9 @@ SELECT task_id, now(), 'shopsrc', 'sales', 'orders', n, CASE n WHEN 2 THEN 'diff
   FROM dts.tasks, generate_series(1, 3) n WHERE name = 'ops';
 SET ROLE regress_dts_admin;
 SELECT dts_check_alerts();
-SELECT kind, firing, last_value FROM dts.alert_rules WHERE kind <> 'lag' ORDER BY kind;
+SELECT kind, firing, CASE WHEN kind = 'lag' THEN last_value > 100 ELSE last_value = last_value END AS measured,
+       CASE WHEN kind <> 'lag' THEN last_value END AS last_value
+  FROM dts.alert_rules ORDER BY kind;
 RESET ROLE;
 -- Everything back to normal: a fresh heartbeat, connected, a clean validation.
 UPDATE dts.tasks SET attempts = 0, failing_since = NULL WHERE name = 'ops';

@@ -17,7 +17,7 @@ DECLARE t dts.tasks := dts._task(task, true);
 BEGIN
   IF t.state = 'paused' THEN
     -- Scheduled pauses may repeat (pg_cron): the task stays as it is.
-    RAISE NOTICE 'pg_dts task "%" is paused already (since %)', task, t.paused_at;
+    RAISE NOTICE 'pg_dts task "%" is paused already', task;
     RETURN 'paused';
   END IF;
   IF t.state <> 'running' THEN
@@ -55,7 +55,7 @@ BEGIN
                        failing_since = NULL
    WHERE task_id = t.task_id;
   PERFORM dts._log(t.task_id, 'info', t.stage, NULL,
-    format('task resumed after %s paused', date_trunc('second', clock_timestamp() - t.paused_at)));
+    format('task resumed after %s s paused', round(extract(epoch FROM clock_timestamp() - t.paused_at))));
   PERFORM pg_notify('dts_task', t.name);
   RETURN 'running';
 END $$;
@@ -175,16 +175,16 @@ LANGUAGE plpgsql AS $$
 DECLARE
   id bigint;
   at timestamptz := clock_timestamp();
-  payload jsonb;
+  body jsonb;
 BEGIN
   INSERT INTO dts.alerts (task_id, kind, event, at, value, threshold, message, payload)
   VALUES (t.task_id, r.kind, event, at, value, r.threshold, message, '{}')
   RETURNING alert_id INTO id;
-  payload := jsonb_build_object('alert_id', id, 'task', t.name, 'kind', r.kind, 'event', event,
+  body := jsonb_build_object('alert_id', id, 'task', t.name, 'kind', r.kind, 'event', event,
                                 'at', at, 'value', value, 'threshold', r.threshold,
                                 'message', message, 'database', current_database());
-  UPDATE dts.alerts a SET payload = _alert_event.payload WHERE a.alert_id = id;
-  PERFORM pg_notify('dts_alerts', payload::text);
+  UPDATE dts.alerts a SET payload = body WHERE a.alert_id = id;
+  PERFORM pg_notify('dts_alerts', body::text);
   PERFORM dts._log(t.task_id, CASE event WHEN 'firing' THEN 'warning' ELSE 'info' END, t.stage, NULL,
                    format('alert %s %s: %s', r.kind, event, message));
 END $$;

@@ -52,7 +52,7 @@ wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
   echo "$v"
 }
 # metric NAME_AND_LABELS_REGEX -> the value of the first matching series (empty: none)
-metric() { curl -s "$METRICS" | grep -E "^$1 " | head -1 | awk '{print $2}'; }
+metric() { curl -s "$METRICS" | grep -E "^$1 " | head -1 | awk '{printf "%.10g", $2}'; }
 wait_metric() { # wait_metric SECONDS REGEX EXPECTED
   local v
   for _ in $(seq 1 $(($1 * 5))); do
@@ -139,7 +139,8 @@ kill -STOP "$SC"
 # The sidecar (which checks the alerts too) is frozen: the check comes from here.
 fired=""
 for _ in $(seq 1 40); do
-  q -c "SELECT dts_check_alerts()" >/dev/null
+  # (a frozen sidecar may hold the rule rows: wait for them briefly, then try again)
+  q -c "SET lock_timeout = '2s'" -c "SELECT dts_check_alerts()" >/dev/null 2>&1
   fired=$(q -c "SELECT count(*) FROM dts.alerts WHERE kind = 'lag' AND event = 'firing'")
   [ "$fired" = "1" ] && break
   sleep 0.5
