@@ -96,6 +96,16 @@ SELECT dts_check_alerts();
 SELECT dts_drop_alert('ops', 'task_failed');
 SELECT dts_drop_alert('ops');
 SELECT kind, event, message FROM dts.alerts WHERE alert_id > (SELECT max(alert_id) - 2 FROM dts.alerts) ORDER BY alert_id;
+-- dts_repair re-copies what the newest validation found different (here: nothing); it needs a
+-- validation, dts_resnapshot the tables, the incremental stage and a task that is not running.
+SELECT * FROM dts_repair('ops');
+SELECT dts_create_task('ops2', 'src', ARRAY['shopsrc']) > 0 AS created;
+SELECT * FROM dts_repair('ops2');
+SELECT * FROM dts_resnapshot('ops2', ARRAY['sales.orders']);
+SELECT * FROM dts_resnapshot('ops', NULL);
+SELECT * FROM dts_resnapshot('ops', ARRAY['sales.nosuch']);
+SELECT * FROM dts_resnapshot('ops', ARRAY['otherdb.sales.orders']);
+SELECT dts_drop_task('ops2');
 RESET ROLE;
 -- Outside dts_admin: refused.
 SET ROLE regress_dts_plain;

@@ -298,6 +298,25 @@ CREATE TABLE dts.repairs (
 CREATE INDEX ON dts.repairs (task_id, repaired_at);
 GRANT SELECT, INSERT, UPDATE, DELETE ON dts.repairs TO dts_admin;
 
+-- Re-copying while changes flow applies some changes a second time, which only a table with a
+-- key absorbs: refuses the others, naming the function.
+CREATE FUNCTION dts._require_key(x dts.tables, what text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF coalesce(cardinality(x.source_primary_key), 0) = 0 AND NOT EXISTS (
+       SELECT FROM dts.table_settings s WHERE (s.task_id, s.source_db, s.source_schema, s.source_table)
+         = (x.task_id, x.source_db, x.source_schema, x.source_table) AND cardinality(s.primary_key) > 0) THEN
+    RAISE EXCEPTION 'table %.%.% has no key: % cannot re-copy it while changes flow', x.source_db,
+      x.source_schema, x.source_table, what USING ERRCODE = '55000',
+      HINT = 'A change applied twice would duplicate a row of a table without a key. Restart the task with a full stage, or give the table a key with dts_set_keys().';
+  END IF;
+END $$;
+
+-- The columns an INSERT of a table's rows names (generated columns compute themselves).
+CREATE FUNCTION dts._insert_columns(target text) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+   WHERE a.attrelid = target::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+$$;
+
 CREATE FUNCTION dts_repair(task text, tables text[] DEFAULT NULL)
 RETURNS TABLE (source_table text, chunk_no integer, rows_deleted bigint, rows_copied bigint,
                fence_lsn text)
@@ -341,13 +360,7 @@ BEGIN
       RAISE EXCEPTION 'destination table % of % does not exist', target, source_table USING ERRCODE = '42P01',
         HINT = 'dts_resnapshot() cannot help either: recreate the table (dts_start_task with the schema stage).';
     END IF;
-    IF coalesce(cardinality(x.source_primary_key), 0) = 0 AND NOT EXISTS (
-         SELECT FROM dts.table_settings s WHERE (s.task_id, s.source_db, s.source_schema, s.source_table)
-           = (x.task_id, x.source_db, x.source_schema, x.source_table) AND cardinality(s.primary_key) > 0) THEN
-      RAISE EXCEPTION 'table % has no key: dts_repair cannot re-copy it while changes flow', source_table
-        USING ERRCODE = '55000',
-              HINT = 'A change applied twice would duplicate a row of a table without a key. Stop the task and restart it with a full stage, or give the table a key with dts_set_keys().';
-    END IF;
+    PERFORM dts._require_key(x, 'dts_repair');
     SELECT * INTO k FROM dts.chunks c
      WHERE (c.task_id, c.source_db, c.source_schema, c.source_table, c.chunk_no)
            = (x.task_id, x.source_db, x.source_schema, x.source_table, v.chunk_no);
@@ -357,8 +370,7 @@ BEGIN
     n := n + 1;
     ft := dts._source_mirror(t, x.task_id, x.source_db, x.source_schema, x.source_table, 'dts_repair_' || n);
     range_sql := dts._chunk_range(k.key_column, k.lower_bound, k.upper_bound);
-    SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) INTO cols FROM pg_attribute a
-     WHERE a.attrelid = target::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+    cols := dts._insert_columns(target);
     chunk_no := v.chunk_no;
     EXECUTE format('DELETE FROM %s%s', target, range_sql);
     GET DIAGNOSTICS rows_deleted = ROW_COUNT;
@@ -388,7 +400,7 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
   t dts.tasks := dts._task(task, true);
-  name text;
+  tab text;
   p text[];
   x dts.tables;
   target text;
@@ -410,8 +422,8 @@ BEGIN
   END IF;
   PERFORM FROM dts.checkpoints c WHERE c.task_id = t.task_id AND c.stage = 'incremental' FOR UPDATE;
   PERFORM dts._replica_mode();
-  FOREACH name IN ARRAY tables LOOP
-    p := dts._split_name(t, name, 3);
+  FOREACH tab IN ARRAY tables LOOP
+    p := dts._split_name(t, tab, 3);
     source_table := array_to_string(p, '.');
     SELECT * INTO x FROM dts.tables y
      WHERE (y.task_id, y.source_db, y.source_schema, y.source_table) = (t.task_id, p[1], p[2], p[3]);
@@ -423,13 +435,7 @@ BEGIN
       RAISE EXCEPTION 'table % is read from the transaction log, not with CDC: dts_resnapshot cannot help', source_table
         USING ERRCODE = '55000', HINT = 'A log position that is gone needs a new start with a full stage.';
     END IF;
-    IF coalesce(cardinality(x.source_primary_key), 0) = 0 AND NOT EXISTS (
-         SELECT FROM dts.table_settings s WHERE (s.task_id, s.source_db, s.source_schema, s.source_table)
-           = (x.task_id, x.source_db, x.source_schema, x.source_table) AND cardinality(s.primary_key) > 0) THEN
-      RAISE EXCEPTION 'table % has no key: dts_resnapshot cannot copy it while changes flow', source_table
-        USING ERRCODE = '55000',
-              HINT = 'A change applied twice would duplicate a row of a table without a key. Restart the task with a full stage, or give the table a key with dts_set_keys().';
-    END IF;
+    PERFORM dts._require_key(x, 'dts_resnapshot');
     -- The CDC high mark before the copy: every change up to it is in the rows read below.
     SELECT lower(substr(v, 3, 8) || ':' || substr(v, 11, 8) || ':' || substr(v, 19, 4)) INTO read_from
       FROM dts._source_query(t.server, x.source_db, 'SELECT sys.fn_cdc_get_max_lsn()') AS s(v text);
@@ -440,8 +446,7 @@ BEGIN
     target := format('%I.%I', x.target_schema, x.target_table);
     n := n + 1;
     ft := dts._source_mirror(t, x.task_id, x.source_db, x.source_schema, x.source_table, 'dts_resnapshot_' || n);
-    SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) INTO cols FROM pg_attribute a
-     WHERE a.attrelid = target::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+    cols := dts._insert_columns(target);
     EXECUTE format('DELETE FROM %s', target);
     EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', target, cols, cols, ft);
     GET DIAGNOSTICS rows_copied = ROW_COUNT;
