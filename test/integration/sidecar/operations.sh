@@ -159,8 +159,8 @@ for _ in $(seq 1 100); do [ "$(wc -l <"$HOOK_OUT" 2>/dev/null || echo 0)" -ge 2 
 check "webhook got firing then cleared (the first post failed and was retried)" "firing,cleared" \
   "$(/usr/bin/python3 -c "import json,sys; print(','.join(json.loads(l)['event'] for l in open(sys.argv[1]) if json.loads(l)['kind'] == 'lag'))" "$HOOK_OUT" 2>/dev/null)"
 check "delivery recorded: both delivered, the first after 2 attempts" "2|3" \
-  "$(q -c "SELECT count(delivered_at) || '|' || sum(delivery_attempts) FROM dts.alerts WHERE kind = 'lag'")"
-check "metrics: webhook deliveries" "2" "$(metric 'dts_alert_webhook_deliveries_total\{result="delivered"\}')"
+  "$(wait_for 10 "SELECT count(delivered_at) || '|' || sum(delivery_attempts) FROM dts.alerts WHERE kind = 'lag'" "2|3")"
+check "metrics: webhook deliveries" "2" "$(wait_metric 10 'dts_alert_webhook_deliveries_total\{result="delivered"\}' 2)"
 
 # ---- pg_cron: the recipes of docs/monitoring.md, run by cron itself ----------------------------
 # Nightly validation (here: every minute), the alert check, and the maintenance window's pause;
