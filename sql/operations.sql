@@ -54,7 +54,8 @@ RESET ROLE;
 -- Running again but failing to connect for 7 of its 12 hours: task_failed clears, retry_window
 -- fires.
 UPDATE dts.tasks SET state = 'running', stage = 'incremental', last_error = 'connection refused',
-       attempts = 9, failing_since = now() - interval '7 hours', started_at = now() - interval '1 hour'
+       attempts = 9, failing_since = now() - interval '7 hours', started_at = now() - interval '1 hour',
+       resumed_at = NULL
  WHERE name = 'ops';
 INSERT INTO dts.heartbeats (task_id, source_db, source_time)
 SELECT task_id, 'shopsrc', now() - interval '2 minutes' FROM dts.tasks WHERE name = 'ops';

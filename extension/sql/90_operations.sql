@@ -429,7 +429,7 @@ BEGIN
      WHERE (y.task_id, y.source_db, y.source_schema, y.source_table) = (t.task_id, p[1], p[2], p[3]);
     IF NOT FOUND THEN
       RAISE EXCEPTION 'table % is not part of task "%"', source_table, task USING ERRCODE = '42P01',
-        HINT = format('SELECT source_db, source_schema, source_table FROM dts.tables WHERE task_id = %s;', t.task_id);
+        HINT = format('SELECT source_table FROM dts_task_progress(%L); lists them.', task);
     END IF;
     IF x.capture IS DISTINCT FROM 'cdc' THEN
       RAISE EXCEPTION 'table % is read from the transaction log, not with CDC: dts_resnapshot cannot help', source_table

@@ -29,12 +29,14 @@ void refresh_lag(PgConnection &pg) {
 void deliver(PgConnection &pg, const Options &opts) {
     for (int i = 0; i < 50; ++i) {
         pg.exec("BEGIN");
+        // In order: a cleared alert never reaches the receiver before its firing one, so the
+        // oldest undelivered alert waits out its backoff before any newer one goes.
         auto rows = pg.query_rows(
-            "SELECT alert_id, payload::text, delivery_attempts FROM dts.alerts WHERE delivered_at "
-            "IS NULL AND delivery_attempts < $1 AND next_delivery_at <= clock_timestamp() AND at > "
-            "clock_timestamp() - interval '1 day' ORDER BY alert_id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            "SELECT alert_id, payload::text, next_delivery_at <= clock_timestamp() FROM dts.alerts "
+            "WHERE delivered_at IS NULL AND delivery_attempts < $1 AND at > clock_timestamp() - "
+            "interval '1 day' ORDER BY alert_id LIMIT 1 FOR UPDATE SKIP LOCKED",
             {std::to_string(kMaxDeliveries)});
-        if (rows.empty()) {
+        if (rows.empty() || rows[0][2] != "t") {
             pg.exec("COMMIT");
             return;
         }
