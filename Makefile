@@ -16,7 +16,7 @@ COMMON_SRCS  = $(sort $(wildcard common/*.cpp))
 OBJS         = $(EXT_SRCS:.cpp=.o) $(patsubst common/%.cpp,extension/common_%.o,$(COMMON_SRCS))
 SQL_PARTS    = $(sort $(wildcard extension/sql/[0-9][0-9]_*.sql))
 DATA_built   = pg_dts--$(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_dts.control).sql
-REGRESS      = install fdw_options fdw_import fdw_scan fdw_pushdown fdw_source_exec task_api precheck schema_sync apply
+REGRESS      = install fdw_options fdw_import fdw_scan fdw_pushdown fdw_source_exec task_api precheck schema_sync apply operations
 REGRESS_OPTS = --inputdir=.
 EXTRA_CLEAN  = build
 
@@ -60,7 +60,8 @@ COMMON_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(COMMON_SRCS))
 
 SIDECAR_SRCS = $(sort $(wildcard sidecar/src/*.cpp))
 SIDECAR_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(SIDECAR_SRCS))
-SIDECAR_LIBS = -lsybdb -L$(shell $(PG_CONFIG) --libdir) -lpq -lboost_program_options
+SIDECAR_LIBS = -lsybdb -L$(shell $(PG_CONFIG) --libdir) -lpq -lboost_program_options \
+               -lprometheus-cpp-pull -lprometheus-cpp-core -lcurl
 
 SIM_SRCS = $(sort $(wildcard test/simulator/tds/*.cpp test/simulator/sql/*.cpp))
 SIM_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(SIM_SRCS))
@@ -106,10 +107,11 @@ format-check:
 #   make bench-build     build/apply_bench, the driver of bench/apply.sh
 .PHONY: bench-build
 BENCH_APPLY_OBJS = $(BUILD)/bench/apply_bench.o $(BUILD)/sidecar/src/apply_writer.o \
+                   $(BUILD)/sidecar/src/metrics.o \
                    $(BUILD)/sidecar/src/pg_connection.o $(BUILD)/sidecar/src/log.o \
                    $(patsubst %,$(BUILD)/common/%.o,change_batch copy_text lsn pg_quote)
 bench-build: $(BUILD)/apply_bench
 $(BUILD)/bench/apply_bench.o: PLAIN_INC += -Isidecar/src
 $(BUILD)/apply_bench: $(BENCH_APPLY_OBJS)
 	@mkdir -p $(dir $@)
-	$(PLAIN_CXX) -o $@ $^ -L$(shell $(PG_CONFIG) --libdir) -lpq
+	$(PLAIN_CXX) -o $@ $^ -L$(shell $(PG_CONFIG) --libdir) -lpq -lprometheus-cpp-pull -lprometheus-cpp-core

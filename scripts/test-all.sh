@@ -86,6 +86,7 @@ scripted "integration tests (CDC random workload, kill -9, restarts, bad batch)"
 scripted "integration tests (transaction log: log and hybrid modes end to end)" log_incremental test/integration/sidecar/log_incremental.sh
 scripted "integration tests (log mode: random workload, kill -9, restarts, log backups)" log_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=log
 scripted "integration tests (hybrid mode: random workload, kill -9, restarts, log backups)" hybrid_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=hybrid WORKLOAD_BIG_ROWS=100000
+scripted "integration tests (operations: metrics, pause/resume, alerts, pg_cron, repair, resnapshot)" operations test/integration/sidecar/operations.sh
 scripted "integration tests (Citus destination)" citus test/integration/citus/schema_sync.sh
 scripted "integration tests (install-style T-SQL scripts and bulk loads into the simulator, synced row for row)" install_scripts test/integration/simulator/install_scripts.sh
 

@@ -1,5 +1,7 @@
 #include "apply_writer.hpp"
 
+#include "metrics.hpp"
+
 #include "copy_text.hpp"
 #include "error.hpp"
 #include "pg_quote.hpp"
@@ -124,6 +126,8 @@ void ApplyTransaction::fail(const std::exception &e, const std::string &table) {
 bool ApplyTransaction::begin(const dts::Lsn &first, const dts::Lsn &last) {
     first_ = first;
     last_ = last;
+    applied_.clear();
+    began_ = std::chrono::steady_clock::now();
     try {
         pg_.exec("BEGIN");
         open_ = true;
@@ -151,6 +155,15 @@ void ApplyTransaction::apply_stage(const TableChanges &t, const std::string &sta
 void ApplyTransaction::apply_changes(const TableChanges &t) {
     if (t.changes.empty())
         return;
+    for (const auto &c : t.changes) {
+        using dts::changes::Op;
+        if (c.op == Op::Insert && t.dml.insert)
+            count(t.source_name, "insert");
+        else if (c.op == Op::Update && t.dml.update)
+            count(t.source_name, "update");
+        else if (c.op == Op::Delete && t.dml.del)
+            count(t.source_name, "delete");
+    }
     try {
         std::string stage =
             *pg_.query_rows("SELECT dts._apply_stage($1::regclass)", {t.target}).at(0)[0];
@@ -242,6 +255,7 @@ void ApplyTransaction::Stream::insert(const dts::changes::Values &row) {
     if (!t_.dml.insert)
         return;
     ++changes_;
+    tx_.count(t_.source_name, "insert");
     line(t_.key_positions.empty() ? 'I' : 'U', row);
 }
 
@@ -250,6 +264,7 @@ void ApplyTransaction::Stream::update(const dts::changes::Values &before,
     if (!t_.dml.update)
         return;
     ++changes_;
+    tx_.count(t_.source_name, "update");
     if (t_.key_positions.empty()) {
         line('D', before);
         line('I', after);
@@ -266,6 +281,7 @@ void ApplyTransaction::Stream::remove(const dts::changes::Values &row) {
     if (!t_.dml.del)
         return;
     ++changes_;
+    tx_.count(t_.source_name, "delete");
     line('D', row);
 }
 
@@ -306,6 +322,11 @@ void ApplyTransaction::commit(size_t transactions, size_t changes) {
     } catch (const std::exception &e) {
         fail(e, "");
     }
+    for (const auto &[key, n] : applied_)
+        metrics::changes_applied(task_name_, key.first, key.second, n);
+    metrics::batch_applied(
+        task_name_, changes,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count());
 }
 
 void ApplyTransaction::log_restart(const dts::Lsn &lsn) {

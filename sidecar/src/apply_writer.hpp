@@ -9,7 +9,9 @@
 
 #include "change_batch.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -96,6 +98,10 @@ public:
 
 private:
     [[noreturn]] void fail(const std::exception &e, const std::string &table);
+    // Changes by (source table, operation), published as metrics once committed.
+    void count(const std::string &table, const char *operation, uint64_t n = 1) {
+        applied_[{table, operation}] += n;
+    }
     void apply_stage(const TableChanges &t, const std::string &stage, bool compacted);
     PgConnection &pg_;
     int64_t task_id_;
@@ -103,6 +109,8 @@ private:
     dts::Lsn first_, last_;
     bool open_ = false;
     int plain_insert_tables_ = 0; // tables sent with 'N' rows in this transaction
+    std::map<std::pair<std::string, std::string>, uint64_t> applied_;
+    std::chrono::steady_clock::time_point began_;
 };
 
 // Applies a batch of whole source transactions. False when the engine reports it applied

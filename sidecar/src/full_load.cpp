@@ -2,6 +2,7 @@
 
 #include "catalog_snapshot.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "pg_connection.hpp"
 #include "source_settings.hpp"
 
@@ -359,6 +360,7 @@ bool copy_chunk(Worker &w, const SourceSettings &src, const TaskRef &task, const
                 "NULL WHERE task_id = $1",
                 {id});
         pg.exec("COMMIT");
+        metrics::rows_copied(task.name, j.source_name(), static_cast<uint64_t>(rows));
         log::write(log::Level::Debug, "chunk copied",
                    {{"task", task.name},
                     {"table", j.source_name()},

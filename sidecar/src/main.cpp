@@ -1,6 +1,7 @@
 // dts-sidecar: reads SQL Server for pg_dts tasks and pushes what it reads to the destination.
 #include "error.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "options.hpp"
 #include "pg_connection.hpp"
 #include "supervisor.hpp"
@@ -46,6 +47,10 @@ int main(int argc, char **argv) {
         int rc = check_destination(*opts);
         if (opts->check_only || rc != 0)
             return rc;
+        if (!opts->metrics_address.empty()) {
+            sidecar::metrics::serve(opts->metrics_address);
+            sidecar::log::info("serving metrics", {{"address", opts->metrics_address}});
+        }
         std::signal(SIGTERM, on_signal);
         std::signal(SIGINT, on_signal);
         std::signal(SIGPIPE, SIG_IGN);

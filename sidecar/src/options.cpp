@@ -27,6 +27,10 @@ std::string env_to_option(const std::string &var) {
         return "heartbeat-seconds";
     if (var == "DTS_READ_LIMIT")
         return "read-limit";
+    if (var == "DTS_METRICS_ADDRESS")
+        return "metrics-address";
+    if (var == "DTS_ALERT_WEBHOOK")
+        return "alert-webhook";
     return {};
 }
 } // namespace
@@ -55,7 +59,17 @@ std::optional<Options> parse_options(int argc, char **argv) {
         "DTS_HEARTBEAT_SECONDS)")(
         "read-limit", po::value(&opts.read_limit)->default_value(20000),
         "CDC rows read per capture instance and poll; a larger source transaction is streamed "
-        "(env DTS_READ_LIMIT)");
+        "(env DTS_READ_LIMIT)")(
+        "metrics-address", po::value(&opts.metrics_address),
+        "serve Prometheus metrics at http://ADDRESS/metrics, ADDRESS as host:port (env "
+        "DTS_METRICS_ADDRESS)")(
+        "alert-webhook", po::value(&opts.alert_webhook),
+        "post every alert that fires or clears, as JSON, to this http(s) URL (env "
+        "DTS_ALERT_WEBHOOK)")("alert-check-seconds",
+                              po::value(&opts.alert_check_seconds)->default_value(10),
+                              "evaluate the alert rules (dts_check_alerts()) this often")(
+        "webhook-timeout-seconds", po::value(&opts.webhook_timeout)->default_value(5),
+        "time limit of one webhook post; a failed post is retried with backoff");
 
     po::variables_map vm;
     try {
@@ -99,6 +113,14 @@ std::optional<Options> parse_options(int argc, char **argv) {
         throw dts::Error("22023", "invalid --heartbeat-seconds", {}, "Use 0.1 or more.");
     if (opts.read_limit < 100)
         throw dts::Error("22023", "invalid --read-limit", {}, "Use 100 or more.");
+    if (opts.alert_check_seconds < 0.5)
+        throw dts::Error("22023", "invalid --alert-check-seconds", {}, "Use 0.5 or more.");
+    if (opts.webhook_timeout < 0.1 || opts.webhook_timeout > 60)
+        throw dts::Error("22023", "invalid --webhook-timeout-seconds", {}, "Use 0.1 to 60.");
+    if (!opts.alert_webhook.empty() && opts.alert_webhook.rfind("http://", 0) != 0 &&
+        opts.alert_webhook.rfind("https://", 0) != 0)
+        throw dts::Error("22023", "invalid --alert-webhook \"" + opts.alert_webhook + "\"", {},
+                         "Give an http:// or https:// URL.");
     if (opts.poll_seconds < 1)
         throw dts::Error("22023", "invalid --poll-seconds", {}, "Use 1 or more.");
     return opts;

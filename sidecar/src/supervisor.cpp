@@ -3,6 +3,8 @@
 #include "cdc_reader.hpp"
 #include "full_load.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
+#include "operations.hpp"
 #include "pg_connection.hpp"
 
 #include "error.hpp"
@@ -66,6 +68,7 @@ bool record_attempt(const Options &opts, const TaskRef &task, const std::string 
 }
 
 void fail_task(const Options &opts, const TaskRef &task, const dts::Error &e) {
+    metrics::error(task.name);
     try {
         PgConnection pg(opts.destination);
         std::string msg = e.what();
@@ -127,6 +130,7 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
                 break;
             }
             ++attempt;
+            metrics::retry(r.task.name);
             log::warning(
                 "connection failure, retrying",
                 {{"task", r.task.name}, {"attempt", std::to_string(attempt)}, {"error", e.what()}});
@@ -139,6 +143,8 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
             break;
         }
     }
+    if (r.stop && !shutdown)
+        note_paused(opts, r.task);
     r.finished = true;
 }
 
@@ -148,6 +154,7 @@ int supervise(const Options &opts, const std::atomic<bool> &shutdown) {
     std::map<int64_t, std::unique_ptr<Runner>> runners;
     std::unique_ptr<PgConnection> ctl;
     int backoff = 1;
+    std::thread operations([&opts, &shutdown] { run_operations(opts, shutdown); });
     while (!shutdown) {
         try {
             if (!ctl || !ctl->healthy()) {
@@ -199,6 +206,7 @@ int supervise(const Options &opts, const std::atomic<bool> &shutdown) {
         r->stop = true;
     for (auto &[id, r] : runners)
         r->thread.join();
+    operations.join();
     return 0;
 }
 
