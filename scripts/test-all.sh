@@ -87,6 +87,7 @@ scripted "integration tests (transaction log: log and hybrid modes end to end)" 
 scripted "integration tests (log mode: random workload, kill -9, restarts, log backups)" log_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=log
 scripted "integration tests (hybrid mode: random workload, kill -9, restarts, log backups)" hybrid_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=hybrid WORKLOAD_BIG_ROWS=100000
 scripted "integration tests (Citus destination)" citus test/integration/citus/schema_sync.sh
+scripted "integration tests (security: roles, credentials, filters, DDL history, cancel)" security test/integration/security/security.sh
 
 echo
 echo "TOTAL: $PASSED passed, $FAILED failed, $SKIPPED skipped"

@@ -10,6 +10,7 @@
 #include "lsn.hpp"
 #include "pg_quote.hpp"
 #include "source_catalog.hpp"
+#include "tsql_filter.hpp"
 #include "tsql_quote.hpp"
 
 #include <algorithm>
@@ -165,6 +166,10 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
         j.target_schema = *r[3];
         j.target_table = *r[4];
         j.filter = r[6].value_or("");
+        // dts.table_settings is checked when written; check again before the text reaches the
+        // source, as nothing else stands between a stored filter and the task owner's login.
+        if (!j.filter.empty())
+            dts::tsql::require_search_condition(j.filter, "the row filter of " + j.source_name());
         j.keep_existing = info.conflict_mode == "ignore_and_proceed";
         const dts::catalog::Table *source = nullptr;
         for (const auto &t : catalogs[j.db])
@@ -271,9 +276,12 @@ bool copy_chunk(Worker &w, const SourceSettings &src, const TaskRef &task, const
         }
         std::string into = j.target();
         if (j.keep_existing && j.has_unique_key) {
-            pg.exec("CREATE TEMP TABLE IF NOT EXISTS dts_chunk_rows (LIKE " + j.target() +
+            // One stage per target (its oid in the name): a worker copies many tables, and a
+            // stage shaped like another table would coerce these rows to its column types.
+            into =
+                "dts_chunk_" + *pg.query_rows("SELECT $1::regclass::oid", {j.target()}).at(0).at(0);
+            pg.exec("CREATE TEMP TABLE IF NOT EXISTS " + into + " (LIKE " + j.target() +
                     ") ON COMMIT DELETE ROWS");
-            into = "dts_chunk_rows";
         }
         std::vector<std::string> where;
         if (!j.filter.empty())
@@ -337,8 +345,8 @@ bool copy_chunk(Worker &w, const SourceSettings &src, const TaskRef &task, const
         pg.copy_end();
         in_copy = false;
         if (into != j.target())
-            pg.exec("INSERT INTO " + j.target() + " (" + cols + ") SELECT " + cols +
-                    " FROM dts_chunk_rows ON CONFLICT DO NOTHING");
+            pg.exec("INSERT INTO " + j.target() + " (" + cols + ") SELECT " + cols + " FROM " +
+                    into + " ON CONFLICT DO NOTHING");
         pg.exec("UPDATE dts.chunks SET state = 'done', rows = $6, copied_at = now() WHERE "
                 "task_id = $1 AND source_db = $2 AND source_schema = $3 AND source_table = $4 AND "
                 "chunk_no = $5",
