@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -212,6 +213,21 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
                                            estimated, opts.chunk_rows);
             }
             pg.exec("BEGIN");
+            // Another sidecar may plan the same table: the row lock makes one of them plan, and
+            // the other finds the chunks once the lock is free (a new snapshot per statement).
+            const std::vector<PgConnection::Value> table_key{std::to_string(task.id), j.db,
+                                                             j.schema, j.table};
+            pg.exec("SELECT 1 FROM dts.tables WHERE task_id = $1 AND source_db = $2 AND "
+                    "source_schema = $3 AND source_table = $4 FOR UPDATE",
+                    table_key);
+            if (!pg.query_rows("SELECT 1 FROM dts.chunks WHERE task_id = $1 AND source_db = $2 "
+                               "AND source_schema = $3 AND source_table = $4 LIMIT 1",
+                               table_key)
+                     .empty()) {
+                pg.exec("COMMIT");
+                jobs.push_back(std::move(j));
+                continue;
+            }
             int no = 0;
             for (const auto &range : ranges) {
                 auto bound = [](const std::optional<int64_t> &v) {
@@ -453,16 +469,28 @@ bool run_full_load(const Options &opts, const TaskRef &task, const StopCheck &st
             halt = true;
         }
     };
-    std::vector<std::thread> threads;
     const int n = std::max(1, std::min<int>(opts.workers, static_cast<int>(queue.size())));
-    for (int i = 0; i < n; ++i)
-        threads.emplace_back(work);
-    for (auto &t : threads)
-        t.join();
-    if (error)
-        std::rethrow_exception(error);
-    if (stopped())
-        return false;
+    // Chunks another sidecar holds are skipped; go over the queue again until none is pending.
+    // A sidecar that dies releases its row locks with its connection, so its chunks are taken
+    // over here.
+    for (;;) {
+        next = 0;
+        std::vector<std::thread> threads;
+        for (int i = 0; i < n; ++i)
+            threads.emplace_back(work);
+        for (auto &t : threads)
+            t.join();
+        if (error)
+            std::rethrow_exception(error);
+        if (stopped())
+            return false;
+        auto pending = pg.query_rows(
+            "SELECT count(*) FROM dts.chunks WHERE task_id = $1 AND state = 'pending'",
+            {std::to_string(task.id)});
+        if (queue.empty() || pending.at(0).at(0) == "0")
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
 
     for (const auto &j : jobs)
         finish_table(pg, task, j);

@@ -187,6 +187,8 @@ check "the sidecar refuses a stored filter that is not one search condition" "fa
   "$st:$(q -c "SELECT count(*) FROM dts.tasks WHERE name = 'su' AND last_error LIKE '%not one T-SQL search condition%'")"
 check "nothing ran at the source" "0" "$(pwned)"
 
+# #11: a second sidecar on the same database; both plan the new tasks below.
+start_sidecar
 # A clean task of olga's runs end to end with the sidecar's login (not a superuser).
 as olga >/dev/null <<'SQL'
 SELECT dts_create_task('ok', 'src', ARRAY['regress'], stages => ARRAY['schema', 'full']);
@@ -230,6 +232,8 @@ check "ignore_and_proceed task over three differently shaped tables completes" "
   "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'keep'" completed)"
 check "every value exact, the existing row kept" "7,8|9.9999,2.3456|x5,y6" \
   "$(q -c "SELECT (SELECT string_agg(a::text, ',' ORDER BY id) FROM keep.k_a) || '|' || (SELECT string_agg(n::text, ',' ORDER BY id) FROM keep.k_b) || '|' || (SELECT string_agg(s || other, ',' ORDER BY id) FROM keep.k_c)")"
+check "two sidecars: no task failed on chunk planning" "0" \
+  "$(q -c "SELECT count(*) FROM dts.tasks WHERE last_error LIKE '%chunks_pkey%'")"
 
 # --- #4: a forged row in the source's DDL history drops nothing --------------------------------
 db=sec_ddl_$$
@@ -261,6 +265,24 @@ check "the destination table survives a forged DROP_TABLE row and gets later cha
 check "the forged event is reported, not applied" "1" \
   "$(wait_for 10 "SELECT count(*) FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = 'ddl' AND e.message LIKE 'DROP_TABLE event at LSN % ignored: the table still exists at the source%'" 1)"
 check "the task keeps the table" "1" "$(q -c "SELECT count(*) FROM dts.tables x JOIN dts.tasks t USING (task_id) WHERE t.name = 'ddl' AND x.source_table = 'victim'")"
+
+# --- #15: dts_cleanup_source removes what it created for dbo.[a.b], not the customer's dbo.a ------
+dot=sec_dot_$$
+source_exec "CREATE DATABASE $dot"
+source_exec "USE $dot; EXEC sys.sp_cdc_enable_db"
+source_exec "USE $dot; CREATE TABLE dbo.a (id int NOT NULL PRIMARY KEY); CREATE TABLE dbo.[a.b] (id int NOT NULL PRIMARY KEY)"
+source_exec "USE $dot; EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'a', @role_name = NULL"
+as olga >/dev/null <<SQL
+SELECT dts_create_task('dot', 'src', ARRAY['$dot'], incremental_mode => 'cdc');
+SELECT dts_add_objects('dot', 'dbo', ARRAY['a.b']);
+SELECT count(*) FROM dts_precheck('dot');
+SELECT count(*) FROM dts_prepare_source('dot');
+SQL
+check "prepared: CDC on dbo.[a.b] too" "a=1,a.b=1" \
+  "$(srcq "$dot" "SELECT 'a=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a') AS varchar(1)) + ',a.b=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a.b') AS varchar(1))")"
+as olga -c "SELECT count(*) FROM dts_cleanup_source('dot')" >/dev/null
+check "cleaned up: dbo.[a.b] untracked, the customer's dbo.a untouched" "a=1,a.b=0" \
+  "$(srcq "$dot" "SELECT 'a=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a') AS varchar(1)) + ',a.b=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a.b') AS varchar(1))")"
 
 # --- #5: a source that stops answering cannot hold a backend or the sidecar -----------------------
 if [ -z "${MSSQL_HOST:-}" ]; then
