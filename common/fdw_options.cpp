@@ -1,5 +1,7 @@
 #include "fdw_options.hpp"
 
+#include "tsql_filter.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 
@@ -101,12 +103,11 @@ void validate_option(OptionContext where, const std::string &name, const std::st
     if (name == "tds_version" && value != "7.1" && value != "7.2" && value != "7.3" &&
         value != "7.4")
         bad_value(name, value, rule->values);
-    // A filter is one search condition: nothing that ends the statement or hides text.
-    if (name == "filter" &&
-        (value.find(';') != std::string::npos || value.find("--") != std::string::npos ||
-         value.find("/*") != std::string::npos))
-        throw Error("HV00D", "option \"filter\" must be one T-SQL search condition", {},
-                    "Leave out ;, -- and /*: e.g. filter '[region] = N''EU'' AND [id] > 100'.");
+    // A filter is one search condition: it must stay inside the WHERE's parentheses.
+    if (name == "filter" && !value.empty())
+        if (auto why = tsql::search_condition_error(value))
+            throw Error("HV00D", "option \"filter\" must be one T-SQL search condition: " + *why,
+                        {}, "e.g. filter '[region] = N''EU'' AND [id] > 100'.");
     if ((name == "host" || name == "database" || name == "user" || name == "schema_name" ||
          name == "table_name" || name == "column_name" || name == "database_name" ||
          name == "filter") &&

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace dts::tds {
 
@@ -25,9 +26,14 @@ struct Connection::State {
     bool interrupted = false;
     std::chrono::steady_clock::time_point started;
     int query_timeout = 0;
+    // When the first attention of the current wait was sent (cancel or timeout), if any.
+    std::optional<std::chrono::steady_clock::time_point> attention_at;
 };
 
 namespace {
+
+// How long a server gets to acknowledge an attention before the connection is closed.
+constexpr std::chrono::seconds kAttentionGrace{5};
 
 std::once_flag g_init;
 Connection::InterruptCheck g_interrupt = nullptr;
@@ -62,17 +68,28 @@ int on_error(DBPROCESS *proc, int severity, int dberr, int oserr, char *dberrstr
         return g_prev_err(proc, severity, dberr, oserr, dberrstr, oserrstr);
     if (dberr == SYBETIME && s) {
         // INT_TIMEOUT cancels the batch (attention) and keeps the connection; INT_CANCEL
-        // would close it.
+        // closes it. A server that does not acknowledge the attention within the grace period
+        // is not answering at all: close the socket rather than wait for it forever (a backend
+        // that cannot be cancelled or terminated, a sidecar that ignores SIGTERM).
+        const auto now = std::chrono::steady_clock::now();
+        if (s->attention_at && now - *s->attention_at >= kAttentionGrace) {
+            s->library_errors.push_back("SQL Server did not acknowledge the cancel within " +
+                                        std::to_string(kAttentionGrace.count()) +
+                                        " s; connection closed");
+            return INT_CANCEL;
+        }
+        bool cancel = false;
         if (g_interrupt && g_interrupt()) {
-            s->interrupted = true;
-            return INT_TIMEOUT;
+            s->interrupted = cancel = true;
+        } else if (s->query_timeout > 0 &&
+                   now - s->started >= std::chrono::seconds(s->query_timeout)) {
+            s->timed_out = cancel = true;
         }
-        auto waited = std::chrono::steady_clock::now() - s->started;
-        if (s->query_timeout > 0 && waited >= std::chrono::seconds(s->query_timeout)) {
-            s->timed_out = true;
-            return INT_TIMEOUT;
-        }
-        return INT_CONTINUE;
+        if (!cancel)
+            return INT_CONTINUE;
+        if (!s->attention_at)
+            s->attention_at = now;
+        return INT_TIMEOUT;
     }
     if (s) {
         std::string text = dberrstr ? dberrstr : "unknown DB-Library error";
@@ -338,6 +355,7 @@ void Connection::execute(const std::string &tsql) {
     state_->library_errors.clear();
     state_->started = std::chrono::steady_clock::now();
     state_->query_timeout = server_.query_timeout;
+    state_->attention_at.reset();
     dbfreebuf(proc);
     if (dbcmd(proc, tsql.c_str()) == FAIL)
         raise("sending the query");
@@ -416,6 +434,7 @@ void Connection::cancel() {
     state_->errors.clear();
     state_->interrupted = false;
     state_->timed_out = false;
+    state_->attention_at.reset();
 }
 
 void Connection::drain() {

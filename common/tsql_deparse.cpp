@@ -1,6 +1,7 @@
 #include "tsql_deparse.hpp"
 
 #include "error.hpp"
+#include "tsql_filter.hpp"
 #include "tsql_quote.hpp"
 
 namespace dts::tsql {
@@ -114,8 +115,12 @@ SqlTemplate render_template(const RemoteQuery &q) {
             o.add((i ? ", " : "") + quote_ident(q.columns[i]));
     }
     o.add(" FROM " + quote_name(q.database, q.schema, q.table));
-    if (!q.filter.empty())
+    if (!q.filter.empty()) {
+        // Checked again where it is sent: the option may predate the validator.
+        require_search_condition(q.filter,
+                                 "the filter of " + quote_name(q.database, q.schema, q.table));
         o.add(" WHERE (" + q.filter + ")");
+    }
     for (size_t i = 0; i < q.where.size(); ++i) {
         o.add(i || !q.filter.empty() ? " AND " : " WHERE ");
         emit(*q.where[i], o);

@@ -89,6 +89,7 @@ scripted "integration tests (hybrid mode: random workload, kill -9, restarts, lo
 scripted "integration tests (operations: metrics, pause/resume, alerts, pg_cron, repair, resnapshot)" operations test/integration/sidecar/operations.sh
 scripted "integration tests (Citus destination)" citus test/integration/citus/schema_sync.sh
 scripted "integration tests (install-style T-SQL scripts and bulk loads into the simulator, synced row for row)" install_scripts test/integration/simulator/install_scripts.sh
+scripted "integration tests (security: roles, credentials, filters, DDL history, cancel)" security test/integration/security/security.sh
 
 echo
 echo "TOTAL: $PASSED passed, $FAILED failed, $SKIPPED skipped"

@@ -10,6 +10,16 @@ BEGIN
 END
 $$;
 GRANT USAGE ON SCHEMA dts TO dts_admin;
+-- The sidecar's login, when it is not the owner of the tasks it runs: it may read the source
+-- credentials of every task and write every task's state. Grant it to that one login only.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dts_sidecar') THEN
+    CREATE ROLE dts_sidecar NOLOGIN;
+  END IF;
+END
+$$;
+GRANT dts_admin TO dts_sidecar;
 
 CREATE TABLE dts.tasks (
   task_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

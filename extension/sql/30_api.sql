@@ -10,6 +10,9 @@ COMMENT ON FUNCTION dts.tsql_ident(text) IS 'T-SQL identifier quoting: [name] wi
 CREATE FUNCTION dts.tsql_literal(text) RETURNS text
 AS 'MODULE_PATHNAME', 'dts_tsql_literal' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION dts.tsql_literal(text) IS 'T-SQL string literal: N''text'' with '' doubled';
+CREATE FUNCTION dts.tsql_filter_error(text) RETURNS text
+AS 'MODULE_PATHNAME', 'dts_tsql_filter_error' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION dts.tsql_filter_error(text) IS 'why a row filter is not one T-SQL search condition (NULL: it is)';
 
 -- Rows of a T-SQL query on a pg_dts server, in the database given (column list at the call site:
 -- ... AS t(a int, b text)). For dts_admin members with a user mapping, superusers and the owner.
@@ -297,9 +300,12 @@ DECLARE
   p text[] := dts._settings_row(t, source_table);
 BEGIN
   IF where_clause IS NOT NULL THEN
-    IF where_clause ~ ';|--|/\*' THEN
-      RAISE EXCEPTION 'filter for % must be one T-SQL search condition (no ;, -- or /*)', source_table
-        USING ERRCODE = '22023';
+    -- Checked before anything reaches the source: the probe below runs the text there.
+    IF dts.tsql_filter_error(where_clause) IS NOT NULL THEN
+      RAISE EXCEPTION 'filter for % must be one T-SQL search condition: %', source_table,
+        dts.tsql_filter_error(where_clause)
+        USING ERRCODE = '22023', DETAIL = 'Filter: ' || where_clause,
+              HINT = 'Write one boolean expression on the table''s columns, e.g. [id] > 100 AND [region] = N''EU''.';
     END IF;
     BEGIN
       PERFORM * FROM dts._source_query(t.server, p[1],
@@ -430,7 +436,7 @@ BEGIN
   PERFORM dts._log(t.task_id, 'info', NULL, NULL, 'task started');
   -- The source's CDC, heartbeat and DDL capture exist before the full stage's cutover.
   IF 'incremental' = ANY (t.stages) THEN
-    PERFORM dts_prepare_source(task);
+    PERFORM @extschema@.dts_prepare_source(task);
   END IF;
   IF 'schema' = ANY (t.stages) THEN
     UPDATE dts.tasks SET stage = 'schema' WHERE task_id = t.task_id;

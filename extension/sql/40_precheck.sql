@@ -314,6 +314,12 @@ BEGIN
 
     -- Row filters still accepted by the source.
     FOR r IN SELECT s.* FROM dts.table_settings s WHERE s.task_id = t.task_id AND s.filter IS NOT NULL LOOP
+      -- Text that is not one search condition never reaches the source, not even to be parsed.
+      IF dts.tsql_filter_error(r.filter) IS NOT NULL THEN
+        INSERT INTO pg_temp.dts_check VALUES (24, 'row filter', 'error', r.source_db || '.' || r.source_schema || '.' || r.source_table,
+          'not one T-SQL search condition: ' || dts.tsql_filter_error(r.filter), format('SELECT dts_set_filter(%L, %L, <T-SQL condition>);', t.name, r.source_db || '.' || r.source_schema || '.' || r.source_table));
+        CONTINUE;
+      END IF;
       BEGIN
         PERFORM * FROM dts._source_query(t.server, r.source_db,
           'SELECT TOP (0) 1 FROM ' || dts.tsql_ident(r.source_schema) || '.' || dts.tsql_ident(r.source_table)

@@ -35,31 +35,67 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON dts.chunks TO dts_admin;
 
 -- How the sidecar reaches a task's source: the foreign server's options and the user mapping of
 -- the task's owner (or PUBLIC), as 'name=value' lists for the one option parser shared with the
--- FDW. SECURITY DEFINER so that dts_admin members need not read pg_user_mapping themselves; for
--- dts_admin only. The password never lands in a table or a log.
+-- FDW. SECURITY DEFINER so that the sidecar need not read pg_user_mapping itself. Credentials are
+-- handed out only for a pg_dts server the owner may use (USAGE), and only to the owner itself (or
+-- a member of it), to members of dts_sidecar (the sidecar's login) and to superusers: a dts_admin
+-- member gets no one else's password. The password never lands in a table or a log.
 CREATE FUNCTION dts._source_connection(task_id bigint,
     OUT server name, OUT server_options text[], OUT mapping_options text[])
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE t record;
+DECLARE
+  t record;
+  mapped oid;
 BEGIN
   IF NOT (pg_has_role(session_user, 'dts_admin', 'member')
           OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)) THEN
     RAISE EXCEPTION 'permission denied: role "%" may not read pg_dts source credentials', session_user
       USING ERRCODE = '42501';
   END IF;
-  SELECT k.server, k.owner, s.oid AS srvid, s.srvoptions INTO t
-    FROM dts.tasks k JOIN pg_foreign_server s ON s.srvname = k.server WHERE k.task_id = _source_connection.task_id;
+  SELECT k.server, k.owner, k.name, s.oid AS srvid, s.srvowner, s.srvoptions, w.fdwname,
+         (SELECT r.oid FROM pg_roles r WHERE r.rolname = k.owner) AS owner_oid INTO t
+    FROM dts.tasks k JOIN pg_foreign_server s ON s.srvname = k.server
+    JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+   WHERE k.task_id = _source_connection.task_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'pg_dts task % or its server does not exist', task_id USING ERRCODE = '42704';
   END IF;
+  IF t.fdwname <> 'pg_dts' THEN
+    RAISE EXCEPTION 'server "%" of pg_dts task "%" is not a pg_dts server', t.server, t.name
+      USING ERRCODE = '42501';
+  END IF;
+  IF t.owner_oid IS NULL THEN
+    RAISE EXCEPTION 'the owner "%" of pg_dts task "%" no longer exists', t.owner, t.name
+      USING ERRCODE = '42704', HINT = 'A superuser gives the task a new owner: UPDATE dts.tasks SET owner = ...';
+  END IF;
+  IF NOT (pg_has_role(session_user, t.owner_oid, 'member')
+          OR pg_has_role(session_user, 'dts_sidecar', 'member')
+          OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)) THEN
+    RAISE EXCEPTION 'permission denied: role "%" may not use the source login of role "%" (owner of pg_dts task "%")',
+      session_user, t.owner, t.name
+      USING ERRCODE = '42501',
+            HINT = 'Run the sidecar as the task''s owner, or as a login a superuser grants dts_sidecar to: GRANT dts_sidecar TO <sidecar login>;';
+  END IF;
+  IF NOT has_server_privilege(t.owner_oid, t.srvid, 'USAGE') THEN
+    RAISE EXCEPTION 'the owner "%" of pg_dts task "%" has no USAGE on server "%"', t.owner, t.name, t.server
+      USING ERRCODE = '42501', HINT = format('GRANT USAGE ON FOREIGN SERVER %I TO %I;', t.server, t.owner);
+  END IF;
   server := t.server;
   server_options := coalesce(t.srvoptions, '{}');
-  SELECT um.umoptions INTO mapping_options FROM pg_user_mapping um
-   WHERE um.umserver = t.srvid AND um.umuser IN ((SELECT oid FROM pg_roles WHERE rolname = t.owner), 0)
+  SELECT um.umoptions, um.umuser INTO mapping_options, mapped FROM pg_user_mapping um
+   WHERE um.umserver = t.srvid AND um.umuser IN (t.owner_oid, 0)
    ORDER BY um.umuser DESC LIMIT 1;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'no user mapping for role "%" on server "%"', t.owner, t.server
       USING ERRCODE = '42704', HINT = format('CREATE USER MAPPING FOR %I SERVER %I OPTIONS (user ..., password ...);', t.owner, t.server);
+  END IF;
+  -- As pg_user_mappings shows it: the options of a PUBLIC mapping only to the server's owner.
+  IF mapped = 0 AND NOT (pg_has_role(session_user, 'dts_sidecar', 'member')
+                         OR pg_has_role(session_user, t.srvowner, 'member')
+                         OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)) THEN
+    RAISE EXCEPTION 'permission denied: role "%" may not read the PUBLIC user mapping of server "%" (task "%")',
+      session_user, t.server, t.name
+      USING ERRCODE = '42501',
+            HINT = format('Create a mapping for the task''s owner (CREATE USER MAPPING FOR %I SERVER %I ...), or run the sidecar as a login granted dts_sidecar.', t.owner, t.server);
   END IF;
   mapping_options := coalesce(mapping_options, '{}');
 END $$;
@@ -68,11 +104,21 @@ GRANT EXECUTE ON FUNCTION dts._source_connection(bigint) TO dts_admin;
 
 -- Loading and applying run with session_replication_role = replica: foreign keys and user
 -- triggers do not fire (the source already enforced them, and chunks arrive in any order). The
--- setting is superuser-only, hence SECURITY DEFINER; it lasts until the end of the transaction.
+-- setting is superuser-only, hence SECURITY DEFINER; it lasts until the end of the transaction,
+-- whatever else the caller does in it. So only the sidecar's login (dts_sidecar) and superusers
+-- get it: for any other dts_admin member it would switch off foreign keys and triggers on every
+-- table they can write.
 CREATE FUNCTION dts._replica_mode() RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-  SELECT set_config('session_replication_role', 'replica', true);
-$$;
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT (pg_has_role(session_user, 'dts_sidecar', 'member')
+          OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)) THEN
+    RAISE EXCEPTION 'permission denied: role "%" may not write in replica mode', session_user
+      USING ERRCODE = '42501',
+            HINT = 'Only the sidecar''s login loads and applies; a superuser grants it with: GRANT dts_sidecar TO <sidecar login>;';
+  END IF;
+  PERFORM set_config('session_replication_role', 'replica', true);
+END $$;
 REVOKE ALL ON FUNCTION dts._replica_mode() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dts._replica_mode() TO dts_admin;
 

@@ -294,6 +294,16 @@ BEGIN
       format('table created at the source (LSN %s) joins the task; destination table created', lsn));
     RETURN 'joined';
   ELSIF event_type = 'DROP_TABLE' THEN
+    -- dbo.dts_cdc_ddl_history is an ordinary table at the source: a row in it is a claim, not
+    -- proof. Drop nothing while the very table it names (same object id) is still there.
+    IF EXISTS (SELECT FROM dts._source_query(t.server, source_db,
+                 'SELECT OBJECT_ID(' || dts.tsql_literal(dts.tsql_ident(schema_name) || '.' || dts.tsql_ident(tab))
+                 || ', N''U'')') AS y(id integer)
+                WHERE y.id IS NOT NULL AND (x.source_object_id IS NULL OR y.id = x.source_object_id)) THEN
+      PERFORM dts._log(task_id, 'warning', 'incremental', src,
+        format('DROP_TABLE event at LSN %s ignored: the table still exists at the source. Rows of dbo.dts_cdc_ddl_history not written by the DDL trigger are not trusted.', lsn));
+      RETURN 'ignored';
+    END IF;
     IF x.schema_state = 'created' THEN
       EXECUTE format('DROP TABLE IF EXISTS %I.%I', x.target_schema, x.target_table);
     END IF;

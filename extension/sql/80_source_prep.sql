@@ -18,6 +18,10 @@ CREATE TABLE dts.source_objects (
   source_db  text NOT NULL,
   kind       text NOT NULL CHECK (kind IN ('cdc_database', 'cdc_table', 'table', 'ddl_trigger')),
   name       text NOT NULL,
+  -- The table's schema and name for kinds 'table' and 'cdc_table' (name joins them with a dot,
+  -- which a name may contain too: dbo.[a.b]).
+  object_schema text,
+  object_table  text,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (task_id, source_db, kind, name)
 );
@@ -25,7 +29,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON dts.source_objects TO dts_admin;
 
 -- The preparation of a task, item by item, and whether each item is in place already.
 CREATE FUNCTION dts._source_plan(t dts.tasks)
-RETURNS TABLE (source_db text, kind text, name text, present boolean, tsql text)
+RETURNS TABLE (source_db text, kind text, name text, present boolean, tsql text,
+               object_schema text, object_table text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -55,23 +60,24 @@ BEGIN
     source_db := db;
     -- The heartbeat: written by the sidecar, read back with the changes (lag). Log mode reads it
     -- from the log, so it has a clustered primary key like every table that mode reads.
-    kind := 'table';
+    kind := 'table'; object_schema := 'dbo';
+    object_table := CASE WHEN t.incremental_mode = 'log' THEN 'dts_log_heart_beat' ELSE 'dts_sync_progress' END;
     name := CASE WHEN t.incremental_mode = 'log' THEN 'dbo.dts_log_heart_beat' ELSE 'dbo.dts_sync_progress' END;
     present := st.progress = 1;
     tsql := 'CREATE TABLE ' || name || ' (task_name nvarchar(128) NOT NULL PRIMARY KEY CLUSTERED, '
             'heartbeat datetime2(3) NOT NULL, sidecar nvarchar(128) NULL)';
     RETURN NEXT;
     CONTINUE WHEN NOT uses_cdc;
-    kind := 'cdc_database'; name := db; present := st.cdc = 1;
+    kind := 'cdc_database'; name := db; object_schema := NULL; object_table := NULL; present := st.cdc = 1;
     tsql := 'EXEC sys.sp_cdc_enable_db';
     RETURN NEXT;
-    kind := 'table'; name := 'dbo.dts_cdc_ddl_history'; present := st.history = 1;
+    kind := 'table'; name := 'dbo.dts_cdc_ddl_history'; object_schema := 'dbo'; object_table := 'dts_cdc_ddl_history'; present := st.history = 1;
     tsql := 'CREATE TABLE dbo.dts_cdc_ddl_history (id int IDENTITY(1,1) NOT NULL PRIMARY KEY, '
             'event_time datetime2(3) NOT NULL, event_type nvarchar(64) NULL, schema_name sysname NULL, '
             'object_name sysname NULL, target_name sysname NULL, log_end_lsn nvarchar(24) NULL, '
             'command nvarchar(max) NULL, event_data xml NULL)';
     RETURN NEXT;
-    kind := 'ddl_trigger'; name := 'dts_cdc_sync_ddl'; present := st.trig > 0;
+    kind := 'ddl_trigger'; name := 'dts_cdc_sync_ddl'; object_schema := NULL; object_table := NULL; present := st.trig > 0;
     tsql := 'CREATE TRIGGER dts_cdc_sync_ddl ON DATABASE FOR CREATE_TABLE, ALTER_TABLE, DROP_TABLE, '
             'CREATE_INDEX, DROP_INDEX AS SET NOCOUNT ON; '
             'INSERT INTO dbo.dts_cdc_ddl_history (event_time, event_type, schema_name, object_name, '
@@ -86,10 +92,10 @@ BEGIN
     RETURN NEXT;
     -- The heartbeat and DDL rows travel through CDC with everything else: the reader sees each
     -- at its exact place among the data changes (a DDL row commits with its DDL statement).
-    kind := 'cdc_table'; name := 'dbo.dts_sync_progress'; present := st.progress_cdc = 1;
+    kind := 'cdc_table'; name := 'dbo.dts_sync_progress'; object_schema := 'dbo'; object_table := 'dts_sync_progress'; present := st.progress_cdc = 1;
     tsql := 'EXEC sys.sp_cdc_enable_table @source_schema = N''dbo'', @source_name = N''dts_sync_progress'', @role_name = NULL';
     RETURN NEXT;
-    kind := 'cdc_table'; name := 'dbo.dts_cdc_ddl_history'; present := st.history_cdc = 1;
+    kind := 'cdc_table'; name := 'dbo.dts_cdc_ddl_history'; object_schema := 'dbo'; object_table := 'dts_cdc_ddl_history'; present := st.history_cdc = 1;
     tsql := 'EXEC sys.sp_cdc_enable_table @source_schema = N''dbo'', @source_name = N''dts_cdc_ddl_history'', @role_name = NULL, '
             '@captured_column_list = N''id, event_time, event_type, schema_name, object_name, target_name, command''';
     RETURN NEXT;
@@ -102,7 +108,8 @@ BEGIN
                       AS y(s text, tb text, tracked int) ON y.s = x.source_schema AND y.tb = x.source_table
               WHERE x.task_id = t.task_id AND x.source_db = db AND x.capture = 'cdc'
               ORDER BY 1, 2 LOOP
-      kind := 'cdc_table'; name := r.source_schema || '.' || r.source_table; present := r.tracked = 1;
+      kind := 'cdc_table'; name := r.source_schema || '.' || r.source_table;
+      object_schema := r.source_schema; object_table := r.source_table; present := r.tracked = 1;
       tsql := format('EXEC sys.sp_cdc_enable_table @source_schema = %s, @source_name = %s, @role_name = NULL',
                      dts.tsql_literal(r.source_schema), dts.tsql_literal(r.source_table));
       RETURN NEXT;
@@ -138,8 +145,8 @@ BEGIN
           task, p.kind, p.name, p.source_db, SQLERRM USING ERRCODE = SQLSTATE,
           HINT = 'Objects created before this one stay; fix the cause and run dts_prepare_source() again.';
       END;
-      INSERT INTO dts.source_objects (task_id, source_db, kind, name)
-      VALUES (t.task_id, p.source_db, p.kind, p.name) ON CONFLICT DO NOTHING;
+      INSERT INTO dts.source_objects (task_id, source_db, kind, name, object_schema, object_table)
+      VALUES (t.task_id, p.source_db, p.kind, p.name, p.object_schema, p.object_table) ON CONFLICT DO NOTHING;
       PERFORM dts._log(t.task_id, 'info', NULL, p.source_db, format('source preparation: created %s %s', p.kind, p.name));
       action := 'created';
     END IF;
@@ -166,9 +173,9 @@ BEGIN
                                               WHEN 'table' THEN 2 ELSE 3 END, s.name LOOP
     undo := CASE o.kind
       WHEN 'ddl_trigger' THEN 'DROP TRIGGER ' || dts.tsql_ident(o.name) || ' ON DATABASE'
-      WHEN 'table' THEN 'DROP TABLE ' || dts.tsql_ident(split_part(o.name, '.', 1)) || '.' || dts.tsql_ident(split_part(o.name, '.', 2))
+      WHEN 'table' THEN 'DROP TABLE ' || dts.tsql_ident(o.object_schema) || '.' || dts.tsql_ident(o.object_table)
       WHEN 'cdc_table' THEN format('EXEC sys.sp_cdc_disable_table @source_schema = %s, @source_name = %s, @capture_instance = N''all''',
-                                   dts.tsql_literal(split_part(o.name, '.', 1)), dts.tsql_literal(split_part(o.name, '.', 2)))
+                                   dts.tsql_literal(o.object_schema), dts.tsql_literal(o.object_table))
       ELSE 'EXEC sys.sp_cdc_disable_db' END;
     BEGIN
       PERFORM dts._source_exec(t.server, o.source_db, undo);

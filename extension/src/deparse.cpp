@@ -185,6 +185,13 @@ RemoteExprPtr compare(OpExpr *op, Ctx &c) {
     if (strings)
         c.recheck = true;
     if (o == "~~") {
+        // T-SQL reads '[' as a character class and '\' as an ordinary character; PostgreSQL
+        // reads '[' literally and '\' as the escape. SQL Server would then return fewer rows
+        // than the local recheck wants, which nothing could restore: such patterns (and
+        // patterns that are not constants) stay local.
+        if (re->kind != RemoteExpr::Kind::String ||
+            re->text.find_first_of("[\\") != std::string::npos)
+            return nullptr;
         auto e = node(RemoteExpr::Kind::Like);
         e->args = {le, re};
         return e;

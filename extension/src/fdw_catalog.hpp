@@ -29,6 +29,10 @@ struct ConnectionSettings {
 };
 
 SourceTable source_table(Oid relid);
+// A table's filter is T-SQL its owner wrote; it runs with the source login of the querying role,
+// so only when the owner already has that role's rights (superusers do). Throws 42501 otherwise.
+void require_filter_author_rights(const SourceTable &t, Oid table_owner, Oid user,
+                                  const char *relname);
 std::string column_remote_name(Oid relid, int attnum);
 ConnectionSettings connection_settings(Oid server_oid, Oid user_oid);
 dts::fdw::OptionList to_list_public(List *options);

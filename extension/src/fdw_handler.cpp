@@ -140,6 +140,8 @@ static void dts_BeginForeignScan(ForeignScanState *node, int eflags) {
         RangeTblEntry *rte = exec_rt_fetch(plan->scan.scanrelid, node->ss.ps.state);
         Oid user = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
         s->user_oid = user;
+        require_filter_author_rights(src, rel->rd_rel->relowner, user,
+                                     RelationGetRelationName(rel));
         TupleDesc desc = RelationGetDescr(rel);
         s->pgtypes.assign(static_cast<size_t>(desc->natts), InvalidOid);
         s->in_funcs = static_cast<FmgrInfo *>(

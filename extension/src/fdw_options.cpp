@@ -13,6 +13,7 @@ extern "C" {
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/lsyscache.h"
 }
 
@@ -58,6 +59,24 @@ SourceTable source_table(Oid relid) {
     if (t.table.empty())
         t.table = pg_call([](Oid r) { return get_rel_name(r); }, relid);
     return t;
+}
+
+void require_filter_author_rights(const SourceTable &t, Oid table_owner, Oid user,
+                                  const char *relname) {
+    if (t.filter.empty() || user == table_owner ||
+        pg_call([](Oid o, Oid u) { return has_privs_of_role(o, u); }, table_owner, user))
+        return;
+    auto name = [](Oid role) {
+        return std::string(pg_call([](Oid r) { return GetUserNameFromId(r, false); }, role));
+    };
+    const std::string owner = name(table_owner), querying = name(user);
+    throw dts::Error("42501",
+                     "foreign table \"" + std::string(relname) +
+                         "\" has a filter written by role \"" + owner +
+                         "\", which may not run with the source login of role \"" + querying + "\"",
+                     {},
+                     "Query it as " + owner + ", or let a role with the rights of " + querying +
+                         " (or a superuser) own the table.");
 }
 
 std::string column_remote_name(Oid relid, int attnum) {

@@ -2,6 +2,7 @@
 // quotes T-SQL the way the FDW does) and the free space of the data directory.
 #include "pg_boundary.hpp"
 
+#include "tsql_filter.hpp"
 #include "tsql_quote.hpp"
 
 extern "C" {
@@ -16,6 +17,7 @@ extern "C" {
 DTS_SQL_FUNCTION(dts_tsql_ident)
 DTS_SQL_FUNCTION(dts_tsql_literal)
 DTS_SQL_FUNCTION(dts_free_bytes)
+DTS_SQL_FUNCTION(dts_tsql_filter_error)
 
 namespace {
 template <typename Quote> Datum quote_text(FunctionCallInfo fcinfo, Quote quote) {
@@ -45,5 +47,19 @@ Datum dts_free_bytes(PG_FUNCTION_ARGS) {
         if (statvfs(DataDir, &st) != 0)
             throw dts::Error("58030", "cannot read the free space of the data directory");
         PG_RETURN_INT64(static_cast<int64>(st.f_bavail) * static_cast<int64>(st.f_frsize));
+    });
+}
+
+// Why a row filter is not one T-SQL search condition, or NULL (common/tsql_filter.hpp).
+Datum dts_tsql_filter_error(PG_FUNCTION_ARGS) {
+    return pgdts::pg_entry([&]() -> Datum {
+        std::string in = pgdts::pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(0)); });
+        auto why = dts::tsql::search_condition_error(in);
+        if (!why)
+            PG_RETURN_NULL();
+        return pgdts::pg_call([&]() {
+            return PointerGetDatum(
+                cstring_to_text_with_len(why->data(), static_cast<int>(why->size())));
+        });
     });
 }

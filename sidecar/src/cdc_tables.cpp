@@ -247,9 +247,9 @@ dts::Lsn enable_capture(PgConnection &pg, dts::tds::Connection &src, const TaskR
             "EXEC sys.sp_cdc_enable_table @source_schema = " + dts::tsql::quote_literal(schema) +
             ", @source_name = " + dts::tsql::quote_literal(table) + ", @role_name = NULL");
         // dts_cleanup_source() removes it with the rest.
-        pg.exec("INSERT INTO dts.source_objects (task_id, source_db, kind, name) VALUES ($1, $2, "
-                "'cdc_table', $3) ON CONFLICT DO NOTHING",
-                {std::to_string(task.id), db, schema + "." + table});
+        pg.exec("INSERT INTO dts.source_objects (task_id, source_db, kind, name, object_schema, "
+                "object_table) VALUES ($1, $2, 'cdc_table', $3, $4, $5) ON CONFLICT DO NOTHING",
+                {std::to_string(task.id), db, schema + "." + table, schema, table});
         instances = capture_instances(src, schema, table);
     }
     if (instances.empty())

@@ -12,10 +12,12 @@
 #include "lsn.hpp"
 #include "pg_quote.hpp"
 #include "source_catalog.hpp"
+#include "tsql_filter.hpp"
 #include "tsql_quote.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -173,6 +175,10 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
         j.target_schema = *r[3];
         j.target_table = *r[4];
         j.filter = r[6].value_or("");
+        // dts.table_settings is checked when written; check again before the text reaches the
+        // source, as nothing else stands between a stored filter and the task owner's login.
+        if (!j.filter.empty())
+            dts::tsql::require_search_condition(j.filter, "the row filter of " + j.source_name());
         j.keep_existing = info.conflict_mode == "ignore_and_proceed";
         const dts::catalog::Table *source = nullptr;
         for (const auto &t : catalogs[j.db])
@@ -215,6 +221,21 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
                                            estimated, opts.chunk_rows);
             }
             pg.exec("BEGIN");
+            // Another sidecar may plan the same table: the row lock makes one of them plan, and
+            // the other finds the chunks once the lock is free (a new snapshot per statement).
+            const std::vector<PgConnection::Value> table_key{std::to_string(task.id), j.db,
+                                                             j.schema, j.table};
+            pg.exec("SELECT 1 FROM dts.tables WHERE task_id = $1 AND source_db = $2 AND "
+                    "source_schema = $3 AND source_table = $4 FOR UPDATE",
+                    table_key);
+            if (!pg.query_rows("SELECT 1 FROM dts.chunks WHERE task_id = $1 AND source_db = $2 "
+                               "AND source_schema = $3 AND source_table = $4 LIMIT 1",
+                               table_key)
+                     .empty()) {
+                pg.exec("COMMIT");
+                jobs.push_back(std::move(j));
+                continue;
+            }
             int no = 0;
             for (const auto &range : ranges) {
                 auto bound = [](const std::optional<int64_t> &v) {
@@ -279,9 +300,12 @@ bool copy_chunk(Worker &w, const SourceSettings &src, const TaskRef &task, const
         }
         std::string into = j.target();
         if (j.keep_existing && j.has_unique_key) {
-            pg.exec("CREATE TEMP TABLE IF NOT EXISTS dts_chunk_rows (LIKE " + j.target() +
+            // One stage per target (its oid in the name): a worker copies many tables, and a
+            // stage shaped like another table would coerce these rows to its column types.
+            into =
+                "dts_chunk_" + *pg.query_rows("SELECT $1::regclass::oid", {j.target()}).at(0).at(0);
+            pg.exec("CREATE TEMP TABLE IF NOT EXISTS " + into + " (LIKE " + j.target() +
                     ") ON COMMIT DELETE ROWS");
-            into = "dts_chunk_rows";
         }
         std::vector<std::string> where;
         if (!j.filter.empty())
@@ -345,8 +369,8 @@ bool copy_chunk(Worker &w, const SourceSettings &src, const TaskRef &task, const
         pg.copy_end();
         in_copy = false;
         if (into != j.target())
-            pg.exec("INSERT INTO " + j.target() + " (" + cols + ") SELECT " + cols +
-                    " FROM dts_chunk_rows ON CONFLICT DO NOTHING");
+            pg.exec("INSERT INTO " + j.target() + " (" + cols + ") SELECT " + cols + " FROM " +
+                    into + " ON CONFLICT DO NOTHING");
         pg.exec("UPDATE dts.chunks SET state = 'done', rows = $6, copied_at = now() WHERE "
                 "task_id = $1 AND source_db = $2 AND source_schema = $3 AND source_table = $4 AND "
                 "chunk_no = $5",
@@ -454,16 +478,28 @@ bool run_full_load(const Options &opts, const TaskRef &task, const StopCheck &st
             halt = true;
         }
     };
-    std::vector<std::thread> threads;
     const int n = std::max(1, std::min<int>(opts.workers, static_cast<int>(queue.size())));
-    for (int i = 0; i < n; ++i)
-        threads.emplace_back(work);
-    for (auto &t : threads)
-        t.join();
-    if (error)
-        std::rethrow_exception(error);
-    if (stopped())
-        return false;
+    // Chunks another sidecar holds are skipped; go over the queue again until none is pending.
+    // A sidecar that dies releases its row locks with its connection, so its chunks are taken
+    // over here.
+    for (;;) {
+        next = 0;
+        std::vector<std::thread> threads;
+        for (int i = 0; i < n; ++i)
+            threads.emplace_back(work);
+        for (auto &t : threads)
+            t.join();
+        if (error)
+            std::rethrow_exception(error);
+        if (stopped())
+            return false;
+        auto pending = pg.query_rows(
+            "SELECT count(*) FROM dts.chunks WHERE task_id = $1 AND state = 'pending'",
+            {std::to_string(task.id)});
+        if (queue.empty() || pending.at(0).at(0) == "0")
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
 
     for (const auto &j : jobs)
         finish_table(pg, task, j);

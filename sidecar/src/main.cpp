@@ -5,6 +5,7 @@
 #include "options.hpp"
 #include "pg_connection.hpp"
 #include "supervisor.hpp"
+#include "tds_connection.hpp"
 
 #include <sybdb.h>
 
@@ -54,6 +55,9 @@ int main(int argc, char **argv) {
         std::signal(SIGTERM, on_signal);
         std::signal(SIGINT, on_signal);
         std::signal(SIGPIPE, SIG_IGN);
+        // SIGTERM cancels what the source is working on: a source that stopped answering must
+        // not keep the sidecar alive (the attention is bounded, see tds_connection.cpp).
+        dts::tds::Connection::set_interrupt_check([]() { return g_shutdown.load(); });
         return sidecar::supervise(*opts, g_shutdown);
     } catch (const dts::Error &e) {
         sidecar::log::error(e.what(), {{"sqlstate", e.sqlstate}, {"hint", e.hint}});

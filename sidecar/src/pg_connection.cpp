@@ -27,6 +27,9 @@ PgConnection::PgConnection(const std::string &conninfo) : conn_(PQconnectdb(conn
                          "cannot connect to the destination database: " +
                              trim_newline(PQerrorMessage(conn_.get())),
                          {}, "Check --destination / DTS_DESTINATION.");
+    // Built-ins first and no schema anyone else can create in: a function planted in public or
+    // a "$user" schema must never be called with the sidecar's rights (or see its parameters).
+    exec("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false)");
 }
 
 void PgConnection::fail(PGresult *res, const std::string &what) {

@@ -4,27 +4,25 @@
 
 namespace sidecar {
 
-namespace {
-dts::fdw::OptionList options(PgConnection &pg, const std::optional<std::string> &array) {
-    dts::fdw::OptionList out;
-    if (!array)
-        return out;
-    for (auto &r : pg.query_rows("SELECT split_part(o, '=', 1), substr(o, strpos(o, '=') + 1) "
-                                 "FROM unnest($1::text[]) o",
-                                 {array}))
-        out.emplace_back(r[0].value_or(""), r[1].value_or(""));
-    return out;
-}
-} // namespace
-
 SourceSettings source_settings(PgConnection &pg, int64_t task_id) {
-    auto r = pg.query_rows("SELECT server, server_options::text, mapping_options::text FROM "
-                           "dts._source_connection($1)",
-                           {std::to_string(task_id)});
+    // The options are split into rows by the server, so the password only ever travels in a
+    // result: sent back as a bind parameter, statement logging would print it.
+    auto rows = pg.query_rows(
+        "SELECT c.server, o.kind, pg_catalog.split_part(o.opt, '=', 1), "
+        "pg_catalog.substr(o.opt, pg_catalog.strpos(o.opt, '=') + 1) "
+        "FROM dts._source_connection($1) c LEFT JOIN LATERAL ("
+        "SELECT 's' AS kind, x AS opt FROM pg_catalog.unnest(c.server_options) x UNION ALL "
+        "SELECT 'm', x FROM pg_catalog.unnest(c.mapping_options) x) o ON true",
+        {std::to_string(task_id)});
+    const std::string server = rows.at(0)[0].value_or("");
+    dts::fdw::OptionList server_opts, mapping_opts;
+    for (auto &r : rows)
+        if (r[1])
+            (*r[1] == "s" ? server_opts : mapping_opts)
+                .emplace_back(r[2].value_or(""), r[3].value_or(""));
     SourceSettings s;
-    const std::string server = r.at(0)[0].value_or("");
-    s.server = dts::fdw::server_options(server, options(pg, r[0][1]));
-    s.credentials = dts::fdw::credentials(server, options(pg, r[0][2]));
+    s.server = dts::fdw::server_options(server, server_opts);
+    s.credentials = dts::fdw::credentials(server, mapping_opts);
     return s;
 }
 

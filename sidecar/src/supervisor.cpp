@@ -121,6 +121,11 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
             if (!done)
                 break;
         } catch (const dts::Error &e) {
+            if (stopped()) { // a shutdown cancels source queries: not the task's failure
+                log::info("task work interrupted by shutdown",
+                          {{"task", r.task.name}, {"error", e.what()}});
+                break;
+            }
             if (!connection_failure(e)) {
                 log::error("task failed", {{"task", r.task.name},
                                            {"sqlstate", e.sqlstate},

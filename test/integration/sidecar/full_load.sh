@@ -46,7 +46,7 @@ source_exec() { q -c "SELECT dts_source_exec('src', \$tsql\$$1\$tsql\$)" >/dev/n
 
 q >/dev/null <<SQL || exit 1
 CREATE EXTENSION pg_dts;
-CREATE ROLE dts_loader LOGIN IN ROLE dts_admin;
+CREATE ROLE dts_loader LOGIN IN ROLE dts_admin, dts_sidecar;
 GRANT CREATE ON DATABASE postgres TO dts_loader;
 CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
 GRANT USAGE ON FOREIGN SERVER src TO dts_loader;

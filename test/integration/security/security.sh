@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# Security suite: replays the findings of the security review (docs/security.md) as the roles
+# they concern and checks each one is closed. Roles: postgres (superuser), alice (dts_admin, no
+# user mapping, no USAGE), dave (dts_admin with USAGE; the PUBLIC mapping applies to him), bob
+# (plain role, CREATE on schema public), carol (plain role with USAGE), sc (the sidecar's login,
+# dts_sidecar), and the source login lowpriv (not sysadmin; simulator only).
+# Prints "security: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+source scripts/lib.sh
+
+finish() { echo "security: $passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit; }
+
+if [ -n "${MSSQL_HOST:-}" ]; then
+  SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD
+  freetds_conf src "$SRC_HOST" "$SRC_PORT" >/dev/null
+  FREETDSCONF="$WORK_DIR/freetds.conf" tsql -S src -U "$SRC_USER" -P "$SRC_PASSWORD" \
+    <test/sample/regress_source.sql >"$WORK_DIR/load.log" 2>&1 || { cat "$WORK_DIR/load.log"; exit 1; }
+  LOW_USER=${MSSQL_LOWPRIV_USER:-} LOW_PASSWORD=${MSSQL_LOWPRIV_PASSWORD:-}
+else
+  SRC_HOST=127.0.0.1 SRC_USER=sa SRC_PASSWORD=Sim_Passw0rd
+  LOW_USER=lowpriv LOW_PASSWORD=Low_Passw0rd
+  SRC_PORT=$(start_sim sec --cdc-poll-ms 200 --init-sql test/sample/regress_source.sql \
+    --login "$LOW_USER:$LOW_PASSWORD") || exit 1
+fi
+PG_PORT=$(start_pg sec) || exit 1
+PG_LOG="$WORK_DIR/pg_sec/server.log"
+export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=postgres
+q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+as() { local role=$1; shift; psql -X -At -v ON_ERROR_STOP=1 -U "$role" "$@"; }
+# sqlstate ROLE SQL: the SQLSTATE of the error the statement raises as ROLE, or "ok".
+sqlstate() {
+  local out
+  out=$(psql -X -At -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -U "$1" -c "$2" 2>&1) && { echo ok; return; }
+  sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1
+}
+srcq() { # srcq DB TSQL -> first column, as the superuser's login
+  q -c "SELECT * FROM dts._source_query('src', '$1', \$tsql\$$2\$tsql\$) AS x(v text)"
+}
+source_exec() { q -c "SELECT dts_source_exec('${2:-src}', \$tsql\$$1\$tsql\$)" >/dev/null; }
+SIDECARS=()
+start_sidecar() {
+  build/dts-sidecar --destination "host=127.0.0.1 port=$PG_PORT dbname=postgres user=sc" \
+    --poll-seconds 1 --workers 2 --heartbeat-seconds 1 >>"$WORK_DIR/sidecar.log" 2>&1 &
+  SIDECARS+=($!)
+}
+trap 'for p in "${SIDECARS[@]}"; do kill -9 "$p" 2>/dev/null; done; cleanup_all' EXIT
+wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
+  local v
+  for _ in $(seq 1 $(($1 * 5))); do
+    v=$(q -c "$2" 2>/dev/null)
+    [ "$v" = "$3" ] && break
+    sleep 0.2
+  done
+  echo "$v"
+}
+task_id() { q -c "SELECT task_id FROM dts.tasks WHERE name = '$1'"; }
+
+q >/dev/null <<SQL || exit 1
+CREATE EXTENSION pg_dts;
+CREATE ROLE alice LOGIN IN ROLE dts_admin;
+CREATE ROLE dave LOGIN IN ROLE dts_admin;
+CREATE ROLE bob LOGIN;
+CREATE ROLE carol LOGIN;
+CREATE ROLE olga LOGIN IN ROLE dts_admin;
+-- The sidecar's login: dts_sidecar, and a member of the role whose tasks' tables it writes.
+CREATE ROLE sc LOGIN IN ROLE dts_sidecar, olga;
+GRANT CREATE ON DATABASE postgres TO sc, dave, alice, olga;
+CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
+GRANT USAGE ON FOREIGN SERVER src TO dave, carol, sc, olga;
+CREATE USER MAPPING FOR postgres SERVER src OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
+CREATE USER MAPPING FOR PUBLIC SERVER src OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
+-- A server of another foreign data wrapper, holding another secret.
+CREATE FOREIGN DATA WRAPPER sec_other_fdw;
+CREATE SERVER otherpg FOREIGN DATA WRAPPER sec_other_fdw;
+CREATE USER MAPPING FOR postgres SERVER otherpg OPTIONS (user 'app_owner', password 'PG_FDW_SECRET_42');
+CREATE USER MAPPING FOR PUBLIC SERVER otherpg OPTIONS (user 'app_owner', password 'PG_FDW_SECRET_42');
+CREATE SCHEMA carol AUTHORIZATION carol;
+GRANT CREATE ON SCHEMA public TO bob;
+SQL
+if [ -n "$LOW_USER" ]; then
+  q -c "CREATE SERVER src_low FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
+        CREATE USER MAPPING FOR postgres SERVER src_low OPTIONS (user '$LOW_USER', password '$LOW_PASSWORD')" >/dev/null || exit 1
+fi
+# From here on every statement is logged with its parameters: no password may show up (#14).
+q -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()" >/dev/null; sleep 0.5
+
+# --- #6: a function planted in public (bob may create there) is never called by pg_dts --------
+as bob >/dev/null <<'SQL' || exit 1
+CREATE TABLE public.stolen (who text, what text);
+GRANT INSERT ON public.stolen TO PUBLIC;
+CREATE FUNCTION public.unnest(a text[]) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.stolen VALUES (current_user, array_to_string(a, ','));
+  RETURN QUERY SELECT x FROM pg_catalog.unnest(a) x;
+END $$;
+SQL
+
+# --- #1: credentials ----------------------------------------------------------------------------
+q >/dev/null <<'SQL'
+SELECT dts_create_task('su', 'src', ARRAY['regress'], stages => ARRAY['schema', 'full']);
+SELECT dts_add_objects('su', 'dbo', ARRAY['people']);
+SELECT dts_map_object('su', 'dbo', 'su');
+SELECT count(*) FROM dts_precheck('su');
+SQL
+check "extension functions ignore public.unnest(text[]) (dts_create_task as the superuser)" "0" \
+  "$(q -c "SELECT count(*) FROM public.stolen")"
+SU=$(task_id su)
+check "alice (dts_admin) cannot read the superuser's task credentials" "42501" \
+  "$(sqlstate alice "SELECT mapping_options FROM dts._source_connection($SU)")"
+check "alice cannot make herself the owner of the superuser's task" "42501" \
+  "$(sqlstate alice "UPDATE dts.tasks SET owner = 'alice' WHERE name = 'su'")"
+check "alice cannot insert a task owned by the superuser" "42501" \
+  "$(sqlstate alice "INSERT INTO dts.tasks (name, server, databases, stages, incremental_mode, conflict_mode, retry_minutes, ddl_sync, owner) VALUES ('forged', 'src', '{regress}', '{full}', 'cdc', 'precheck_and_report', 720, false, 'postgres')")"
+as alice -c "SELECT dts_create_task('al', 'src', ARRAY['regress'], stages => ARRAY['full'])" >/dev/null
+check "alice cannot hand her own task to the superuser" "42501" \
+  "$(sqlstate alice "UPDATE dts.tasks SET owner = 'postgres' WHERE name = 'al'")"
+AL=$(task_id al)
+check "alice's own task: no credentials without USAGE on the server" "42501" \
+  "$(sqlstate alice "SELECT mapping_options FROM dts._source_connection($AL)")"
+as alice -c "UPDATE dts.tasks SET server = 'otherpg' WHERE name = 'al'" >/dev/null 2>&1
+out=$(as alice -c "SELECT mapping_options FROM dts._source_connection($AL)" 2>&1)
+check "a task pointed at a server of another FDW yields no password" "refused" \
+  "$(grep -q PG_FDW_SECRET_42 <<<"$out" && echo "leaked" || (grep -q "is not a pg_dts server" <<<"$out" && echo refused || echo "$out"))"
+as dave -c "SELECT dts_create_task('dv', 'src', ARRAY['regress'], stages => ARRAY['full'])" >/dev/null
+DV=$(task_id dv)
+check "dave (dts_admin, USAGE) cannot read the PUBLIC mapping's password" "42501" \
+  "$(sqlstate dave "SELECT mapping_options FROM dts._source_connection($DV)")"
+check "dave cannot change alice's task" "42501" \
+  "$(sqlstate dave "UPDATE dts.tasks SET databases = '{shopsrc}' WHERE name = 'al'")"
+check "dave cannot add a filter to the superuser's task" "42501" \
+  "$(sqlstate dave "INSERT INTO dts.table_settings (task_id, source_db, source_schema, source_table, filter) VALUES ($SU, 'regress', 'dbo', 'people', '[id] > 1')")"
+check "dave cannot retarget the superuser's tables" "42501" \
+  "$(sqlstate dave "UPDATE dts.tables SET target_schema = 'dave' WHERE task_id = $SU")"
+check "bob (plain) cannot call dts._source_connection" "42501" \
+  "$(sqlstate bob "SELECT mapping_options FROM dts._source_connection($SU)")"
+check "the sidecar's login (dts_sidecar) reads the credentials it needs" "ok" \
+  "$(sqlstate sc "SELECT mapping_options FROM dts._source_connection($SU)")"
+check "the owner changes its own task" "ok" "$(sqlstate dave "SELECT dts_set_filter('dv', 'dbo.people', '[id] > 1')")"
+
+# --- #7: replica mode (no foreign keys, no triggers) is for the sidecar's login only ----------------
+q >/dev/null <<'SQL'
+CREATE TABLE public.parent (id int PRIMARY KEY);
+CREATE TABLE public.child (id int PRIMARY KEY, parent int REFERENCES public.parent);
+GRANT INSERT, SELECT ON public.child TO alice;
+SQL
+check "alice (dts_admin) cannot switch to replica mode" "42501" "$(sqlstate alice "SELECT dts._replica_mode()")"
+as alice -c "BEGIN" -c "SELECT dts._replica_mode()" -c "INSERT INTO public.child VALUES (1, 999)" -c "COMMIT" >/dev/null 2>&1
+check "so she cannot insert a row that breaks a foreign key" "0" "$(q -c "SELECT count(*) FROM public.child")"
+check "the sidecar's login can" "ok" "$(sqlstate sc "SELECT dts._replica_mode()")"
+
+# --- #2, #3: filters are one search condition; nothing else reaches the source ---------------
+INJECT="1=0) CREATE TABLE regress.dbo.pwned (who nvarchar(50)) INSERT INTO regress.dbo.pwned SELECT SUSER_NAME() SELECT 1 AS id, N'x' AS v WHERE (1=1"
+INJECT_SQL=${INJECT//\'/\'\'}
+pwned() { srcq regress "SELECT CAST(COUNT(*) AS varchar(5)) FROM sys.tables WHERE name = N'pwned'"; }
+check "carol (USAGE) cannot create a foreign table whose filter appends statements" "HV00D" \
+  "$(sqlstate carol "CREATE FOREIGN TABLE carol.t (id int, v text) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'people', filter '$INJECT_SQL')")"
+check "dts_set_filter refuses the injection before probing the source" "22023" \
+  "$(sqlstate dave "SELECT dts_set_filter('dv', 'dbo.people', '$INJECT_SQL')")"
+check "alice cannot write the injection into dts.table_settings directly" "22023" \
+  "$(sqlstate alice "INSERT INTO dts.table_settings (task_id, source_db, source_schema, source_table, filter) VALUES ($AL, 'regress', 'dbo', 'people', '$INJECT_SQL')")"
+check "nothing ran at the source" "0" "$(pwned)"
+# A filter written by carol never runs with another role's source login.
+as carol >/dev/null -c "CREATE FOREIGN TABLE carol.p (id int, name text) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'people', filter '[id] > 1'); GRANT USAGE ON SCHEMA carol TO dave; GRANT SELECT ON carol.p TO dave"
+check "carol's filtered foreign table works for carol" "ok" "$(sqlstate carol "SELECT count(*) FROM carol.p")"
+check "carol's filter does not run with dave's login" "42501" "$(sqlstate dave "SELECT count(*) FROM carol.p")"
+check "carol's filter does not run with the superuser's login" "42501" "$(sqlstate postgres "SELECT count(*) FROM carol.p")"
+check "a superuser's filter runs for carol" "ok" \
+  "$(q -c "CREATE FOREIGN TABLE public.sup (id int) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'people', filter '[id] > 1'); GRANT SELECT ON public.sup TO carol" >/dev/null; sqlstate carol "SELECT count(*) FROM public.sup")"
+
+# The sidecar checks a stored filter again before sending it (rows written before this check,
+# or by a superuser with the trigger off, as the review forged them).
+q >/dev/null <<'SQL'
+SELECT dts_set_filter('su', 'dbo.people', '[id] > 0');
+SELECT count(*) FROM dts_precheck('su');
+SELECT dts_ack_precheck('su');
+SQL
+q >/dev/null <<SQL
+ALTER TABLE dts.table_settings DISABLE TRIGGER table_settings_filter;
+UPDATE dts.table_settings SET filter = '$INJECT_SQL' WHERE task_id = $SU;
+ALTER TABLE dts.table_settings ENABLE TRIGGER table_settings_filter;
+SQL
+q -c "SELECT dts_start_task('su')" >/dev/null
+start_sidecar
+st=$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'su'" failed)
+check "the sidecar refuses a stored filter that is not one search condition" "failed:1" \
+  "$st:$(q -c "SELECT count(*) FROM dts.tasks WHERE name = 'su' AND last_error LIKE '%not one T-SQL search condition%'")"
+check "nothing ran at the source" "0" "$(pwned)"
+
+# #11: a second sidecar on the same database; both plan the new tasks below.
+start_sidecar
+# A clean task of olga's runs end to end with the sidecar's login (not a superuser).
+as olga >/dev/null <<'SQL'
+SELECT dts_create_task('ok', 'src', ARRAY['regress'], stages => ARRAY['schema', 'full']);
+SELECT dts_add_objects('ok', 'dbo', ARRAY['people']);
+SELECT dts_map_object('ok', 'dbo', 'okdst');
+SELECT dts_set_filter('ok', 'dbo.people', '[id] > 1');
+SELECT count(*) FROM dts_precheck('ok');
+SELECT dts_ack_precheck('ok');
+SELECT dts_start_task('ok');
+SQL
+check "a task runs with the dts_sidecar login" "completed" "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'ok'" completed)"
+check "its filter applied" "$(srcq regress "SELECT CAST(COUNT(*) AS varchar(9)) FROM dbo.people WHERE id > 1")" \
+  "$(q -c "SELECT count(*) FROM okdst.people")"
+check "the sidecar never calls public.unnest(text[])" "0" "$(q -c "SELECT count(*) FROM public.stolen")"
+check "no source password in the PostgreSQL log (log_min_duration_statement = 0)" "0" \
+  "$(grep -c "$SRC_PASSWORD" "$PG_LOG")"
+# --- #16: LIKE patterns T-SQL reads differently stay local (no rows lost) ------------------------
+source_exec "USE regress; CREATE TABLE dbo.likes (id int NOT NULL PRIMARY KEY, v nvarchar(20) NOT NULL); INSERT INTO dbo.likes VALUES (1, N'abc'), (3, N'a[b]c'), (5, N'x%y'), (6, N'x\\zy')"
+q -c "CREATE FOREIGN TABLE public.likes_ft (id int, v text) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'likes')" >/dev/null
+check "LIKE with [ returns the row PostgreSQL matches" "3" "$(q -c "SELECT string_agg(id::text, ',') FROM public.likes_ft WHERE v LIKE 'a[b]%'")"
+check "LIKE with a backslash escape returns the row PostgreSQL matches" "5" "$(q -c "SELECT string_agg(id::text, ',') FROM public.likes_ft WHERE v LIKE 'x\\%y'")"
+check "a plain LIKE is still sent to SQL Server" "1" "$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM public.likes_ft WHERE v LIKE 'a%'" | grep -c "LIKE N'a%'")"
+
+# --- #10: ignore_and_proceed stages each table's rows in a table of its own shape -----------------
+source_exec "USE regress; CREATE TABLE dbo.k_a (id int NOT NULL PRIMARY KEY, a int NOT NULL); CREATE TABLE dbo.k_b (id int NOT NULL PRIMARY KEY, n numeric(12,4) NOT NULL); CREATE TABLE dbo.k_c (id int NOT NULL PRIMARY KEY, s nvarchar(10) NOT NULL, other int NOT NULL)"
+source_exec "USE regress; INSERT INTO dbo.k_a VALUES (1, 7), (2, 8); INSERT INTO dbo.k_b VALUES (1, 1.2345), (2, 2.3456); INSERT INTO dbo.k_c VALUES (1, N'x', 5), (2, N'y', 6)"
+as olga >/dev/null <<'SQL'
+CREATE SCHEMA keep;
+CREATE TABLE keep.k_a (id int PRIMARY KEY, a int NOT NULL);
+CREATE TABLE keep.k_b (id int PRIMARY KEY, n numeric(12,4) NOT NULL);
+CREATE TABLE keep.k_c (id int PRIMARY KEY, s text NOT NULL, other int NOT NULL);
+INSERT INTO keep.k_b VALUES (1, 9.9999);
+SELECT dts_create_task('keep', 'src', ARRAY['regress'], stages => ARRAY['full'], conflict_mode => 'ignore_and_proceed');
+SELECT dts_add_objects('keep', 'dbo', ARRAY['k_a', 'k_b', 'k_c']);
+SELECT dts_map_object('keep', 'dbo', 'keep');
+SELECT count(*) FROM dts_precheck('keep');
+SELECT dts_ack_precheck('keep');
+SELECT dts_start_task('keep');
+SQL
+check "ignore_and_proceed task over three differently shaped tables completes" "completed" \
+  "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'keep'" completed)"
+check "every value exact, the existing row kept" "7,8|9.9999,2.3456|x5,y6" \
+  "$(q -c "SELECT (SELECT string_agg(a::text, ',' ORDER BY id) FROM keep.k_a) || '|' || (SELECT string_agg(n::text, ',' ORDER BY id) FROM keep.k_b) || '|' || (SELECT string_agg(s || other, ',' ORDER BY id) FROM keep.k_c)")"
+check "two sidecars: no task failed on chunk planning" "0" \
+  "$(q -c "SELECT count(*) FROM dts.tasks WHERE last_error LIKE '%chunks_pkey%'")"
+
+# --- #4: a forged row in the source's DDL history drops nothing --------------------------------
+db=sec_ddl_$$
+source_exec "CREATE DATABASE $db"
+source_exec "ALTER DATABASE $db SET RECOVERY FULL"
+source_exec "BACKUP DATABASE $db TO DISK = N'$WORK_DIR/$db.bak'"
+source_exec "USE $db; CREATE TABLE dbo.victim (id int NOT NULL PRIMARY KEY, v nvarchar(20) NULL)"
+source_exec "USE $db; INSERT INTO dbo.victim VALUES (1, N'a')"
+source_exec "BACKUP LOG $db TO DISK = N'$WORK_DIR/$db.trn'"
+as olga >/dev/null <<SQL
+SELECT dts_create_task('ddl', 'src', ARRAY['$db'], incremental_mode => 'cdc');
+SELECT dts_add_objects('ddl', 'dbo');
+SELECT dts_map_object('ddl', 'dbo', 'ddlrep');
+SELECT count(*) FROM dts_precheck('ddl');
+SELECT dts_ack_precheck('ddl');
+SELECT dts_start_task('ddl');
+SQL
+check "CDC task running with the dts_sidecar login" "running/incremental" \
+  "$(wait_for 90 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'ddl'" "running/incremental")"
+if [ -n "$LOW_USER" ]; then
+  forger=src_low   # the non-sysadmin source login
+else
+  forger=src
+fi
+source_exec "USE $db; INSERT INTO dbo.dts_cdc_ddl_history (event_time, event_type, schema_name, object_name, command) VALUES (SYSUTCDATETIME(), N'DROP_TABLE', N'dbo', N'victim', N'-- forged')" "$forger"
+source_exec "USE $db; INSERT INTO dbo.victim VALUES (2, N'b')"
+check "the destination table survives a forged DROP_TABLE row and gets later changes" "2" \
+  "$(wait_for 60 "SELECT count(*) FROM ddlrep.victim" 2)"
+check "the forged event is reported, not applied" "1" \
+  "$(wait_for 10 "SELECT count(*) FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = 'ddl' AND e.message LIKE 'DROP_TABLE event at LSN % ignored: the table still exists at the source%'" 1)"
+check "the task keeps the table" "1" "$(q -c "SELECT count(*) FROM dts.tables x JOIN dts.tasks t USING (task_id) WHERE t.name = 'ddl' AND x.source_table = 'victim'")"
+
+# --- #15: dts_cleanup_source removes what it created for dbo.[a.b], not the customer's dbo.a ------
+dot=sec_dot_$$
+source_exec "CREATE DATABASE $dot"
+source_exec "USE $dot; EXEC sys.sp_cdc_enable_db"
+source_exec "USE $dot; CREATE TABLE dbo.a (id int NOT NULL PRIMARY KEY); CREATE TABLE dbo.[a.b] (id int NOT NULL PRIMARY KEY)"
+source_exec "USE $dot; EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'a', @role_name = NULL"
+as olga >/dev/null <<SQL
+SELECT dts_create_task('dot', 'src', ARRAY['$dot'], incremental_mode => 'cdc');
+SELECT dts_add_objects('dot', 'dbo', ARRAY['a.b']);
+SELECT count(*) FROM dts_precheck('dot');
+SELECT count(*) FROM dts_prepare_source('dot');
+SQL
+check "prepared: CDC on dbo.[a.b] too" "a=1,a.b=1" \
+  "$(srcq "$dot" "SELECT 'a=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a') AS varchar(1)) + ',a.b=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a.b') AS varchar(1))")"
+as olga -c "SELECT count(*) FROM dts_cleanup_source('dot')" >/dev/null
+check "cleaned up: dbo.[a.b] untracked, the customer's dbo.a untouched" "a=1,a.b=0" \
+  "$(srcq "$dot" "SELECT 'a=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a') AS varchar(1)) + ',a.b=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a.b') AS varchar(1))")"
+
+# --- #5: a source that stops answering cannot hold a backend or the sidecar -----------------------
+if [ -z "${MSSQL_HOST:-}" ]; then
+  SIM_PID=$(cat "$WORK_DIR/sim_sec/pid")
+  q -c "CREATE FOREIGN TABLE public.hang_ft (id int) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'people')" >/dev/null
+  t0=$(date +%s)
+  timeout 40 psql -X -At -c "SELECT count(*) FROM public.hang_ft" -c "\\! kill -STOP $SIM_PID" \
+    -c "SET statement_timeout = '2s'" -c "SELECT count(*) FROM public.hang_ft" >"$WORK_DIR/hang.out" 2>&1
+  t1=$(date +%s)
+  kill -CONT "$SIM_PID"
+  check "statement_timeout ends a scan of a stopped source within 15 s" "yes" \
+    "$( [ $((t1 - t0)) -le 15 ] && echo yes || echo "no ($((t1 - t0)) s)")"
+  check "... as a cancel" "1" "$(grep -c 'canceling statement due to statement timeout' "$WORK_DIR/hang.out")"
+  check "the source answers again afterwards" "ok" "$(sqlstate postgres "SELECT count(*) FROM public.hang_ft")"
+
+  kill -STOP "$SIM_PID"
+  sleep 3   # the sidecar is now waiting on the source (it polls every second)
+  SC=${SIDECARS[0]}
+  t0=$(date +%s)
+  kill -TERM "$SC"
+  for _ in $(seq 1 150); do kill -0 "$SC" 2>/dev/null || break; sleep 0.2; done
+  t1=$(date +%s)
+  alive=$(kill -0 "$SC" 2>/dev/null && echo yes || echo no)
+  kill -CONT "$SIM_PID"
+  check "the sidecar honours SIGTERM while the source does not answer (within 25 s)" "no" \
+    "$( [ "$alive" = no ] && [ $((t1 - t0)) -le 25 ] && echo no || echo "alive=$alive after $((t1 - t0)) s")"
+  check "shutting down fails no task" "running" "$(q -c "SELECT state FROM dts.tasks WHERE name = 'ddl'")"
+else
+  skip "stopping the source (simulator only)"
+fi
+finish
