@@ -11,6 +11,10 @@
 --   COMMIT;
 -- so the checkpoint moves in the same transaction as the rows, and a batch is applied once.
 
+-- When the task's incremental stage first made its checkpoints durable (the sidecar, from the
+-- cutover). From then on a missing checkpoint is an error, never a restart from the cutover.
+ALTER TABLE dts.tasks ADD COLUMN incremental_started_at timestamptz;
+
 -- A stage for one target table: the target's columns plus __seq (order in the batch) and __op
 -- ('U' upsert with the full row, 'N' the same for a key the source inserted in this batch, 'D'
 -- delete; for tables without a key 'I' insert and 'D' delete of one row equal to the given image).

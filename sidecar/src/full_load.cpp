@@ -1,5 +1,6 @@
 #include "full_load.hpp"
 
+#include "cutover.hpp"
 #include "log.hpp"
 #include "pg_connection.hpp"
 #include "source_settings.hpp"
@@ -70,49 +71,6 @@ void event(PgConnection &pg, const TaskRef &task, const std::string &level,
     pg.exec(
         "SELECT dts._log($1::bigint, $2, 'full', $3, $4)",
         {std::to_string(task.id), level, object.empty() ? PgConnection::Value() : object, message});
-}
-
-// The cutover point: the end of the source's log before any row is read. Every change after it
-// reaches the destination through the incremental stage (docs/full-load.md).
-void record_cutover(PgConnection &pg, const TaskRef &task, const SourceSettings &src,
-                    const std::string &db) {
-    auto have = pg.query_rows("SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db "
-                              "= $2 AND stage = 'cutover'",
-                              {std::to_string(task.id), db});
-    if (!have.empty())
-        return;
-    dts::tds::Connection conn(src.for_database(db), src.credentials);
-    auto res = conn.query_text("SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())");
-    if (res.rows.empty() || !res.rows[0][0])
-        throw dts::Error("55000", "SQL Server did not report the end of the log of " + db);
-    const std::string cutover = *res.rows[0][0];
-    // The log reader re-assembles transactions from their begin records: it starts at the
-    // oldest transaction open at the cutover, whose changes commit after it.
-    std::optional<std::string> restart;
-    if (pg.query_rows("SELECT EXISTS (SELECT FROM dts.tables WHERE task_id = $1 AND source_db = $2 "
-                      "AND capture = 'log')",
-                      {std::to_string(task.id), db})
-            .at(0)[0] == "t") {
-        auto end = dts::Lsn::parse(cutover);
-        if (!end)
-            throw dts::Error("55000", "unreadable end-of-log LSN " + cutover + " of " + db);
-        dts::Lsn r = *end;
-        for (auto &row : conn.query_text("SELECT CAST(database_transaction_begin_lsn AS "
-                                         "varchar(30)) FROM sys.dm_tran_database_transactions "
-                                         "WHERE database_id = DB_ID() AND "
-                                         "database_transaction_begin_lsn IS NOT NULL")
-                             .rows)
-            if (auto l = row[0] ? dts::Lsn::from_numeric(*row[0]) : std::nullopt; l && *l < r)
-                r = *l;
-        restart = r.to_log_string();
-    }
-    pg.exec("INSERT INTO dts.checkpoints (task_id, source_db, stage, lsn) SELECT $1, $2, s, l "
-            "FROM (VALUES ('cutover', $3), ('log_restart', $4)) v(s, l) WHERE l IS NOT NULL ON "
-            "CONFLICT DO NOTHING",
-            {std::to_string(task.id), db, cutover, restart});
-    event(pg, task, "info", db,
-          "cutover LSN " + cutover + " recorded before the copy" +
-              (restart ? "; the log is read from " + *restart : std::string()));
 }
 
 std::vector<std::string> destination_columns(PgConnection &pg, const std::string &target,
