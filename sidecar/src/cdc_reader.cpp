@@ -235,8 +235,8 @@ private:
     bool apply_ddl_transaction(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
                                size_t begin, size_t end);
     void stream_transaction(Source &s, const std::vector<Plan> &plans, const Lsn &commit);
-    void copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
-                    const std::string &table);
+    size_t copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
+                      const std::string &table);
     Lsn position(const Source &s);
     void check_source_behind(const Source &s, const Lsn &source_lsn, const Lsn &checkpoint,
                              const std::string &what);
@@ -309,13 +309,16 @@ std::string Reader::apply_ddl_event(Source &s, ApplyTransaction &tx, const Lsn &
 }
 
 // A table created at the source joined the task: its changes count from `from`, and its rows as
-// they are now go into the same destination transaction.
+// they are now go into the same destination transaction. It counts as copied: a full stage run
+// again later (stop/start) leaves it alone.
 void Reader::join_table(Source &s, ApplyTransaction &tx, const std::string &schema,
                         const std::string &table, const Lsn &from) {
-    pg_.exec("UPDATE dts.tables SET incremental_from = $5 WHERE (task_id, source_db, "
-             "source_schema, source_table) = ($1, $2, $3, $4)",
-             {std::to_string(task_.id), s.db, schema, table, from.to_log_string()});
-    copy_table(s, tx, schema, table);
+    const size_t rows = copy_table(s, tx, schema, table);
+    pg_.exec("UPDATE dts.tables SET incremental_from = $5, full_state = 'done', rows_copied = $6, "
+             "full_started_at = coalesce(full_started_at, now()), full_finished_at = now() WHERE "
+             "(task_id, source_db, source_schema, source_table) = ($1, $2, $3, $4)",
+             {std::to_string(task_.id), s.db, schema, table, from.to_log_string(),
+              std::to_string(rows)});
 }
 
 void Reader::keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied) {
@@ -937,8 +940,9 @@ bool Reader::apply_ddl_transaction(Source &s, const std::vector<Plan> &plans,
 // table that joined (CREATE TABLE), and for new columns (ALTER TABLE ... ADD), whose values in
 // changes made before their capture instance started only a copy can bring. The changes from the
 // capture start on are applied after it again, which converges for keyed tables.
-void Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
-                        const std::string &table) {
+size_t Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
+                          const std::string &table) {
+    size_t copied = 0;
     for (const auto &t : load_cdc_tables(pg_, *s.conn, task_, s.db)) {
         if (t.kind != TableKind::Synced || t.schema != schema || t.table != table)
             continue;
@@ -953,7 +957,9 @@ void Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &sche
         log::info("table copied into the change stream", {{"task", task_.name},
                                                           {"table", t.apply.source_name},
                                                           {"rows", std::to_string(st.changes())}});
+        copied += st.changes();
     }
+    return copied;
 }
 
 // One source transaction with more changes than a read holds: streamed table by table into the

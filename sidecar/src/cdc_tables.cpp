@@ -91,7 +91,8 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         "coalesce(s.primary_key, x.source_primary_key)::text, s.dml::text, x.incremental_from, "
         "x.capture = 'log', x.capture_seen::text, x.capture_lost_after FROM dts.tables x LEFT "
         "JOIN dts.table_settings s USING (task_id, source_db, source_schema, source_table) WHERE "
-        "x.task_id = $1 AND x.source_db = $2 AND x.incremental_error IS NULL ORDER BY 1, 2",
+        "x.task_id = $1 AND x.source_db = $2 AND x.incremental_error IS NULL AND "
+        "dts._selects(x.task_id, x.source_db, x.source_schema, x.source_table) ORDER BY 1, 2",
         {std::to_string(task.id), db});
     std::vector<CdcTable> out;
     for (auto &r : rows) {

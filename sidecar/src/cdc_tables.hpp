@@ -50,7 +50,8 @@ struct CdcTable {
 // The task's tables in database `db`, plus pg_dts's heartbeat and DDL history tables when CDC
 // tracks them (log mode: the heartbeat table dbo.dts_log_heart_beat, read from the log). A table
 // captured with CDC may have no capture instance (disabled at the source): the reader's capture
-// check reports it. Tables stopped by that check (dts.tables.incremental_error) are left out.
+// check reports it. Tables stopped by that check (dts.tables.incremental_error), and tables the
+// task's selection no longer takes (dts_remove_objects on a stopped task), are left out.
 std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &src,
                                       const TaskRef &task, const std::string &db);
 

@@ -1,5 +1,6 @@
 #include "full_load.hpp"
 
+#include "cdc_tables.hpp"
 #include "cutover.hpp"
 #include "log.hpp"
 #include "pg_connection.hpp"
@@ -100,9 +101,11 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
         "x.schema_state, s.filter, coalesce(s.primary_key, x.source_primary_key)::text, "
         "x.estimated_rows, (SELECT count(*) FROM dts.chunks c WHERE (c.task_id, c.source_db, "
         "c.source_schema, c.source_table) = (x.task_id, x.source_db, x.source_schema, "
-        "x.source_table)) FROM dts.tables x LEFT JOIN dts.table_settings s USING (task_id, "
-        "source_db, source_schema, source_table) WHERE x.task_id = $1 AND x.full_state <> 'done' "
-        "ORDER BY x.estimated_rows DESC NULLS LAST, 1, 2, 3",
+        "x.source_table)), x.capture = 'cdc' AND (SELECT t.incremental_started_at IS NOT NULL "
+        "FROM dts.tasks t WHERE t.task_id = x.task_id) FROM dts.tables x LEFT JOIN "
+        "dts.table_settings s USING (task_id, source_db, source_schema, source_table) WHERE "
+        "x.task_id = $1 AND x.full_state <> 'done' AND dts._selects(x.task_id, x.source_db, "
+        "x.source_schema, x.source_table) ORDER BY x.estimated_rows DESC NULLS LAST, 1, 2, 3",
         {std::to_string(task.id)});
     std::map<std::string, std::vector<dts::catalog::TableName>> wanted;
     for (auto &r : rows)
@@ -181,6 +184,18 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
             pg.exec("UPDATE dts.tables SET full_state = 'copying' WHERE task_id = $1 AND "
                     "source_db = $2 AND source_schema = $3 AND source_table = $4",
                     {std::to_string(task.id), j.db, j.schema, j.table});
+            if (r[10] == "t") {
+                // A table added to a task whose change stream runs already: CDC was enabled on
+                // it at the start (after the stream's position), before this copy. Its changes
+                // are read from the capture's start, applied on top of the copy, as for a table
+                // that joined while streaming.
+                auto instances = capture_instances(*conns[j.db], j.schema, j.table);
+                if (!instances.empty())
+                    pg.exec("UPDATE dts.tables SET incremental_from = $5 WHERE task_id = $1 AND "
+                            "source_db = $2 AND source_schema = $3 AND source_table = $4",
+                            {std::to_string(task.id), j.db, j.schema, j.table,
+                             instances.front().start.to_log_string()});
+            }
             pg.exec("COMMIT");
             event(pg, task, "info", j.source_name(),
                   "copy planned in " + std::to_string(ranges.size()) + " chunk(s)" +

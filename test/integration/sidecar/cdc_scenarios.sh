@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Incremental sync as a user drives it, in CDC mode (issue 16): tasks without a full stage, the
-# checkpoint as the only truth (deleted, or ahead of the source), ... Each scenario runs its own
+# checkpoint as the only truth (deleted, or ahead of the source), capture instances the user
+# disables, enables again or replaces (keyed tables copied again, keyless ones stopped and
+# named), tables created at the source while streaming (several at once; stop/start after they
+# joined), a stopped task's objects changed (a table added, one removed). Each scenario runs its own
 # source database and task on one sidecar. Against the simulator, or a real SQL Server with the
 # SQL Server Agent running when MSSQL_* are set.
 # Prints "cdc_scenarios: N passed, N failed, N skipped".
@@ -54,10 +57,12 @@ new_db() {
   src "BACKUP DATABASE $1 TO DISK = N'/tmp/$1.bak'"
   src "BACKUP LOG $1 TO DISK = N'/tmp/$1.trn'"
 }
-# new_task NAME DB STAGES [schema mapping target]: every table of dbo, prechecked and started.
+# new_task NAME DB STAGES [schema mapping target]: every table of dbo, prechecked and started
+# (CONFLICT=ignore_and_proceed for destination tables that exist).
 new_task() {
   q >/dev/null <<SQL
-SELECT dts_create_task('$1', 'src', ARRAY['$2'], stages => '$3', incremental_mode => 'cdc');
+SELECT dts_create_task('$1', 'src', ARRAY['$2'], stages => '$3', incremental_mode => 'cdc',
+                       conflict_mode => '${CONFLICT:-precheck_and_report}');
 SELECT dts_add_objects('$1', 'dbo');
 SELECT dts_map_object('$1', 'dbo', '${4:-$1}');
 SELECT count(*) FROM dts_precheck('$1');
@@ -100,7 +105,7 @@ db=cdcs_inconly_$sfx
 new_db "$db"
 src "USE $db; CREATE TABLE dbo.t (id int NOT NULL PRIMARY KEY, v nvarchar(10) NOT NULL)"
 q -c "CREATE SCHEMA s1b; CREATE TABLE s1b.t (id int PRIMARY KEY, v text NOT NULL)" >/dev/null
-new_task s1b "$db" '{incremental}'
+CONFLICT=ignore_and_proceed new_task s1b "$db" '{incremental}'
 check "incremental-only task into an existing table runs" "running/incremental" "$(wait_state s1b 30 running/incremental)"
 wait_for 30 "SELECT count(*) FROM dts.checkpoints c JOIN dts.tasks t USING (task_id) WHERE t.name = 's1b' AND c.stage = 'incremental' AND c.lsn IS NOT NULL" 1 >/dev/null
 src "USE $db; INSERT INTO dbo.t VALUES (7, N'g')"
@@ -188,6 +193,64 @@ check "dts.task_status lists it" "t" "$(q -c "SELECT tables_stopped LIKE '$db.db
 src "USE $db; INSERT INTO dbo.k VALUES (16, N'u')"
 check "the other tables go on" "16:u" "$(wait_for 60 "SELECT id || ':' || v FROM s2.k WHERE id = 16" "16:u")"
 check "and the task runs" "running/incremental" "$(state s2)"
+
+# ---- item 3: tables created at the source while streaming --------------------------------------
+db=cdcs_new_$sfx
+new_db "$db"
+src "USE $db; CREATE TABLE dbo.base (id int NOT NULL PRIMARY KEY)"
+new_task s3 "$db" '{schema,full,incremental}'
+check "table-creation scenario task streams" "running/incremental" "$(wait_state s3 60 running/incremental)"
+src "USE $db; CREATE TABLE dbo.n1 (id int NOT NULL PRIMARY KEY, v nvarchar(10) NULL)"
+src "USE $db; CREATE TABLE dbo.n2 (id int NOT NULL PRIMARY KEY, v nvarchar(10) NULL)"
+src "USE $db; INSERT INTO dbo.n1 VALUES (1, N'a'); INSERT INTO dbo.n2 VALUES (1, N'b')"
+src "USE $db; INSERT INTO dbo.n2 VALUES (2, N'c')"
+n_sql="SELECT (SELECT string_agg(id || ':' || v, '|' ORDER BY id) FROM s3.n1) || '/' || (SELECT string_agg(id || ':' || v, '|' ORDER BY id) FROM s3.n2)"
+check "two CREATE TABLE in quick succession: both join with their rows" "1:a/1:b|2:c" "$(wait_for 60 "$n_sql" "1:a/1:b|2:c")"
+check "the task runs" "running/incremental" "$(state s3)"
+check "joined tables count as copied" "3" "$(q -c "SELECT count(*) FROM dts.tables x JOIN dts.tasks t USING (task_id) WHERE t.name = 's3' AND x.full_state = 'done'")"
+restart_task s3
+check "stop/start after tables joined: no second copy, the task streams" "running/incremental" "$(wait_state s3 60 running/incremental)"
+src "USE $db; INSERT INTO dbo.n1 VALUES (2, N'd')"
+check "and changes of a joined table still arrive once" "1:a|2:d/1:b|2:c" "$(wait_for 60 "$n_sql" "1:a|2:d/1:b|2:c")"
+check "no failure recorded" "0" "$(q -c "SELECT count(*) FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = 's3' AND e.level = 'error'")"
+
+# ---- item 4: changing a stopped task's objects -------------------------------------------------
+db=cdcs_obj_$sfx
+new_db "$db"
+src "USE $db; CREATE TABLE dbo.a (id int NOT NULL PRIMARY KEY, v nvarchar(10) NULL)"
+src "USE $db; CREATE TABLE dbo.b (id int NOT NULL PRIMARY KEY, v nvarchar(10) NULL)"
+src "USE $db; INSERT INTO dbo.a VALUES (1, N'a'); INSERT INTO dbo.b VALUES (1, N'b'), (2, N'bb')"
+q >/dev/null <<SQL
+SELECT dts_create_task('s4', 'src', ARRAY['$db'], incremental_mode => 'cdc');
+SELECT dts_add_objects('s4', 'dbo', ARRAY['a']);
+SELECT dts_map_object('s4', 'dbo', 's4');
+SELECT count(*) FROM dts_precheck('s4');
+SELECT dts_ack_precheck('s4');
+SELECT dts_start_task('s4');
+SQL
+check "task with one table streams" "running/incremental" "$(wait_state s4 60 running/incremental)"
+src "USE $db; INSERT INTO dbo.a VALUES (2, N'a2')"
+check "its changes arrive" "2" "$(wait_for 60 "SELECT count(*) FROM s4.a" 2)"
+q -c "SELECT dts_stop_task('s4')" >/dev/null
+wait_for 30 "SELECT count(*) FROM dts.tasks WHERE name = 's4' AND sidecar_seen_at > stopped_at" "0" >/dev/null
+sleep 1
+src "USE $db; INSERT INTO dbo.b VALUES (3, N'bbb')"
+q >/dev/null <<SQL
+SELECT dts_add_objects('s4', 'dbo', ARRAY['b']);
+SELECT dts_remove_objects('s4', 'dbo', ARRAY['a']);
+SELECT count(*) FROM dts_precheck('s4');
+SELECT dts_ack_precheck('s4');
+SELECT dts_start_task('s4');
+SQL
+check "a table added to a stopped task (CDC enabled at the restart): the task streams again" "running/incremental" "$(wait_state s4 60 running/incremental)"
+src "USE $db; INSERT INTO dbo.b VALUES (4, N'b4'); UPDATE dbo.b SET v = N'B' WHERE id = 1"
+src "USE $db; INSERT INTO dbo.a VALUES (3, N'a3')"
+check "the added table is copied, then its changes follow" "1:B|2:bb|3:bbb|4:b4" \
+  "$(wait_for 60 "SELECT string_agg(id || ':' || v, '|' ORDER BY id) FROM s4.b" "1:B|2:bb|3:bbb|4:b4")"
+sleep 2
+check "the removed table is no longer synced" "2" "$(q -c "SELECT count(*) FROM s4.a")"
+check "no warning or error (nothing had to be copied twice)" "0" \
+  "$(q -c "SELECT count(*) FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = 's4' AND e.level IN ('warning', 'error')")"
 
 echo "cdc_scenarios: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
