@@ -217,11 +217,21 @@ bool refresh_capture_instance(dts::tds::Connection &src, const CdcTable &t,
     auto instances = capture_instances(src, t.schema, t.table);
     if (instances.empty())
         return false;
-    bool missing = false;
-    for (const auto &c : source_columns(src, t.schema, t.table))
-        missing = missing || !contains(instances.back().columns, c);
-    if (!missing)
-        return false;
+    const auto columns = source_columns(src, t.schema, t.table);
+    auto misses = [&](const CaptureInstance &ci) {
+        return std::any_of(columns.begin(), columns.end(),
+                           [&](const auto &c) { return !contains(ci.columns, c); });
+    };
+    if (!misses(instances.back())) {
+        // The user created the instance with the new columns first: it starts after the DDL,
+        // and what changed in between came through one without them, so a copy still has to
+        // bring their values.
+        const CaptureInstance *active = &instances.front();
+        for (const auto &ci : instances)
+            if (ci.start <= position)
+                active = &ci;
+        return misses(*active);
+    }
     const std::string schema_lit = dts::tsql::quote_literal(t.schema);
     const std::string table_lit = dts::tsql::quote_literal(t.table);
     if (instances.size() >= 2) {

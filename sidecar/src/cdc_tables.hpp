@@ -69,9 +69,11 @@ std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const 
 // (a column added at the destination before its capture instance exists is left untouched).
 TableChanges columns_for(const CdcTable &t, const CaptureInstance &ci);
 
-// After ALTER TABLE: when the newest capture instance misses source columns, creates one that
-// captures them all (dropping the oldest of two first, which `position` must have passed).
-// Returns whether an instance was created.
+// After ALTER TABLE at `position`: when the newest capture instance misses source columns,
+// creates one that captures them all (dropping the oldest of two first, which `position` must
+// have passed). Returns whether the changes after `position` came through an instance without
+// all columns (one was created here, or the user created it after the DDL): then only a copy
+// brings the new columns' values.
 bool refresh_capture_instance(dts::tds::Connection &src, const CdcTable &t,
                               const dts::Lsn &position);
 

@@ -3,7 +3,8 @@
 # checkpoint as the only truth (deleted, or ahead of the source), capture instances the user
 # disables, enables again or replaces (keyed tables copied again, keyless ones stopped and
 # named), tables created at the source while streaming (several at once; stop/start after they
-# joined), a stopped task's objects changed (a table added, one removed). Each scenario runs its own
+# joined), a stopped task's objects changed (a table added, one removed), the user creating the
+# capture instance for new columns first. Each scenario runs its own
 # source database and task on one sidecar. Against the simulator, or a real SQL Server with the
 # SQL Server Agent running when MSSQL_* are set.
 # Prints "cdc_scenarios: N passed, N failed, N skipped".
@@ -251,6 +252,24 @@ sleep 2
 check "the removed table is no longer synced" "2" "$(q -c "SELECT count(*) FROM s4.a")"
 check "no warning or error (nothing had to be copied twice)" "0" \
   "$(q -c "SELECT count(*) FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = 's4' AND e.level IN ('warning', 'error')")"
+
+# ---- item 7: the user creates the capture instance for new columns first ------------------------
+db=cdcs_rot_$sfx
+new_db "$db"
+src "USE $db; CREATE TABLE dbo.r (id int NOT NULL PRIMARY KEY, v nvarchar(10) NULL)"
+src "USE $db; INSERT INTO dbo.r VALUES (1, N'a')"
+new_task s7 "$db" '{schema,full,incremental}'
+check "rotation scenario task streams" "running/incremental" "$(wait_state s7 60 running/incremental)"
+kill -9 "$SC"
+src "USE $db; ALTER TABLE dbo.r ADD w int NULL"
+src "USE $db; UPDATE dbo.r SET w = 7 WHERE id = 1"
+src "USE $db; INSERT INTO dbo.r (id, v, w) VALUES (2, N'b', 8)"
+src "USE $db; EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'r', @role_name = NULL, @capture_instance = N'dbo_r_user'"
+start_sidecar
+src "USE $db; INSERT INTO dbo.r (id, v, w) VALUES (3, N'c', 9)"
+check "values written before the user's new capture instance started arrive" "1:7|2:8|3:9" \
+  "$(wait_for 60 "SELECT string_agg(id || ':' || coalesce(w::text, '-'), '|' ORDER BY id) FROM s7.r" "1:7|2:8|3:9")"
+check "the task runs" "running/incremental" "$(state s7)"
 
 echo "cdc_scenarios: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
