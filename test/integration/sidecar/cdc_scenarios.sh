@@ -93,6 +93,8 @@ db=cdcs_inc_$sfx
 new_db "$db"
 src "USE $db; CREATE TABLE dbo.t (id int NOT NULL PRIMARY KEY, v nvarchar(10) NOT NULL)"
 src "USE $db; INSERT INTO dbo.t VALUES (1, N'a'), (2, N'b')"
+src "USE $db; CREATE TABLE dbo.[x.y] (id int NOT NULL PRIMARY KEY)"
+s1_db=$db
 new_task s1 "$db" '{schema,incremental}'
 check "schema+incremental task runs the incremental stage" "running/incremental" "$(wait_state s1 30 running/incremental)"
 wait_for 30 "SELECT count(*) FROM dts.checkpoints c JOIN dts.tasks t USING (task_id) WHERE t.name = 's1' AND c.stage = 'incremental' AND c.lsn IS NOT NULL" 1 >/dev/null
@@ -270,6 +272,14 @@ src "USE $db; INSERT INTO dbo.r (id, v, w) VALUES (3, N'c', 9)"
 check "values written before the user's new capture instance started arrive" "1:7|2:8|3:9" \
   "$(wait_for 60 "SELECT string_agg(id || ':' || coalesce(w::text, '-'), '|' ORDER BY id) FROM s7.r" "1:7|2:8|3:9")"
 check "the task runs" "running/incremental" "$(state s7)"
+
+# ---- minor: dts_cleanup_source and tables with dots in their names ------------------------------
+q -c "SELECT dts_stop_task('s1')" >/dev/null
+wait_for 30 "SELECT count(*) FROM dts.tasks WHERE name = 's1' AND sidecar_seen_at > stopped_at" "0" >/dev/null
+check "cleanup disables CDC on a table with a dot in its name" "0" \
+  "$(q -c "SELECT count(*) FROM dts_cleanup_source('s1') WHERE action <> 'removed'")"
+check "no table left tracked at the source" "0" \
+  "$(srcq "$s1_db" "SELECT CAST(COUNT(*) AS varchar(5)) FROM sys.tables WHERE is_tracked_by_cdc = 1")"
 
 echo "cdc_scenarios: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
