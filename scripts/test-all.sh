@@ -82,6 +82,7 @@ scripted() { # scripted TITLE NAME SCRIPT [VAR=VALUE ...]
 }
 scripted "integration tests (dts-sidecar full load)" full_load test/integration/sidecar/full_load.sh
 scripted "integration tests (dts-sidecar CDC incremental)" cdc_incremental test/integration/sidecar/cdc_incremental.sh
+scripted "integration tests (CDC scenarios: stages, checkpoint, capture instances changed by the user)" cdc_scenarios test/integration/sidecar/cdc_scenarios.sh
 scripted "integration tests (CDC random workload, kill -9, restarts, bad batch)" cdc_workload test/integration/sidecar/cdc_workload.sh
 scripted "integration tests (transaction log: log and hybrid modes end to end)" log_incremental test/integration/sidecar/log_incremental.sh
 scripted "integration tests (log mode: random workload, kill -9, restarts, log backups)" log_workload test/integration/sidecar/cdc_workload.sh WORKLOAD_MODE=log

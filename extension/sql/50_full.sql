@@ -147,6 +147,15 @@ LANGUAGE sql AS $$
    ORDER BY 1;
 $$;
 
+-- The incremental stage's view of each table's CDC capture (the sidecar's capture check): the
+-- capture instances it read from ("change table object_id@start LSN"), the position after which
+-- changes were not captured (CDC disabled at the source), and why the table stopped syncing
+-- while the rest of the task goes on (NULL: it syncs).
+ALTER TABLE dts.tables
+  ADD COLUMN capture_seen text[],
+  ADD COLUMN capture_lost_after text,
+  ADD COLUMN incremental_error text;
+
 CREATE VIEW dts.task_status AS
 SELECT t.task_id, t.name, t.state, t.stage, t.incremental_mode, t.conflict_mode, t.server,
        t.databases,
@@ -167,7 +176,12 @@ SELECT t.task_id, t.name, t.state, t.stage, t.incremental_mode, t.conflict_mode,
        t.attempts, t.failing_since, t.sidecar_seen_at,
        i.source_max_lsn, i.applied_lsn, i.applied_at,
        round(h.lag, 3) AS lag_seconds, h.last_heartbeat_at,
-       i.changes_per_second
+       i.changes_per_second,
+       (SELECT string_agg(x.source_db || '.' || x.source_schema || '.' || x.source_table || ': ' ||
+                          coalesce(x.incremental_error, 'CDC capture disabled at the source; changes after LSN ' || x.capture_lost_after || ' are not captured'),
+                          '; ' ORDER BY x.source_db, x.source_schema, x.source_table)
+          FROM dts.tables x WHERE x.task_id = t.task_id
+           AND (x.incremental_error IS NOT NULL OR x.capture_lost_after IS NOT NULL)) AS tables_stopped
 FROM dts.tasks t
 LEFT JOIN LATERAL (SELECT run_id, run_at FROM dts.precheck_runs r WHERE r.task_id = t.task_id
                    ORDER BY run_id DESC LIMIT 1) p ON true

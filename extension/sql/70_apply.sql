@@ -11,6 +11,10 @@
 --   COMMIT;
 -- so the checkpoint moves in the same transaction as the rows, and a batch is applied once.
 
+-- When the task's incremental stage first made its checkpoints durable (the sidecar, from the
+-- cutover). From then on a missing checkpoint is an error, never a restart from the cutover.
+ALTER TABLE dts.tasks ADD COLUMN incremental_started_at timestamptz;
+
 -- A stage for one target table: the target's columns plus __seq (order in the batch) and __op
 -- ('U' upsert with the full row, 'N' the same for a key the source inserted in this batch, 'D'
 -- delete; for tables without a key 'I' insert and 'D' delete of one row equal to the given image).
@@ -271,6 +275,7 @@ DECLARE
   x dts.tables;
   stmt text;
   done text[] := '{}';
+  known text[];
 BEGIN
   SELECT * INTO t FROM dts.tasks WHERE tasks.task_id = _apply_ddl.task_id;
   SELECT * INTO x FROM dts.tables y WHERE (y.task_id, y.source_db, y.source_schema, y.source_table)
@@ -284,7 +289,15 @@ BEGIN
     RETURN 'skipped';
   END IF;
   IF event_type = 'CREATE_TABLE' THEN
+    known := ARRAY(SELECT format('%I.%I.%I', y.source_db, y.source_schema, y.source_table)
+                     FROM dts.tables y WHERE y.task_id = _apply_ddl.task_id);
     PERFORM FROM dts._resolve_tables(t);
+    -- Only this table joins here. Others the selection takes that exist at the source by now were
+    -- created later in the stream: each joins at its own CREATE TABLE, with its own capture.
+    DELETE FROM dts.tables y
+     WHERE y.task_id = _apply_ddl.task_id
+       AND NOT format('%I.%I.%I', y.source_db, y.source_schema, y.source_table) = ANY (known)
+       AND (y.source_db, y.source_schema, y.source_table) <> (_apply_ddl.source_db, schema_name, tab);
     IF NOT EXISTS (SELECT FROM dts.tables y WHERE (y.task_id, y.source_db, y.source_schema, y.source_table)
                                                = (_apply_ddl.task_id, _apply_ddl.source_db, schema_name, tab)) THEN
       RETURN 'ignored';

@@ -163,6 +163,7 @@ DECLARE
   t dts.tasks := dts._task(task, true);
   o record;
   undo text;
+  parts text[];
 BEGIN
   IF t.state = 'running' THEN
     RAISE EXCEPTION 'pg_dts task "%" is running', task USING ERRCODE = '55000',
@@ -171,6 +172,12 @@ BEGIN
   FOR o IN SELECT * FROM dts.source_objects s WHERE s.task_id = t.task_id
             ORDER BY s.source_db, CASE s.kind WHEN 'ddl_trigger' THEN 0 WHEN 'cdc_table' THEN 1
                                               WHEN 'table' THEN 2 ELSE 3 END, s.name LOOP
+    -- 'schema.table' as recorded; names may hold dots themselves: the task's tables tell how
+    -- the name splits, the first dot otherwise.
+    parts := coalesce((SELECT ARRAY[x.source_schema, x.source_table] FROM dts.tables x
+                        WHERE (x.task_id, x.source_db) = (o.task_id, o.source_db)
+                          AND x.source_schema || '.' || x.source_table = o.name LIMIT 1),
+                      ARRAY[split_part(o.name, '.', 1), substr(o.name, length(split_part(o.name, '.', 1)) + 2)]);
     undo := CASE o.kind
       WHEN 'ddl_trigger' THEN 'DROP TRIGGER ' || dts.tsql_ident(o.name) || ' ON DATABASE'
       WHEN 'table' THEN 'DROP TABLE ' || dts.tsql_ident(o.object_schema) || '.' || dts.tsql_ident(o.object_table)

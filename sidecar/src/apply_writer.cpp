@@ -144,6 +144,31 @@ bool ApplyTransaction::begin(const dts::Lsn &first, const dts::Lsn &last) {
     }
 }
 
+void ApplyTransaction::begin_in_place() {
+    try {
+        pg_.exec("BEGIN");
+        open_ = true;
+        auto cp =
+            pg_.query_rows("SELECT lsn FROM dts.checkpoints WHERE (task_id, source_db, stage) "
+                           "= ($1, $2, 'incremental') FOR UPDATE",
+                           {std::to_string(task_id_), db_});
+        if (!cp.empty() && cp[0][0])
+            if (auto l = dts::Lsn::parse(*cp[0][0]))
+                first_ = last_ = *l;
+    } catch (const std::exception &e) {
+        fail(e, "");
+    }
+}
+
+void ApplyTransaction::commit_in_place() {
+    try {
+        pg_.exec("COMMIT");
+        open_ = false;
+    } catch (const std::exception &e) {
+        fail(e, "");
+    }
+}
+
 void ApplyTransaction::apply_stage(const TableChanges &t, const std::string &stage,
                                    bool compacted) {
     pg_.exec("SELECT * FROM dts._apply_table($1::regclass, $2, $3::text[], $4, $5::text[], "

@@ -56,6 +56,10 @@ public:
     // Opens the transaction for source transactions from commit LSN `first`; false (and rolled
     // back) when the engine reports them applied already.
     bool begin(const dts::Lsn &first, const dts::Lsn &last);
+    // Opens a transaction between batches (a table re-copied at the position): the checkpoint
+    // row is locked as for a batch but does not move; close it with commit_in_place().
+    void begin_in_place();
+    void commit_in_place();
     // A table's changes of this batch, compacted here (keys) or in order (whole-row tables).
     void apply_changes(const TableChanges &t);
 

@@ -3,6 +3,7 @@
 #include "apply_writer.hpp"
 #include "catalog_snapshot.hpp"
 #include "cdc_tables.hpp"
+#include "cutover.hpp"
 #include "log.hpp"
 #include "log_stream.hpp"
 #include "pg_connection.hpp"
@@ -60,6 +61,14 @@ Lsn lsn_of(const std::optional<std::string> &text, const std::string &what) {
     if (!l)
         throw dts::Error("55000", "no usable LSN for " + what);
     return *l;
+}
+
+// dts.tables.capture_seen as string_to_array(text, ',') takes it.
+std::string seen_text(const std::vector<dts::capture::Seen> &seen) {
+    std::string out;
+    for (const auto &c : seen)
+        out += (out.empty() ? "" : ",") + dts::capture::to_text(c);
+    return out;
 }
 
 // The first column of a one-row query that returns binary(10), as an LSN (NULL: nullopt).
@@ -228,9 +237,11 @@ private:
     bool apply_ddl_transaction(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
                                size_t begin, size_t end);
     void stream_transaction(Source &s, const std::vector<Plan> &plans, const Lsn &commit);
-    void copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
-                    const std::string &table);
+    size_t copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
+                      const std::string &table);
     Lsn position(const Source &s);
+    void check_source_behind(const Source &s, const Lsn &source_lsn, const Lsn &checkpoint,
+                             const std::string &what);
     void keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied);
     std::string apply_ddl_event(Source &s, ApplyTransaction &tx, const Lsn &at,
                                 const std::string &type, const std::string &schema,
@@ -241,6 +252,12 @@ private:
     void apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vector<Raw> &rows,
                        const Lsn &at);
     void reload_tables(Source &s);
+    void check_captures(Source &s);
+    bool captures_changed(const Source &s,
+                          const std::map<int64_t, std::vector<int64_t>> &change_tables) const;
+    void recopy_table(Source &s, const CdcTable &t, const Lsn &position, const std::string &why);
+    void table_event(const Source &s, const CdcTable &t, const std::string &level,
+                     const std::string &message, const std::string &detail);
     void open_log(Source &s);
 
     const Options &opts_;
@@ -251,14 +268,31 @@ private:
     bool beat_warned_ = false;
 };
 
+// The incremental checkpoint, made durable by start_incremental() before the first read.
 Lsn Reader::position(const Source &s) {
-    auto cp = pg_.query_rows(
-        "SELECT (SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = $2 AND "
-        "stage = 'incremental'), (SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND "
-        "source_db = $2 AND stage = 'cutover')",
-        {std::to_string(task_.id), s.db});
-    return cp[0][0] ? lsn_of(cp[0][0], "the checkpoint")
-                    : lsn_of(cp[0][1], "the cutover of " + s.db);
+    auto cp = pg_.query_rows("SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = "
+                             "$2 AND stage = 'incremental'",
+                             {std::to_string(task_.id), s.db});
+    if (cp.empty() || !cp[0][0])
+        throw dts::Error("55000",
+                         "task " + task_.name + " lost its incremental checkpoint for " + s.db, {},
+                         "Restore the row in dts.checkpoints, or drop and re-create the task.");
+    return lsn_of(cp[0][0], "the checkpoint of " + s.db);
+}
+
+// A source whose log ends before the checkpoint is not the source the checkpoint came from (a
+// restored or re-created database): every change would be skipped as applied.
+void Reader::check_source_behind(const Source &s, const Lsn &source_lsn, const Lsn &checkpoint,
+                                 const std::string &what) {
+    if (!(source_lsn < checkpoint))
+        return;
+    throw dts::Error("55000",
+                     "the " + what + " of " + s.db + " (" + source_lsn.to_log_string() +
+                         ") is below task " + task_.name + "'s checkpoint (" +
+                         checkpoint.to_log_string() + ")",
+                     "the database was restored, re-created or replaced since the checkpoint",
+                     "pg_dts cannot tell which changes the destination holds: drop and "
+                     "re-create the task (its destination tables emptied).");
 }
 
 // One DDL event applied in the destination transaction of its source transaction, logged.
@@ -277,13 +311,16 @@ std::string Reader::apply_ddl_event(Source &s, ApplyTransaction &tx, const Lsn &
 }
 
 // A table created at the source joined the task: its changes count from `from`, and its rows as
-// they are now go into the same destination transaction.
+// they are now go into the same destination transaction. It counts as copied: a full stage run
+// again later (stop/start) leaves it alone.
 void Reader::join_table(Source &s, ApplyTransaction &tx, const std::string &schema,
                         const std::string &table, const Lsn &from) {
-    pg_.exec("UPDATE dts.tables SET incremental_from = $5 WHERE (task_id, source_db, "
-             "source_schema, source_table) = ($1, $2, $3, $4)",
-             {std::to_string(task_.id), s.db, schema, table, from.to_log_string()});
-    copy_table(s, tx, schema, table);
+    const size_t rows = copy_table(s, tx, schema, table);
+    pg_.exec("UPDATE dts.tables SET incremental_from = $5, full_state = 'done', rows_copied = $6, "
+             "full_started_at = coalesce(full_started_at, now()), full_finished_at = now() WHERE "
+             "(task_id, source_db, source_schema, source_table) = ($1, $2, $3, $4)",
+             {std::to_string(task_.id), s.db, schema, table, from.to_log_string(),
+              std::to_string(rows)});
 }
 
 void Reader::keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied) {
@@ -296,6 +333,7 @@ void Reader::keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied) {
 // not select) are read too.
 void Reader::reload_tables(Source &s) {
     s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+    check_captures(s);
     s.cdc = std::any_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return !t.log; });
     s.log.reset();
     open_log(s);
@@ -368,6 +406,136 @@ void Reader::open_log(Source &s) {
     }
 }
 
+void Reader::table_event(const Source &s, const CdcTable &t, const std::string &level,
+                         const std::string &message, const std::string &detail) {
+    pg_.exec("SELECT dts._log($1::bigint, $2, 'incremental', $3, $4, $5)",
+             {std::to_string(task_.id), level, t.apply.source_name, message, detail});
+    log::write(level == "error" ? log::Level::Error : log::Level::Warning, message,
+               {{"task", task_.name}, {"db", s.db}, {"table", t.apply.source_name}});
+}
+
+// Whether some captured table's capture instances differ from those loaded.
+bool Reader::captures_changed(const Source &s,
+                              const std::map<int64_t, std::vector<int64_t>> &change_tables) const {
+    for (const auto &t : s.tables) {
+        if (t.kind != TableKind::Synced || t.log)
+            continue;
+        std::vector<int64_t> loaded;
+        for (const auto &ci : t.instances)
+            loaded.push_back(ci.change_table);
+        std::sort(loaded.begin(), loaded.end());
+        auto it = change_tables.find(t.object_id);
+        if (loaded != (it == change_tables.end() ? std::vector<int64_t>{} : it->second))
+            return true;
+    }
+    return false;
+}
+
+// The capture instances of each captured table against those the reader read from before
+// (dts.tables.capture_seen): CDC disabled at the source is reported and the table waits; an
+// instance that does not cover the position (disabled and enabled again, or enabled after it)
+// means changes were not captured: a table with a key is copied again, one without is stopped.
+// Either way the task says so in dts.events and dts.task_status, naming the table.
+void Reader::check_captures(Source &s) {
+    const Lsn pos = position(s);
+    bool removed = false;
+    for (auto &t : s.tables) {
+        if (t.kind != TableKind::Synced || t.log)
+            continue;
+        const auto current = seen_of(t.instances);
+        const auto verdict = dts::capture::judge(t.seen.value_or(current), current, pos.next(),
+                                                 t.read_from, t.lost_after.has_value());
+        const std::string kept = seen_text(current);
+        const std::vector<std::string> key = {std::to_string(task_.id), s.db, t.schema, t.table};
+        auto keep_seen = [&](const std::string &extra_set, std::vector<PgConnection::Value> extra) {
+            std::vector<PgConnection::Value> params(key.begin(), key.end());
+            params.push_back(kept);
+            params.insert(params.end(), extra.begin(), extra.end());
+            pg_.exec("UPDATE dts.tables SET capture_seen = string_to_array($5, ',')" + extra_set +
+                         " WHERE (task_id, source_db, source_schema, source_table) = ($1, $2, $3, "
+                         "$4)",
+                     params);
+        };
+        switch (verdict) {
+        case dts::capture::Verdict::Same:
+            if (!t.seen)
+                keep_seen("", {});
+            break;
+        case dts::capture::Verdict::Reload:
+            keep_seen("", {});
+            table_event(s, t, "info", "capture instances of " + t.apply.source_name + " changed",
+                        "an instance read before still covers the position " + pos.to_log_string());
+            break;
+        case dts::capture::Verdict::Disabled:
+            if (t.lost_after)
+                break;
+            keep_seen(", capture_lost_after = $6", {pos.to_log_string()});
+            t.lost_after = pos;
+            table_event(s, t, "warning",
+                        "CDC capture of " + t.apply.source_name +
+                            " was disabled at the source: its changes after LSN " +
+                            pos.to_log_string() + " are not captured",
+                        "the other tables go on; when CDC is enabled on the table again "
+                        "(sys.sp_cdc_enable_table), pg_dts copies it again (a table without a key "
+                        "is stopped instead)");
+            break;
+        case dts::capture::Verdict::Lost: {
+            const std::string why =
+                t.lost_after ? "CDC capture of " + t.apply.source_name +
+                                   " was disabled at the source after LSN " +
+                                   t.lost_after->to_log_string() + " and enabled again"
+                             : "the capture instance of " + t.apply.source_name +
+                                   " that held its changes after LSN " + pos.to_log_string() +
+                                   " is gone (CDC disabled and enabled again, or enabled after "
+                                   "the position)";
+            if (!t.apply.key_positions.empty()) {
+                recopy_table(s, t, pos, why);
+            } else {
+                keep_seen(", incremental_error = $6",
+                          {"stopped: " + why +
+                           "; a table without a key cannot be copied again "
+                           "into the change stream"});
+                table_event(s, t, "error",
+                            "table " + t.apply.source_name + " stopped: " + why +
+                                ", and a table without a key cannot be copied again into the "
+                                "change stream",
+                            "the other tables go on; re-create the task (its destination tables "
+                            "emptied) to sync this table again");
+            }
+            removed = true;
+            break;
+        }
+        }
+    }
+    if (removed)
+        s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+}
+
+// A table whose changes were not all captured, copied again as it is now in one destination
+// transaction that leaves the checkpoint where it is: its rows (all of them, unless the table
+// applies no deletes), then its changes from its capture instance's start, applied again on top
+// (which converges for a keyed table, as for a table that joined).
+void Reader::recopy_table(Source &s, const CdcTable &t, const Lsn &position,
+                          const std::string &why) {
+    ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+    tx.begin_in_place();
+    if (t.apply.dml.del)
+        pg_.exec("DELETE FROM " + t.apply.target);
+    copy_table(s, tx, t.schema, t.table);
+    const Lsn from = t.instances.front().start;
+    pg_.exec("UPDATE dts.tables SET incremental_from = $5, capture_seen = string_to_array($6, "
+             "','), "
+             "capture_lost_after = NULL WHERE (task_id, source_db, source_schema, source_table) = "
+             "($1, $2, $3, $4)",
+             {std::to_string(task_.id), s.db, t.schema, t.table, from.to_log_string(),
+              seen_text(seen_of(t.instances))});
+    table_event(s, t, "warning", "table " + t.apply.source_name + " copied again: " + why,
+                "changes after LSN " + position.to_log_string() +
+                    " may not have been captured; its changes are read again from LSN " +
+                    from.to_log_string() + " (capture instance " + t.instances.front().name + ")");
+    tx.commit_in_place();
+}
+
 void Reader::write_heartbeat() {
     for (auto &s : sources_) {
         // Log mode has its own heartbeat table, read from the log like the data.
@@ -409,7 +577,9 @@ std::vector<Plan> Reader::plan(Source &s, const Lsn &from, Lsn &to) {
         Lsn start = from;
         if (t.read_from && start < *t.read_from)
             start = *t.read_from;
-        if (t.log) {
+        if (t.log || t.instances.empty()) {
+            // No capture instance: CDC was disabled on the table (check_captures() reported it):
+            // nothing to read until it is enabled again.
             Plan p;
             p.table = i;
             p.from = start;
@@ -490,17 +660,30 @@ Reader::PollResult Reader::poll(Source &s) {
         to = *spilled;
         ddl_at.reset();
     }
-    std::vector<Plan> plans = plan(s, from, to);
-
-    // Retention: the oldest change CDC still holds must not be past where the task reads.
+    // Retention: the oldest change CDC still holds must not be past where the task reads. And
+    // capture instances the user disabled, enabled or replaced since the tables were loaded:
+    // check_captures() tells what that means, before anything is read.
     std::map<std::string, Lsn> minimum;
-    if (s.cdc)
+    std::map<int64_t, std::vector<int64_t>> change_tables; // by source table
+    if (s.cdc) {
         for (auto &r : s.conn
                            ->query_text("SELECT ct.capture_instance, sys.fn_cdc_get_min_lsn("
-                                        "ct.capture_instance) FROM cdc.change_tables ct")
-                           .rows)
+                                        "ct.capture_instance), ct.object_id, "
+                                        "ct.source_object_id FROM cdc.change_tables ct")
+                           .rows) {
             if (auto l = lsn_from_text(r[1]); r[0] && l)
                 minimum[*r[0]] = *l;
+            if (r[2] && r[3])
+                change_tables[std::stoll(*r[3])].push_back(std::stoll(*r[2]));
+        }
+        for (auto &[table, ids] : change_tables)
+            std::sort(ids.begin(), ids.end());
+        if (captures_changed(s, change_tables)) {
+            reload_tables(s);
+            return {true, true};
+        }
+    }
+    std::vector<Plan> plans = plan(s, from, to);
     std::vector<Raw> rows;
     std::optional<Lsn> limit; // exclusive: a table's read stopped inside this transaction
     for (const Plan &p : plans) {
@@ -781,8 +964,9 @@ bool Reader::apply_ddl_transaction(Source &s, const std::vector<Plan> &plans,
 // table that joined (CREATE TABLE), and for new columns (ALTER TABLE ... ADD), whose values in
 // changes made before their capture instance started only a copy can bring. The changes from the
 // capture start on are applied after it again, which converges for keyed tables.
-void Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
-                        const std::string &table) {
+size_t Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
+                          const std::string &table) {
+    size_t copied = 0;
     for (const auto &t : load_cdc_tables(pg_, *s.conn, task_, s.db)) {
         if (t.kind != TableKind::Synced || t.schema != schema || t.table != table)
             continue;
@@ -797,7 +981,9 @@ void Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &sche
         log::info("table copied into the change stream", {{"task", task_.name},
                                                           {"table", t.apply.source_name},
                                                           {"rows", std::to_string(st.changes())}});
+        copied += st.changes();
     }
+    return copied;
 }
 
 // One source transaction with more changes than a read holds: streamed table by table into the
@@ -860,12 +1046,22 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
 
 void Reader::run() {
     SourceSettings src = source_settings(pg_, task_.id);
+    std::vector<std::string> databases;
     for (auto &d : pg_.query_rows("SELECT unnest(databases) FROM dts.tasks WHERE task_id = $1",
-                                  {std::to_string(task_.id)})) {
+                                  {std::to_string(task_.id)}))
+        databases.push_back(*d[0]);
+    start_incremental(pg_, task_, src, databases);
+    for (const auto &db : databases) {
         Source s;
-        s.db = *d[0];
+        s.db = db;
         s.conn = std::make_unique<dts::tds::Connection>(src.for_database(s.db), src.credentials);
+        // Checked on every (re)connection: restoring or re-creating a database drops them.
+        auto end = s.conn->query_text("SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())");
+        if (!end.rows.empty() && end.rows[0][0])
+            if (auto l = Lsn::parse(*end.rows[0][0]))
+                check_source_behind(s, *l, position(s), "end of the log");
         s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+        check_captures(s);
         s.cdc = std::any_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return !t.log; });
         open_log(s);
         sources_.push_back(std::move(s));

@@ -49,11 +49,19 @@ std::optional<dts::Lsn> lsn_from_text(const std::optional<std::string> &text) {
     return Lsn::parse("0x" + text->substr(2));
 }
 
+std::vector<dts::capture::Seen> seen_of(const std::vector<CaptureInstance> &instances) {
+    std::vector<dts::capture::Seen> out;
+    for (const auto &ci : instances)
+        out.push_back({ci.change_table, ci.start});
+    return out;
+}
+
 std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const std::string &schema,
                                                const std::string &table) {
     std::vector<CaptureInstance> out;
     auto rows = src.query_text(
-        "SELECT ct.capture_instance, ct.start_lsn, cc.column_name, cc.column_ordinal FROM "
+        "SELECT ct.capture_instance, ct.start_lsn, cc.column_name, cc.column_ordinal, "
+        "ct.object_id FROM "
         "cdc.change_tables ct "
         "JOIN cdc.captured_columns cc ON cc.object_id = ct.object_id WHERE ct.source_object_id "
         "= OBJECT_ID(" +
@@ -65,6 +73,7 @@ std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const 
             CaptureInstance ci;
             ci.name = name;
             ci.start = lsn_from_text(r[1]).value_or(Lsn{});
+            ci.change_table = r[4] ? std::stoll(*r[4]) : 0;
             out.push_back(std::move(ci));
         }
         out.back().columns.push_back(r[2].value_or(""));
@@ -80,9 +89,10 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
     auto rows = pg.query_rows(
         "SELECT x.source_schema, x.source_table, x.target_schema, x.target_table, "
         "coalesce(s.primary_key, x.source_primary_key)::text, s.dml::text, x.incremental_from, "
-        "x.capture = 'log' FROM dts.tables x LEFT JOIN dts.table_settings s USING (task_id, "
-        "source_db, "
-        "source_schema, source_table) WHERE x.task_id = $1 AND x.source_db = $2 ORDER BY 1, 2",
+        "x.capture = 'log', x.capture_seen::text, x.capture_lost_after FROM dts.tables x LEFT "
+        "JOIN dts.table_settings s USING (task_id, source_db, source_schema, source_table) WHERE "
+        "x.task_id = $1 AND x.source_db = $2 AND x.incremental_error IS NULL AND "
+        "dts._selects(x.task_id, x.source_db, x.source_schema, x.source_table) ORDER BY 1, 2",
         {std::to_string(task.id), db});
     std::vector<CdcTable> out;
     for (auto &r : rows) {
@@ -94,20 +104,24 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         if (r[6])
             c.read_from = Lsn::parse(*r[6]);
         c.log = r[7] == "t";
-        if (!c.log)
-            c.instances = capture_instances(src, c.schema, c.table);
         // A table dropped at the source loses its capture instances with it; its DROP TABLE row
         // is still ahead in the stream and removes it from the task.
-        if (c.instances.empty() &&
-            !src.query_text("SELECT OBJECT_ID(" + object_literal(c.schema, c.table) + ")")
-                 .rows.at(0)[0])
+        auto id = src.query_text("SELECT OBJECT_ID(" + object_literal(c.schema, c.table) + ")")
+                      .rows.at(0)[0];
+        if (!id)
             continue;
-        if (c.instances.empty() && !c.log)
-            throw dts::Error("55000",
-                             "source table " + c.apply.source_name + " is not tracked by CDC", {},
-                             "On SQL Server: EXEC sys.sp_cdc_enable_table @source_schema = N'" +
-                                 c.schema + "', @source_name = N'" + c.table +
-                                 "', @role_name = NULL; before the task's full stage.");
+        c.object_id = std::stoll(*id);
+        if (!c.log) {
+            c.instances = capture_instances(src, c.schema, c.table);
+            if (r[8]) {
+                c.seen.emplace();
+                for (const auto &e : pg_array(pg, r[8]))
+                    if (auto seen = dts::capture::from_text(e))
+                        c.seen->push_back(*seen);
+            }
+            if (r[9])
+                c.lost_after = Lsn::parse(*r[9]);
+        }
         for (auto &a : pg.query_rows("SELECT attname FROM pg_attribute WHERE attrelid = "
                                      "$1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY "
                                      "attnum",
@@ -203,11 +217,21 @@ bool refresh_capture_instance(dts::tds::Connection &src, const CdcTable &t,
     auto instances = capture_instances(src, t.schema, t.table);
     if (instances.empty())
         return false;
-    bool missing = false;
-    for (const auto &c : source_columns(src, t.schema, t.table))
-        missing = missing || !contains(instances.back().columns, c);
-    if (!missing)
-        return false;
+    const auto columns = source_columns(src, t.schema, t.table);
+    auto misses = [&](const CaptureInstance &ci) {
+        return std::any_of(columns.begin(), columns.end(),
+                           [&](const auto &c) { return !contains(ci.columns, c); });
+    };
+    if (!misses(instances.back())) {
+        // The user created the instance with the new columns first: it starts after the DDL,
+        // and what changed in between came through one without them, so a copy still has to
+        // bring their values.
+        const CaptureInstance *active = &instances.front();
+        for (const auto &ci : instances)
+            if (ci.start <= position)
+                active = &ci;
+        return misses(*active);
+    }
     const std::string schema_lit = dts::tsql::quote_literal(t.schema);
     const std::string table_lit = dts::tsql::quote_literal(t.table);
     if (instances.size() >= 2) {

@@ -8,6 +8,7 @@
 #include "full_load.hpp"
 #include "pg_connection.hpp"
 
+#include "capture_verdict.hpp"
 #include "lsn.hpp"
 #include "tds_connection.hpp"
 
@@ -19,6 +20,7 @@ namespace sidecar {
 
 struct CaptureInstance {
     std::string name;
+    int64_t change_table = 0;         // cdc.change_tables.object_id
     dts::Lsn start;                   // cdc.change_tables.start_lsn
     std::vector<std::string> columns; // captured columns
     std::vector<int> ordinals;        // their column_ordinal (bit in __$update_mask)
@@ -34,20 +36,30 @@ struct CdcTable {
     std::string schema, table;
     std::vector<CaptureInstance> instances; // oldest first
     std::optional<dts::Lsn> read_from;      // joined during the incremental stage: read from here
-    TableChanges apply;                     // destination side (Synced); columns = destination's
+    int64_t object_id = 0;                  // the source table's (captured tables)
+    // The capture instances the reader last read from (dts.tables.capture_seen; nullopt: none
+    // kept yet), and the position after which CDC was found disabled (capture_lost_after).
+    std::optional<std::vector<dts::capture::Seen>> seen;
+    std::optional<dts::Lsn> lost_after;
+    TableChanges apply; // destination side (Synced); columns = destination's
     // Whole-row tables: columns of large types ((max), xml, text/ntext/image), whose unchanged
     // values CDC leaves out of update before-images.
     std::vector<std::string> large_columns;
 };
 
 // The task's tables in database `db`, plus pg_dts's heartbeat and DDL history tables when CDC
-// tracks them (log mode: the heartbeat table dbo.dts_log_heart_beat, read from the log). Throws
-// when a table captured with CDC has no capture instance.
+// tracks them (log mode: the heartbeat table dbo.dts_log_heart_beat, read from the log). A table
+// captured with CDC may have no capture instance (disabled at the source): the reader's capture
+// check reports it. Tables stopped by that check (dts.tables.incremental_error), and tables the
+// task's selection no longer takes (dts_remove_objects on a stopped task), are left out.
 std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &src,
                                       const TaskRef &task, const std::string &db);
 
 // An LSN as query_text() returns binary(10): bytea's \x hex text. nullopt for NULL or other text.
 std::optional<dts::Lsn> lsn_from_text(const std::optional<std::string> &text);
+
+// The instances as dts.tables.capture_seen keeps them.
+std::vector<dts::capture::Seen> seen_of(const std::vector<CaptureInstance> &instances);
 
 // Capture instances of one source table, oldest first (empty: not tracked).
 std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const std::string &schema,
@@ -57,9 +69,11 @@ std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const 
 // (a column added at the destination before its capture instance exists is left untouched).
 TableChanges columns_for(const CdcTable &t, const CaptureInstance &ci);
 
-// After ALTER TABLE: when the newest capture instance misses source columns, creates one that
-// captures them all (dropping the oldest of two first, which `position` must have passed).
-// Returns whether an instance was created.
+// After ALTER TABLE at `position`: when the newest capture instance misses source columns,
+// creates one that captures them all (dropping the oldest of two first, which `position` must
+// have passed). Returns whether the changes after `position` came through an instance without
+// all columns (one was created here, or the user created it after the DDL): then only a copy
+// brings the new columns' values.
 bool refresh_capture_instance(dts::tds::Connection &src, const CdcTable &t,
                               const dts::Lsn &position);
 

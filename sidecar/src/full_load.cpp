@@ -1,6 +1,7 @@
 #include "full_load.hpp"
 
-#include "catalog_snapshot.hpp"
+#include "cdc_tables.hpp"
+#include "cutover.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "pg_connection.hpp"
@@ -76,55 +77,6 @@ void event(PgConnection &pg, const TaskRef &task, const std::string &level,
         {std::to_string(task.id), level, object.empty() ? PgConnection::Value() : object, message});
 }
 
-// The cutover point: the end of the source's log before any row is read. Every change after it
-// reaches the destination through the incremental stage (docs/full-load.md).
-void record_cutover(PgConnection &pg, const TaskRef &task, const SourceSettings &src,
-                    const std::string &db) {
-    auto have = pg.query_rows("SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db "
-                              "= $2 AND stage = 'cutover'",
-                              {std::to_string(task.id), db});
-    if (!have.empty())
-        return;
-    dts::tds::Connection conn(src.for_database(db), src.credentials);
-    auto res = conn.query_text("SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())");
-    if (res.rows.empty() || !res.rows[0][0])
-        throw dts::Error("55000", "SQL Server did not report the end of the log of " + db);
-    const std::string cutover = *res.rows[0][0];
-    // The log reader re-assembles transactions from their begin records: it starts at the
-    // oldest transaction open at the cutover, whose changes commit after it.
-    std::optional<std::string> restart;
-    if (pg.query_rows("SELECT EXISTS (SELECT FROM dts.tables WHERE task_id = $1 AND source_db = $2 "
-                      "AND capture = 'log')",
-                      {std::to_string(task.id), db})
-            .at(0)[0] == "t") {
-        auto end = dts::Lsn::parse(cutover);
-        if (!end)
-            throw dts::Error("55000", "unreadable end-of-log LSN " + cutover + " of " + db);
-        dts::Lsn r = *end;
-        for (auto &row : conn.query_text("SELECT CAST(database_transaction_begin_lsn AS "
-                                         "varchar(30)) FROM sys.dm_tran_database_transactions "
-                                         "WHERE database_id = DB_ID() AND "
-                                         "database_transaction_begin_lsn IS NOT NULL")
-                             .rows)
-            if (auto l = row[0] ? dts::Lsn::from_numeric(*row[0]) : std::nullopt; l && *l < r)
-                r = *l;
-        restart = r.to_log_string();
-    }
-    // Log mode finds DDL by comparing the catalog with the one the destination reflects: the
-    // one read here, before the copy.
-    std::optional<std::string> catalog;
-    if (restart)
-        catalog = dts::ddl::encode_catalog(read_catalog(conn));
-    pg.exec("INSERT INTO dts.checkpoints (task_id, source_db, stage, lsn, state) SELECT $1, $2, "
-            "s, l, st FROM (VALUES ('cutover', $3, NULL), ('log_restart', $4, NULL), "
-            "('log_catalog', $3, $5)) v(s, l, st) WHERE l IS NOT NULL AND (s <> 'log_catalog' OR "
-            "st IS NOT NULL) ON CONFLICT DO NOTHING",
-            {std::to_string(task.id), db, cutover, restart, catalog});
-    event(pg, task, "info", db,
-          "cutover LSN " + cutover + " recorded before the copy" +
-              (restart ? "; the log is read from " + *restart : std::string()));
-}
-
 std::vector<std::string> destination_columns(PgConnection &pg, const std::string &target,
                                              std::vector<std::string> *identity, bool *unique_key) {
     auto rows = pg.query_rows("SELECT attname, attidentity <> '' FROM pg_attribute WHERE attrelid "
@@ -152,9 +104,11 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
         "x.schema_state, s.filter, coalesce(s.primary_key, x.source_primary_key)::text, "
         "x.estimated_rows, (SELECT count(*) FROM dts.chunks c WHERE (c.task_id, c.source_db, "
         "c.source_schema, c.source_table) = (x.task_id, x.source_db, x.source_schema, "
-        "x.source_table)) FROM dts.tables x LEFT JOIN dts.table_settings s USING (task_id, "
-        "source_db, source_schema, source_table) WHERE x.task_id = $1 AND x.full_state <> 'done' "
-        "ORDER BY x.estimated_rows DESC NULLS LAST, 1, 2, 3",
+        "x.source_table)), x.capture = 'cdc' AND (SELECT t.incremental_started_at IS NOT NULL "
+        "FROM dts.tasks t WHERE t.task_id = x.task_id) FROM dts.tables x LEFT JOIN "
+        "dts.table_settings s USING (task_id, source_db, source_schema, source_table) WHERE "
+        "x.task_id = $1 AND x.full_state <> 'done' AND dts._selects(x.task_id, x.source_db, "
+        "x.source_schema, x.source_table) ORDER BY x.estimated_rows DESC NULLS LAST, 1, 2, 3",
         {std::to_string(task.id)});
     std::map<std::string, std::vector<dts::catalog::TableName>> wanted;
     for (auto &r : rows)
@@ -252,6 +206,18 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
             pg.exec("UPDATE dts.tables SET full_state = 'copying' WHERE task_id = $1 AND "
                     "source_db = $2 AND source_schema = $3 AND source_table = $4",
                     {std::to_string(task.id), j.db, j.schema, j.table});
+            if (r[10] == "t") {
+                // A table added to a task whose change stream runs already: CDC was enabled on
+                // it at the start (after the stream's position), before this copy. Its changes
+                // are read from the capture's start, applied on top of the copy, as for a table
+                // that joined while streaming.
+                auto instances = capture_instances(*conns[j.db], j.schema, j.table);
+                if (!instances.empty())
+                    pg.exec("UPDATE dts.tables SET incremental_from = $5 WHERE task_id = $1 AND "
+                            "source_db = $2 AND source_schema = $3 AND source_table = $4",
+                            {std::to_string(task.id), j.db, j.schema, j.table,
+                             instances.front().start.to_log_string()});
+            }
             pg.exec("COMMIT");
             event(pg, task, "info", j.source_name(),
                   "copy planned in " + std::to_string(ranges.size()) + " chunk(s)" +
