@@ -84,7 +84,8 @@ void run_operations(const Options &opts, const std::atomic<bool> &shutdown) {
         try {
             if (!pg || !pg->healthy())
                 pg = std::make_unique<PgConnection>(opts.destination);
-            auto fired = pg->query_rows("SELECT dts_check_alerts()");
+            // The session's search_path is pinned to pg_catalog: the extension lives in public.
+            auto fired = pg->query_rows("SELECT public.dts_check_alerts()");
             if (fired.at(0)[0] != "0")
                 log::info("alerts changed", {{"count", *fired[0][0]}});
             refresh_lag(*pg);
@@ -92,7 +93,7 @@ void run_operations(const Options &opts, const std::atomic<bool> &shutdown) {
                 deliver(*pg, opts);
         } catch (const dts::Error &e) {
             log::warning("alert check failed, retrying", {{"error", e.what()}});
-            if (pg && pg->healthy()) {
+            if (pg && pg->healthy() && pg->in_transaction()) {
                 try {
                     pg->exec("ROLLBACK");
                 } catch (const dts::Error &) {

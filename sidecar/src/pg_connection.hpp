@@ -35,6 +35,7 @@ public:
     std::vector<std::string> wait_notifications(int timeout_ms);
 
     bool healthy() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+    bool in_transaction() const { return PQtransactionStatus(conn_.get()) != PQTRANS_IDLE; }
     PGconn *raw() const { return conn_.get(); }
 
 private:
