@@ -10,8 +10,8 @@ namespace dts::logrec {
 namespace {
 
 // I insert, D delete, M modify.
-char kind(const std::string &operation) {
-    return operation == "LOP_INSERT_ROWS" ? 'I' : operation == "LOP_DELETE_ROWS" ? 'D' : 'M';
+char kind(Op op) {
+    return op == Op::Insert ? 'I' : op == Op::Delete ? 'D' : 'M';
 }
 
 // A compensation record is the inverse kind of the change it undoes.
@@ -22,13 +22,54 @@ bool undoes(char clr, char change) {
 
 } // namespace
 
-bool LogRow::is_data() const {
-    return operation == "LOP_INSERT_ROWS" || operation == "LOP_DELETE_ROWS" ||
-           operation == "LOP_MODIFY_ROW" || operation == "LOP_MODIFY_COLUMNS";
+Op parse_operation(std::string_view t) {
+    if (t == "LOP_INSERT_ROWS")
+        return Op::Insert;
+    if (t == "LOP_MODIFY_ROW")
+        return Op::Modify;
+    if (t == "LOP_DELETE_ROWS")
+        return Op::Delete;
+    if (t == "LOP_BEGIN_XACT")
+        return Op::Begin;
+    if (t == "LOP_COMMIT_XACT")
+        return Op::Commit;
+    if (t == "LOP_MODIFY_COLUMNS")
+        return Op::ModifyColumns;
+    if (t == "LOP_ABORT_XACT")
+        return Op::Abort;
+    return Op::Other;
 }
 
-bool LogRow::is_compensation() const {
-    return description.find("COMPENSATION") != std::string::npos;
+const char *operation_name(Op op) {
+    switch (op) {
+    case Op::Begin:
+        return "LOP_BEGIN_XACT";
+    case Op::Commit:
+        return "LOP_COMMIT_XACT";
+    case Op::Abort:
+        return "LOP_ABORT_XACT";
+    case Op::Insert:
+        return "LOP_INSERT_ROWS";
+    case Op::Delete:
+        return "LOP_DELETE_ROWS";
+    case Op::Modify:
+        return "LOP_MODIFY_ROW";
+    case Op::ModifyColumns:
+        return "LOP_MODIFY_COLUMNS";
+    case Op::Other:
+        break;
+    }
+    return "another operation";
+}
+
+Context parse_context(std::string_view t) {
+    return t == "LCX_CLUSTERED"       ? Context::Clustered
+           : t == "LCX_MARK_AS_GHOST" ? Context::MarkAsGhost
+                                      : Context::Other;
+}
+
+bool LogRow::is_data() const {
+    return op == Op::Insert || op == Op::Delete || op == Op::Modify || op == Op::ModifyColumns;
 }
 
 bool Transaction::is_ddl() const {
@@ -58,8 +99,8 @@ void Assembler::add(LogRow row) {
     last_ = row.lsn;
     if (row.xact == 0)
         return; // checkpoints and other records outside transactions
-    const std::string &op = row.operation;
-    if (op == "LOP_BEGIN_XACT") {
+    const Op op = row.op;
+    if (op == Op::Begin) {
         Open &o = open_[row.xact];
         o.begin = row.lsn;
         o.name = row.xact_name;
@@ -68,13 +109,13 @@ void Assembler::add(LogRow row) {
         return;
     }
     auto it = open_.find(row.xact);
-    if (op == "LOP_COMMIT_XACT" || op == "LOP_ABORT_XACT") {
+    if (op == Op::Commit || op == Op::Abort) {
         if (it == open_.end())
             return; // nothing of it was read: began and ended before the reader's start
         Open o = std::move(it->second);
         open_.erase(it);
         buffered_ -= o.changes.size();
-        if (op == "LOP_ABORT_XACT" || o.system)
+        if (op == Op::Abort || o.system)
             return;
         Transaction t;
         t.xact = row.xact;
@@ -101,20 +142,20 @@ void Assembler::add(LogRow row) {
     Open &o = it->second;
     if (o.system)
         return;
-    if (!row.catalog_unit.empty()) {
+    if (row.catalog) {
         o.catalog = true; // DDL: the reader compares the catalog before and after
         return;
     }
-    if (row.is_compensation()) {
+    if (row.compensation) {
         // Undo runs backwards: a compensation record undoes the latest change still in effect.
         if (o.spilled) {
             if (o.kept.empty())
                 throw Error("XX000", "compensation record " + row.lsn.to_log_string() +
                                          " of transaction " + std::to_string(row.xact) +
                                          " has no change to undo");
-            if (!undoes(kind(row.operation), o.kept.back().second))
+            if (!undoes(kind(row.op), o.kept.back().second))
                 throw Error("XX000", "compensation record " + row.lsn.to_log_string() + " (" +
-                                         row.operation +
+                                         operation_name(row.op) +
                                          ") does not undo the transaction's last change " +
                                          o.kept.back().first.to_log_string());
             o.kept.pop_back();
@@ -128,12 +169,13 @@ void Assembler::add(LogRow row) {
                                      " of transaction " + std::to_string(row.xact) +
                                      " has no change to undo");
         }
-        if (!undoes(kind(row.operation), kind(o.changes.back().operation)))
+        if (!undoes(kind(row.op), kind(o.changes.back().op)))
             throw Error("XX000",
-                        "compensation record " + row.lsn.to_log_string() + " (" + row.operation +
+                        "compensation record " + row.lsn.to_log_string() + " (" +
+                            operation_name(row.op) +
                             ") does not undo the transaction's last change " +
                             o.changes.back().lsn.to_log_string() + " (" +
-                            o.changes.back().operation + ")",
+                            operation_name(o.changes.back().op) + ")",
                         {},
                         "The log reader's model of SQL Server's undo records does not hold "
                         "here: report this with the fn_dblog rows of the transaction.");
@@ -142,7 +184,7 @@ void Assembler::add(LogRow row) {
         return;
     }
     if (o.spilled) {
-        o.kept.emplace_back(row.lsn, kind(row.operation));
+        o.kept.emplace_back(row.lsn, kind(row.op));
         return;
     }
     o.changes.push_back(std::move(row));
@@ -150,7 +192,7 @@ void Assembler::add(LogRow row) {
     if (o.changes.size() > max_held_) {
         // Too large to hold: keep what identifies each change, read the rest again at commit.
         for (const auto &c : o.changes)
-            o.kept.emplace_back(c.lsn, kind(c.operation));
+            o.kept.emplace_back(c.lsn, kind(c.op));
         buffered_ -= o.changes.size();
         o.changes.clear();
         o.changes.shrink_to_fit();

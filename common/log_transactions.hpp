@@ -13,33 +13,42 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dts::logrec {
 
-// One fn_dblog row, with the columns the reader selects.
+// [Operation] of the records the reader selects; anything else is Other.
+enum class Op : uint8_t { Other, Begin, Commit, Abort, Insert, Delete, Modify, ModifyColumns };
+Op parse_operation(std::string_view text);
+const char *operation_name(Op op); // the LOP_* text, for messages
+// [Context] as far as the reader cares: rows of a clustered index's leaf level, or others
+// (non-leaf pages share the allocation unit).
+enum class Context : uint8_t { Other, Clustered, MarkAsGhost };
+Context parse_context(std::string_view text);
+
+// One fn_dblog row, with the columns the reader selects, in the few bytes the reader needs of
+// them: a large transaction is held as these until it commits.
 struct LogRow {
     Lsn lsn;
-    std::string operation;  // LOP_*
-    std::string context;    // LCX_*
-    uint64_t xact = 0;      // [Transaction ID]; 0 = outside any transaction
-    int64_t alloc_unit = 0; // [AllocUnitId]
-    // [AllocUnitName] of records on SQL Server's own catalog tables (sys.sysschobjs.clst,
-    // sys.syscolpars.clst, ...): they mark a transaction that ran DDL. Empty otherwise.
-    std::string catalog_unit;
-    std::string page;          // [Page ID] "0001:0000022e"
+    Op op = Op::Other;                // [Operation]
+    Context context = Context::Other; // [Context]
+    bool compensation = false;        // [Description] says COMPENSATION: a CLR
+    // [AllocUnitName] is one of SQL Server's own catalog tables (sys.sysschobjs.clst,
+    // sys.syscolpars.clst, ...): the record marks a transaction that ran DDL.
+    bool catalog = false;
+    uint64_t xact = 0;         // [Transaction ID]; 0 = outside any transaction
+    int64_t alloc_unit = 0;    // [AllocUnitId]
     int slot = -1;             // [Slot ID]
     int offset = 0;            // [Offset in Row]
     int modify_size = 0;       // [Modify Size]
     int num_elements = 0;      // [Num Elements]
     std::string rc0, rc1, rc2; // [RowLog Contents 0..2]
     std::string log_record;    // [Log Record] (LOP_MODIFY_COLUMNS only)
-    std::string description;   // [Description]
-    std::string xact_name;     // [Transaction Name] (LOP_BEGIN_XACT)
-    std::string end_time;      // [End Time] (LOP_COMMIT_XACT)
+    // [Transaction Name] of LOP_BEGIN_XACT, [End Time] of LOP_COMMIT_XACT; empty otherwise.
+    std::string xact_name, end_time;
 
-    bool is_data() const;         // a row insert, delete or update
-    bool is_compensation() const; // a CLR: the undo of an earlier record of its transaction
+    bool is_data() const; // a row insert, delete or update
 };
 
 struct Transaction {

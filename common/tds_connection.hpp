@@ -112,5 +112,11 @@ std::string value_to_text(int type, const uint8_t *data, int length, int scale);
 // The same value appended to `out` as one PostgreSQL COPY text field (escaped), without the
 // intermediate string for the common types.
 void append_copy_text(std::string &out, int type, const uint8_t *data, int length, int scale);
+// The value of an integer column (tinyint, smallint, int, bigint) as a number, read from the row
+// buffer; nullopt for any other type (the caller converts its text instead).
+std::optional<int64_t> value_to_integer(int type, const uint8_t *data, int length);
+// Whether the column's row-buffer bytes are its UTF-8 text (character types), so a reader can
+// look at them in place.
+bool is_character_type(int type);
 
 } // namespace dts::tds

@@ -180,4 +180,51 @@ void append_copy_text(std::string &out, int type, const uint8_t *p, int len, int
     }
 }
 
+std::optional<int64_t> value_to_integer(int type, const uint8_t *p, int len) {
+    switch (type) {
+    case SYBINT1:
+        return len == 1 ? std::optional<int64_t>(*p) : std::nullopt;
+    case SYBINT2: {
+        int16_t v;
+        if (len != 2)
+            return std::nullopt;
+        std::memcpy(&v, p, 2);
+        return v;
+    }
+    case SYBINT4: {
+        int32_t v;
+        if (len != 4)
+            return std::nullopt;
+        std::memcpy(&v, p, 4);
+        return v;
+    }
+    case SYBINT8: {
+        int64_t v;
+        if (len != 8)
+            return std::nullopt;
+        std::memcpy(&v, p, 8);
+        return v;
+    }
+    default:
+        return std::nullopt;
+    }
+}
+
+bool is_character_type(int type) {
+    switch (type) {
+    case SYBCHAR:
+    case SYBVARCHAR:
+    case SYBTEXT:
+    case SYBNTEXT:
+    case SYBNVARCHAR:
+    case 167: // big varchar
+    case 175: // big char
+    case 231: // nvarchar
+    case 239: // nchar
+        return true;
+    default:
+        return false;
+    }
+}
+
 } // namespace dts::tds

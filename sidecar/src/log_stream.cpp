@@ -40,6 +40,9 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
+// The columns of columns_sql().
+constexpr int kLogColumns = 17;
+
 // fn_dblog's [RowLog Contents n] are varbinary(8000); a row may be 8060 bytes long.
 constexpr size_t kRowLogContentsMax = 8000;
 
@@ -51,14 +54,6 @@ std::string bytes_at(dts::tds::Connection &src, int i) {
     const uint8_t *p = src.data(i);
     return p ? std::string(reinterpret_cast<const char *>(p), static_cast<size_t>(src.length(i)))
              : std::string();
-}
-
-std::optional<std::string> text_at(dts::tds::Connection &src, const dts::tds::ColumnDesc &d,
-                                   int i) {
-    const uint8_t *p = src.data(i);
-    if (!p)
-        return std::nullopt;
-    return dts::tds::value_to_text(d.type, p, src.length(i), d.scale);
 }
 
 // fn_dblog takes LSNs in decimal vlf:block:slot form. Only LSNs the server itself returned are
@@ -204,7 +199,7 @@ LogStream::LogStream(const std::string &destination, dts::tds::Connection &src, 
                      std::string db, const std::vector<CdcTable> &tables, const Lsn &restart,
                      const Lsn &applied, long read_limit)
     : lookup_(destination), src_(src), task_(task), db_(std::move(db)),
-      asm_(static_cast<size_t>(std::max(1000L, read_limit * 5))), next_(restart), applied_(applied),
+      asm_(static_cast<size_t>(std::max(1000L, read_limit / 2))), next_(restart), applied_(applied),
       read_limit_(read_limit) {
     load_layouts(tables);
 }
@@ -338,7 +333,7 @@ std::string LogStream::columns_sql() const {
     return "[Current LSN], [Operation], [Context], [Transaction ID], [AllocUnitId], [Slot ID], "
            "[Offset in Row], [Modify Size], [Num Elements], [RowLog Contents 0], [RowLog "
            "Contents 1], [RowLog Contents 2], CASE WHEN [Operation] = N'LOP_MODIFY_COLUMNS' THEN "
-           "[Log Record] END, [Description], [Transaction Name], [End Time], [Page ID], CASE WHEN "
+           "[Log Record] END, [Description], [Transaction Name], [End Time], CASE WHEN "
            "[AllocUnitName] LIKE N'sys.sys%' THEN [AllocUnitName] END";
 }
 
@@ -361,15 +356,36 @@ std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
     src_.execute(sql);
     while (src_.next_result()) {
         const int n = src_.column_count();
-        if (n < 18)
+        if (n < kLogColumns)
             continue;
         std::vector<dts::tds::ColumnDesc> desc;
-        for (int i = 1; i <= n; ++i)
+        std::vector<bool> character;
+        for (int i = 1; i <= n; ++i) {
             desc.push_back(src_.column(i));
-        auto text = [&](int i) { return text_at(src_, desc[static_cast<size_t>(i - 1)], i); };
-        auto number = [&](int i) {
-            auto t = text(i);
-            return t ? std::stoll(*t) : 0LL;
+            character.push_back(dts::tds::is_character_type(desc.back().type));
+        }
+        // Columns read in place from the row buffer (text as it came, integers as numbers):
+        // every record of the log passes here, so nothing is copied that the reader drops.
+        std::string scratch;
+        auto text = [&](int i) -> std::optional<std::string_view> {
+            const uint8_t *p = src_.data(i);
+            if (!p)
+                return std::nullopt;
+            const auto k = static_cast<size_t>(i - 1);
+            if (character[k])
+                return std::string_view(reinterpret_cast<const char *>(p),
+                                        static_cast<size_t>(src_.length(i)));
+            scratch = dts::tds::value_to_text(desc[k].type, p, src_.length(i), desc[k].scale);
+            return std::string_view(scratch);
+        };
+        auto number = [&](int i) -> long long {
+            const uint8_t *p = src_.data(i);
+            if (!p)
+                return 0;
+            if (auto v = dts::tds::value_to_integer(desc[static_cast<size_t>(i - 1)].type, p,
+                                                    src_.length(i)))
+                return *v;
+            return std::stoll(std::string(*text(i)));
         };
         while (src_.next_row()) {
             lr::LogRow r;
@@ -377,16 +393,18 @@ std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
             auto parsed = lsn ? Lsn::parse(*lsn) : std::nullopt;
             if (!parsed)
                 throw dts::Error("XX000", "fn_dblog returned an unreadable [Current LSN]: " +
-                                              lsn.value_or("NULL"));
+                                              std::string(lsn.value_or("NULL")));
             r.lsn = *parsed;
-            r.operation = text(2).value_or("");
-            r.context = text(3).value_or("");
-            const auto xact_id = text(4);
-            auto xact = lr::parse_transaction_id(xact_id.value_or(""));
-            if (xact_id && !xact)
-                throw dts::Error("XX000", "fn_dblog returned an unreadable [Transaction ID]: " +
-                                              *xact_id + " at LSN " + r.lsn.to_log_string());
-            r.xact = xact.value_or(0);
+            r.op = lr::parse_operation(text(2).value_or(""));
+            r.context = lr::parse_context(text(3).value_or(""));
+            if (const auto xact_id = text(4)) {
+                auto xact = lr::parse_transaction_id(*xact_id);
+                if (!xact)
+                    throw dts::Error("XX000", "fn_dblog returned an unreadable [Transaction ID]: " +
+                                                  std::string(*xact_id) + " at LSN " +
+                                                  r.lsn.to_log_string());
+                r.xact = *xact;
+            }
             r.alloc_unit = number(5);
             r.slot = static_cast<int>(number(6));
             r.offset = static_cast<int>(number(7));
@@ -396,11 +414,12 @@ std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
             r.rc1 = bytes_at(src_, 11);
             r.rc2 = bytes_at(src_, 12);
             r.log_record = bytes_at(src_, 13);
-            r.description = text(14).value_or("");
-            r.xact_name = text(15).value_or("");
-            r.end_time = text(16).value_or("");
-            r.page = text(17).value_or("");
-            r.catalog_unit = text(18).value_or("");
+            r.compensation = text(14).value_or("").find("COMPENSATION") != std::string_view::npos;
+            if (r.op == lr::Op::Begin)
+                r.xact_name = text(15).value_or("");
+            else if (r.op == lr::Op::Commit)
+                r.end_time = text(16).value_or("");
+            r.catalog = !text(17).value_or("").empty();
             ++stats_.records;
             stats_.bytes += r.rc0.size() + r.rc1.size() + r.rc2.size() + r.log_record.size();
             out.push_back(std::move(r));
@@ -579,7 +598,7 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
         return;
     const Table &tb = tables_[u->second];
     // Non-leaf pages of the clustered index share its allocation unit.
-    if (r.context != "LCX_CLUSTERED" && r.context != "LCX_MARK_AS_GHOST")
+    if (r.context == lr::Context::Other)
         return;
     Pending p;
     p.table = &tb;
@@ -587,7 +606,7 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
     p.ch.seq = r.lsn;
     p.ch.table = tb.index;
     try {
-        if (r.operation == "LOP_INSERT_ROWS" || r.operation == "LOP_DELETE_ROWS") {
+        if (r.op == lr::Op::Insert || r.op == lr::Op::Delete) {
             lr::DecodedRow row =
                 lr::decode_record(tb.layout, r.rc0, r.rc0.size() == kRowLogContentsMax);
             for (int k : tb.key_layout)
@@ -603,11 +622,11 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
                 }
                 const auto kk = static_cast<size_t>(k);
                 off_row = off_row || row.cells.at(kk) != lr::Cell::Value;
-                p.ch.values.push_back(row.values.at(kk));
+                p.ch.values.push_back(std::move(row.values.at(kk))); // one apply column each
             }
             for (size_t kp : tb.key_apply)
                 p.key.push_back(p.ch.values[kp]);
-            if (r.operation == "LOP_DELETE_ROWS") {
+            if (r.op == lr::Op::Delete) {
                 p.ch.op = 1;
             } else if (off_row) {
                 // A large value stored off the row (the record holds a pointer only) or past the
@@ -624,7 +643,7 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
             // bytes are only a shortcut: when they do not decode (LOP_MODIFY_COLUMNS' layout is
             // known from one source), the row is re-read by key.
             try {
-                if (r.operation == "LOP_MODIFY_ROW") {
+                if (r.op == lr::Op::Modify) {
                     lr::ByteRange range;
                     range.offset = static_cast<uint16_t>(r.offset);
                     range.before = r.rc0;
@@ -649,8 +668,8 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
     } catch (const lr::DecodeError &e) {
         throw dts::Error("XX000",
                          "cannot decode the log record at LSN " + r.lsn.to_log_string() + " (" +
-                             r.operation + ") of " + tb.cdc->apply.source_name + " (task " +
-                             task_.name + "): " + e.what(),
+                             lr::operation_name(r.op) + ") of " + tb.cdc->apply.source_name +
+                             " (task " + task_.name + "): " + e.what(),
                          {},
                          "Capture the table with CDC (incremental_mode hybrid or cdc) and "
                          "report the record.");
@@ -759,18 +778,27 @@ LogStream::Rows LogStream::source_rows(const Table &tb, const std::set<std::stri
 
 void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
                          const std::unordered_set<size_t> *stale) {
-    // Which keys need a base row: updates whose key had no full image earlier.
-    std::map<const Table *, std::set<std::string>> need_dest, need_source, imaged;
+    // Which keys need a base row: updates whose key had no full image earlier. Every change of
+    // the log passes here: keys are made once, and row images are kept only for keys an update
+    // of the window patches.
+    std::vector<std::string> keys(pending.size());
+    std::map<const Table *, std::set<std::string>> need_dest, need_source;
+    std::map<const Table *, std::unordered_set<std::string>> imaged, patched;
     std::map<const Table *, std::map<std::string, Values>> key_values;
-    for (const auto &p : pending) {
-        const std::string k = key_string(p.key);
-        key_values[p.table].emplace(k, p.key);
+    for (size_t i = 0; i < pending.size(); ++i) {
+        const Pending &p = pending[i];
+        const std::string &k = keys[i] = key_string(p.key);
+        if (p.kind == Pending::Kind::Patch)
+            patched[p.table].insert(k);
         if (p.kind == Pending::Kind::Reread ||
             (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k) && stale &&
-             stale->count(std::hash<std::string>{}(k))))
+             stale->count(std::hash<std::string>{}(k)))) {
             need_source[p.table].insert(k);
-        else if (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k))
+            key_values[p.table].emplace(k, p.key);
+        } else if (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k)) {
             need_dest[p.table].insert(k);
+            key_values[p.table].emplace(k, p.key);
+        }
         if (p.kind != Pending::Kind::Patch)
             imaged[p.table].insert(k);
     }
@@ -790,7 +818,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     for (auto &[tb, keys] : need_source)
         now[tb] = source_rows(*tb, keys, key_values[tb]);
 
-    // In order: the latest image of each key, updates completed from it.
+    // In order: the latest image of each key an update patches, updates completed from it.
     std::map<const Table *, std::unordered_map<std::string, std::optional<Values>>> state;
     // Updates the bytes and the row before did not complete: re-read from the source after the
     // pass (placeholders in `out`, by position, with their key).
@@ -798,11 +826,13 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     std::map<const Table *, std::map<std::string, Values>> late_keys;
     std::vector<size_t> placeholders;
     std::map<size_t, std::string> placeholder_key;
-    for (auto &p : pending) {
-        const std::string k = key_string(p.key);
+    for (size_t i = 0; i < pending.size(); ++i) {
+        Pending &p = pending[i];
+        const std::string &k = keys[i];
         auto &st = state[p.table];
         if (p.kind == Pending::Kind::Full) {
-            st[k] = p.ch.op == 1 ? std::nullopt : std::optional<Values>(p.ch.values);
+            if (auto pt = patched.find(p.table); pt != patched.end() && pt->second.count(k))
+                st[k] = p.ch.op == 1 ? std::nullopt : std::optional<Values>(p.ch.values);
             out.push_back(std::move(p.ch));
             continue;
         }

@@ -14,17 +14,17 @@ uint16_t next_slot = 1;
 LogRow rec(uint64_t xact, const char *op, const char *payload = "", const char *desc = "") {
     LogRow r;
     r.lsn = Lsn{0x2a, 0x100, next_slot++};
-    r.operation = op;
-    r.context = "LCX_CLUSTERED";
+    r.op = parse_operation(op);
+    r.context = parse_context("LCX_CLUSTERED");
     r.xact = xact;
     r.alloc_unit = 72057594043170816;
     r.rc0 = payload;
-    r.description = desc;
+    r.compensation = std::string(desc).find("COMPENSATION") != std::string::npos;
     return r;
 }
 LogRow begin(uint64_t xact, const char *name = "user_transaction") {
     LogRow r = rec(xact, "LOP_BEGIN_XACT");
-    r.context = "LCX_NULL";
+    r.context = parse_context("LCX_NULL");
     r.xact_name = name;
     return r;
 }
@@ -128,7 +128,7 @@ TEST_F(AssemblerTest, TransactionBegunBeforeTheReaderStartIsMarkedIncomplete) {
 TEST_F(AssemblerTest, CatalogChangesMarkDdl) {
     a.add(begin(4));
     LogRow cat = rec(4, "LOP_INSERT_ROWS", "syscolpars row");
-    cat.catalog_unit = "sys.syscolpars.clst";
+    cat.catalog = true; // [AllocUnitName] sys.syscolpars.clst
     a.add(cat);
     a.add(rec(4, "LOP_INSERT_ROWS", "data"));
     a.add(rec(4, "LOP_COMMIT_XACT"));
