@@ -3,6 +3,7 @@
 #include "log.hpp"
 
 #include "error.hpp"
+#include "key_filter.hpp"
 #include "log_fields.hpp"
 #include "pg_quote.hpp"
 #include "row_decoder.hpp"
@@ -777,7 +778,7 @@ LogStream::Rows LogStream::source_rows(const Table &tb, const std::set<std::stri
 }
 
 void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
-                         const std::unordered_set<size_t> *stale) {
+                         const dts::KeyFilter *stale) {
     // Which keys need a base row: updates whose key had no full image earlier. Every change of
     // the log passes here: keys are made once, and row images are kept only for keys an update
     // of the window patches.
@@ -792,7 +793,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             patched[p.table].insert(k);
         if (p.kind == Pending::Kind::Reread ||
             (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k) && stale &&
-             stale->count(std::hash<std::string>{}(k)))) {
+             stale->may_contain(std::hash<std::string>{}(k)))) {
             need_source[p.table].insert(k);
             key_values[p.table].emplace(k, p.key);
         } else if (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k)) {
@@ -992,9 +993,9 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
         if (tb.cdc->kind != TableKind::Synced)
             continue;
         auto st = tx.stream(tb.cdc->apply);
-        // Keys of this transaction in the stage already, as hashes (8 bytes a row: a collision
-        // only sends a row to be re-read, which is always right).
-        std::unordered_set<size_t> staged;
+        // Keys of this transaction in the stage already, in a fixed-size filter (1 MiB for any
+        // number of rows: a false "maybe" only sends a row to be re-read, which is always right).
+        dts::KeyFilter staged;
         Lsn at = t->begin;
         for (size_t source = 0; source <= backups.size(); ++source) {
             bool more = true;
@@ -1022,7 +1023,7 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
                     Values key;
                     for (size_t kp : tb.key_apply)
                         key.push_back(c.values[kp]);
-                    staged.insert(std::hash<std::string>{}(key_string(key)));
+                    staged.add(std::hash<std::string>{}(key_string(key)));
                     write(st, c);
                 }
             }

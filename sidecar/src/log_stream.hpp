@@ -15,6 +15,7 @@
 #include "pg_connection.hpp"
 
 #include "change_batch.hpp"
+#include "key_filter.hpp"
 #include "log_layout.hpp"
 #include "log_transactions.hpp"
 #include "lsn.hpp"
@@ -129,7 +130,7 @@ private:
     // were changed earlier in the same transaction, in a part already staged: the destination
     // does not show that yet, so their rows are re-read from the source.
     void complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
-                  const std::unordered_set<size_t> *stale);
+                  const dts::KeyFilter *stale);
     Rows destination_rows(const Table &tb, const std::set<std::string> &keys,
                           const std::map<std::string, dts::changes::Values> &key_values);
     Rows source_rows(const Table &tb, const std::set<std::string> &keys,

@@ -166,3 +166,22 @@ TEST(AssemblerSpill, LargeTransactionKeepsOnlyTheLsnsOfChangesInEffect) {
 }
 
 } // namespace
+
+TEST(LogRowFields, OperationAndContextTexts) {
+    EXPECT_EQ(parse_operation("LOP_INSERT_ROWS"), Op::Insert);
+    EXPECT_EQ(parse_operation("LOP_DELETE_ROWS"), Op::Delete);
+    EXPECT_EQ(parse_operation("LOP_MODIFY_ROW"), Op::Modify);
+    EXPECT_EQ(parse_operation("LOP_MODIFY_COLUMNS"), Op::ModifyColumns);
+    EXPECT_EQ(parse_operation("LOP_BEGIN_XACT"), Op::Begin);
+    EXPECT_EQ(parse_operation("LOP_COMMIT_XACT"), Op::Commit);
+    EXPECT_EQ(parse_operation("LOP_ABORT_XACT"), Op::Abort);
+    EXPECT_EQ(parse_operation("LOP_FORMAT_PAGE"), Op::Other);
+    EXPECT_EQ(parse_operation(""), Op::Other);
+    for (Op op :
+         {Op::Insert, Op::Delete, Op::Modify, Op::ModifyColumns, Op::Begin, Op::Commit, Op::Abort})
+        EXPECT_EQ(parse_operation(operation_name(op)), op);
+    EXPECT_EQ(parse_context("LCX_CLUSTERED"), Context::Clustered);
+    EXPECT_EQ(parse_context("LCX_MARK_AS_GHOST"), Context::MarkAsGhost);
+    EXPECT_EQ(parse_context("LCX_INDEX_INTERIOR"), Context::Other);
+    EXPECT_EQ(parse_context("LCX_NULL"), Context::Other);
+}

@@ -67,3 +67,19 @@ TEST(TdsValueText, BinaryGuidAndText) {
     const char *s = "h\xC3\xA9";
     EXPECT_EQ(value_to_text(SYBCHAR, reinterpret_cast<const uint8_t *>(s), 3, 0), "h\xC3\xA9");
 }
+
+TEST(TdsValueText, IntegersReadAsNumbersInPlace) {
+    auto num = [](int type, const auto &v) {
+        return dts::tds::value_to_integer(type, reinterpret_cast<const uint8_t *>(&v), sizeof v);
+    };
+    EXPECT_EQ(num(SYBINT1, uint8_t{200}), 200);
+    EXPECT_EQ(num(SYBINT2, int16_t{-3}), -3);
+    EXPECT_EQ(num(SYBINT4, int32_t{-70000}), -70000);
+    EXPECT_EQ(num(SYBINT8, int64_t{72057594043170816}), 72057594043170816);
+    EXPECT_EQ(num(SYBINT4, int16_t{5}), std::nullopt); // a length that is not the type's
+    EXPECT_EQ(num(SYBCHAR, int32_t{5}), std::nullopt); // not an integer type: the caller parses
+    EXPECT_TRUE(dts::tds::is_character_type(SYBVARCHAR));
+    EXPECT_TRUE(dts::tds::is_character_type(231));
+    EXPECT_FALSE(dts::tds::is_character_type(SYBINT8));
+    EXPECT_FALSE(dts::tds::is_character_type(SYBVARBINARY));
+}
