@@ -156,7 +156,13 @@ int fixed_size(const PhysColumn &c) {
     return size;
 }
 
+void Layout::validate_once() const {
+    if (!valid_)
+        validate();
+}
+
 void Layout::validate() const {
+    valid_ = false;
     const int n = static_cast<int>(columns.size());
     std::set<int> null_bits, var_slots;
     std::map<int, const PhysColumn *> keys;
@@ -241,6 +247,7 @@ void Layout::validate() const {
             fail(*spans[i].c, "fixed bytes [" + std::to_string(spans[i].from) + "," +
                                   std::to_string(spans[i].to) + ") overlap " +
                                   describe(*spans[i - 1].c));
+    valid_ = true;
 }
 
 } // namespace dts::logrec

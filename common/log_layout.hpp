@@ -43,8 +43,15 @@ struct Layout {
     std::vector<PhysColumn> columns; // by partition_column_id
     // Checks the layout is one the decoder supports (throws DecodeError naming the column and why:
     // sparse, unsupported type such as sql_variant/hierarchyid/geometry, non-1252 char collation,
-    // inconsistent offsets, NULL bits or key ordinals ...). The decode functions call it first.
+    // inconsistent offsets, NULL bits or key ordinals ...).
     void validate() const;
+    // validate() the first time only: the decode functions call it for every record, and a
+    // layout is built once and not changed after its first decode (a changed layout is a new
+    // Layout, or is validate()d again explicitly).
+    void validate_once() const;
+
+private:
+    mutable bool valid_ = false;
 };
 
 // The bytes a fixed-length column of this type occupies in a record (bit: 1, the shared byte), or

@@ -261,7 +261,7 @@ std::string column_text(const PhysColumn &c, std::string_view b) {
 
 DecodedRow decode_record(const Layout &layout, std::string_view rec, bool may_be_cut) {
     static const char *const R = "record";
-    layout.validate();
+    layout.validate_once();
     if (rec.size() < 9)
         fail_at(R, 0, nullptr,
                 "record of " + std::to_string(rec.size()) +
@@ -444,7 +444,7 @@ DecodedRow decode_record(const Layout &layout, std::string_view rec, bool may_be
 
 std::vector<Value> decode_clustered_key(const Layout &layout, std::string_view rc2) {
     static const char *const K = "clustered key (RowLog Contents 2)";
-    layout.validate();
+    layout.validate_once();
     std::vector<const PhysColumn *> keys;
     for (const PhysColumn &c : layout.columns)
         if (c.key_ordinal > 0)
@@ -1098,7 +1098,7 @@ std::optional<bool> parse_bool(std::string_view s) {
 // patch_from_ranges without a base (before == nullptr), patch_with_base with one.
 std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRange> &ranges,
                                 const std::vector<Value> *before, const std::vector<bool> *known) {
-    layout.validate();
+    layout.validate_once();
     if (before &&
         (before->size() != layout.columns.size() || known->size() != layout.columns.size()))
         throw DecodeError("base row of " + std::to_string(before->size()) + " values and " +

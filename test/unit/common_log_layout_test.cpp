@@ -118,3 +118,16 @@ TEST(LogFields, PageAndTransactionIds) {
 }
 
 } // namespace
+
+TEST(LogLayout, ValidatedOnceForEveryRecordButAFailureIsNotRemembered) {
+    Layout bad = good();
+    bad.columns[4].is_sparse = true;
+    EXPECT_THROW(bad.validate_once(), DecodeError);
+    EXPECT_THROW(bad.validate_once(), DecodeError); // checked again, not taken as valid
+    Layout l = good();
+    EXPECT_NO_THROW(l.validate_once());
+    l.columns[4].is_sparse = true; // changed after its first use: validate() checks again
+    EXPECT_NO_THROW(l.validate_once());
+    EXPECT_THROW(l.validate(), DecodeError);
+    EXPECT_THROW(l.validate_once(), DecodeError); // the failed validate() forgot the success
+}
