@@ -20,7 +20,8 @@
 #
 # Settings (environment): PARTS ("1 2 3"), BACKLOG_SECONDS (40: load-generator seconds at full
 # speed for the backlog), RATES ("1000 5000"), LOAD_SECONDS (30), BIG_ROWS (1000000),
-# SKIP_BUILD, PERF_DATA (a file: Part 1's sidecar runs under perf record -g into it). Whole run:
+# SKIP_BUILD, PERF_DATA (a file: Part 1's sidecar runs under perf record -g into it), SIDECAR_BIN
+# (build/dts-sidecar; another build's, to compare). Whole run:
 # about 8 minutes on 2 cores. The simulator's speed is not SQL Server's:
 # these figures say what the reader and the apply engine do with a log, not what fn_dblog costs
 # on a real server.
@@ -69,7 +70,7 @@ wait_until() { # wait_until SECONDS SQL EXPECTED
 }
 start_sidecar() {
   # PERF_DATA=FILE: the sidecar runs under `perf record -g` (where its CPU goes)
-  ${PERF_DATA:+perf record -q -g -o "$PERF_DATA"} build/dts-sidecar --destination "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres" \
+  ${PERF_DATA:+perf record -q -g -o "$PERF_DATA"} "${SIDECAR_BIN:-build/dts-sidecar}" --destination "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres" \
     --poll-seconds 1 --workers 2 --heartbeat-seconds 1 --log-level debug >>"$WORK_DIR/sidecar.log" 2>&1 &
   SIDECAR=$!
 }

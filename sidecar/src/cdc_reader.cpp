@@ -51,6 +51,7 @@ struct Source {
     std::string db;
     dts::ddl::Catalog catalog; // log mode: the source catalog as of the position
     std::unique_ptr<dts::tds::Connection> conn;
+    LogStream::Connect connect; // another connection like conn (the log reader's read-ahead)
     std::vector<CdcTable> tables;
     std::unique_ptr<LogStream> log; // when some tables are captured from the log
     bool cdc = false;               // when some are captured with CDC
@@ -384,7 +385,7 @@ void Reader::open_log(Source &s) {
             "full stage (the log reader cannot know which transactions were open).");
     s.log = std::make_unique<LogStream>(opts_.destination, *s.conn, task_, s.db, s.tables,
                                         lsn_of(cp[0][0], "the log restart point"), position(s),
-                                        opts_.read_limit);
+                                        opts_.read_limit, s.connect);
     if (s.cdc)
         return;
     // DDL run while no reader was running is found against the catalog the destination
@@ -1054,7 +1055,10 @@ void Reader::run() {
     for (const auto &db : databases) {
         Source s;
         s.db = db;
-        s.conn = std::make_unique<dts::tds::Connection>(src.for_database(s.db), src.credentials);
+        s.connect = [server = src.for_database(s.db), cred = src.credentials] {
+            return std::make_unique<dts::tds::Connection>(server, cred);
+        };
+        s.conn = s.connect();
         // Checked on every (re)connection: restoring or re-creating a database drops them.
         auto end = s.conn->query_text("SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())");
         if (!end.rows.empty() && end.rows[0][0])

@@ -198,11 +198,16 @@ std::string key_string(const Values &key) {
 
 LogStream::LogStream(const std::string &destination, dts::tds::Connection &src, const TaskRef &task,
                      std::string db, const std::vector<CdcTable> &tables, const Lsn &restart,
-                     const Lsn &applied, long read_limit)
+                     const Lsn &applied, long read_limit, Connect connect)
     : lookup_(destination), src_(src), task_(task), db_(std::move(db)),
       asm_(static_cast<size_t>(std::max(1000L, read_limit / 2))), next_(restart), applied_(applied),
-      read_limit_(read_limit) {
+      read_limit_(read_limit), connect_(std::move(connect)) {
     load_layouts(tables);
+}
+
+LogStream::~LogStream() {
+    if (ahead_ && ahead_->rows.valid())
+        ahead_->rows.wait(); // its error, if any, no longer matters
 }
 
 void LogStream::load_layouts(const std::vector<CdcTable> &tables) {
@@ -351,82 +356,99 @@ std::string LogStream::units_sql(const Table *only) const {
            units + "))";
 }
 
-std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
-    const Stopwatch timer(stats_.read_ms);
-    std::vector<lr::LogRow> out;
-    src_.execute(sql);
-    while (src_.next_result()) {
-        const int n = src_.column_count();
-        if (n < kLogColumns)
-            continue;
-        std::vector<dts::tds::ColumnDesc> desc;
-        std::vector<bool> character;
-        for (int i = 1; i <= n; ++i) {
-            desc.push_back(src_.column(i));
-            character.push_back(dts::tds::is_character_type(desc.back().type));
-        }
-        // Columns read in place from the row buffer (text as it came, integers as numbers):
-        // every record of the log passes here, so nothing is copied that the reader drops.
-        std::string scratch;
-        auto text = [&](int i) -> std::optional<std::string_view> {
-            const uint8_t *p = src_.data(i);
-            if (!p)
-                return std::nullopt;
-            const auto k = static_cast<size_t>(i - 1);
-            if (character[k])
-                return std::string_view(reinterpret_cast<const char *>(p),
-                                        static_cast<size_t>(src_.length(i)));
-            scratch = dts::tds::value_to_text(desc[k].type, p, src_.length(i), desc[k].scale);
-            return std::string_view(scratch);
-        };
-        auto number = [&](int i) -> long long {
-            const uint8_t *p = src_.data(i);
-            if (!p)
-                return 0;
-            if (auto v = dts::tds::value_to_integer(desc[static_cast<size_t>(i - 1)].type, p,
-                                                    src_.length(i)))
-                return *v;
-            return std::stoll(std::string(*text(i)));
-        };
-        while (src_.next_row()) {
-            lr::LogRow r;
-            auto lsn = text(1);
-            auto parsed = lsn ? Lsn::parse(*lsn) : std::nullopt;
-            if (!parsed)
-                throw dts::Error("XX000", "fn_dblog returned an unreadable [Current LSN]: " +
-                                              std::string(lsn.value_or("NULL")));
-            r.lsn = *parsed;
-            r.op = lr::parse_operation(text(2).value_or(""));
-            r.context = lr::parse_context(text(3).value_or(""));
-            if (const auto xact_id = text(4)) {
-                auto xact = lr::parse_transaction_id(*xact_id);
-                if (!xact)
-                    throw dts::Error("XX000", "fn_dblog returned an unreadable [Transaction ID]: " +
-                                                  std::string(*xact_id) + " at LSN " +
-                                                  r.lsn.to_log_string());
-                r.xact = *xact;
+LogStream::Fetched LogStream::fetch(dts::tds::Connection &src, const std::string &sql) {
+    Fetched f;
+    {
+        const Stopwatch timer(f.ms);
+        std::vector<lr::LogRow> &out = f.rows;
+        src.execute(sql);
+        while (src.next_result()) {
+            const int n = src.column_count();
+            if (n < kLogColumns)
+                continue;
+            std::vector<dts::tds::ColumnDesc> desc;
+            std::vector<bool> character;
+            for (int i = 1; i <= n; ++i) {
+                desc.push_back(src.column(i));
+                character.push_back(dts::tds::is_character_type(desc.back().type));
             }
-            r.alloc_unit = number(5);
-            r.slot = static_cast<int>(number(6));
-            r.offset = static_cast<int>(number(7));
-            r.modify_size = static_cast<int>(number(8));
-            r.num_elements = static_cast<int>(number(9));
-            r.rc0 = bytes_at(src_, 10);
-            r.rc1 = bytes_at(src_, 11);
-            r.rc2 = bytes_at(src_, 12);
-            r.log_record = bytes_at(src_, 13);
-            r.compensation = text(14).value_or("").find("COMPENSATION") != std::string_view::npos;
-            if (r.op == lr::Op::Begin)
-                r.xact_name = text(15).value_or("");
-            else if (r.op == lr::Op::Commit)
-                r.end_time = text(16).value_or("");
-            r.catalog = !text(17).value_or("").empty();
-            ++stats_.records;
-            stats_.bytes += r.rc0.size() + r.rc1.size() + r.rc2.size() + r.log_record.size();
-            out.push_back(std::move(r));
+            // Columns read in place from the row buffer (text as it came, integers as numbers):
+            // every record of the log passes here, so nothing is copied that the reader drops.
+            std::string scratch;
+            auto text = [&](int i) -> std::optional<std::string_view> {
+                const uint8_t *p = src.data(i);
+                if (!p)
+                    return std::nullopt;
+                const auto k = static_cast<size_t>(i - 1);
+                if (character[k])
+                    return std::string_view(reinterpret_cast<const char *>(p),
+                                            static_cast<size_t>(src.length(i)));
+                scratch = dts::tds::value_to_text(desc[k].type, p, src.length(i), desc[k].scale);
+                return std::string_view(scratch);
+            };
+            auto number = [&](int i) -> long long {
+                const uint8_t *p = src.data(i);
+                if (!p)
+                    return 0;
+                if (auto v = dts::tds::value_to_integer(desc[static_cast<size_t>(i - 1)].type, p,
+                                                        src.length(i)))
+                    return *v;
+                return std::stoll(std::string(*text(i)));
+            };
+            while (src.next_row()) {
+                lr::LogRow r;
+                auto lsn = text(1);
+                auto parsed = lsn ? Lsn::parse(*lsn) : std::nullopt;
+                if (!parsed)
+                    throw dts::Error("XX000", "fn_dblog returned an unreadable [Current LSN]: " +
+                                                  std::string(lsn.value_or("NULL")));
+                r.lsn = *parsed;
+                r.op = lr::parse_operation(text(2).value_or(""));
+                r.context = lr::parse_context(text(3).value_or(""));
+                if (const auto xact_id = text(4)) {
+                    auto xact = lr::parse_transaction_id(*xact_id);
+                    if (!xact)
+                        throw dts::Error("XX000",
+                                         "fn_dblog returned an unreadable [Transaction ID]: " +
+                                             std::string(*xact_id) + " at LSN " +
+                                             r.lsn.to_log_string());
+                    r.xact = *xact;
+                }
+                r.alloc_unit = number(5);
+                r.slot = static_cast<int>(number(6));
+                r.offset = static_cast<int>(number(7));
+                r.modify_size = static_cast<int>(number(8));
+                r.num_elements = static_cast<int>(number(9));
+                r.rc0 = bytes_at(src, 10);
+                r.rc1 = bytes_at(src, 11);
+                r.rc2 = bytes_at(src, 12);
+                r.log_record = bytes_at(src, 13);
+                r.compensation =
+                    text(14).value_or("").find("COMPENSATION") != std::string_view::npos;
+                if (r.op == lr::Op::Begin)
+                    r.xact_name = text(15).value_or("");
+                else if (r.op == lr::Op::Commit)
+                    r.end_time = text(16).value_or("");
+                r.catalog = !text(17).value_or("").empty();
+                ++f.records;
+                f.bytes += r.rc0.size() + r.rc1.size() + r.rc2.size() + r.log_record.size();
+                out.push_back(std::move(r));
+            }
         }
     }
-    return out;
+    return f;
+}
+
+void LogStream::account(const Fetched &f) {
+    stats_.records += f.records;
+    stats_.bytes += f.bytes;
+    stats_.read_ms += f.ms;
+}
+
+std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
+    Fetched f = fetch(src_, sql);
+    account(f);
+    return std::move(f.rows);
 }
 
 // What the reader selects from the log: transaction records, row records of the tracked tables,
@@ -440,6 +462,28 @@ std::string LogStream::filter_sql() const {
 }
 
 Lsn LogStream::read_ahead(long limit) {
+    if (ahead_) {
+        Ahead a = std::move(*ahead_);
+        ahead_.reset();
+        Fetched f;
+        try {
+            f = a.rows.get();
+        } catch (const std::exception &e) {
+            // Read again on the stream's own connection, which reports what is wrong.
+            ahead_conn_.reset();
+            f.usable = false;
+            log::warning("reading the log ahead failed; read again",
+                         {{"task", task_.name}, {"db", db_}, {"error", e.what()}});
+        }
+        if (f.usable && a.from == next_ && a.limit == limit) {
+            const size_t n = f.rows.size();
+            account(f);
+            add_rows(std::move(f.rows));
+            if (n >= static_cast<size_t>(limit))
+                start_ahead(limit);
+            return next_;
+        }
+    }
     std::string start = next_.is_null() ? std::string("NULL") : dblog_lsn(next_);
     if (!next_.is_null()) {
         // Records before the active log's first one were truncated (a log backup in FULL
@@ -452,10 +496,43 @@ Lsn LogStream::read_ahead(long limit) {
             start = "NULL"; // the backups were read up to the active log: on from its start
         }
     }
-    add_rows(read_rows("SELECT TOP (" + std::to_string(limit) + ") " + columns_sql() +
-                       " FROM sys.fn_dblog(" + start + ", NULL) WHERE " + filter_sql() +
-                       " ORDER BY [Current LSN]"));
+    const size_t before = stats_.records;
+    add_rows(read_rows(active_read_sql(start, limit)));
+    // A full read: more of the log is waiting (a backlog), read it while this one is applied.
+    // At the log's end nothing is read ahead: the next poll reads what was written until then.
+    if (stats_.records - before >= static_cast<size_t>(limit))
+        start_ahead(limit);
     return next_;
+}
+
+std::string LogStream::active_read_sql(const std::string &start, long limit) const {
+    return "SELECT TOP (" + std::to_string(limit) + ") " + columns_sql() + " FROM sys.fn_dblog(" +
+           start + ", NULL) WHERE " + filter_sql() + " ORDER BY [Current LSN]";
+}
+
+void LogStream::start_ahead(long limit) {
+    if (!connect_ || next_.is_null())
+        return;
+    if (!ahead_conn_)
+        ahead_conn_ = connect_();
+    // Only LSNs the server returned go to fn_dblog, and only while the active log still holds
+    // them (checked on that connection, right before the read, as read_ahead does).
+    const Lsn from = next_;
+    std::string sql = active_read_sql(dblog_lsn(from), limit);
+    dts::tds::Connection *conn = ahead_conn_.get();
+    ahead_ = Ahead{from, limit, std::async(std::launch::async, [conn, from, sql] {
+                       auto first = conn->query_text(
+                           "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)");
+                       std::optional<Lsn> active;
+                       if (!first.rows.empty() && first.rows[0][0])
+                           active = Lsn::parse(*first.rows[0][0]);
+                       if (!active || from < *active) {
+                           Fetched none;
+                           none.usable = false;
+                           return none;
+                       }
+                       return fetch(*conn, sql);
+                   })};
 }
 
 void LogStream::add_rows(std::vector<lr::LogRow> rows) {

@@ -22,7 +22,10 @@
 #include "row_decoder.hpp"
 #include "tds_connection.hpp"
 
+#include <functional>
+#include <future>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -57,9 +60,16 @@ public:
     // `tables` is the source's table list (log-captured ones have CdcTable::log set); the stream
     // keeps pointers into it until reload(). `destination` connects the stream's own lookups of
     // destination rows (the reader's connection may be inside a COPY).
+    // `connect` opens another connection to the source database: the stream reads the next
+    // window of the log on it while the caller applies the last one (a backlog is then read and
+    // applied at the same time). Without it, every read waits for the apply.
+    using Connect = std::function<std::unique_ptr<dts::tds::Connection>()>;
     LogStream(const std::string &destination, dts::tds::Connection &src, const TaskRef &task,
               std::string db, const std::vector<CdcTable> &tables, const dts::Lsn &restart,
-              const dts::Lsn &applied, long read_limit);
+              const dts::Lsn &applied, long read_limit, Connect connect = {});
+    ~LogStream();
+    LogStream(const LogStream &) = delete;
+    LogStream &operator=(const LogStream &) = delete;
 
     // Reads up to `limit` more log records. Returns the LSN through which the log has been read
     // (every transaction committed up to it is known).
@@ -124,6 +134,20 @@ private:
                                   const std::optional<dts::Lsn> &to);
     std::optional<dts::Lsn> active_log_start(); // the active log's first LSN
     std::vector<dts::logrec::LogRow> read_rows(const std::string &sql);
+    // One read of the log on `conn` (read_rows without the stream's state: it runs on the
+    // read-ahead thread too).
+    struct Fetched {
+        std::vector<dts::logrec::LogRow> rows;
+        size_t records = 0, bytes = 0;
+        double ms = 0;
+        bool usable = true; // false: the position left the active log meanwhile
+    };
+    static Fetched fetch(dts::tds::Connection &conn, const std::string &sql);
+    void account(const Fetched &f);
+    // The read of the active log from next_ on, `limit` records.
+    std::string active_read_sql(const std::string &start, long limit) const;
+    // Starts reading the next window on the read-ahead connection.
+    void start_ahead(long limit);
     // One data record of a tracked table (nothing for other records).
     void decode(const dts::Lsn &commit, const dts::logrec::LogRow &r, std::vector<Pending> &out);
     // Completes updates and appends the changes in order. Keys in `stale` (hashes of key_string)
@@ -150,6 +174,16 @@ private:
     std::optional<dts::Lsn> backups_until_; // log backups were read up to here (exclusive)
     std::string reading_backup_;
     LogStats stats_;
+    Connect connect_;
+    std::unique_ptr<dts::tds::Connection> ahead_conn_;
+    // The window being read ahead: from which position, how many records (declared last: it is
+    // waited for before anything it uses is destroyed).
+    struct Ahead {
+        dts::Lsn from;
+        long limit = 0;
+        std::future<Fetched> rows;
+    };
+    std::optional<Ahead> ahead_;
 };
 
 // A key as one string, for maps (NULL and the empty string differ).
