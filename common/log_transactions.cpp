@@ -127,8 +127,9 @@ void Assembler::add(LogRow row) {
         t.complete = o.seen_begin;
         t.catalog = o.catalog;
         t.spilled = o.spilled;
-        for (const auto &k : o.kept)
-            t.kept.push_back(k.first);
+        t.kept.reserve(o.kept.size());
+        for (; !o.kept.empty(); o.kept.pop_front()) // freed as copied
+            t.kept.push_back(o.kept.front().first);
         committed_.push_back(std::move(t));
         return;
     }

@@ -98,7 +98,9 @@ private:
         std::string name;
         bool seen_begin = false, system = false, catalog = false, spilled = false;
         std::vector<LogRow> changes;
-        std::vector<std::pair<Lsn, char>> kept; // spilled: LSN and kind of each change
+        // Spilled: LSN and kind of each change (a deque: growing never copies the whole list,
+        // whose peak would be twice its size).
+        std::deque<std::pair<Lsn, char>> kept;
     };
     std::map<uint64_t, Open> open_;
     std::deque<Transaction> committed_;
