@@ -20,7 +20,8 @@
 #
 # Settings (environment): PARTS ("1 2 3"), BACKLOG_SECONDS (40: load-generator seconds at full
 # speed for the backlog), RATES ("1000 5000"), LOAD_SECONDS (30), BIG_ROWS (1000000),
-# SKIP_BUILD, PERF_DATA (a file: Part 1's sidecar runs under perf record -g into it), SIDECAR_BIN
+# SKIP_BUILD, PERF_DATA (a file: Part 1's sidecar runs under perf record -g into it; its CPU
+# column then counts perf, not the sidecar), SIDECAR_BIN
 # (build/dts-sidecar; another build's, to compare). Whole run:
 # about 8 minutes on 2 cores. The simulator's speed is not SQL Server's:
 # these figures say what the reader and the apply engine do with a log, not what fn_dblog costs
