@@ -286,6 +286,7 @@ if [ -z "${MSSQL_HOST:-}" ]; then
   check "statement_timeout ends a scan of a stopped source within 15 s" "yes" \
     "$( [ $((t1 - t0)) -le 15 ] && echo yes || echo "no ($((t1 - t0)) s)")"
   check "... as a cancel" "1" "$(grep -c 'canceling statement due to statement timeout' "$WORK_DIR/hang.out")"
+  grep -q 'canceling statement due to statement timeout' "$WORK_DIR/hang.out" || sed 's/^/#   /' "$WORK_DIR/hang.out"
   check "the source answers again afterwards" "ok" "$(sqlstate postgres "SELECT count(*) FROM public.hang_ft")"
 
   kill -STOP "$SIM_PID"
