@@ -110,3 +110,48 @@ freetds_conf() {
     "$1" "$2" "$3" >>"$WORK_DIR/freetds.conf"
   echo "$WORK_DIR/freetds.conf"
 }
+
+# ---- shorthands for the end-to-end suites ------------------------------------------------------
+# use_source SIMNAME [sqlsim options...]: sets SRC_HOST/SRC_PORT/SRC_USER/SRC_PASSWORD for a real
+# SQL Server when MSSQL_HOST/MSSQL_PORT/MSSQL_USER/MSSQL_PASSWORD are set, else for a simulator
+# started here (not in a subshell: it sets variables).
+use_source() {
+  if [ -n "${MSSQL_HOST:-}" ]; then
+    SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD
+  else
+    SRC_HOST=127.0.0.1 SRC_USER=sa SRC_PASSWORD=Sim_Passw0rd
+    SRC_PORT=$(start_sim "$@") || return 1
+  fi
+}
+
+# use_destination NAME: a cluster for the suite; exports libpq's PG* for psql, sets PG_PORT and
+# DEST (the sidecar's --destination).
+use_destination() {
+  PG_PORT=$(start_pg "$1") || return 1
+  export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=postgres
+  DEST="host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres"
+}
+
+q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+# src TSQL: runs a batch at the source through the server "src".
+src() { q -c "SELECT dts_source_exec('src', \$tsql\$$1\$tsql\$)" >/dev/null; }
+
+# create_source_server: the extension, and the foreign server "src" for the source with the
+# current user's mapping.
+create_source_server() {
+  q >/dev/null <<SQL
+CREATE EXTENSION pg_dts;
+CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
+CREATE USER MAPPING FOR CURRENT_USER SERVER src OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
+SQL
+}
+
+wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
+  local v end=$((SECONDS + $1))
+  while :; do
+    v=$(q -c "$2" 2>/dev/null)
+    [ "$v" = "$3" ] || [ "$SECONDS" -ge "$end" ] && break
+    sleep 0.2
+  done
+  echo "$v"
+}

@@ -26,7 +26,6 @@ fi
 PG_PORT=$(start_pg sec) || exit 1
 PG_LOG="$WORK_DIR/pg_sec/server.log"
 export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=postgres
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 as() { local role=$1; shift; psql -X -At -v ON_ERROR_STOP=1 -U "$role" "$@"; }
 # sqlstate ROLE SQL: the SQLSTATE of the error the statement raises as ROLE, or "ok".
 sqlstate() {
@@ -45,15 +44,6 @@ start_sidecar() {
   SIDECARS+=($!)
 }
 trap 'for p in "${SIDECARS[@]}"; do kill -9 "$p" 2>/dev/null; done; cleanup_all' EXIT
-wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
-  local v
-  for _ in $(seq 1 $(($1 * 5))); do
-    v=$(q -c "$2" 2>/dev/null)
-    [ "$v" = "$3" ] && break
-    sleep 0.2
-  done
-  echo "$v"
-}
 task_id() { q -c "SELECT task_id FROM dts.tasks WHERE name = '$1'"; }
 
 q >/dev/null <<SQL || exit 1
@@ -296,6 +286,7 @@ if [ -z "${MSSQL_HOST:-}" ]; then
   check "statement_timeout ends a scan of a stopped source within 15 s" "yes" \
     "$( [ $((t1 - t0)) -le 15 ] && echo yes || echo "no ($((t1 - t0)) s)")"
   check "... as a cancel" "1" "$(grep -c 'canceling statement due to statement timeout' "$WORK_DIR/hang.out")"
+  grep -q 'canceling statement due to statement timeout' "$WORK_DIR/hang.out" || sed 's/^/#   /' "$WORK_DIR/hang.out"
   check "the source answers again afterwards" "ok" "$(sqlstate postgres "SELECT count(*) FROM public.hang_ft")"
 
   kill -STOP "$SIM_PID"

@@ -9,18 +9,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/lib.sh
 
-
-if [ -n "${MSSQL_HOST:-}" ]; then
-  SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD
-else
-  SRC_HOST=127.0.0.1 SRC_USER=sa SRC_PASSWORD=Sim_Passw0rd
-  SRC_PORT=$(start_sim cdc --cdc-poll-ms 200) || exit 1
-fi
-PG_PORT=$(start_pg cdc) || exit 1
-export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=postgres
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-src() { q -c "SELECT dts_source_exec('src', \$tsql\$$1\$tsql\$)" >/dev/null; }
-DEST="host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres"
+use_source cdc --cdc-poll-ms 200 || exit 1
+use_destination cdc || exit 1
 SIDECARS=()
 start_sidecar() {
   build/dts-sidecar --destination "$DEST" --poll-seconds 1 --workers 2 --heartbeat-seconds 1 --read-limit 500 >>"$WORK_DIR/sidecar.log" 2>&1 &
@@ -30,11 +20,7 @@ start_sidecar() {
 trap 'for p in "${SIDECARS[@]}"; do kill -9 "$p" 2>/dev/null; done; cleanup_all' EXIT
 
 db=cdc_it_$$
-q >/dev/null <<SQL || exit 1
-CREATE EXTENSION pg_dts;
-CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
-CREATE USER MAPPING FOR CURRENT_USER SERVER src OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
-SQL
+create_source_server || exit 1
 src "CREATE DATABASE $db"
 src "ALTER DATABASE $db SET RECOVERY FULL"
 src "BACKUP DATABASE $db TO DISK = N'/tmp/$db.bak'"
@@ -55,15 +41,6 @@ SELECT count(*) FROM dts_precheck('inc');
 SELECT dts_ack_precheck('inc');
 SELECT dts_start_task('inc');
 SQL
-wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
-  local v
-  for _ in $(seq 1 $(($1 * 5))); do
-    v=$(q -c "$2" 2>/dev/null)
-    [ "$v" = "$3" ] && break
-    sleep 0.2
-  done
-  echo "$v"
-}
 check "full stage done, incremental running" "running/incremental" \
   "$(wait_for 60 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'inc'" "running/incremental")"
 srcq() { q -c "SELECT * FROM dts._source_query('src', '$db', \$tsql\$$1\$tsql\$) AS x(v text)"; }

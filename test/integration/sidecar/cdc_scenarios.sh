@@ -12,18 +12,9 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/lib.sh
 
-if [ -n "${MSSQL_HOST:-}" ]; then
-  SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD
-else
-  SRC_HOST=127.0.0.1 SRC_USER=sa SRC_PASSWORD=Sim_Passw0rd
-  SRC_PORT=$(start_sim cdcs --cdc-poll-ms 200) || exit 1
-fi
-PG_PORT=$(start_pg cdcs) || exit 1
-export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=postgres
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-src() { q -c "SELECT dts_source_exec('src', \$tsql\$$1\$tsql\$)" >/dev/null; }
+use_source cdcs --cdc-poll-ms 200 || exit 1
+use_destination cdcs || exit 1
 srcq() { q -c "SELECT * FROM dts._source_query('src', '$1', \$tsql\$$2\$tsql\$) AS x(v text)"; }
-DEST="host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres"
 start_sidecar() { # sets SC (not in a subshell: the exit trap needs its pid)
   build/dts-sidecar --destination "$DEST" --poll-seconds 1 --workers 2 --heartbeat-seconds 1 \
     --read-limit 500 >>"$WORK_DIR/sidecar.log" 2>&1 &
@@ -38,15 +29,6 @@ on_exit() {
   cleanup_all
 }
 trap on_exit EXIT
-wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
-  local v end=$((SECONDS + $1))
-  while :; do
-    v=$(q -c "$2" 2>/dev/null)
-    [ "$v" = "$3" ] || [ "$SECONDS" -ge "$end" ] && break
-    sleep 0.2
-  done
-  echo "$v"
-}
 state() { q -c "SELECT state || '/' || coalesce(stage, '') FROM dts.tasks WHERE name = '$1'"; }
 wait_state() { wait_for "$2" "SELECT state || '/' || coalesce(stage, '') FROM dts.tasks WHERE name = '$1'" "$3"; }
 error_of() { q -c "SELECT last_error FROM dts.tasks WHERE name = '$1'"; }
@@ -80,11 +62,7 @@ restart_task() { # stop, wait until the sidecar let go, then run a SQL step, the
   q -c "SELECT dts_start_task('$1')" >/dev/null
 }
 
-q >/dev/null <<SQL || exit 1
-CREATE EXTENSION pg_dts;
-CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
-CREATE USER MAPPING FOR CURRENT_USER SERVER src OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
-SQL
+create_source_server || exit 1
 start_sidecar
 sfx=$$
 

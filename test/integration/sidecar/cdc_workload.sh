@@ -26,7 +26,6 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/lib.sh
 
-
 MODE=${WORKLOAD_MODE:-cdc}
 NAME=${MODE}_workload
 SEED=${WORKLOAD_SEED:-$(((RANDOM << 15 | RANDOM) % 1000000000))}
@@ -35,27 +34,19 @@ KILLS=${WORKLOAD_KILLS:-10}
 echo "# $MODE mode, workload seed $SEED (WORKLOAD_SEED=$SEED repeats it), big transaction $BIG_ROWS rows, $KILLS kills"
 RANDOM=$SEED
 
-if [ -n "${MSSQL_HOST:-}" ]; then
-  SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD
-  SIM=""
-else
-  SRC_HOST=127.0.0.1 SRC_USER=sa SRC_PASSWORD=Sim_Passw0rd
-  SRC_PORT=$(start_sim cdcw --cdc-poll-ms 200) || exit 1
-  SIM="$WORK_DIR/sim_cdcw"
-fi
-PG_PORT=$(start_pg cdcw) || exit 1
+use_source cdcw --cdc-poll-ms 200 || exit 1
+SIM=""
+[ -n "${MSSQL_HOST:-}" ] || SIM="$WORK_DIR/sim_cdcw"
+use_destination cdcw || exit 1
 PG_DIR="$WORK_DIR/pg_cdcw"
-export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=postgres
 export WORKLOAD_SRC_PASSWORD=$SRC_PASSWORD
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-src() { q -c "SELECT dts_source_exec('src', \$tsql\$$1\$tsql\$)" >/dev/null; }
 db=cdc_wl_$$
 srcq() { q -c "SELECT * FROM dts._source_query('src', '$db', \$tsql\$$1\$tsql\$) AS x(v text)"; }
 gen() {
   /usr/bin/python3 test/integration/sidecar/cdc_workload.py --host "$SRC_HOST" --port "$SRC_PORT" \
     --user "$SRC_USER" --db "$db" "$@"
 }
-DEST="host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres"
 LOG="$WORK_DIR/sidecar.log"
 SC=""
 start_sidecar() { # sets SC (not in a subshell: the kill loop needs it)
@@ -73,15 +64,6 @@ on_exit() {
   cleanup_all
 }
 trap on_exit EXIT
-wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
-  local v end=$((SECONDS + $1))
-  while :; do
-    v=$(q -c "$2" 2>/dev/null)
-    [ "$v" = "$3" ] || [ "$SECONDS" -ge "$end" ] && break
-    sleep 0.2
-  done
-  echo "$v"
-}
 state() { q -c "SELECT state || '/' || coalesce(stage, '') FROM dts.tasks WHERE name = 'w'"; }
 checkpoint() { q -c "SELECT lsn FROM dts.checkpoints WHERE stage = 'incremental'"; }
 # mark LABEL SECONDS: a marker row committed at the source after everything before it; waits

@@ -22,7 +22,6 @@ else
 fi
 PG_PORT=$(start_pg full) || exit 1
 export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=postgres
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 DEST="host=127.0.0.1 port=$PG_PORT dbname=postgres user=dts_loader"
 SIDECAR_PIDS=()
 start_sidecar() { # start_sidecar LOGNAME [options]

@@ -9,22 +9,13 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/lib.sh
 
-if [ -n "${MSSQL_HOST:-}" ]; then
-  SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD
-else
-  SRC_HOST=127.0.0.1 SRC_USER=sa SRC_PASSWORD=Sim_Passw0rd
-  SRC_PORT=$(start_sim ops --cdc-poll-ms 200) || exit 1
-fi
+use_source ops --cdc-poll-ms 200 || exit 1
 # pg_cron runs its jobs in background workers of this cluster's database postgres.
-PG_PORT=$(PG_EXTRA_CONF="shared_preload_libraries = 'pg_cron'
+PG_EXTRA_CONF="shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
 cron.use_background_workers = on
-max_worker_processes = 32" start_pg ops) || exit 1
-export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=postgres
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-src() { q -c "SELECT dts_source_exec('src', \$tsql\$$1\$tsql\$)" >/dev/null; }
+max_worker_processes = 32" use_destination ops || exit 1
 srcq() { q -c "SELECT * FROM dts._source_query('src', '$db', \$tsql\$$1\$tsql\$) AS x(v text)"; }
-DEST="host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres"
 
 HOOK_OUT="$WORK_DIR/webhook.jsonl"
 /usr/bin/python3 test/integration/sidecar/webhook_sink.py "$WORK_DIR/hook.port" "$HOOK_OUT" --fail 1 &
@@ -42,15 +33,6 @@ start_sidecar() {
   echo $!
 }
 trap 'for p in "${SIDECARS[@]}"; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done; kill "$HOOK_PID" 2>/dev/null; cleanup_all' EXIT
-wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
-  local v
-  for _ in $(seq 1 $(($1 * 5))); do
-    v=$(q -c "$2" 2>/dev/null)
-    [ "$v" = "$3" ] && break
-    sleep 0.2
-  done
-  echo "$v"
-}
 # metric NAME_AND_LABELS_REGEX -> the value of the first matching series (empty: none)
 metric() { curl -s "$METRICS" | grep -E "^$1 " | head -1 | awk '{printf "%.10g", $2}'; }
 wait_metric() { # wait_metric SECONDS REGEX EXPECTED

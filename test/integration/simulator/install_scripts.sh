@@ -12,17 +12,10 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 source scripts/lib.sh
 
-if [ -n "${MSSQL_HOST:-}" ]; then
-  SRC_HOST=$MSSQL_HOST SRC_PORT=${MSSQL_PORT:-1433} SRC_USER=$MSSQL_USER SRC_PASSWORD=$MSSQL_PASSWORD
-else
-  SRC_HOST=127.0.0.1 SRC_USER=sa SRC_PASSWORD=Sim_Passw0rd
-  SRC_PORT=$(start_sim inst --cdc-poll-ms 200) || exit 1
-fi
-PG_PORT=$(start_pg inst) || exit 1
-export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGDATABASE=postgres
+use_source inst --cdc-poll-ms 200 || exit 1
+use_destination inst || exit 1
 FREETDSCONF=$(freetds_conf src "$SRC_HOST" "$SRC_PORT")
 export FREETDSCONF
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 db=inst_$$
 SCRIPTS=test/integration/simulator/install_scripts
 SIDECAR=
@@ -80,15 +73,6 @@ SELECT dts_ack_precheck('inst');
 SQL
 q -c "SELECT dts_start_task('inst')" >/dev/null ||
   q -c "SELECT item, object, detail FROM dts_precheck('inst') WHERE status = 'error'"
-wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
-  local v
-  for _ in $(seq 1 $(($1 * 5))); do
-    v=$(q -c "$2" 2>/dev/null)
-    [ "$v" = "$3" ] && break
-    sleep 0.2
-  done
-  echo "$v"
-}
 check "schema + full stages done, incremental running" "running/incremental" \
   "$(wait_for 180 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'inst'" "running/incremental")"
 check "alias-typed columns synced as their base types" \
