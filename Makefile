@@ -104,14 +104,21 @@ format-check:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- benchmarks (not part of `all`) -------------------------------------------------------------
-#   make bench-build     build/apply_bench, the driver of bench/apply.sh
+#   make bench-build     build/apply_bench, the driver of bench/apply.sh, and build/log_decode_bench
+#                        (bench/log_reader.sh: the log reader's decoding alone, on the sidecar's objects)
 .PHONY: bench-build
 BENCH_APPLY_OBJS = $(BUILD)/bench/apply_bench.o $(BUILD)/sidecar/src/apply_writer.o \
                    $(BUILD)/sidecar/src/metrics.o \
                    $(BUILD)/sidecar/src/pg_connection.o $(BUILD)/sidecar/src/log.o \
                    $(patsubst %,$(BUILD)/common/%.o,change_batch copy_text lsn pg_quote)
-bench-build: $(BUILD)/apply_bench
+bench-build: $(BUILD)/apply_bench $(BUILD)/log_decode_bench
 $(BUILD)/bench/apply_bench.o: PLAIN_INC += -Isidecar/src
+$(BUILD)/bench/log_decode_bench.o: PLAIN_INC += -Isidecar/src
+# The sidecar's own objects (all but its main()): the benchmark runs the reader's real code.
+$(BUILD)/log_decode_bench: $(BUILD)/bench/log_decode_bench.o \
+                           $(filter-out $(BUILD)/sidecar/src/main.o,$(SIDECAR_OBJS)) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(PLAIN_CXX) -o $@ $^ $(SIDECAR_LIBS)
 $(BUILD)/apply_bench: $(BENCH_APPLY_OBJS)
 	@mkdir -p $(dir $@)
 	$(PLAIN_CXX) -o $@ $^ -L$(shell $(PG_CONFIG) --libdir) -lpq -lprometheus-cpp-pull -lprometheus-cpp-core

@@ -1,6 +1,7 @@
 #include "log_stream.hpp"
 
 #include "log.hpp"
+#include "log_rows.hpp"
 
 #include "error.hpp"
 #include "key_filter.hpp"
@@ -41,27 +42,11 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-// The columns of columns_sql().
-constexpr int kLogColumns = 17;
-
 // fn_dblog's [RowLog Contents n] are varbinary(8000); a row may be 8060 bytes long.
 constexpr size_t kRowLogContentsMax = 8000;
 
 std::string object_literal(const std::string &schema, const std::string &table) {
     return dts::tsql::quote_literal(dts::tsql::quote_name("", schema, table));
-}
-
-std::string bytes_at(dts::tds::Connection &src, int i) {
-    const uint8_t *p = src.data(i);
-    return p ? std::string(reinterpret_cast<const char *>(p), static_cast<size_t>(src.length(i)))
-             : std::string();
-}
-
-// fn_dblog takes LSNs in decimal vlf:block:slot form. Only LSNs the server itself returned are
-// passed: a made-up one can stop the server.
-std::string dblog_lsn(const Lsn &l) {
-    return dts::tsql::quote_literal(std::to_string(l.vlf) + ":" + std::to_string(l.block) + ":" +
-                                    std::to_string(l.slot));
 }
 
 // fn_dblog's [Transaction ID] text of a transaction.
@@ -186,6 +171,11 @@ std::optional<std::string> default_value(dts::tds::Connection &src, const std::s
 }
 
 } // namespace
+
+std::string dblog_lsn(const Lsn &l) {
+    return dts::tsql::quote_literal(std::to_string(l.vlf) + ":" + std::to_string(l.block) + ":" +
+                                    std::to_string(l.slot));
+}
 
 std::string key_string(const Values &key) {
     std::string out;
@@ -360,81 +350,8 @@ LogStream::Fetched LogStream::fetch(dts::tds::Connection &src, const std::string
     Fetched f;
     {
         const Stopwatch timer(f.ms);
-        std::vector<lr::LogRow> &out = f.rows;
         src.execute(sql);
-        while (src.next_result()) {
-            const int n = src.column_count();
-            if (n < kLogColumns)
-                continue;
-            std::vector<dts::tds::ColumnDesc> desc;
-            std::vector<bool> character;
-            for (int i = 1; i <= n; ++i) {
-                desc.push_back(src.column(i));
-                character.push_back(dts::tds::is_character_type(desc.back().type));
-            }
-            // Columns read in place from the row buffer (text as it came, integers as numbers):
-            // every record of the log passes here, so nothing is copied that the reader drops.
-            std::string scratch;
-            auto text = [&](int i) -> std::optional<std::string_view> {
-                const uint8_t *p = src.data(i);
-                if (!p)
-                    return std::nullopt;
-                const auto k = static_cast<size_t>(i - 1);
-                if (character[k])
-                    return std::string_view(reinterpret_cast<const char *>(p),
-                                            static_cast<size_t>(src.length(i)));
-                scratch = dts::tds::value_to_text(desc[k].type, p, src.length(i), desc[k].scale);
-                return std::string_view(scratch);
-            };
-            auto number = [&](int i) -> long long {
-                const uint8_t *p = src.data(i);
-                if (!p)
-                    return 0;
-                if (auto v = dts::tds::value_to_integer(desc[static_cast<size_t>(i - 1)].type, p,
-                                                        src.length(i)))
-                    return *v;
-                return std::stoll(std::string(*text(i)));
-            };
-            while (src.next_row()) {
-                lr::LogRow r;
-                auto lsn = text(1);
-                auto parsed = lsn ? Lsn::parse(*lsn) : std::nullopt;
-                if (!parsed)
-                    throw dts::Error("XX000", "fn_dblog returned an unreadable [Current LSN]: " +
-                                                  std::string(lsn.value_or("NULL")));
-                r.lsn = *parsed;
-                r.op = lr::parse_operation(text(2).value_or(""));
-                r.context = lr::parse_context(text(3).value_or(""));
-                if (const auto xact_id = text(4)) {
-                    auto xact = lr::parse_transaction_id(*xact_id);
-                    if (!xact)
-                        throw dts::Error("XX000",
-                                         "fn_dblog returned an unreadable [Transaction ID]: " +
-                                             std::string(*xact_id) + " at LSN " +
-                                             r.lsn.to_log_string());
-                    r.xact = *xact;
-                }
-                r.alloc_unit = number(5);
-                r.slot = static_cast<int>(number(6));
-                r.offset = static_cast<int>(number(7));
-                r.modify_size = static_cast<int>(number(8));
-                r.num_elements = static_cast<int>(number(9));
-                r.rc0 = bytes_at(src, 10);
-                r.rc1 = bytes_at(src, 11);
-                r.rc2 = bytes_at(src, 12);
-                r.log_record = bytes_at(src, 13);
-                r.compensation =
-                    text(14).value_or("").find("COMPENSATION") != std::string_view::npos;
-                if (r.op == lr::Op::Begin)
-                    r.xact_name = text(15).value_or("");
-                else if (r.op == lr::Op::Commit)
-                    r.end_time = text(16).value_or("");
-                r.catalog = !text(17).value_or("").empty();
-                ++f.records;
-                f.bytes += r.rc0.size() + r.rc1.size() + r.rc2.size() + r.log_record.size();
-                out.push_back(std::move(r));
-            }
-        }
+        read_log_rows(src, f.rows, f.records, f.bytes);
     }
     return f;
 }

@@ -67,7 +67,7 @@ public:
     LogStream(const std::string &destination, dts::tds::Connection &src, const TaskRef &task,
               std::string db, const std::vector<CdcTable> &tables, const dts::Lsn &restart,
               const dts::Lsn &applied, long read_limit, Connect connect = {});
-    ~LogStream();
+    virtual ~LogStream();
     LogStream(const LogStream &) = delete;
     LogStream &operator=(const LogStream &) = delete;
 
@@ -96,7 +96,14 @@ public:
     std::optional<dts::Lsn> ddl_in(const dts::Lsn &from, const dts::Lsn &to) const;
     const LogStats &stats() const { return stats_; }
 
-private:
+    // What read_ahead() does with the rows of one read of the log (in LSN order). Public for
+    // bench/log_decode_bench.cpp, which replays reads it captured with active_read_sql().
+    void add_rows(std::vector<dts::logrec::LogRow> rows);
+    // The read of the active log from `start` (fn_dblog's LSN argument: NULL or a quoted
+    // decimal vlf:block:slot), `limit` records.
+    std::string active_read_sql(const std::string &start, long limit) const;
+
+protected:
     struct Table {
         size_t index = 0; // in the source's table list
         const CdcTable *cdc = nullptr;
@@ -119,11 +126,19 @@ private:
     };
     using Rows = std::map<std::string, dts::changes::Values>; // by key_string()
 
+    // The rows of `keys` as the destination has them, and as the source has them now (virtual:
+    // the decode benchmark answers from memory instead).
+    virtual Rows destination_rows(const Table &tb, const std::set<std::string> &keys,
+                                  const std::map<std::string, dts::changes::Values> &key_values);
+    virtual Rows source_rows(const Table &tb, const std::set<std::string> &keys,
+                             const std::map<std::string, dts::changes::Values> &key_values);
+    const std::vector<Table> &tables() const { return tables_; }
+
+private:
     void load_layouts(const std::vector<CdcTable> &tables);
     std::string columns_sql() const;
     std::string units_sql(const Table *only) const;
     std::string filter_sql() const;
-    void add_rows(std::vector<dts::logrec::LogRow> rows);
     dts::Lsn read_backup(long limit);
     struct LogBackup {
         dts::Lsn first, last; // msdb's first_lsn, last_lsn: the backup holds [first, last)
@@ -144,8 +159,6 @@ private:
     };
     static Fetched fetch(dts::tds::Connection &conn, const std::string &sql);
     void account(const Fetched &f);
-    // The read of the active log from next_ on, `limit` records.
-    std::string active_read_sql(const std::string &start, long limit) const;
     // Starts reading the next window on the read-ahead connection.
     void start_ahead(long limit);
     // One data record of a tracked table (nothing for other records).
@@ -155,10 +168,6 @@ private:
     // does not show that yet, so their rows are re-read from the source.
     void complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
                   const dts::KeyFilter *stale);
-    Rows destination_rows(const Table &tb, const std::set<std::string> &keys,
-                          const std::map<std::string, dts::changes::Values> &key_values);
-    Rows source_rows(const Table &tb, const std::set<std::string> &keys,
-                     const std::map<std::string, dts::changes::Values> &key_values);
 
     PgConnection lookup_;
     dts::tds::Connection &src_;
@@ -188,5 +197,9 @@ private:
 
 // A key as one string, for maps (NULL and the empty string differ).
 std::string key_string(const dts::changes::Values &key);
+
+// An LSN as fn_dblog takes it: quoted decimal vlf:block:slot. Only LSNs the server itself
+// returned are passed: a made-up one can stop the server.
+std::string dblog_lsn(const dts::Lsn &l);
 
 } // namespace sidecar
