@@ -28,7 +28,8 @@
 # Settings (environment): PARTS ("1 2 3"), BACKLOG_SECONDS (40: load-generator seconds at full
 # speed for the backlog), RATES ("1000 5000"), LOAD_SECONDS (30), BIG_ROWS (1000000),
 # SKIP_BUILD, PERF_DATA (a file: Part 1's sidecar runs under perf record -g into it; its CPU
-# column then counts perf, not the sidecar), SIDECAR_BIN
+# column then counts perf, not the sidecar), DECODE_PERF_DATA (a file: the same for Part 1's (d),
+# the decode replay), SIDECAR_BIN
 # (build/dts-sidecar; another build's, to compare). Whole run:
 # about 8 minutes on 2 cores. The simulator's speed is not SQL Server's:
 # these figures say what the reader and the apply engine do with a log, not what fn_dblog costs
@@ -176,7 +177,7 @@ SQL
   same_cdc=$(same tc)
   # (d) The reader's side alone: the captured reads through the sidecar's decode path in memory
   # (compared with the log task's destination after its catch-up).
-  decoded=$(build/log_decode_bench replay "${bench_args[@]}") || {
+  decoded=$(${DECODE_PERF_DATA:+perf record -q -g -o "$DECODE_PERF_DATA"} build/log_decode_bench replay "${bench_args[@]}") || {
     log "the decode replay did not reproduce the log task's destination: $decoded"
     return 1
   }
