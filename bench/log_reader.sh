@@ -211,7 +211,7 @@ row("(a) log mode, end to end", ts_log, sys.argv[5], cpus(lg))
 row("(b) cdc mode, end to end", ts_cdc, sys.argv[6], cpus(cd))
 row("(c) source serving fn_dblog only", cap["seconds"], "-", f"{'':>8} {'':>7} {'':>8}  (client {cap['client_cpu']:.2f})")
 row("(d) reader decode only, in memory", dec_s, "0/0" if dec["differ"] == 0 else f"{dec['differ']}", f"{dec['cpu_s']:>8.2f}")
-print(f"(c): {cap['reads']} reads of the log task's SQL, {cap['records']} records, {cap['result_bytes'] / 1048576:.1f} MB of result data, by a client that keeps the bytes only")
+print(f"(c): {cap['reads']} reads of the log task's SQL, {cap['records']} records, {cap['result_bytes'] / 1048576:.1f} MB of result data, by a client that keeps the bytes only (its CPU: the TDS client library receiving them, which the sidecar pays too)")
 print(f"(d): of its {dec_s:.2f} s: TDS columns to log rows {dec['convert_s']:.2f} s, transaction assembly {dec['assemble_s']:.2f} s, row decoding and update completion {dec['decode_s']:.2f} s "
       f"({dec['changes']} changes, {dec['completed']} updates completed from the row before, {dec['dest_lookups']} destination lookups answered from memory, {dec['source_rereads']} rows re-read from the source by key, answered from memory); "
       f"applying to the in-memory destination ({dec['apply_s']:.2f} s) is not counted")
