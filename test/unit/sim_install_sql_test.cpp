@@ -101,6 +101,18 @@ TEST_F(SqlEngine, DateFormatGovernsNumericDateStrings) {
     // datetime reads a year-first string with '/' in DATEFORMAT's relative order; date does not.
     EXPECT_EQ(one("SELECT CAST('2024/13/02' AS datetime)"), "2024-02-13 00:00:00.0000000");
     EXPECT_EQ(one("SELECT CAST('2024/02/13' AS date)"), "2024-02-13");
+    // So does "YYYY-xx-xx" for datetime and smalldatetime (the newer types read year, month,
+    // day), except ISO 8601 with its T.
+    EXPECT_EQ(one("SELECT CAST('2024-13-02' AS datetime)"), "2024-02-13 00:00:00.0000000");
+    EXPECT_EQ(one("SELECT CAST('2024-13-02 10:30' AS smalldatetime)"),
+              "2024-02-13 10:30:00.0000000");
+    EXPECT_NE(one("SELECT CAST('2024-02-13' AS datetime)").rfind("error ", 0), std::string::npos);
+    EXPECT_EQ(one("SELECT CAST('2024-02-13T10:30:00' AS datetime)"), "2024-02-13 10:30:00.0000000");
+    EXPECT_EQ(one("SELECT CAST('2024-02-13' AS datetime2(0))"), "2024-02-13 00:00:00.0000000");
+    EXPECT_EQ(one("SELECT CAST('2024-02-13 10:30 +01:00' AS datetimeoffset(0))"),
+              "2024-02-13 10:30:00.0000000 +01:00");
+    run("SET DATEFORMAT mdy");
+    EXPECT_EQ(one("SELECT CAST('2024-02-13' AS datetime)"), "2024-02-13 00:00:00.0000000");
     run("SET DATEFORMAT ymd");
     EXPECT_EQ(one("SELECT CAST('24/02/13' AS date)"), "2024-02-13");
     run("DECLARE @f varchar(3) = 'ydm'; SET DATEFORMAT @f");

@@ -230,6 +230,7 @@ struct Statement {
                           // CHECK / NOCHECK / "" (the WITH), `columns` the names (empty = ALL)
         InsertBulk, // INSERT BULK table (column type, ...) [WITH (...)]: rows follow (packet 7)
         BulkRows,   // internal: the rows of that bulk load, inserted as one statement
+        Server,     // KILL, RECONFIGURE, CREATE/ALTER/DROP LOGIN and USER, ALTER [SERVER] ROLE
         Noop
     };
     K k = K::Noop;
@@ -257,6 +258,7 @@ struct Statement {
     std::vector<std::string> include_columns;
     // SET / DECLARE / PRINT / WAITFOR / RAISERROR / IF
     std::string option_value;
+    bool option_flag = false; // ALTER DATABASE ... WITH ROLLBACK: end the other sessions in it
     std::vector<std::pair<std::string, SqlType>> declares;
     std::vector<ExprPtr> exprs;
     std::vector<std::shared_ptr<Statement>> body, else_body;

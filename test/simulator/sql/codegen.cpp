@@ -1245,6 +1245,14 @@ std::string Codegen::function(const Expr &e, Ty *type) {
         ty = known(mk(TypeId::DateTimeOffset, 0, 0, 7), false);
         return "(sim_utcnow() || ' +00:00')";
     }
+    if (f == "SWITCHOFFSET") {
+        if (a.size() != 2)
+            throw sql_error(174, 1, 15, "The switchoffset function requires 2 argument(s).");
+        Ty t = argty(0);
+        ty = known(mk(TypeId::DateTimeOffset, 0, 0,
+                      t.known && t.t.id == TypeId::DateTimeOffset ? t.t.scale : 7));
+        return "sim_switchoffset(" + join() + ", " + ql(type_to_string(ty.t)) + ")";
+    }
     if (f == "DATEADD") {
         Ty t = argty(2);
         ty = t.known ? t : known(mk(TypeId::DateTime));

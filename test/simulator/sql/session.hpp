@@ -75,6 +75,9 @@ private:
     void do_set(const Statement &s, ResultSink &sink);
     void do_backup(const Statement &s, ResultSink &sink);
     void do_exec(const Statement &s, ResultSink &sink);
+    // KILL, RECONFIGURE, logins, users and roles (session_server.cpp)
+    void do_server(const Statement &s, ResultSink &sink);
+    void do_sp_configure(const Statement &s, ResultSink &sink);
     void do_create_view(const Statement &s, ResultSink &sink);
     void do_create_module(const Statement &s, ResultSink &sink);
     void do_drop_module(const Statement &s, ResultSink &sink);

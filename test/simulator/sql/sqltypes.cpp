@@ -552,7 +552,7 @@ Value convert_value(const Value &v, const SqlType &t, const std::string &source_
             return temporal_out(tm, t);
         }
         // Strings are read with the session's DATEFORMAT; datetime and smalldatetime read
-        // "YYYY-MM-DD" by it too (SQL Server's older types).
+        // "YYYY-xx-xx" by it too (SQL Server's older types; ISO 8601 with its T is exempt).
         auto parsed = tds::parse_temporal(value_text(v), t.id == TypeId::DateTime ||
                                                              t.id == TypeId::SmallDateTime);
         if (!parsed)

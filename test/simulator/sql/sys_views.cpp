@@ -1,5 +1,7 @@
 #include "sys_views.hpp"
 
+#include "principals.hpp"
+
 #include "catalog.hpp"
 #include "compat_views.hpp"
 #include "dblog.hpp"
@@ -689,6 +691,28 @@ std::vector<SysView> build() {
                true};
     v.push_back(mf);
     add_compat_views(v);
+    add_principal_views(v);
+    v.push_back(
+        {"sys",
+         "dm_exec_sessions",
+         {{"session_id", kSmall, false},
+          {"login_time", kDate, false},
+          {"host_name", kName, true},
+          {"program_name", kName, true},
+          {"login_name", kName, false},
+          {"nt_user_name", kName, true},
+          {"status", T(TypeId::NVarChar, 30), false},
+          {"database_id", kSmall, false},
+          {"open_transaction_count", kInt, false},
+          {"is_user_process", kBit, false},
+          {"original_login_name", kName, false}},
+         "SELECT json_extract(j.value, '$.s') AS session_id, json_extract(j.value, '$.t') "
+         "AS login_time, json_extract(j.value, '$.h') AS host_name, json_extract(j.value, "
+         "'$.p') AS program_name, json_extract(j.value, '$.l') AS login_name, NULL AS "
+         "nt_user_name, CASE json_extract(j.value, '$.r') WHEN 1 THEN 'running' ELSE "
+         "'sleeping' END AS status, json_extract(j.value, '$.d') AS database_id, "
+         "json_extract(j.value, '$.o') AS open_transaction_count, 1 AS is_user_process, "
+         "json_extract(j.value, '$.l') AS original_login_name FROM json_each(sim_sessions()) j"});
     return v;
 }
 } // namespace

@@ -209,11 +209,13 @@ bool date_part(std::string_view s, size_t &p, bool legacy, Temporal &t) {
         return false;
     p += lc;
     if (la == 4) {
-        // Year first: "YYYY-MM-DD" always, and the newer types (no ydm for them); datetime and
-        // smalldatetime read "YYYY/xx/xx" and "YYYY.xx.xx" in DATEFORMAT's relative order.
+        // Year first: the newer types always read year, month, day (no ydm for them), and so
+        // does ISO 8601 ("YYYY-MM-DDThh:mm:ss"); datetime and smalldatetime read "YYYY-xx-xx",
+        // "YYYY/xx/xx" and "YYYY.xx.xx" in DATEFORMAT's relative order of month and day.
         if (lc > 2)
             return false;
-        if (sep == '-' || !legacy || month_first())
+        const bool iso8601 = sep == '-' && p < s.size() && s[p] == 'T';
+        if (iso8601 || !legacy || month_first())
             return make_date(a, b, c, t);
         return make_date(a, c, b, t);
     }

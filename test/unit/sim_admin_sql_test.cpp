@@ -1,0 +1,198 @@
+// What acceptance tests send the simulator as a DBA would: logins, users and roles, KILL and
+// sys.dm_exec_sessions, sp_configure / RECONFIGURE, ALTER DATABASE ... WITH ROLLBACK IMMEDIATE,
+// defaults added and dropped after the table was made, constraint syntax variants, and the date
+// functions CURRENT_TIMESTAMP and SWITCHOFFSET.
+#include "sim_engine_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+using namespace sim;
+using sim_test::lines;
+using sim_test::Recorder;
+using sim_test::SqlEngine;
+
+namespace {
+
+using Lines = std::vector<std::string>;
+using Errors = std::vector<int>;
+
+TEST_F(SqlEngine, CurrentTimestampAndSwitchoffset) {
+    auto r = run("SELECT CASE WHEN ABS(DATEDIFF(second, CURRENT_TIMESTAMP, GETDATE())) < 5 THEN "
+                 "'ok' END");
+    EXPECT_EQ(r.errors(), Errors{});
+    EXPECT_EQ(lines(r), Lines{"ok"});
+    r = run("SELECT SWITCHOFFSET(CAST('2024-01-01 23:30:00 +00:00' AS datetimeoffset(0)), "
+            "'+05:00'), SWITCHOFFSET(CAST('2024-01-01 01:30:00.5 +02:00' AS datetimeoffset(1)), "
+            "-120), SWITCHOFFSET(NULL, '+01:00')");
+    EXPECT_EQ(r.errors(), Errors{});
+    EXPECT_EQ(lines(r), Lines{"2024-01-02 04:30:00.0000000 +05:00|2023-12-31 21:30:00.5000000 "
+                              "-02:00|NULL"});
+    EXPECT_EQ(run("SELECT SWITCHOFFSET(SYSDATETIMEOFFSET(), '+15:00')").errors(), Errors{9812});
+    EXPECT_EQ(run("SELECT SWITCHOFFSET(SYSDATETIMEOFFSET(), 'x')").errors(), Errors{9812});
+    // Also in a column default.
+    EXPECT_EQ(run("CREATE TABLE ts (id int, at datetime DEFAULT CURRENT_TIMESTAMP); INSERT INTO "
+                  "ts (id) VALUES (1)")
+                  .errors(),
+              Errors{});
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM ts WHERE at IS NOT NULL")), Lines{"1"});
+}
+
+TEST_F(SqlEngine, TableConstraintAfterColumnWithoutComma) {
+    auto r = run("CREATE TABLE a (id int NOT NULL, v varchar(10) PRIMARY KEY (id));"
+                 "CREATE TABLE b (id int NOT NULL, v varchar(10) NOT NULL CONSTRAINT pk_b "
+                 "PRIMARY KEY CLUSTERED (id, v) UNIQUE (v))");
+    EXPECT_EQ(r.errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT OBJECT_NAME(i.object_id), i.type_desc, COL_NAME(c.object_id, "
+                        "c.column_id) FROM sys.indexes i JOIN sys.index_columns c ON c.object_id "
+                        "= i.object_id AND c.index_id = i.index_id WHERE i.is_primary_key = 1 "
+                        "ORDER BY 1, c.key_ordinal")),
+              (Lines{"a|CLUSTERED|id", "b|CLUSTERED|id", "b|CLUSTERED|v"}));
+    EXPECT_EQ(lines(run("SELECT name FROM sys.key_constraints WHERE parent_object_id = "
+                        "OBJECT_ID('b') ORDER BY type")),
+              (Lines{"pk_b",
+                     lines(run("SELECT name FROM sys.key_constraints WHERE type = 'UQ'")).at(0)}));
+    // The column-level PRIMARY KEY still is one.
+    EXPECT_EQ(run("CREATE TABLE c (id int PRIMARY KEY, v int)").errors(), Errors{});
+    EXPECT_EQ(run("INSERT INTO a VALUES (1, 'x'), (1, 'y')").errors(), Errors{2627});
+}
+
+TEST_F(SqlEngine, DefaultsAddedAndDroppedAfterCreate) {
+    run("CREATE TABLE d (id int NOT NULL PRIMARY KEY, w int, x int, y datetime, z varchar(5) "
+        "CONSTRAINT df_z DEFAULT 'z')");
+    EXPECT_EQ(run("ALTER TABLE d ADD DEFAULT 5 FOR w").errors(), Errors{});
+    EXPECT_EQ(run("ALTER TABLE d ADD CONSTRAINT df_x DEFAULT (7) FOR x").errors(), Errors{});
+    EXPECT_EQ(run("ALTER TABLE d ADD CONSTRAINT df_y DEFAULT GETDATE() FOR y").errors(), Errors{});
+    auto r = run("INSERT INTO d (id) VALUES (1); INSERT INTO d (id) SELECT 2; INSERT INTO d (id, "
+                 "w) VALUES (3, DEFAULT); INSERT INTO d (id, w, x) VALUES (4, NULL, 0)");
+    EXPECT_EQ(r.errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT id, w, x, CASE WHEN y IS NULL THEN 'null' ELSE 'now' END, z FROM "
+                        "d ORDER BY id")),
+              (Lines{"1|5|7|now|z", "2|5|7|now|z", "3|5|7|now|z", "4|NULL|0|now|z"}));
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sys.default_constraints WHERE parent_object_id = "
+                        "OBJECT_ID('d')")),
+              Lines{"4"});
+    // A dropped default no longer applies, the created-with-the-table one included.
+    EXPECT_EQ(
+        run("ALTER TABLE d DROP CONSTRAINT df_x; ALTER TABLE d DROP CONSTRAINT df_z").errors(),
+        Errors{});
+    run("INSERT INTO d (id) VALUES (5)");
+    EXPECT_EQ(lines(run("SELECT w, x, z FROM d WHERE id = 5")), Lines{"5|NULL|NULL"});
+    EXPECT_EQ(run("ALTER TABLE d ADD DEFAULT 1 FOR nope").errors(), Errors{1752});
+}
+
+TEST_F(SqlEngine, LoginsUsersAndRoles) {
+    auto r = run("CREATE LOGIN app WITH PASSWORD = 'Str0ng!pw', CHECK_POLICY = OFF, "
+                 "DEFAULT_DATABASE = u; CREATE USER app FOR LOGIN app WITH DEFAULT_SCHEMA = dbo; "
+                 "ALTER ROLE db_datareader ADD MEMBER app; ALTER ROLE db_owner ADD MEMBER app");
+    EXPECT_EQ(r.errors(), Errors{});
+    EXPECT_EQ(run("CREATE LOGIN app WITH PASSWORD = 'x'").errors(), Errors{15025});
+    EXPECT_EQ(run("CREATE USER app2 FOR LOGIN nobody").errors(), Errors{15007});
+    EXPECT_EQ(run("CREATE USER app FOR LOGIN app").errors(), Errors{15023});
+    EXPECT_EQ(run("ALTER ROLE db_nothing ADD MEMBER app").errors(), Errors{15151});
+    EXPECT_EQ(run("ALTER ROLE db_owner ADD MEMBER nobody").errors(), Errors{15151});
+    EXPECT_EQ(lines(run("SELECT r.name FROM sys.database_role_members m JOIN "
+                        "sys.database_principals r ON r.principal_id = m.role_principal_id JOIN "
+                        "sys.database_principals p ON p.principal_id = m.member_principal_id "
+                        "WHERE p.name = 'app' ORDER BY r.name")),
+              (Lines{"db_datareader", "db_owner"}));
+    EXPECT_EQ(lines(run("SELECT name, type_desc, default_database_name FROM sys.server_principals "
+                        "WHERE name = 'app'")),
+              Lines{"app|SQL_LOGIN|u"});
+    // The login connects, with its default database; not a sysadmin until granted.
+    auto s = engine_->open_session(LoginInfo{"app", "Str0ng!pw", "", "unit", "host"});
+    EXPECT_EQ(s->current_database(), "u");
+    Recorder r2;
+    s->execute_batch("SELECT IS_SRVROLEMEMBER('sysadmin')", r2);
+    EXPECT_EQ(lines(r2), Lines{"0"});
+    EXPECT_THROW(engine_->open_session(LoginInfo{"app", "wrong", "", "unit", "host"}), SqlError);
+    EXPECT_EQ(run("ALTER SERVER ROLE sysadmin ADD MEMBER app").errors(), Errors{});
+    s = engine_->open_session(LoginInfo{"app", "Str0ng!pw", "", "unit", "host"});
+    Recorder r3;
+    s->execute_batch("SELECT IS_SRVROLEMEMBER('sysadmin')", r3);
+    EXPECT_EQ(lines(r3), Lines{"1"});
+    s.reset();
+    EXPECT_EQ(run("ALTER LOGIN app DISABLE").errors(), Errors{});
+    EXPECT_THROW(engine_->open_session(LoginInfo{"app", "Str0ng!pw", "", "unit", "host"}),
+                 SqlError);
+    // Kept in the store: a restarted server knows them.
+    session_.reset();
+    engine_.reset();
+    ServerSettings st;
+    st.data_dir = dir_.string();
+    st.logins = {LoginDef{"sa", "pw", true}, LoginDef{"reader", "rpw", false}};
+    engine_ = open_engine(st);
+    session_ = engine_->open_session(LoginInfo{"sa", "pw", "u", "unit", "host"});
+    EXPECT_EQ(lines(run("SELECT name FROM sys.database_principals WHERE type = 'S' AND "
+                        "principal_id > 4")),
+              Lines{"app"});
+    EXPECT_EQ(run("ALTER LOGIN app ENABLE; DROP USER app; DROP LOGIN app").errors(), Errors{});
+    EXPECT_EQ(run("DROP USER IF EXISTS app").errors(), Errors{});
+    EXPECT_EQ(run("DROP LOGIN app").errors(), Errors{15151});
+    // Only a sysadmin manages principals.
+    auto reader = engine_->open_session(LoginInfo{"reader", "rpw", "u", "unit", "host"});
+    Recorder denied;
+    reader->execute_batch("CREATE LOGIN r2 WITH PASSWORD = 'pw2'", denied);
+    EXPECT_EQ(denied.errors(), Errors{15247});
+}
+
+TEST_F(SqlEngine, KillAndExecSessions) {
+    auto other = engine_->open_session(LoginInfo{"reader", "rpw", "u", "unit-app", "box"});
+    std::atomic<int> killed{0};
+    set_session_killer(other->spid(), [&] { ++killed; });
+    auto r = run("SELECT login_name, program_name, host_name, status, DB_NAME(database_id), "
+                 "open_transaction_count, is_user_process FROM sys.dm_exec_sessions WHERE "
+                 "session_id = " +
+                 std::to_string(other->spid()));
+    EXPECT_EQ(r.errors(), Errors{});
+    EXPECT_EQ(lines(r), Lines{"reader|unit-app|box|sleeping|u|0|1"});
+    EXPECT_EQ(lines(run("SELECT status FROM sys.dm_exec_sessions WHERE session_id = @@SPID")),
+              Lines{"running"});
+    EXPECT_EQ(run("KILL @@SPID").errors(), Errors{6104});
+    EXPECT_EQ(run("KILL 2000").errors(), Errors{6106});
+    EXPECT_EQ(run("KILL 5").errors(), Errors{6107});
+    EXPECT_EQ(run("BEGIN TRAN; KILL " + std::to_string(other->spid())).errors(), Errors{6115});
+    run("ROLLBACK");
+    Recorder denied;
+    other->execute_batch("KILL " + std::to_string(other->spid() - 1), denied);
+    EXPECT_EQ(denied.errors(), Errors{6102});
+    EXPECT_EQ(run("KILL " + std::to_string(other->spid())).errors(), Errors{});
+    EXPECT_EQ(killed.load(), 1);
+    // ALTER DATABASE ... WITH ROLLBACK IMMEDIATE ends the other sessions in the database only.
+    auto elsewhere = engine_->open_session(LoginInfo{"reader", "rpw", "master", "unit", "box"});
+    std::atomic<int> killed2{0};
+    set_session_killer(elsewhere->spid(), [&] { ++killed2; });
+    EXPECT_EQ(run("ALTER DATABASE u SET SINGLE_USER WITH ROLLBACK IMMEDIATE").errors(), Errors{});
+    EXPECT_EQ(killed.load(), 2);
+    EXPECT_EQ(killed2.load(), 0);
+    EXPECT_EQ(run("ALTER DATABASE u SET MULTI_USER WITH ROLLBACK AFTER 5 SECONDS; ALTER DATABASE "
+                  "u SET MULTI_USER WITH NO_WAIT")
+                  .errors(),
+              Errors{});
+    other.reset();
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sys.dm_exec_sessions WHERE login_name = 'reader'")),
+              Lines{"1"});
+}
+
+TEST_F(SqlEngine, SpConfigureAndReconfigure) {
+    EXPECT_EQ(run("EXEC sp_configure 'xp_cmdshell', 1").errors(), Errors{15123});
+    auto r = run("EXEC sp_configure 'show advanced options', 1");
+    EXPECT_EQ(r.errors(), Errors{});
+    ASSERT_EQ(r.messages.size(), 1u);
+    EXPECT_EQ(r.messages[0].number, 15457);
+    EXPECT_EQ(run("RECONFIGURE").errors(), Errors{});
+    EXPECT_EQ(run("EXEC sp_configure 'xp_cmd', 1").errors(), Errors{});
+    EXPECT_EQ(lines(run("EXEC sp_configure 'xp_cmdshell'")), Lines{"xp_cmdshell|0|1|1|0"});
+    EXPECT_EQ(lines(run("SELECT CAST(value AS int), CAST(value_in_use AS int) FROM "
+                        "sys.configurations WHERE name = 'xp_cmdshell'")),
+              Lines{"1|0"});
+    EXPECT_EQ(run("RECONFIGURE WITH OVERRIDE").errors(), Errors{});
+    EXPECT_EQ(lines(run("EXEC sys.sp_configure @configname = 'xp_cmdshell'")),
+              Lines{"xp_cmdshell|0|1|1|1"});
+    EXPECT_EQ(run("EXEC sp_configure 'xp_cmdshell', 2").errors(), Errors{15129});
+    EXPECT_EQ(run("EXEC sp_configure 'max', 2").errors(), Errors{15125});
+    EXPECT_GT(lines(run("EXEC sp_configure")).size(), 10u);
+}
+
+} // namespace
