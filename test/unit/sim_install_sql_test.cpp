@@ -164,6 +164,57 @@ TEST_F(SqlEngine, NocheckConstraintDisablesForeignKeys) {
     EXPECT_EQ(run("INSERT INTO dbo.c2 VALUES (2, 6)").errors(), Errors{});
 }
 
+TEST_F(SqlEngine, CheckConstraintsAreKeptAndEnforced) {
+    EXPECT_EQ(run("CREATE TABLE c (id int PRIMARY KEY, q int CONSTRAINT ck_q CHECK (q > 0), r "
+                  "int, s varchar(5) CHECK (s IN ('a', 'b')), CHECK (r < 10 OR r IS NULL), "
+                  "CONSTRAINT ck_qr CHECK (q <> r))")
+                  .errors(),
+              Errors{});
+    EXPECT_EQ(run("INSERT INTO c VALUES (1, -1, 0, 'a')").errors(), Errors{547});
+    EXPECT_EQ(run("INSERT INTO c VALUES (2, 1, 11, 'a')").errors(), Errors{547});
+    EXPECT_EQ(run("INSERT INTO c VALUES (3, 1, 2, 'c')").errors(), Errors{547});
+    // UNKNOWN passes: NULLs satisfy every one of them.
+    EXPECT_EQ(run("INSERT INTO c VALUES (4, 1, 2, 'a'), (5, NULL, NULL, NULL)").errors(), Errors{});
+    auto r = run("UPDATE c SET q = 0 WHERE id = 4");
+    ASSERT_EQ(r.errors(), Errors{547});
+    EXPECT_EQ(r.messages[0].text,
+              "The UPDATE statement conflicted with the CHECK constraint \"ck_q\". The conflict "
+              "occurred in database \"u\", table \"dbo.c\", column 'q'.");
+    EXPECT_EQ(lines(run("SELECT name, definition, is_disabled, is_not_trusted, parent_column_id, "
+                        "is_system_named, OBJECTPROPERTY(object_id, 'IsCheckCnst') FROM "
+                        "sys.check_constraints WHERE name IN ('ck_q', 'ck_qr') ORDER BY name")),
+              (Lines{"ck_q|([q]>(0))|0|0|2|0|1", "ck_qr|([q]<>[r])|0|0|0|0|1"}));
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sys.check_constraints WHERE is_system_named = 1")),
+              Lines{"2"});
+    // NOCHECK: not enforced, not trusted; WITH CHECK CHECK checks the rows and trusts it again.
+    EXPECT_EQ(run("ALTER TABLE c NOCHECK CONSTRAINT ck_q").errors(), Errors{});
+    EXPECT_EQ(run("INSERT INTO c VALUES (6, -5, 2, 'a')").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT is_disabled, is_not_trusted FROM sys.check_constraints WHERE name "
+                        "= 'ck_q'")),
+              Lines{"1|1"});
+    EXPECT_EQ(run("ALTER TABLE c WITH CHECK CHECK CONSTRAINT ALL").errors(), Errors{547});
+    EXPECT_EQ(run("ALTER TABLE c CHECK CONSTRAINT ck_q").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT is_disabled, is_not_trusted FROM sys.check_constraints WHERE name "
+                        "= 'ck_q'")),
+              Lines{"0|1"});
+    run("DELETE FROM c WHERE id = 6");
+    EXPECT_EQ(run("ALTER TABLE c WITH CHECK CHECK CONSTRAINT ALL").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT SUM(CAST(is_not_trusted AS int)) FROM sys.check_constraints")),
+              Lines{"0"});
+    // Added later: WITH CHECK (the default) checks the rows, WITH NOCHECK does not trust them.
+    EXPECT_EQ(run("ALTER TABLE c ADD CONSTRAINT ck_id CHECK (id < 5)").errors(), Errors{547});
+    EXPECT_EQ(run("ALTER TABLE c WITH NOCHECK ADD CONSTRAINT ck_id CHECK (id < 5)").errors(),
+              Errors{});
+    EXPECT_EQ(lines(run("SELECT is_not_trusted FROM sys.check_constraints WHERE name = 'ck_id'")),
+              Lines{"1"});
+    EXPECT_EQ(run("INSERT INTO c VALUES (7, 1, 2, 'a')").errors(), Errors{547});
+    EXPECT_EQ(run("ALTER TABLE c DROP CONSTRAINT ck_id").errors(), Errors{});
+    EXPECT_EQ(run("INSERT INTO c VALUES (7, 1, 2, 'a')").errors(), Errors{});
+    EXPECT_EQ(run("ALTER TABLE c NOCHECK CONSTRAINT nothing").errors(), Errors{4917});
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sysobjects WHERE xtype = 'C'")), Lines{"4"});
+    EXPECT_EQ(run("CREATE TABLE bad (a int CHECK (nope > 0))").errors(), Errors{207});
+}
+
 TEST_F(SqlEngine, CompatibilityViews) {
     run("CREATE TABLE dbo.t (id int NOT NULL CONSTRAINT pk_t PRIMARY KEY, v varchar(10) NULL); "
         "CREATE INDEX ix_v ON dbo.t (v); INSERT INTO dbo.t VALUES (1, 'a'), (2, 'b')");
@@ -242,6 +293,34 @@ TEST_F(SqlEngine, InsertBulkLoadsRowsAsBcpClientsSendThem) {
     EXPECT_EQ(stray.errors(), Errors{4002});
     EXPECT_EQ(run("INSERT BULK dbo.b (nope int)").errors(), Errors{207});
     EXPECT_EQ(lines(run("SELECT COUNT(*) FROM dbo.b")), Lines{"3"});
+}
+
+TEST_F(SqlEngine, InsertBulkChecksCheckConstraintsOnlyWhenAsked) {
+    run("CREATE TABLE dbo.k (id int PRIMARY KEY, qty int CONSTRAINT ck_k_qty CHECK (qty < 50))");
+    SqlType i4{TypeId::Int, 0, 0, 0};
+    BulkRows rows;
+    rows.columns = {"id", "qty"};
+    rows.types = {i4, i4};
+    rows.rows = {{Value::integer(1), Value::integer(99)}};
+    // Not checked without CHECK_CONSTRAINTS, and then not trusted; the other options accepted.
+    EXPECT_EQ(run("INSERT BULK dbo.k (id int, qty int) WITH (BATCHSIZE = 1000, FIRE_TRIGGERS, "
+                  "ORDER(id ASC), TABLOCK, KILOBYTES_PER_BATCH = 64)")
+                  .errors(),
+              Errors{});
+    Recorder loaded;
+    session_->bulk_load(rows, loaded);
+    EXPECT_EQ(loaded.errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT CAST(is_disabled AS int), CAST(is_not_trusted AS int) FROM "
+                        "sys.check_constraints")),
+              Lines{"0|1"});
+    EXPECT_EQ(run("INSERT INTO dbo.k VALUES (2, 99)").errors(), Errors{547});
+    EXPECT_EQ(run("INSERT BULK dbo.k (id int, qty int) WITH (CHECK_CONSTRAINTS, TABLOCK)").errors(),
+              Errors{});
+    rows.rows = {{Value::integer(3), Value::integer(98)}};
+    Recorder refused;
+    session_->bulk_load(rows, refused);
+    EXPECT_EQ(refused.errors(), Errors{547});
+    EXPECT_EQ(lines(run("SELECT id, qty FROM dbo.k")), Lines{"1|99"});
 }
 
 TEST(SimBulkLoad, ParsesColmetadataRowsAndDone) {

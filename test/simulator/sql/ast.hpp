@@ -164,6 +164,7 @@ struct ColumnDef {
     std::vector<std::string> ref_columns;
     std::string fk_name;
     FkActions fk_actions;
+    std::vector<std::pair<std::string, ExprPtr>> checks; // CHECK (...): name or "", expression
 };
 
 struct Constraint {

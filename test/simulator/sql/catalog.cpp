@@ -1,6 +1,7 @@
 #include "catalog.hpp"
 
 #include "alias_types.hpp"
+#include "check_state.hpp"
 #include "dblog.hpp"
 #include "fk_state.hpp"
 #include "phys_layout.hpp"
@@ -582,6 +583,7 @@ void bootstrap_catalog(sqlite3 *db) {
     exec(db, kInternalTables);
     alias_types_bootstrap(db);
     fk_state_bootstrap(db);
+    check_state_bootstrap(db);
     phys_bootstrap(db);
     dblog_bootstrap(db);
     int64_t count = 0;
@@ -975,6 +977,33 @@ void drop_module(sqlite3 *db, int database_id, int object_id) {
     }
 }
 
+// CHECK constraints {name or "", column or "", expression} of `t`: objects named as given or
+// generated, recorded, and enforced (the table's SQLite definition gets their clauses).
+void add_checks(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, int schema_id,
+                const std::vector<std::tuple<std::string, std::string, ExprPtr>> &checks,
+                bool check_existing) {
+    if (checks.empty())
+        return;
+    TableMeta now = *table_by_id(db, d.id, t.object_id);
+    for (const auto &[name, column, e] : checks) {
+        const bool named = !name.empty();
+        if (named && object_name_taken(db, d.id, schema_id, name))
+            throw sql_error(2714, 5, 16,
+                            "There is already an object named '" + name + "' in the database.");
+        int oid = insert_object(db, d.id, name, schema_id, t.object_id, "C", !named);
+        std::string shown = name;
+        if (!named) {
+            shown = generated_name("CK", t.name, column, oid);
+            Stmt up(db, "UPDATE \"$objects\" SET name = ? WHERE database_id = ? AND object_id = ?");
+            up.bind(1, shown).bind(2, d.id).bind(3, oid);
+            up.step();
+        }
+        const ColumnMeta *c = column.empty() ? nullptr : now.column(column);
+        add_check_constraint(db, now, oid, shown, c ? c->column_id : 0, *e, check_existing);
+    }
+    sync_sqlite_foreign_keys(db, now);
+}
+
 void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
                   const Statement &s) {
     auto sid = find_schema(db, d.id, schema);
@@ -1138,6 +1167,14 @@ void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
     }
     for (const auto &fk : fks)
         add_foreign_key(db, d, t, *sid, fk);
+    std::vector<std::tuple<std::string, std::string, ExprPtr>> checks;
+    for (const auto &c : s.coldefs)
+        for (const auto &[n, e] : c.checks)
+            checks.emplace_back(n, c.name, e);
+    for (const auto &k : s.constraints)
+        if (k.k == Constraint::K::Check)
+            checks.emplace_back(k.name, "", k.expr);
+    add_checks(db, d, t, *sid, checks, true);
     rebuild_triggers(db, d, t);
 }
 
@@ -1321,6 +1358,11 @@ void add_constraints(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, con
             up.step();
         }
     }
+    std::vector<std::tuple<std::string, std::string, ExprPtr>> checks;
+    for (const auto &k : s.constraints)
+        if (k.k == Constraint::K::Check)
+            checks.emplace_back(k.name, "", k.expr);
+    add_checks(db, d, t, *sid, checks, s.option_value != "NOCHECK");
     // Enforced from now on; WITH CHECK (the default) checks the rows there already.
     if (!added_fks.empty())
         foreign_keys_added(db, d, t, added_fks, s.option_value != "NOCHECK");
@@ -1360,13 +1402,15 @@ void drop_constraint(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
                     "WHERE database_id = ? AND default_object_id = ?");
         up.bind(1, d.id).bind(2, oid);
         up.step();
+    } else if (type == "C") {
+        drop_check_constraint(db, d.id, oid);
     }
     {
         Stmt del(db, "DELETE FROM \"$objects\" WHERE database_id = ? AND object_id = ?");
         del.bind(1, d.id).bind(2, oid);
         del.step();
     }
-    if (type == "F")
+    if (type == "F" || type == "C")
         sync_sqlite_foreign_keys(db, t);
     rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
 }

@@ -1462,17 +1462,52 @@ std::string render_tsql(const Expr &e) {
     case Expr::K::Float:
         return "(" + e.text + ")";
     case Expr::K::Str:
-        return "'" + e.text + "'";
-    case Expr::K::NStr:
-        return "N'" + e.text + "'";
+    case Expr::K::NStr: {
+        std::string q = e.k == Expr::K::NStr ? "N'" : "'";
+        for (char c : e.text)
+            q += c == '\'' ? std::string("''") : std::string(1, c);
+        return q + "'";
+    }
     case Expr::K::Bin:
         return "(0x" + e.text + ")";
     case Expr::K::Column:
         return "[" + e.parts.back() + "]";
-    case Expr::K::Binary:
-        return "(" + render_tsql(*e.args[0]) + e.text + render_tsql(*e.args[1]) + ")";
-    case Expr::K::Unary:
-        return e.text + render_tsql(*e.args[0]);
+    case Expr::K::Binary: {
+        const bool word = !e.text.empty() && std::isalpha(static_cast<unsigned char>(e.text[0]));
+        const std::string op = word ? " " + e.text + " " : e.text;
+        return "(" + render_tsql(*e.args[0]) + op + render_tsql(*e.args[1]) + ")";
+    }
+    case Expr::K::Unary: {
+        const bool word = !e.text.empty() && std::isalpha(static_cast<unsigned char>(e.text[0]));
+        return e.text + (word ? " " : "") + render_tsql(*e.args[0]);
+    }
+    case Expr::K::IsNull:
+        return "(" + render_tsql(*e.args[0]) + (e.negated ? " IS NOT NULL)" : " IS NULL)");
+    case Expr::K::InList: {
+        std::string s = "(" + render_tsql(*e.args[0]) + (e.negated ? " NOT IN (" : " IN (");
+        for (size_t i = 1; i < e.args.size(); ++i)
+            s += (i > 1 ? "," : "") + render_tsql(*e.args[i]);
+        return s + "))";
+    }
+    case Expr::K::Between:
+        return "(" + render_tsql(*e.args[0]) + (e.negated ? " NOT BETWEEN " : " BETWEEN ") +
+               render_tsql(*e.args[1]) + " AND " + render_tsql(*e.args[2]) + ")";
+    case Expr::K::Like:
+        return "(" + render_tsql(*e.args[0]) + (e.negated ? " NOT LIKE " : " LIKE ") +
+               render_tsql(*e.args[1]) +
+               (e.args.size() > 2 ? " ESCAPE " + render_tsql(*e.args[2]) : std::string()) + ")";
+    case Expr::K::Case: {
+        std::string s = "CASE";
+        size_t i = 0;
+        if (e.case_has_operand)
+            s += " " + render_tsql(*e.args[i++]);
+        const size_t pairs_end = e.has_else ? e.args.size() - 1 : e.args.size();
+        for (; i + 1 < e.args.size() && i < pairs_end; i += 2)
+            s += " WHEN " + render_tsql(*e.args[i]) + " THEN " + render_tsql(*e.args[i + 1]);
+        if (e.has_else)
+            s += " ELSE " + render_tsql(*e.args.back());
+        return s + " END";
+    }
     case Expr::K::Func: {
         std::string s;
         for (size_t i = 0; i < e.args.size(); ++i)

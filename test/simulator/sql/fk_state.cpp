@@ -1,5 +1,6 @@
 #include "fk_state.hpp"
 
+#include "check_state.hpp"
 #include "errors.hpp"
 #include "sqlite_db.hpp"
 
@@ -110,8 +111,10 @@ void sync_sqlite_foreign_keys(sqlite3 *db, const TableMeta &t) {
     TableText text = split_table_text(sql);
     std::string body;
     for (const auto &e : text.elements)
-        if (!is_foreign_key_clause(e))
+        if (!is_foreign_key_clause(e) && !is_check_clause(e))
             body += (body.empty() ? "" : ",") + e;
+    for (const auto &c : enabled_check_clauses(db, t))
+        body += "," + c;
     for (const auto &f : foreign_keys(db, t.database_id)) {
         if (f.parent_object_id != t.object_id || f.disabled || f.columns.empty())
             continue;
@@ -154,14 +157,19 @@ void set_foreign_keys_enabled(sqlite3 *db, const DatabaseMeta &d, const TableMet
                               bool check_existing) {
     std::vector<ForeignKeyInfo> chosen;
     auto all = foreign_keys(db, d.id);
+    // CHECK constraints are enabled and disabled by the same statement.
+    const auto checks = check_constraint_names(db, t, names);
     for (const auto &n : names) {
         bool found = false;
         for (const auto &f : all)
             if (f.parent_object_id == t.object_id && strcasecmp(f.name.c_str(), n.c_str()) == 0)
                 found = true;
+        for (const auto &c : checks)
+            found = found || strcasecmp(c.c_str(), n.c_str()) == 0;
         if (!found)
             throw sql_error(4917, 0, 16, "Constraint '" + n + "' does not exist.");
     }
+    set_checks_enabled(db, d, t, checks, enable, check_existing);
     for (const auto &f : all) {
         if (f.parent_object_id != t.object_id)
             continue;

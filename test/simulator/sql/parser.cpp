@@ -1340,6 +1340,10 @@ public:
             c.fk_actions = fk_actions();
         } else if (accept_kw("CHECK")) {
             c.k = Constraint::K::Check;
+            if (accept_kw("NOT")) {
+                expect_kw("FOR");
+                expect_kw("REPLICATION");
+            }
             expect_op("(");
             c.expr = expr();
             expect_op(")");
@@ -1491,7 +1495,11 @@ public:
                 }
                 c.fk_actions = fk_actions();
             } else if (accept_kw("CHECK")) {
-                skip_parenthesized();
+                accept_kw("NOT"), accept_kw("FOR"), accept_kw("REPLICATION");
+                expect_op("(");
+                c.checks.emplace_back(c.constraint_name, expr());
+                c.constraint_name.clear();
+                expect_op(")");
             } else if (accept_kw("ROWGUIDCOL") || accept_kw("SPARSE")) {
             } else {
                 break;

@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include "alias_types.hpp"
+#include "check_state.hpp"
 #include "fk_state.hpp"
 
 #include "codegen.hpp"
@@ -130,6 +131,8 @@ const ForeignKeyInfo *violated_fk(sqlite3 *db, const std::vector<ForeignKeyInfo>
                             "\". The conflict occurred in database \"" + t.db + "\", table \"" +
                             schema + "." + other + "\".");
     }
+    if (auto e = check_violation(db, msg, t, verb))
+        throw *e;
     if (msg.find("UNIQUE constraint failed") != std::string::npos)
         throw sql_error(2627, 1, 14,
                         "Violation of UNIQUE KEY constraint. Cannot insert duplicate "

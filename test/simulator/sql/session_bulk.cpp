@@ -2,6 +2,7 @@
 // (FreeTDS freebcp, python-tds copy_to, ...) send them.
 #include "session.hpp"
 
+#include "check_state.hpp"
 #include "errors.hpp"
 #include "fk_state.hpp"
 
@@ -114,10 +115,13 @@ void SqlSession::do_bulk_rows(const Statement &s, ResultSink &sink) {
         meta.push_back(c);
     }
     std::vector<std::string> fks; // enabled now, not checked during the load
-    if (!has_option(s, "CHECK_CONSTRAINTS"))
+    if (!has_option(s, "CHECK_CONSTRAINTS")) {
         for (const auto &f : foreign_keys(db_, t.database_id))
             if (f.parent_object_id == t.object_id && !f.disabled)
                 fks.push_back(f.name);
+        for (const auto &c : enabled_check_constraint_names(db_, t))
+            fks.push_back(c);
+    }
     const DatabaseMeta d = database_of(s.table);
     if (!fks.empty())
         set_foreign_keys_enabled(db_, d, t, fks, false, false);

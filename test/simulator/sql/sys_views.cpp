@@ -362,6 +362,23 @@ std::vector<SysView> build() {
                           "c.database_id = o.database_id AND c.default_object_id = o.object_id) AS "
                           "definition, is_system_named FROM \"$objects\" o WHERE database_id = {D} "
                           "AND type = 'D'"});
+    auto ckcols = objcols;
+    ckcols.push_back({"is_disabled", kBit, false});
+    ckcols.push_back({"is_not_for_replication", kBit, false});
+    ckcols.push_back({"is_not_trusted", kBit, false});
+    ckcols.push_back({"parent_column_id", kInt, false});
+    ckcols.push_back({"definition", kDef, true});
+    ckcols.push_back({"uses_database_collation", kBit, true});
+    ckcols.push_back({"is_system_named", kBit, false});
+    v.push_back({"sys", "check_constraints", ckcols,
+                 objsel + ", ck_disabled AS is_disabled, 0 AS is_not_for_replication, "
+                          "ck_not_trusted AS is_not_trusted, ck_column AS parent_column_id, "
+                          "ck_definition AS definition, 1 AS uses_database_collation, "
+                          "is_system_named FROM (SELECT o.*, k.is_disabled AS ck_disabled, "
+                          "k.is_not_trusted AS ck_not_trusted, k.parent_column_id AS ck_column, "
+                          "k.definition AS ck_definition FROM \"$objects\" o JOIN "
+                          "\"$check_constraints\" k ON k.database_id = o.database_id AND "
+                          "k.object_id = o.object_id WHERE o.database_id = {D} AND o.type = 'C')"});
     v.push_back(
         {"sys",
          "partitions",
