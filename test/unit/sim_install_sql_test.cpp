@@ -235,8 +235,11 @@ TEST_F(SqlEngine, CompatibilityViews) {
     EXPECT_EQ(lines(run("SELECT fileid, name, filename FROM master..sysaltfiles WHERE dbid = "
                         "DB_ID('u') ORDER BY fileid")),
               (Lines{"1|u|/var/opt/mssql/data/u.mdf", "2|u_log|/var/opt/mssql/data/u_log.ldf"}));
-    EXPECT_EQ(lines(run("SELECT uid, name, issqlrole FROM sysusers ORDER BY uid")),
-              (Lines{"0|public|1", "1|dbo|0", "2|guest|0", "3|INFORMATION_SCHEMA|0", "4|sys|0"}));
+    EXPECT_EQ(run("CREATE USER app_reader WITHOUT LOGIN").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT uid, name, issqlrole, islogin FROM sysusers WHERE uid < 16384 OR "
+                        "name = 'db_datareader' ORDER BY uid")),
+              (Lines{"0|public|1|0", "1|dbo|0|1", "2|guest|0|0", "3|INFORMATION_SCHEMA|0|0",
+                     "4|sys|0|0", "5|app_reader|0|0", "16390|db_datareader|1|0"}));
     // Only the compatibility views answer to dbo.
     EXPECT_EQ(run("SELECT * FROM dbo.objects").errors(), Errors{208});
 }
