@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 using namespace sim;
 using sim_test::lines;
@@ -193,6 +195,74 @@ TEST_F(SqlEngine, SpConfigureAndReconfigure) {
     EXPECT_EQ(run("EXEC sp_configure 'xp_cmdshell', 2").errors(), Errors{15129});
     EXPECT_EQ(run("EXEC sp_configure 'max', 2").errors(), Errors{15125});
     EXPECT_GT(lines(run("EXEC sp_configure")).size(), 10u);
+}
+
+} // namespace
+
+namespace {
+
+// LSNs after a restart are above every LSN handed out before, even when the log records that
+// held the highest ones are gone (log backup, DROP DATABASE).
+TEST_F(SqlEngine, LsnsNeverGoBackwardsAfterRestart) {
+    auto max_lsn = [&] {
+        auto l = lines(run("SELECT MAX([Current LSN]) FROM sys.fn_dblog(NULL, NULL)"));
+        return l.empty() ? std::string() : l[0];
+    };
+    run("ALTER DATABASE u SET RECOVERY FULL; BACKUP DATABASE u TO DISK = N'/tmp/sim-unit-u.bak'");
+    run("CREATE TABLE l (id int, v varchar(100)); INSERT INTO l SELECT a.n * 10 + b.n, 'x' FROM "
+        "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)) a(n) CROSS JOIN (VALUES "
+        "(0),(1),(2),(3),(4),(5),(6),(7),(8),(9)) b(n); UPDATE l SET v = 'y'; DELETE FROM l");
+    const std::string before = max_lsn();
+    ASSERT_FALSE(before.empty());
+    run("CHECKPOINT; BACKUP LOG u TO DISK = N'/tmp/sim-unit-u.trn'; USE master; DROP DATABASE u");
+    session_.reset();
+    engine_.reset();
+    ServerSettings st;
+    st.data_dir = dir_.string();
+    st.logins = {LoginDef{"sa", "pw", true}};
+    engine_ = open_engine(st);
+    session_ = engine_->open_session(LoginInfo{"sa", "pw", "master", "unit", "host"});
+    run("CREATE DATABASE v; USE v; ALTER DATABASE v SET RECOVERY FULL; BACKUP DATABASE v TO DISK "
+        "= N'/tmp/sim-unit-v.bak'; CREATE TABLE l (id int); INSERT INTO l VALUES (1)");
+    const std::string after = max_lsn();
+    EXPECT_GT(after, before);
+}
+
+// The same for CDC: a change made after the restart gets a commit LSN above the last one
+// captured before it (a reader resuming from its checkpoint would skip it otherwise).
+TEST_F(SqlEngine, CdcLsnsNeverGoBackwardsAfterRestart) {
+    auto reopen = [&] {
+        session_.reset();
+        engine_.reset();
+        ServerSettings st;
+        st.data_dir = dir_.string();
+        st.logins = {LoginDef{"sa", "pw", true}};
+        st.cdc_poll_ms = 20;
+        engine_ = open_engine(st);
+        session_ = engine_->open_session(LoginInfo{"sa", "pw", "u", "unit", "host"});
+    };
+    auto captured = [&](size_t n) {
+        std::vector<std::string> l;
+        for (int i = 0; i < 250 && l.size() < n; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            l = lines(run("SELECT CONVERT(varchar(22), __$start_lsn, 1) FROM cdc.dbo_c_CT ORDER "
+                          "BY __$start_lsn"));
+        }
+        return l;
+    };
+    reopen();
+    run("EXEC sys.sp_cdc_enable_db; CREATE TABLE dbo.c (id int PRIMARY KEY, v int)");
+    run("EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'c', @role_name = "
+        "NULL");
+    for (int i = 1; i <= 3; ++i)
+        run("INSERT INTO dbo.c VALUES (" + std::to_string(i) + ", 0)");
+    auto before = captured(3);
+    ASSERT_EQ(before.size(), 3u);
+    reopen();
+    run("INSERT INTO dbo.c VALUES (4, 0)");
+    auto after = captured(4);
+    ASSERT_EQ(after.size(), 4u);
+    EXPECT_GT(after[3], before[2]);
 }
 
 } // namespace
