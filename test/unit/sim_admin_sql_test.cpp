@@ -265,4 +265,38 @@ TEST_F(SqlEngine, CdcLsnsNeverGoBackwardsAfterRestart) {
     EXPECT_GT(after[3], before[2]);
 }
 
+// Unique keys are checked when the statement ends: keys that move over each other pass.
+TEST_F(SqlEngine, UniquenessIsCheckedAtStatementEnd) {
+    run("CREATE TABLE k (id int PRIMARY KEY, code varchar(5) NOT NULL CONSTRAINT uq_k_code UNIQUE, "
+        "v int); INSERT INTO k VALUES (1, 'a', 0), (2, 'b', 0), (3, 'c', 0)");
+    auto r = run("UPDATE k SET id = id + 1");
+    EXPECT_EQ(r.errors(), Errors{});
+    EXPECT_EQ(r.counts.back(), std::optional<uint64_t>(3));
+    EXPECT_EQ(lines(run("SELECT id, code FROM k ORDER BY id")), (Lines{"2|a", "3|b", "4|c"}));
+    EXPECT_EQ(run("UPDATE k SET code = CASE code WHEN 'a' THEN 'b' WHEN 'b' THEN 'a' ELSE code END")
+                  .errors(),
+              Errors{});
+    EXPECT_EQ(lines(run("SELECT id, code FROM k ORDER BY id")), (Lines{"2|b", "3|a", "4|c"}));
+    // A duplicate left at the end is refused, with the key, and nothing changes.
+    r = run("UPDATE k SET id = 3 WHERE id = 2");
+    ASSERT_EQ(r.errors(), Errors{2627});
+    EXPECT_EQ(r.messages[0].text, "Violation of PRIMARY KEY constraint '" +
+                                      lines(run("SELECT name FROM sys.key_constraints WHERE type "
+                                                "= 'PK'"))[0] +
+                                      "'. Cannot insert duplicate key in object 'dbo.k'. The "
+                                      "duplicate key value is (3).");
+    r = run("UPDATE k SET id = id + 1, code = 'z'");
+    ASSERT_EQ(r.errors(), Errors{2627});
+    EXPECT_NE(r.messages[0].text.find("uq_k_code"), std::string::npos);
+    EXPECT_EQ(lines(run("SELECT id, code FROM k ORDER BY id")), (Lines{"2|b", "3|a", "4|c"}));
+    // The per-row checks are back afterwards, in and out of a transaction.
+    EXPECT_EQ(run("INSERT INTO k VALUES (2, 'q', 0)").errors(), Errors{2627});
+    EXPECT_EQ(run("BEGIN TRAN; UPDATE k SET id = id - 1; COMMIT").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT id FROM k ORDER BY id")), (Lines{"1", "2", "3"}));
+    EXPECT_EQ(run("INSERT INTO k VALUES (5, 'a', 0)").errors(), Errors{2627});
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sys.indexes WHERE object_id = OBJECT_ID('k') AND "
+                        "is_unique = 1")),
+              Lines{"2"});
+}
+
 } // namespace

@@ -1572,6 +1572,74 @@ void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
                        false);
 }
 
+// SQL Server checks unique indexes when a statement ends, SQLite row by row (the unique indexes
+// and the duplicate-key triggers): an UPDATE that moves keys over each other (SET id = id + 1)
+// runs again without those per-row checks, which are then put back, and the keys are checked
+// once, over the whole table (NULL keys as the per-row check treats them).
+int64_t SqlSession::update_deferring_uniqueness(const std::string &sql, const TableMeta &t,
+                                                const std::vector<std::string> &updated) {
+    const std::string oid = std::to_string(t.object_id);
+    std::vector<std::pair<std::string, std::string>> checks; // {DROP ..., CREATE ...}
+    {
+        Stmt q(db_, "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND ((type = "
+                    "'index' AND sql LIKE 'CREATE UNIQUE INDEX%') OR (type = 'trigger' AND name "
+                    "LIKE ?))");
+        q.bind(1, t.sqlite_name).bind(2, "u$" + oid + "$%$u");
+        while (q.step())
+            checks.emplace_back((q.text_col(0) == "index" ? "DROP INDEX " : "DROP TRIGGER ") +
+                                    qi(q.text_col(1)),
+                                q.text_col(2));
+    }
+    for (const auto &c : checks)
+        exec(db_, c.first);
+    int64_t n = run_dml(sql, t, "UPDATE", &updated);
+    struct Key {
+        std::string name;
+        bool primary, constraint;
+        std::vector<std::string> cols;
+    };
+    std::vector<Key> keys;
+    {
+        Stmt q(db_, "SELECT index_id, name, is_primary_key, is_unique_constraint FROM \"$indexes\" "
+                    "WHERE database_id = ? AND object_id = ? AND is_unique = 1");
+        q.bind(1, t.database_id).bind(2, t.object_id);
+        std::vector<int> ids;
+        while (q.step()) {
+            ids.push_back(static_cast<int>(q.int_col(0)));
+            keys.push_back(
+                {q.text_col(1), q.int_col(2) != 0, q.int_col(2) != 0 || q.int_col(3) != 0, {}});
+        }
+        for (size_t i = 0; i < ids.size(); ++i) {
+            Stmt c(db_,
+                   "SELECT c.name FROM \"$index_columns\" ic JOIN \"$columns\" c ON "
+                   "c.database_id = ic.database_id AND c.object_id = ic.object_id AND "
+                   "c.column_id = ic.column_id WHERE ic.database_id = ? AND ic.object_id = ? "
+                   "AND ic.index_id = ? AND ic.is_included_column = 0 ORDER BY ic.key_ordinal");
+            c.bind(1, t.database_id).bind(2, t.object_id).bind(3, ids[i]);
+            while (c.step())
+                keys[i].cols.push_back(c.text_col(0));
+        }
+    }
+    for (const auto &k : keys) {
+        std::string cols, not_null;
+        for (const auto &c : k.cols) {
+            cols += (cols.empty() ? "" : ", ") + qi(c);
+            not_null += (not_null.empty() ? "" : " AND ") + qi(c) + " IS NOT NULL";
+        }
+        if (cols.empty())
+            continue;
+        run_dml("SELECT sim_raise_duplicate(" + std::to_string(k.constraint ? 2627 : 2601) + ", " +
+                    ql(k.primary ? "PRIMARY KEY" : "UNIQUE KEY") + ", " + ql(k.name) + ", " +
+                    ql(t.schema + "." + t.name) + ", " + cols + ") FROM (SELECT " + cols +
+                    " FROM " + qi(t.sqlite_name) + " WHERE " + not_null + " GROUP BY " + cols +
+                    " HAVING COUNT(*) > 1 LIMIT 1)",
+                t, "UPDATE", &updated);
+    }
+    for (const auto &c : checks)
+        exec(db_, c.second);
+    return n;
+}
+
 void SqlSession::do_update(const Statement &s, ResultSink &sink) {
     TableMeta t = table_for_write(s.table);
     CodegenContext ctx{db_, current_, &var_types_,
@@ -1612,7 +1680,14 @@ void SqlSession::do_update(const Statement &s, ResultSink &sink) {
     } else if (!where.empty()) {
         sql += " WHERE " + where;
     }
-    int64_t n = run_dml(sql, t, "UPDATE", &updated);
+    int64_t n = 0;
+    try {
+        n = run_dml(sql, t, "UPDATE", &updated);
+    } catch (const SqlError &e) {
+        if (e.msg.number != 2627 && e.msg.number != 2601)
+            throw;
+        n = update_deferring_uniqueness(sql, t, updated);
+    }
     rowcount_ = n;
     sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(static_cast<uint64_t>(n)),
                        false);

@@ -70,6 +70,8 @@ private:
     void do_select(const Statement &s, ResultSink &sink);
     void do_insert(const Statement &s, ResultSink &sink);
     void do_update(const Statement &s, ResultSink &sink);
+    int64_t update_deferring_uniqueness(const std::string &sql, const TableMeta &t,
+                                        const std::vector<std::string> &updated);
     void do_delete(const Statement &s, ResultSink &sink);
     void do_use(const std::string &name, ResultSink &sink);
     void do_set(const Statement &s, ResultSink &sink);
