@@ -299,4 +299,39 @@ TEST_F(SqlEngine, UniquenessIsCheckedAtStatementEnd) {
               Lines{"2"});
 }
 
+TEST_F(SqlEngine, SpRenameRenamesTablesColumnsIndexesAndConstraints) {
+    run("CREATE TABLE dbo.p (id int CONSTRAINT pk_p PRIMARY KEY, q int CONSTRAINT ck_p_q CHECK (q "
+        "> 0), note varchar(10)); CREATE INDEX ix_p_q ON dbo.p (q); INSERT INTO dbo.p VALUES (1, "
+        "1, 'a'); CREATE TABLE dbo.ch (pid int CONSTRAINT fk_ch_p REFERENCES dbo.p (id))");
+    auto r = run("EXEC sp_rename 'dbo.p', 'parent'");
+    EXPECT_EQ(r.errors(), Errors{});
+    ASSERT_EQ(r.messages.size(), 1u);
+    EXPECT_EQ(r.messages[0].number, 15477);
+    EXPECT_EQ(lines(run("SELECT id FROM dbo.parent")), Lines{"1"});
+    EXPECT_EQ(run("SELECT * FROM dbo.p").errors(), Errors{208});
+    EXPECT_EQ(run("EXEC sp_rename @objname = N'parent.q', @newname = N'qty', @objtype = 'COLUMN'")
+                  .errors(),
+              Errors{});
+    EXPECT_EQ(run("EXEC sp_rename N'[dbo].[parent].[ix_p_q]', N'ix_parent_qty', N'INDEX'").errors(),
+              Errors{});
+    EXPECT_EQ(run("EXEC sp_rename 'pk_p', 'pk_parent'").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT COL_NAME(OBJECT_ID('parent'), 2), (SELECT name FROM sys.indexes "
+                        "WHERE object_id = OBJECT_ID('parent') AND index_id = 1), (SELECT name "
+                        "FROM sys.indexes WHERE name LIKE 'ix_parent%'), (SELECT definition FROM "
+                        "sys.check_constraints)")),
+              Lines{"qty|pk_parent|ix_parent_qty|([qty]>(0))"});
+    // Constraints, keys and the foreign key follow the renamed table and column.
+    EXPECT_EQ(run("INSERT INTO dbo.parent (id, qty) VALUES (1, 5)").errors(), Errors{2627});
+    EXPECT_EQ(run("INSERT INTO dbo.parent (id, qty) VALUES (2, 0)").errors(), Errors{547});
+    EXPECT_EQ(run("INSERT INTO dbo.ch VALUES (9)").errors(), Errors{547});
+    EXPECT_EQ(run("INSERT INTO dbo.ch VALUES (1); UPDATE dbo.parent SET qty = 7").errors(),
+              Errors{});
+    EXPECT_EQ(lines(run("SELECT OBJECT_NAME(referenced_object_id) FROM sys.foreign_keys")),
+              Lines{"parent"});
+    EXPECT_EQ(run("EXEC sp_rename 'nothing', 'x'").errors(), Errors{15248});
+    EXPECT_EQ(run("EXEC sp_rename 'parent.nope', 'x', 'COLUMN'").errors(), Errors{15248});
+    EXPECT_EQ(run("EXEC sp_rename 'parent.qty', 'note', 'COLUMN'").errors(), Errors{15335});
+    EXPECT_EQ(run("EXEC sp_rename 'parent', 'ch'").errors(), Errors{15335});
+}
+
 } // namespace

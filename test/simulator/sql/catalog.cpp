@@ -1465,6 +1465,123 @@ void drop_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const st
     rebuild_triggers(db, d, t);
 }
 
+namespace {
+[[noreturn]] void rename_not_found(const std::string &type) {
+    throw sql_error(15248, 1, 11,
+                    "Either the parameter @objname is ambiguous or the claimed @objtype (" + type +
+                        ") is wrong.");
+}
+} // namespace
+
+void rename_object(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                   const std::string &name, const std::string &new_name) {
+    auto sid = find_schema(db, d.id, schema);
+    if (!sid)
+        rename_not_found("OBJECT");
+    int oid = 0;
+    std::string type;
+    int parent = 0;
+    {
+        Stmt q(db, "SELECT object_id, type, parent_object_id FROM \"$objects\" WHERE database_id "
+                   "= ? AND schema_id = ? AND name = ?");
+        q.bind(1, d.id).bind(2, *sid).bind(3, name);
+        if (!q.step())
+            rename_not_found("OBJECT");
+        oid = static_cast<int>(q.int_col(0));
+        type = q.text_col(1);
+        parent = static_cast<int>(q.int_col(2));
+    }
+    if (strcasecmp(name.c_str(), new_name.c_str()) != 0 &&
+        object_name_taken(db, d.id, *sid, new_name))
+        throw sql_error(15335, 1, 11,
+                        "Error: The new name '" + new_name +
+                            "' is already in use as a OBJECT name and would cause a duplicate that "
+                            "is not permitted.");
+    std::optional<TableMeta> table = type == "U" ? table_by_id(db, d.id, oid) : std::nullopt;
+    {
+        Stmt up(db, "UPDATE \"$objects\" SET name = ?, modify_date = sim_now() WHERE database_id "
+                    "= ? AND object_id = ?");
+        up.bind(1, new_name).bind(2, d.id).bind(3, oid);
+        up.step();
+    }
+    if (type == "PK" || type == "UQ") {
+        // The constraint's index has its name.
+        Stmt up(db, "UPDATE \"$indexes\" SET name = ? WHERE database_id = ? AND object_id = ? AND "
+                    "name = ?");
+        up.bind(1, new_name).bind(2, d.id).bind(3, parent).bind(4, name);
+        up.step();
+    }
+    if (table) {
+        exec(db, "ALTER TABLE " + qi(table->sqlite_name) + " RENAME TO " +
+                     qi(sqlite_table_name(d.name, table->schema, new_name)));
+        rebuild_triggers(db, d, *table_by_id(db, d.id, oid));
+    }
+}
+
+void rename_column(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                   const std::string &new_name) {
+    const ColumnMeta *c = t.column(name);
+    if (!c)
+        rename_not_found("COLUMN");
+    if (strcasecmp(name.c_str(), new_name.c_str()) != 0 && t.column(new_name))
+        throw sql_error(15335, 1, 11,
+                        "Error: The new name '" + new_name +
+                            "' is already in use as a COLUMN name and would cause a duplicate that "
+                            "is not permitted.");
+    const std::string old = c->name;
+    {
+        Stmt up(db, "UPDATE \"$columns\" SET name = ? WHERE database_id = ? AND object_id = ? AND "
+                    "column_id = ?");
+        up.bind(1, new_name).bind(2, d.id).bind(3, t.object_id).bind(4, c->column_id);
+        up.step();
+    }
+    // CHECK constraint definitions name it as [column] (SQL Server keeps them bound to it).
+    {
+        Stmt up(db, "UPDATE \"$check_constraints\" SET definition = replace(definition, ?, ?) "
+                    "WHERE database_id = ? AND object_id IN (SELECT object_id FROM \"$objects\" "
+                    "WHERE database_id = ? AND parent_object_id = ?)");
+        up.bind(1, "[" + old + "]").bind(2, "[" + new_name + "]").bind(3, d.id).bind(4, d.id);
+        up.bind(5, t.object_id);
+        up.step();
+    }
+    // SQLite renames it in the table's constraints and indexes too.
+    std::vector<std::string> trig;
+    {
+        Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
+        q.bind(1, t.sqlite_name);
+        while (q.step())
+            trig.push_back(q.text_col(0));
+    }
+    for (const auto &tr : trig)
+        exec(db, "DROP TRIGGER " + qi(tr));
+    exec(db,
+         "ALTER TABLE " + qi(t.sqlite_name) + " RENAME COLUMN " + qi(old) + " TO " + qi(new_name));
+    rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
+}
+
+void rename_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                  const std::string &new_name) {
+    int index_id = -1;
+    bool constraint = false;
+    {
+        Stmt q(db, "SELECT index_id, is_primary_key + is_unique_constraint FROM \"$indexes\" WHERE "
+                   "database_id = ? AND object_id = ? AND name = ?");
+        q.bind(1, d.id).bind(2, t.object_id).bind(3, name);
+        if (!q.step())
+            rename_not_found("INDEX");
+        index_id = static_cast<int>(q.int_col(0));
+        constraint = q.int_col(1) != 0;
+    }
+    if (constraint) { // renaming the index of a key renames the constraint
+        rename_object(db, d, t.schema, name, new_name);
+        return;
+    }
+    Stmt up(db, "UPDATE \"$indexes\" SET name = ? WHERE database_id = ? AND object_id = ? AND "
+                "index_id = ?");
+    up.bind(1, new_name).bind(2, d.id).bind(3, t.object_id).bind(4, index_id);
+    up.step();
+}
+
 void rebuild_triggers(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t) {
     std::vector<std::string> old;
     {

@@ -161,6 +161,15 @@ void drop_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const st
                 bool if_exists);
 // Recreates the per-row triggers (log, unique keys, rowversion) after the table changed.
 void rebuild_triggers(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t);
+// sp_rename: an object of schema `schema` (a table, view, procedure, constraint, ...), a column
+// or an index of table `t`. Errors 15248 (nothing of that name and kind), 2714 / 15335 (the new
+// name is taken).
+void rename_object(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                   const std::string &name, const std::string &new_name);
+void rename_column(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                   const std::string &new_name);
+void rename_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                  const std::string &new_name);
 void add_row_count(sqlite3 *db, int database_id, int object_id, int64_t delta);
 void set_row_count(sqlite3 *db, int database_id, int object_id, int64_t rows);
 

@@ -1996,6 +1996,11 @@ public:
         }
         if (s->name == "sp_addtype" || s->name == "sp_droptype")
             return type_procedure(*s);
+        if (s->name == "sp_rename") {
+            // A catalog change: runs as a writing statement (its own transaction).
+            s->k = Statement::K::Server;
+            s->name = "SP_RENAME";
+        }
         return s;
     }
 

@@ -33,8 +33,85 @@ std::string upper_text(std::string s) {
 
 } // namespace
 
+// "[a].b.[c]" -> {"a", "b", "c"}
+static std::vector<std::string> split_name(const std::string &s) {
+    std::vector<std::string> out(1);
+    bool bracket = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (bracket) {
+            if (c == ']' && i + 1 < s.size() && s[i + 1] == ']')
+                out.back() += ']', ++i;
+            else if (c == ']')
+                bracket = false;
+            else
+                out.back() += c;
+        } else if (c == '[') {
+            bracket = true;
+        } else if (c == '.') {
+            out.emplace_back();
+        } else if (c != ' ') {
+            out.back() += c;
+        }
+    }
+    return out;
+}
+
 void SqlSession::do_server(const Statement &s, ResultSink &sink) {
     const std::string &what = s.name;
+    if (what == "SP_RENAME") {
+        static const char *const kParams[] = {"@OBJNAME", "@NEWNAME", "@OBJTYPE"};
+        std::optional<std::string> arg[3];
+        for (size_t i = 0; i < s.exec_args.size(); ++i) {
+            const auto &[pname, e] = s.exec_args[i];
+            size_t at = i;
+            for (size_t k = 0; k < 3; ++k)
+                if (upper_text(pname) == kParams[k])
+                    at = k;
+            if (at >= 3)
+                throw sql_error(8145, 2, 16,
+                                pname + " is not a parameter for procedure sp_rename.");
+            Value v = eval(*e);
+            if (!v.is_null())
+                arg[at] = v.s;
+        }
+        if (!arg[0] || !arg[1])
+            throw sql_error(201, 4, 16,
+                            std::string("Procedure or function 'sp_rename' expects parameter '") +
+                                (arg[0] ? "@newname" : "@objname") + "', which was not supplied.");
+        const std::string type = upper_text(arg[2].value_or("OBJECT"));
+        std::vector<std::string> parts = split_name(*arg[0]);
+        const std::string new_name = *arg[1];
+        if (type == "COLUMN" || type == "INDEX") {
+            if (parts.size() < 2)
+                throw sql_error(15248, 1, 11,
+                                "Either the parameter @objname is ambiguous or the claimed "
+                                "@objtype (" +
+                                    type + ") is wrong.");
+            const std::string last = parts.back();
+            parts.pop_back();
+            TableMeta t = table_for_write(parts);
+            const DatabaseMeta d = database_of(parts);
+            if (type == "COLUMN")
+                rename_column(db_, d, t, last, new_name);
+            else
+                rename_index(db_, d, t, last, new_name);
+        } else if (type == "OBJECT") {
+            const DatabaseMeta d = database_of(parts);
+            rename_object(db_, d, parts.size() >= 2 ? parts[parts.size() - 2] : "dbo", parts.back(),
+                          new_name);
+        } else {
+            throw sql_error(50000, 1, 16,
+                            "The simulator's sp_rename renames objects, columns and indexes (not " +
+                                type + ").");
+        }
+        Message m = info_message(15477, "Caution: Changing any part of an object name could "
+                                        "break scripts and stored procedures.");
+        m.severity = 10;
+        sink.message(m);
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
     if (what == "KILL") {
         Value v = eval(*s.exprs[0]);
         if (v.kind != Value::Kind::Int)
