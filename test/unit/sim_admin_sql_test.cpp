@@ -334,4 +334,32 @@ TEST_F(SqlEngine, SpRenameRenamesTablesColumnsIndexesAndConstraints) {
     EXPECT_EQ(run("EXEC sp_rename 'parent', 'ch'").errors(), Errors{15335});
 }
 
+TEST_F(SqlEngine, AlterColumnChangesTypeAndNullability) {
+    run("CREATE TABLE a (id int PRIMARY KEY, n int NULL, s varchar(5) NULL, d decimal(5,2) NULL, "
+        "code varchar(4) NOT NULL CONSTRAINT uq_a_code UNIQUE); INSERT INTO a VALUES (1, 7, 'abc', "
+        "1.25, 'x'), (2, NULL, '012', NULL, 'y')");
+    EXPECT_EQ(run("ALTER TABLE a ALTER COLUMN n varchar(10) NOT NULL").errors(), Errors{515});
+    EXPECT_EQ(run("ALTER TABLE a ALTER COLUMN n bigint NULL").errors(), Errors{});
+    EXPECT_EQ(run("ALTER TABLE a ALTER COLUMN s nvarchar(20) NOT NULL").errors(), Errors{});
+    EXPECT_EQ(run("ALTER TABLE a ALTER COLUMN d decimal(9, 3)").errors(), Errors{});
+    EXPECT_EQ(
+        lines(run("SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, "
+                  "NUMERIC_PRECISION, NUMERIC_SCALE, IS_NULLABLE FROM "
+                  "INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'a' AND COLUMN_NAME IN "
+                  "('n', 's', 'd') ORDER BY ORDINAL_POSITION")),
+        (Lines{"n|bigint|NULL|19|0|YES", "s|nvarchar|20|NULL|NULL|NO", "d|decimal|NULL|9|3|YES"}));
+    // Stored values converted: '012' stays a string, 1.25 gets the new scale.
+    EXPECT_EQ(lines(run("SELECT id, n, s, d FROM a ORDER BY id")),
+              (Lines{"1|7|abc|1.250", "2|NULL|012|NULL"}));
+    EXPECT_EQ(run("INSERT INTO a (id, s, code) VALUES (3, NULL, 'z')").errors(), Errors{515});
+    EXPECT_EQ(run("ALTER TABLE a ALTER COLUMN s int").errors(), Errors{245});
+    EXPECT_EQ(run("ALTER TABLE a ALTER COLUMN s varchar(2)").errors(), Errors{8152});
+    // Keys: only a longer type of the same kind.
+    EXPECT_EQ(run("ALTER TABLE a ALTER COLUMN id bigint NOT NULL").errors(), Errors{5074});
+    EXPECT_EQ(run("ALTER TABLE a ALTER COLUMN code varchar(10) NOT NULL").errors(), Errors{});
+    EXPECT_EQ(run("INSERT INTO a (id, s, code) VALUES (3, 'q', 'x')").errors(), Errors{2627});
+    EXPECT_EQ(run("INSERT INTO a (id, s, code) VALUES (3, 'q', 'longercode')").errors(), Errors{});
+    EXPECT_EQ(run("ALTER TABLE a ALTER COLUMN nope int").errors(), Errors{4924});
+}
+
 } // namespace

@@ -194,6 +194,7 @@ struct Statement {
         AlterTableDropColumn,
         AlterTableAddConstraint,
         AlterTableDropConstraint,
+        AlterColumn, // ALTER TABLE t ALTER COLUMN: `coldefs[0]` the new definition
         CreateIndex,
         DropIndex,
         CreateView,   // CREATE [OR ALTER] | ALTER VIEW

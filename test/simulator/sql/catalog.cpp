@@ -1465,6 +1465,91 @@ void drop_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const st
     rebuild_triggers(db, d, t);
 }
 
+void alter_column(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const ColumnDef &c,
+                  const std::function<void(const std::string &)> &convert) {
+    const ColumnMeta *old = t.column(c.name);
+    if (!old)
+        throw sql_error(4924, 1, 16,
+                        "ALTER TABLE ALTER COLUMN failed because column '" + c.name +
+                            "' does not exist in table '" + t.name + "'.");
+    if (old->computed || old->rowversion)
+        throw sql_error(4928, 1, 16,
+                        "Cannot alter column '" + old->name + "' because it is '" +
+                            (old->computed ? "COMPUTED" : "timestamp") + "'.");
+    ColumnMeta m = *old;
+    m.type = c.type;
+    m.nullable = old->identity ? false : c.nullable.value_or(c.alias_nullable.value_or(true));
+    const bool grows = old->type.id == m.type.id && old->type.precision == m.type.precision &&
+                       old->type.scale == m.type.scale &&
+                       (m.type.length == SqlType::kMax ||
+                        (old->type.length != SqlType::kMax && m.type.length >= old->type.length));
+    if (!(grows && m.nullable == old->nullable)) {
+        Stmt q(db, "SELECT name FROM (SELECT i.name AS name FROM \"$index_columns\" ic JOIN "
+                   "\"$indexes\" i ON i.database_id = ic.database_id AND i.object_id = "
+                   "ic.object_id AND i.index_id = ic.index_id WHERE ic.database_id = ?1 AND "
+                   "ic.object_id = ?2 AND ic.column_id = ?3 UNION ALL SELECT o.name FROM "
+                   "\"$fk_columns\" f JOIN \"$objects\" o ON o.database_id = f.database_id AND "
+                   "o.object_id = f.constraint_object_id WHERE f.database_id = ?1 AND "
+                   "((f.parent_object_id = ?2 AND f.parent_column_id = ?3) OR "
+                   "(f.referenced_object_id = ?2 AND f.referenced_column_id = ?3)) UNION ALL "
+                   "SELECT o.name FROM \"$check_constraints\" k JOIN \"$objects\" o ON "
+                   "o.database_id = k.database_id AND o.object_id = k.object_id WHERE "
+                   "k.database_id = ?1 AND o.parent_object_id = ?2 AND (k.parent_column_id = ?3 "
+                   "OR instr(k.definition, ?4) > 0)) LIMIT 1");
+        q.bind(1, d.id).bind(2, t.object_id).bind(3, old->column_id).bind(4, "[" + old->name + "]");
+        if (q.step())
+            throw sql_error(5074, 1, 16,
+                            "The object '" + q.text_col(0) + "' is dependent on column '" +
+                                old->name + "'.");
+    }
+    if (!m.nullable && old->nullable) {
+        Stmt q(db, "SELECT 1 FROM " + qi(t.sqlite_name) + " WHERE " + qi(old->name) +
+                       " IS NULL LIMIT 1");
+        if (q.step())
+            throw sql_error(515, 2, 16,
+                            "Cannot insert the value NULL into column '" + old->name +
+                                "', table '" + d.name + "." + t.schema + "." + t.name +
+                                "'; column does not allow nulls. UPDATE fails.");
+    }
+    // The conversion of the stored values is no DML: the table's triggers (the log's among them)
+    // are rebuilt afterwards.
+    std::vector<std::string> trig;
+    {
+        Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
+        q.bind(1, t.sqlite_name);
+        while (q.step())
+            trig.push_back(q.text_col(0));
+    }
+    for (const auto &tr : trig)
+        exec(db, "DROP TRIGGER " + qi(tr));
+    rewrite_sqlite_column(db, t, old->name,
+                          qi(old->name) + " " + storage_decl(m.type) +
+                              (m.nullable ? "" : " NOT NULL"));
+    convert("UPDATE " + qi(t.sqlite_name) + " SET " + qi(old->name) + " = sim_conv(" +
+            qi(old->name) + ", " + ql(type_to_string(m.type)) + ", " + ql(type_name(old->type.id)) +
+            ") WHERE " + qi(old->name) + " IS NOT NULL");
+    std::optional<int> user_type;
+    if (!c.alias_type.empty()) {
+        auto a = find_alias_type(db, d.id, c.alias_type[0], c.alias_type[1]);
+        if (a)
+            user_type = a->user_type_id;
+    }
+    Stmt up(db, "UPDATE \"$columns\" SET type_spec = ?, is_nullable = ?, user_type_id = ? WHERE "
+                "database_id = ? AND object_id = ? AND column_id = ?");
+    up.bind(1, type_to_string(m.type)).bind(2, m.nullable ? 1 : 0);
+    if (user_type)
+        up.bind(3, *user_type);
+    else
+        sqlite3_bind_null(up.get(), 3);
+    up.bind(4, d.id).bind(5, t.object_id).bind(6, old->column_id);
+    up.step();
+    Stmt mod(db, "UPDATE \"$objects\" SET modify_date = sim_now() WHERE database_id = ? AND "
+                 "object_id = ?");
+    mod.bind(1, d.id).bind(2, t.object_id);
+    mod.step();
+    rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
+}
+
 namespace {
 [[noreturn]] void rename_not_found(const std::string &type) {
     throw sql_error(15248, 1, 11,

@@ -85,7 +85,54 @@ bool has_orphans(sqlite3 *db, const TableMeta &t, const TableMeta &ref, const Fo
     return q.step();
 }
 
+// SQLite's procedure for constraint changes that leave the stored rows as they are: edit the
+// schema text, bump the schema version so every connection re-reads it.
+void write_table_text(sqlite3 *db, const TableMeta &t, const std::string &sql,
+                      const std::string &rewritten) {
+    if (rewritten == sql)
+        return;
+    int64_t version = 0;
+    {
+        Stmt v(db, "PRAGMA schema_version");
+        v.step();
+        version = v.int_col(0);
+    }
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 0, nullptr);
+    exec(db, "PRAGMA writable_schema = ON");
+    try {
+        Stmt up(db, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?");
+        up.bind(1, rewritten).bind(2, t.sqlite_name);
+        up.step();
+        exec(db, "PRAGMA schema_version = " + std::to_string(version + 1));
+    } catch (...) {
+        sqlite3_exec(db, "PRAGMA writable_schema = OFF", nullptr, nullptr, nullptr);
+        throw;
+    }
+    exec(db, "PRAGMA writable_schema = OFF");
+}
+
+std::string table_text(sqlite3 *db, const TableMeta &t) {
+    Stmt q(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?");
+    q.bind(1, t.sqlite_name);
+    return q.step() ? q.text_col(0) : std::string();
+}
+
 } // namespace
+
+void rewrite_sqlite_column(sqlite3 *db, const TableMeta &t, const std::string &column,
+                           const std::string &element) {
+    const std::string sql = table_text(db, t);
+    TableText text = split_table_text(sql);
+    const std::string name = qi(column);
+    std::string body;
+    for (const auto &e : text.elements) {
+        size_t i = e.find_first_not_of(" \t\r\n");
+        const bool it = i != std::string::npos && e.compare(i, name.size(), name) == 0 &&
+                        (i + name.size() == e.size() || e[i + name.size()] == ' ');
+        body += (body.empty() ? "" : ",") + (it ? " " + element : e);
+    }
+    write_table_text(db, t, sql, text.head + body + ")");
+}
 
 void fk_state_bootstrap(sqlite3 *db) {
     for (const char *col : {"is_disabled", "is_not_trusted"}) {
@@ -127,29 +174,7 @@ void sync_sqlite_foreign_keys(sqlite3 *db, const TableMeta &t) {
         body += ", FOREIGN KEY " + column_list(f.columns) + " REFERENCES " + qi(ref->sqlite_name) +
                 " " + column_list(f.referenced_columns) + sqlite_fk_actions(a);
     }
-    std::string rewritten = text.head + body + ")";
-    if (rewritten == sql)
-        return;
-    // SQLite's procedure for constraint changes that leave the stored rows as they are: edit the
-    // schema text, bump the schema version so every connection re-reads it.
-    int64_t version = 0;
-    {
-        Stmt v(db, "PRAGMA schema_version");
-        v.step();
-        version = v.int_col(0);
-    }
-    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 0, nullptr);
-    exec(db, "PRAGMA writable_schema = ON");
-    try {
-        Stmt up(db, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?");
-        up.bind(1, rewritten).bind(2, t.sqlite_name);
-        up.step();
-        exec(db, "PRAGMA schema_version = " + std::to_string(version + 1));
-    } catch (...) {
-        sqlite3_exec(db, "PRAGMA writable_schema = OFF", nullptr, nullptr, nullptr);
-        throw;
-    }
-    exec(db, "PRAGMA writable_schema = OFF");
+    write_table_text(db, t, sql, text.head + body + ")");
 }
 
 void set_foreign_keys_enabled(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,

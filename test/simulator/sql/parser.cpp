@@ -1725,6 +1725,14 @@ public:
             while (accept_op(","));
             return s;
         }
+        if (accept_kw("ALTER")) {
+            // ALTER COLUMN name type [COLLATE c] [NULL | NOT NULL]
+            expect_kw("COLUMN");
+            auto s = st(Statement::K::AlterColumn);
+            s->table = tbl;
+            s->coldefs.push_back(column_def());
+            return s;
+        }
         if (accept_kw("DROP")) {
             if (accept_kw("CONSTRAINT")) {
                 auto s = st(Statement::K::AlterTableDropConstraint);

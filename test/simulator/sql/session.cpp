@@ -899,6 +899,13 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         sink.end_statement(std::nullopt, false);
         return;
     }
+    case K::AlterColumn: {
+        TableMeta t = table_for_write(s.table);
+        alter_column(db_, database_of(s.table), t, s.coldefs.at(0),
+                     [&](const std::string &sql) { run_dml(sql, t, "ALTER TABLE"); });
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
     case K::AlterTableAddConstraint: {
         TableMeta t = table_for_write(s.table);
         add_constraints(db_, database_of(s.table), t, s);
