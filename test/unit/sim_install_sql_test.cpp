@@ -213,6 +213,12 @@ TEST_F(SqlEngine, CheckConstraintsAreKeptAndEnforced) {
     EXPECT_EQ(run("ALTER TABLE c NOCHECK CONSTRAINT nothing").errors(), Errors{4917});
     EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sysobjects WHERE xtype = 'C'")), Lines{"4"});
     EXPECT_EQ(run("CREATE TABLE bad (a int CHECK (nope > 0))").errors(), Errors{207});
+    // A column added with its own CHECK.
+    EXPECT_EQ(run("ALTER TABLE c ADD w int NULL CONSTRAINT ck_w CHECK (w <> 0)").errors(),
+              Errors{});
+    EXPECT_EQ(run("UPDATE c SET w = 0 WHERE id = 7").errors(), Errors{547});
+    EXPECT_EQ(run("ALTER TABLE c ADD w2 int NOT NULL DEFAULT 0 CHECK (w2 > 0)").errors(),
+              Errors{547});
 }
 
 TEST_F(SqlEngine, CompatibilityViews) {

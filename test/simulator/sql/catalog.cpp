@@ -1267,6 +1267,11 @@ void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const S
         exec(db, "ALTER TABLE " + qi(t.sqlite_name) + " ADD COLUMN " + sqlcol);
         insert_column(db, d.id, t.object_id, c, m, def_oid);
     }
+    std::vector<std::tuple<std::string, std::string, ExprPtr>> checks;
+    for (const auto &c : s.coldefs)
+        for (const auto &[n, e] : c.checks)
+            checks.emplace_back(n, c.name, e);
+    add_checks(db, d, t, *find_schema(db, d.id, t.schema), checks, true);
     Stmt up(
         db,
         "UPDATE \"$objects\" SET modify_date = sim_now() WHERE database_id = ? AND object_id = ?");
