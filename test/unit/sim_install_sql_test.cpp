@@ -332,6 +332,36 @@ TEST_F(SqlEngine, InsertBulkChecksCheckConstraintsOnlyWhenAsked) {
     EXPECT_EQ(lines(run("SELECT id, qty FROM dbo.k")), Lines{"1|99"});
 }
 
+// BATCHSIZE: each batch is a transaction; a failing batch rolls back alone.
+TEST_F(SqlEngine, InsertBulkBatchSizeCommitsEachBatch) {
+    run("CREATE TABLE dbo.bs (id int PRIMARY KEY)");
+    SqlType i4{TypeId::Int, 0, 0, 0};
+    BulkRows rows;
+    rows.columns = {"id"};
+    rows.types = {i4};
+    for (int id : {1, 2, 3, 4, 1, 6})
+        rows.rows.push_back({Value::integer(id)});
+    EXPECT_EQ(run("INSERT BULK dbo.bs (id int)").errors(), Errors{});
+    Recorder whole;
+    session_->bulk_load(rows, whole);
+    EXPECT_EQ(whole.errors(), Errors{2627});
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM dbo.bs")), Lines{"0"});
+    EXPECT_EQ(run("INSERT BULK dbo.bs (id int) WITH (BATCHSIZE = 2, TABLOCK)").errors(), Errors{});
+    Recorder batched;
+    session_->bulk_load(rows, batched);
+    EXPECT_EQ(batched.errors(), Errors{2627});
+    EXPECT_EQ(lines(run("SELECT id FROM dbo.bs ORDER BY id")), (Lines{"1", "2", "3", "4"}));
+    run("DELETE FROM dbo.bs");
+    rows.rows[4] = {Value::integer(5)};
+    EXPECT_EQ(run("INSERT BULK dbo.bs (id int) WITH (BATCHSIZE = 4)").errors(), Errors{});
+    Recorder ok;
+    session_->bulk_load(rows, ok);
+    EXPECT_EQ(ok.errors(), Errors{});
+    ASSERT_FALSE(ok.counts.empty());
+    EXPECT_EQ(ok.counts.back(), std::optional<uint64_t>(6));
+    EXPECT_EQ(ok.counts.size(), 1u);
+}
+
 TEST(SimBulkLoad, ParsesColmetadataRowsAndDone) {
     tds::ByteWriter w;
     w.u8(0x81);

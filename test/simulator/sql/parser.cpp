@@ -1163,10 +1163,13 @@ public:
             expect_op("(");
             do {
                 std::string opt = upper_of(name());
-                if (accept_op("="))
-                    unary();
-                else if (is_op("("))
+                if (accept_op("=")) {
+                    auto v = unary();
+                    if (opt == "BATCHSIZE" && v && v->k == Expr::K::Int)
+                        s->top = v; // rows per transaction
+                } else if (is_op("(")) {
                     skip_parenthesized(); // ORDER (col ASC, ...)
+                }
                 s->option_value += (s->option_value.empty() ? "" : ",") + opt;
             } while (accept_op(","));
             expect_op(")");
