@@ -102,12 +102,15 @@ TEST_F(SqlEngine, LoginsUsersAndRoles) {
     EXPECT_EQ(lines(run("SELECT name, type_desc, default_database_name FROM sys.server_principals "
                         "WHERE name = 'app'")),
               Lines{"app|SQL_LOGIN|u"});
+    EXPECT_EQ(lines(run("SELECT USER_ID('app'), DATABASE_PRINCIPAL_ID('db_owner'), USER_ID(), "
+                        "SUSER_ID('sa'), SUSER_ID('sysadmin'), USER_ID('nobody')")),
+              Lines{"5|16384|1|1|3|NULL"});
     // The login connects, with its default database; not a sysadmin until granted.
     auto s = engine_->open_session(LoginInfo{"app", "Str0ng!pw", "", "unit", "host"});
     EXPECT_EQ(s->current_database(), "u");
     Recorder r2;
-    s->execute_batch("SELECT IS_SRVROLEMEMBER('sysadmin')", r2);
-    EXPECT_EQ(lines(r2), Lines{"0"});
+    s->execute_batch("SELECT IS_SRVROLEMEMBER('sysadmin'), USER_ID(), SUSER_ID() - 255", r2);
+    EXPECT_EQ(lines(r2), Lines{"0|5|2"});
     EXPECT_THROW(engine_->open_session(LoginInfo{"app", "wrong", "", "unit", "host"}), SqlError);
     EXPECT_EQ(run("ALTER SERVER ROLE sysadmin ADD MEMBER app").errors(), Errors{});
     s = engine_->open_session(LoginInfo{"app", "Str0ng!pw", "", "unit", "host"});

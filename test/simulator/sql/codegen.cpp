@@ -1333,10 +1333,19 @@ std::string Codegen::function(const Expr &e, Ty *type) {
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             return fn + "(" + join() + ")";
         }
-    static const char *ints[] = {"DB_ID",        "OBJECT_ID",        "SCHEMA_ID",
-                                 "TYPE_ID",      "IS_SRVROLEMEMBER", "IS_MEMBER",
-                                 "HAS_DBACCESS", "COLUMNPROPERTY",   "OBJECTPROPERTY",
-                                 "SUSER_ID",     "USER_ID",          "HAS_PERMS_BY_NAME"};
+    static const char *ints[] = {"DB_ID",
+                                 "OBJECT_ID",
+                                 "SCHEMA_ID",
+                                 "TYPE_ID",
+                                 "IS_SRVROLEMEMBER",
+                                 "IS_MEMBER",
+                                 "HAS_DBACCESS",
+                                 "COLUMNPROPERTY",
+                                 "OBJECTPROPERTY",
+                                 "SUSER_ID",
+                                 "USER_ID",
+                                 "HAS_PERMS_BY_NAME",
+                                 "DATABASE_PRINCIPAL_ID"};
     for (const char *n : ints)
         if (f == n) {
             ty = known(mk(TypeId::Int));

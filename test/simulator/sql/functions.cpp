@@ -6,6 +6,7 @@
 
 #include "errors.hpp"
 #include "parser.hpp"
+#include "principals.hpp"
 #include "sessions.hpp"
 #include "sqlite_db.hpp"
 #include "sqltypes.hpp"
@@ -1105,6 +1106,39 @@ void fn_user_name(sqlite3_context *c, int, sqlite3_value **) {
     result_text(c, host_of(c)->login().sysadmin ? "dbo" : host_of(c)->login().name);
 }
 
+// USER_ID([name]) / DATABASE_PRINCIPAL_ID([name]): without a name, the session's user (dbo for
+// a sysadmin, else the user its login maps to, else guest).
+void fn_user_id(sqlite3_context *c, int n, sqlite3_value **v) {
+    guarded(c, [&] {
+        FunctionHost *h = host_of(c);
+        std::optional<int> id;
+        if (n == 0)
+            id = h->login().sysadmin
+                     ? 1
+                     : user_of_login(h->db(), h->current_db().id, h->login().name).value_or(2);
+        else if (!is_null(v[0]))
+            id = database_principal_id(h->db(), h->current_db().id, str_value(v[0]));
+        if (id)
+            sqlite3_result_int(c, *id);
+        else
+            sqlite3_result_null(c);
+    });
+}
+
+// SUSER_ID([login])
+void fn_suser_id(sqlite3_context *c, int n, sqlite3_value **v) {
+    guarded(c, [&] {
+        FunctionHost *h = host_of(c);
+        std::optional<int> id = n == 0          ? server_principal_id(h->db(), h->login().name)
+                                : is_null(v[0]) ? std::nullopt
+                                                : server_principal_id(h->db(), str_value(v[0]));
+        if (id)
+            sqlite3_result_int(c, *id);
+        else
+            sqlite3_result_null(c);
+    });
+}
+
 void fn_is_srvrolemember(sqlite3_context *c, int, sqlite3_value **v) {
     std::string role = text_arg(v[0]);
     if (strcasecmp(role.c_str(), "sysadmin") == 0)
@@ -1765,6 +1799,9 @@ void register_functions(sqlite3 *db, FunctionHost *host) {
         {"sim_session_user", 0, fn_user_name, false},
         {"sim_user", 0, fn_user_name, false},
         {"sim_is_srvrolemember", -1, fn_is_srvrolemember, false},
+        {"sim_user_id", -1, fn_user_id, false},
+        {"sim_database_principal_id", -1, fn_user_id, false},
+        {"sim_suser_id", -1, fn_suser_id, false},
         {"sim_is_member", 1, fn_is_member, false},
         {"sim_has_dbaccess", 1, fn_one, false},
         {"sim_has_perms_by_name", -1, fn_one, false},

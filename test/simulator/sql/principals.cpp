@@ -370,6 +370,41 @@ void config_reconfigure(sqlite3 *db) {
     exec(db, "UPDATE \"$configurations\" SET value_in_use = value");
 }
 
+std::optional<int> database_principal_id(sqlite3 *db, int database_id, const std::string &name) {
+    for (const auto &[n, id] :
+         {std::pair<const char *, int>{"public", 0}, {"INFORMATION_SCHEMA", 3}, {"sys", 4}})
+        if (strcasecmp(n, name.c_str()) == 0)
+            return id;
+    for (const auto &[n, id] : kDbRoles)
+        if (strcasecmp(n, name.c_str()) == 0)
+            return id;
+    return user_id(db, database_id, name);
+}
+
+std::optional<int> server_principal_id(sqlite3 *db, const std::string &name) {
+    int id = 3;
+    for (const char *r : kServerRoles) {
+        if (strcasecmp(r, name.c_str()) == 0)
+            return id;
+        ++id;
+    }
+    if (strcasecmp(name.c_str(), "public") == 0)
+        return 2;
+    Stmt q(db, "SELECT principal_id FROM \"$logins\" WHERE name = ?");
+    q.bind(1, name);
+    if (q.step())
+        return static_cast<int>(q.int_col(0));
+    return std::nullopt;
+}
+
+std::optional<int> user_of_login(sqlite3 *db, int database_id, const std::string &login) {
+    Stmt q(db, "SELECT principal_id FROM \"$db_users\" WHERE database_id = ? AND login = ?");
+    q.bind(1, database_id).bind(2, login);
+    if (q.step())
+        return static_cast<int>(q.int_col(0));
+    return std::nullopt;
+}
+
 void add_principal_views(std::vector<SysView> &v) {
     const std::string roles_sql = [] {
         std::string s;

@@ -54,4 +54,10 @@ void config_reconfigure(sqlite3 *db);
 
 void add_principal_views(std::vector<SysView> &v);
 
+// USER_ID / DATABASE_PRINCIPAL_ID and SUSER_ID: principal ids by name (nullopt when unknown);
+// the database user a login is mapped to.
+std::optional<int> database_principal_id(sqlite3 *db, int database_id, const std::string &name);
+std::optional<int> server_principal_id(sqlite3 *db, const std::string &name);
+std::optional<int> user_of_login(sqlite3 *db, int database_id, const std::string &login);
+
 } // namespace sim::sql
