@@ -577,6 +577,11 @@ Value convert_value(const Value &v, const SqlType &t, const std::string &source_
                                     canonical_temporal(text);
         auto parsed = tds::parse_temporal(
             text, !temporal_value && (t.id == TypeId::DateTime || t.id == TypeId::SmallDateTime));
+        if (!parsed && (t.id == TypeId::DateTime || t.id == TypeId::SmallDateTime) &&
+            tds::last_parse_out_of_range())
+            throw sql_error(242, 3, 16,
+                            "The conversion of a " + from + " data type to a " + type_name(t.id) +
+                                " data type resulted in an out-of-range value.");
         if (!parsed)
             conversion_failed(v, from, t);
         Temporal tm = *parsed;
