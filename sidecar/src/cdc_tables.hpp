@@ -7,6 +7,7 @@
 #include "apply_writer.hpp"
 #include "full_load.hpp"
 #include "pg_connection.hpp"
+#include "row_filter.hpp"
 
 #include "capture_verdict.hpp"
 #include "lsn.hpp"
@@ -45,6 +46,8 @@ struct CdcTable {
     // Whole-row tables: columns of large types ((max), xml, text/ntext/image), whose unchanged
     // values CDC leaves out of update before-images.
     std::vector<std::string> large_columns;
+    // Log-captured tables with a row filter: the columns the filter names, typed for the probe.
+    FilterProbe probe;
 };
 
 // The task's tables in database `db`, plus pg_dts's heartbeat and DDL history tables when CDC

@@ -273,6 +273,43 @@ check "values written before the user's new capture instance started arrive" "1:
   "$(wait_for 60 "SELECT string_agg(id || ':' || coalesce(w::text, '-'), '|' ORDER BY id) FROM s7.r" "1:7|2:8|3:9")"
 check "the task runs" "running/incremental" "$(state s7)"
 
+# ---- item 9: row filters apply to streamed changes (cdc and log mode) ----------------------------
+# SQL Server evaluates the filter: N'eu' matches N'EU' under the database's case-insensitive
+# collation, and a NULL region is outside (NULL logic), which a translation to PostgreSQL would
+# get wrong.
+FILTER="[region] = N'EU' AND [amt] > 10"
+for mode in cdc log; do
+  db=cdcs_filter_${mode}_$sfx task=s9$mode
+  new_db "$db"
+  src "USE $db; CREATE TABLE dbo.f (id int NOT NULL PRIMARY KEY, region nvarchar(10) NULL, amt int NOT NULL)"
+  src "USE $db; INSERT INTO dbo.f VALUES (1, N'EU', 20), (2, N'US', 20), (3, N'eu', 20), (8, N'EU', 80)"
+  q >/dev/null <<SQL
+SELECT dts_create_task('$task', 'src', ARRAY['$db'], incremental_mode => '$mode');
+SELECT dts_add_objects('$task', 'dbo');
+SELECT dts_map_object('$task', 'dbo', '$task');
+SELECT dts_set_filter('$task', '$db.dbo.f', \$f\$$FILTER\$f\$);
+SELECT count(*) FROM dts_precheck('$task');
+SELECT dts_ack_precheck('$task');
+SELECT dts_start_task('$task');
+SQL
+  check "$mode filter: task streams" "running/incremental" "$(wait_state $task 60 running/incremental)"
+  check "$mode filter: the full load copied the rows inside (case-insensitive match)" "1|3|8" \
+    "$(q -c "SELECT string_agg(id::text, '|' ORDER BY id) FROM $task.f")"
+  src "USE $db; INSERT INTO dbo.f VALUES (4, N'EU', 5), (5, N'EU', 50), (6, NULL, 50)"
+  src "USE $db; UPDATE dbo.f SET amt = 1 WHERE id = 1"
+  src "USE $db; UPDATE dbo.f SET region = N'EU' WHERE id = 2"
+  src "USE $db; UPDATE dbo.f SET amt = 30 WHERE id = 3"
+  src "USE $db; DELETE FROM dbo.f WHERE id = 5"
+  src "USE $db; BEGIN TRANSACTION; INSERT INTO dbo.f VALUES (7, N'EU', 70); UPDATE dbo.f SET amt = 7 WHERE id = 7; COMMIT"
+  src "USE $db; UPDATE dbo.f SET id = 80, region = N'US' WHERE id = 8"
+  src "USE $db; INSERT INTO dbo.f VALUES (9, N'EU', 90)"
+  expected=$(srcq "$db" "SELECT CAST(id AS varchar(10)) + ':' + region + ':' + CAST(amt AS varchar(10)) FROM dbo.f WHERE ($FILTER) ORDER BY id" | paste -sd '|')
+  check "$mode filter: the source's own WHERE gives the expected rows" "2:EU:20|3:eu:30|9:EU:90" "$expected"
+  check "$mode filter: destination equals SELECT ... WHERE filter at the source (left rows deleted, entered rows inserted, outside inserts skipped)" \
+    "$expected" "$(wait_for 60 "SELECT string_agg(id || ':' || region || ':' || amt, '|' ORDER BY id) FROM $task.f" "$expected")"
+  check "$mode filter: the task runs" "running/incremental" "$(state $task)"
+done
+
 # ---- minor: dts_cleanup_source and tables with dots in their names ------------------------------
 q -c "SELECT dts_stop_task('s1')" >/dev/null
 wait_for 30 "SELECT count(*) FROM dts.tasks WHERE name = 's1' AND sidecar_seen_at > stopped_at" "0" >/dev/null
