@@ -550,6 +550,37 @@ void Reader::check_captures(Source &s) {
     }
     if (removed)
         s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+    // The newest capture instance must carry every column the destination has: changes read
+    // through one created with a column list would leave the others NULL (or at their default,
+    // or fail on NOT NULL in the middle of a batch). pg_dts cannot know their values, so the
+    // task stops here, naming them. (After ALTER TABLE ... ADD, pg_dts creates an instance with
+    // every column before this runs again.)
+    for (const auto &t : s.tables) {
+        if (t.kind != TableKind::Synced || t.log || t.instances.empty())
+            continue;
+        const CaptureInstance &ci = t.instances.back();
+        const auto missing = uncaptured_columns(*s.conn, t, ci);
+        if (missing.empty())
+            continue;
+        std::string names;
+        for (const auto &c : missing)
+            names += (names.empty() ? "" : ", ") + c;
+        const std::string schema = dts::tsql::quote_literal(t.schema);
+        const std::string table = dts::tsql::quote_literal(t.table);
+        throw dts::Error(
+            "55000",
+            "capture instance " + ci.name + " of source table " + t.apply.source_name +
+                " does not capture column(s) " + names +
+                ", which the destination table has: their changes would arrive without values",
+            "CDC was enabled on the table with @captured_column_list.",
+            "Capture every column: EXEC sys.sp_cdc_disable_table @source_schema = " + schema +
+                ", @source_name = " + table +
+                ", @capture_instance = " + dts::tsql::quote_literal(ci.name) +
+                "; EXEC sys.sp_cdc_enable_table @source_schema = " + schema +
+                ", @source_name = " + table +
+                ", @role_name = NULL; then start the task again (pg_dts copies the table again). "
+                "Or drop the columns from the destination table.");
+    }
 }
 
 // A table whose changes were not all captured, copied again as it is now in one destination

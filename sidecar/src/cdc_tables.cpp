@@ -222,6 +222,21 @@ TableChanges columns_for(const CdcTable &t, const CaptureInstance &ci) {
     return out;
 }
 
+std::vector<std::string> uncaptured_columns(dts::tds::Connection &src, const CdcTable &t,
+                                            const CaptureInstance &ci) {
+    std::vector<std::string> out;
+    for (const auto &c : t.apply.columns)
+        if (!contains(ci.columns, c))
+            out.push_back(c);
+    if (out.empty())
+        return out;
+    // A destination column the source does not have (added at the destination only, or
+    // dropped at the source) is not the instance's to carry.
+    const auto source = source_columns(src, t.schema, t.table);
+    std::erase_if(out, [&](const std::string &c) { return !contains(source, c); });
+    return out;
+}
+
 bool refresh_capture_instance(dts::tds::Connection &src, const CdcTable &t,
                               const dts::Lsn &position) {
     auto instances = capture_instances(src, t.schema, t.table);

@@ -72,6 +72,12 @@ std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const 
 // (a column added at the destination before its capture instance exists is left untouched).
 TableChanges columns_for(const CdcTable &t, const CaptureInstance &ci);
 
+// Columns of the destination table that the source table has but capture instance `ci` does not
+// capture (created with @captured_column_list): changes read through it would leave them NULL or
+// at their default. Asks the source only when `ci` misses some destination column.
+std::vector<std::string> uncaptured_columns(dts::tds::Connection &src, const CdcTable &t,
+                                            const CaptureInstance &ci);
+
 // After ALTER TABLE at `position`: when the newest capture instance misses source columns,
 // creates one that captures them all (dropping the oldest of two first, which `position` must
 // have passed). Returns whether the changes after `position` came through an instance without

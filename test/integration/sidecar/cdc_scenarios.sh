@@ -310,6 +310,36 @@ SQL
   check "$mode filter: the task runs" "running/incremental" "$(state $task)"
 done
 
+# ---- item 6: columns a capture instance does not carry -----------------------------------------
+# A capture instance created by the user with a column list: the precheck names table and column.
+db=cdcs_cols_$sfx
+new_db "$db"
+src "USE $db; EXEC sys.sp_cdc_enable_db"
+src "USE $db; CREATE TABLE dbo.c (id int NOT NULL PRIMARY KEY, a nvarchar(10) NOT NULL, b int NOT NULL)"
+src "USE $db; INSERT INTO dbo.c VALUES (1, N'x', 10)"
+src "USE $db; EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'c', @role_name = NULL, @capture_instance = N'dbo_c_list', @captured_column_list = N'id, a'"
+new_task s6 "$db" '{schema,full,incremental}' 2>/dev/null | grep -v 'capture columns' 
+check "precheck: a column the capture instance does not carry is an error naming table, instance and column" "1" \
+  "$(q -c "SELECT count(*) FROM dts.precheck_results r JOIN dts.precheck_runs p USING (run_id) JOIN dts.tasks t ON t.task_id = p.task_id WHERE t.name = 's6' AND r.item = 'capture columns' AND r.status = 'error' AND r.object = '$db.dbo.c' AND r.detail LIKE '%dbo_c_list%column(s) b:%' AND r.run_id = (SELECT max(run_id) FROM dts.precheck_runs WHERE task_id = t.task_id)")"
+check "the task does not start with it" "created" "$(q -c "SELECT state FROM dts.tasks WHERE name = 's6'")"
+# Replaced by one with a column list while the task streams: the task fails naming the column
+# (no row arrives with b missing, none fails in the middle of a batch on NOT NULL).
+src "USE $db; EXEC sys.sp_cdc_disable_table @source_schema = N'dbo', @source_name = N'c', @capture_instance = N'dbo_c_list'"
+q >/dev/null <<SQL
+SELECT count(*) FROM dts_precheck('s6');
+SELECT dts_ack_precheck('s6');
+SELECT dts_start_task('s6');
+SQL
+check "with every column captured the task streams" "running/incremental" "$(wait_state s6 60 running/incremental)"
+src "USE $db; INSERT INTO dbo.c VALUES (2, N'y', 20)"
+check "a change arrives with every column" "1:10|2:20" "$(wait_for 60 "SELECT string_agg(id || ':' || b, '|' ORDER BY id) FROM s6.c" "1:10|2:20")"
+src "USE $db; EXEC sys.sp_cdc_disable_table @source_schema = N'dbo', @source_name = N'c', @capture_instance = N'all'"
+src "USE $db; EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'c', @role_name = NULL, @capture_instance = N'dbo_c_list2', @captured_column_list = N'id, a'"
+src "USE $db; INSERT INTO dbo.c VALUES (3, N'z', 30)"
+check "the task fails naming the table, the instance and the column" "failed:true" \
+  "$(wait_for 60 "SELECT state || ':' || (last_error LIKE '%dbo_c_list2%$db.dbo.c%column(s) b,%') FROM dts.tasks WHERE name = 's6'" "failed:true")"
+check "no row without its value" "0" "$(q -c "SELECT count(*) FROM s6.c WHERE b IS NULL")"
+
 # ---- minor: dts_cleanup_source and tables with dots in their names ------------------------------
 q -c "SELECT dts_stop_task('s1')" >/dev/null
 wait_for 30 "SELECT count(*) FROM dts.tasks WHERE name = 's1' AND sidecar_seen_at > stopped_at" "0" >/dev/null
