@@ -317,9 +317,14 @@ BEGIN
     IF uses_cdc THEN
       FOREACH db IN ARRAY t.databases LOOP
         BEGIN
+          -- A database that cannot be read is reported by 'source database' already.
           CONTINUE WHEN NOT EXISTS (SELECT FROM dts._source_query(t.server, db,
               'SELECT CAST(is_cdc_enabled AS varchar(1)) FROM sys.databases WHERE name = DB_NAME()') AS e(v text)
             WHERE e.v = '1');
+        EXCEPTION WHEN OTHERS THEN
+          CONTINUE;
+        END;
+        BEGIN
           FOR r IN SELECT x.s, x.tb, x.ci, string_agg(x.c, ', ' ORDER BY x.n) AS cols FROM dts._source_query(t.server, db,
               'SELECT s.name, t.name, ct.capture_instance, c.name, CAST(c.column_id AS varchar(10)) FROM cdc.change_tables ct '
               || 'JOIN sys.tables t ON t.object_id = ct.source_object_id JOIN sys.schemas s ON s.schema_id = t.schema_id '
