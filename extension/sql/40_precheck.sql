@@ -137,10 +137,13 @@ BEGIN
   END;
 
   IF connected THEN
-    INSERT INTO pg_temp.dts_check VALUES (2, 'source sysadmin', CASE WHEN v.sysadmin = 1 THEN 'ok' ELSE 'error' END,
+    -- Reading the log and enabling CDC need sysadmin; the schema and full stages only read the
+    -- catalog and SELECT the tables, which the table checks below exercise.
+    INSERT INTO pg_temp.dts_check VALUES (2, 'source sysadmin', CASE WHEN v.sysadmin = 1 OR NOT incremental THEN 'ok' ELSE 'error' END,
       t.server, CASE WHEN v.sysadmin = 1 THEN 'the login is a member of sysadmin'
+                     WHEN NOT incremental THEN 'the login is not a member of sysadmin, which a task without the incremental stage does not need'
                      ELSE 'the login of the user mapping is not a member of the sysadmin server role' END,
-      CASE WHEN v.sysadmin <> 1 THEN 'On SQL Server: ALTER SERVER ROLE sysadmin ADD MEMBER <login>; (reading the log and enabling CDC need it)' END);
+      CASE WHEN v.sysadmin <> 1 AND incremental THEN 'On SQL Server: ALTER SERVER ROLE sysadmin ADD MEMBER <login>; (reading the log and enabling CDC need it)' END);
 
     major := split_part(v.version, '.', 1)::integer;
     build := nullif(split_part(v.version, '.', 3), '')::integer;

@@ -261,6 +261,8 @@ SELECT dts_ack_precheck('fo');
 SELECT dts_start_task('fo');
 SQL
 check "full-only task completes" "completed" "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'fo'" "completed")"
+check "a full-only task records no cutover (it reads no log position)" "0" \
+  "$(q -c "SELECT count(*) FROM dts.checkpoints c JOIN dts.tasks t USING (task_id) WHERE t.name = 'fo'")"
 src "USE $fdb; DELETE FROM dbo.k WHERE id = 1; UPDATE dbo.k SET v = N'B' WHERE id = 2; INSERT INTO dbo.k VALUES (4, N'd')"
 src "USE $fdb; DELETE FROM dbo.heap WHERE v = N'y'; INSERT INTO dbo.heap VALUES (N'z')"
 check "dts_resnapshot(task, NULL) copies every table of the full-only task again" "$fdb.dbo.heap:3|$fdb.dbo.k:2" \
