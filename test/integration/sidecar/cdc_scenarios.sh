@@ -307,6 +307,12 @@ SQL
   check "$mode filter: the source's own WHERE gives the expected rows" "2:EU:20|3:eu:30|9:EU:90" "$expected"
   check "$mode filter: destination equals SELECT ... WHERE filter at the source (left rows deleted, entered rows inserted, outside inserts skipped)" \
     "$expected" "$(wait_for 60 "SELECT string_agg(id || ':' || region || ':' || amt, '|' ORDER BY id) FROM $task.f" "$expected")"
+  # One transaction larger than a read (--read-limit 500): streamed whole, filtered the same way.
+  D="(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
+  src "USE $db; BEGIN TRANSACTION; INSERT INTO dbo.f SELECT 1000 + 100*a.n + 10*b.n + c.n, CASE WHEN c.n % 2 = 0 THEN N'EU' ELSE N'US' END, 50 FROM (VALUES (0),(1),(2),(3),(4),(5)) a(n) CROSS JOIN $D b(n) CROSS JOIN $D c(n); UPDATE dbo.f SET amt = 1 WHERE id BETWEEN 1000 AND 1099; UPDATE dbo.f SET region = N'EU' WHERE id BETWEEN 1100 AND 1199; COMMIT"
+  expected=$(srcq "$db" "SELECT CAST(COUNT(*) AS varchar(10)) + ':' + CAST(SUM(id) AS varchar(20)) FROM dbo.f WHERE ($FILTER)")
+  check "$mode filter: a large transaction arrives filtered (count:sum of ids as the source's WHERE gives)" \
+    "$expected" "$(wait_for 90 "SELECT count(*) || ':' || sum(id) FROM $task.f" "$expected")"
   check "$mode filter: the task runs" "running/incremental" "$(state $task)"
 done
 
