@@ -52,6 +52,10 @@ SELECT item, status, object, detail FROM pc('pc_types') WHERE item = 'column typ
 SELECT dts_create_task('pc_reader', 'src_reader', ARRAY['shopsrc']) > 0 AS created;
 SELECT dts_add_objects('pc_reader', 'dbo', ARRAY['settings']);
 SELECT item, status, object, detail, fix FROM pc('pc_reader') WHERE item = 'source sysadmin';
+-- A task without the incremental stage does not need sysadmin.
+SELECT dts_create_task('pc_reader_full', 'src_reader', ARRAY['shopsrc'], stages => ARRAY['schema', 'full']) > 0 AS created;
+SELECT dts_add_objects('pc_reader_full', 'dbo', ARRAY['settings']);
+SELECT item, status, object, detail, fix FROM pc('pc_reader_full') WHERE item = 'source sysadmin';
 CREATE SERVER src_wrongpw FOREIGN DATA WRAPPER pg_dts
   OPTIONS (host '127.0.0.1', port :'sim_port', database 'shopsrc', encrypt 'off');
 CREATE USER MAPPING FOR CURRENT_USER SERVER src_wrongpw OPTIONS (user 'sa', password 'wrong');

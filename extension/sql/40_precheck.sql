@@ -137,10 +137,13 @@ BEGIN
   END;
 
   IF connected THEN
-    INSERT INTO pg_temp.dts_check VALUES (2, 'source sysadmin', CASE WHEN v.sysadmin = 1 THEN 'ok' ELSE 'error' END,
+    -- Reading the log and enabling CDC need sysadmin; the schema and full stages only read the
+    -- catalog and SELECT the tables, which the table checks below exercise.
+    INSERT INTO pg_temp.dts_check VALUES (2, 'source sysadmin', CASE WHEN v.sysadmin = 1 OR NOT incremental THEN 'ok' ELSE 'error' END,
       t.server, CASE WHEN v.sysadmin = 1 THEN 'the login is a member of sysadmin'
+                     WHEN NOT incremental THEN 'the login is not a member of sysadmin, which a task without the incremental stage does not need'
                      ELSE 'the login of the user mapping is not a member of the sysadmin server role' END,
-      CASE WHEN v.sysadmin <> 1 THEN 'On SQL Server: ALTER SERVER ROLE sysadmin ADD MEMBER <login>; (reading the log and enabling CDC need it)' END);
+      CASE WHEN v.sysadmin <> 1 AND incremental THEN 'On SQL Server: ALTER SERVER ROLE sysadmin ADD MEMBER <login>; (reading the log and enabling CDC need it)' END);
 
     major := split_part(v.version, '.', 1)::integer;
     build := nullif(split_part(v.version, '.', 3), '')::integer;
@@ -311,6 +314,41 @@ BEGIN
         INSERT INTO pg_temp.dts_check VALUES (23, 'column type', 'error', db, SQLERRM, NULL);
       END;
     END LOOP;
+
+    -- Capture instances the user created with a column list: changes read through them would
+    -- leave the other columns without values, so the incremental stage refuses them.
+    IF uses_cdc THEN
+      FOREACH db IN ARRAY t.databases LOOP
+        BEGIN
+          -- A database that cannot be read is reported by 'source database' already.
+          CONTINUE WHEN NOT EXISTS (SELECT FROM dts._source_query(t.server, db,
+              'SELECT CAST(is_cdc_enabled AS varchar(1)) FROM sys.databases WHERE name = DB_NAME()') AS e(v text)
+            WHERE e.v = '1');
+        EXCEPTION WHEN OTHERS THEN
+          CONTINUE;
+        END;
+        BEGIN
+          FOR r IN SELECT x.s, x.tb, x.ci, string_agg(x.c, ', ' ORDER BY x.n) AS cols FROM dts._source_query(t.server, db,
+              'SELECT s.name, t.name, ct.capture_instance, c.name, CAST(c.column_id AS varchar(10)) FROM cdc.change_tables ct '
+              || 'JOIN sys.tables t ON t.object_id = ct.source_object_id JOIN sys.schemas s ON s.schema_id = t.schema_id '
+              || 'JOIN sys.columns c ON c.object_id = t.object_id JOIN sys.types ty ON ty.user_type_id = c.user_type_id '
+              || 'WHERE ty.name NOT IN (N''timestamp'', N''rowversion'', N''hierarchyid'', N''sql_variant'', N''geometry'', N''geography'') '
+              || 'AND NOT EXISTS (SELECT 1 FROM cdc.change_tables n WHERE n.source_object_id = ct.source_object_id AND n.create_date > ct.create_date) '
+              || 'AND NOT EXISTS (SELECT 1 FROM cdc.captured_columns cc WHERE cc.object_id = ct.object_id AND cc.column_name = c.name)')
+              AS x(s text, tb text, ci text, c text, n text)
+            WHERE EXISTS (SELECT FROM dts.tables z WHERE z.task_id = t.task_id AND z.source_db = db
+                            AND z.source_schema = x.s AND z.source_table = x.tb AND z.capture = 'cdc')
+            GROUP BY x.s, x.tb, x.ci ORDER BY 1, 2 LOOP
+            INSERT INTO pg_temp.dts_check VALUES (26, 'capture columns', 'error', db || '.' || r.s || '.' || r.tb,
+              format('capture instance %s does not capture column(s) %s: their changes would arrive without values, so the incremental stage refuses it', r.ci, r.cols),
+              format('Capture every column: EXEC sys.sp_cdc_disable_table @source_schema = %s, @source_name = %s, @capture_instance = %s; EXEC sys.sp_cdc_enable_table @source_schema = %s, @source_name = %s, @role_name = NULL;',
+                     dts.tsql_literal(r.s), dts.tsql_literal(r.tb), dts.tsql_literal(r.ci), dts.tsql_literal(r.s), dts.tsql_literal(r.tb)));
+          END LOOP;
+        EXCEPTION WHEN OTHERS THEN
+          INSERT INTO pg_temp.dts_check VALUES (26, 'capture columns', 'error', db, 'reading the capture instances failed: ' || SQLERRM, NULL);
+        END;
+      END LOOP;
+    END IF;
 
     -- Row filters still accepted by the source.
     FOR r IN SELECT s.* FROM dts.table_settings s WHERE s.task_id = t.task_id AND s.filter IS NOT NULL LOOP

@@ -402,8 +402,11 @@ bool run_full_load(const Options &opts, const TaskRef &task, const StopCheck &st
     PgConnection pg(opts.destination);
     TaskInfo info = load_task(pg, task);
     SourceSettings src = source_settings(pg, task.id);
-    for (const auto &db : info.databases)
-        record_cutover(pg, task, src, db);
+    // Only a change stream starts at the cutover: a task without one reads no log position (which
+    // needs VIEW SERVER STATE at the source).
+    if (info.incremental_stage)
+        for (const auto &db : info.databases)
+            record_cutover(pg, task, src, db);
     std::vector<TableJob> jobs = prepare(pg, opts, task, info, src);
 
     std::vector<Chunk> queue;
