@@ -109,7 +109,7 @@ format-check:
 BENCH_APPLY_OBJS = $(BUILD)/bench/apply_bench.o $(BUILD)/sidecar/src/apply_writer.o \
                    $(BUILD)/sidecar/src/metrics.o \
                    $(BUILD)/sidecar/src/pg_connection.o $(BUILD)/sidecar/src/log.o \
-                   $(patsubst %,$(BUILD)/common/%.o,change_batch copy_text lsn pg_quote)
+                   $(patsubst %,$(BUILD)/common/%.o,change_batch copy_text lsn nul_policy pg_quote)
 bench-build: $(BUILD)/apply_bench
 $(BUILD)/bench/apply_bench.o: PLAIN_INC += -Isidecar/src
 $(BUILD)/apply_bench: $(BENCH_APPLY_OBJS)

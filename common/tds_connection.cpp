@@ -24,8 +24,12 @@ struct Connection::State {
     std::vector<std::string> library_errors;
     bool timed_out = false;
     bool interrupted = false;
+    bool silent = false; // idle_timeout reached
     std::chrono::steady_clock::time_point started;
+    // When the library call now running (execute, next_result, next_row) began to wait.
+    std::chrono::steady_clock::time_point waiting_since;
     int query_timeout = 0;
+    int idle_timeout = 0;
     // When the first attention of the current wait was sent (cancel or timeout), if any.
     std::optional<std::chrono::steady_clock::time_point> attention_at;
 };
@@ -84,6 +88,9 @@ int on_error(DBPROCESS *proc, int severity, int dberr, int oserr, char *dberrstr
         } else if (s->query_timeout > 0 &&
                    now - s->started >= std::chrono::seconds(s->query_timeout)) {
             s->timed_out = cancel = true;
+        } else if (s->idle_timeout > 0 &&
+                   now - s->waiting_since >= std::chrono::seconds(s->idle_timeout)) {
+            s->silent = cancel = true;
         }
         if (!cancel)
             return INT_CONTINUE;
@@ -320,6 +327,17 @@ void Connection::raise(const std::string &what) {
         throw Error("57014", "canceling statement on SQL Server \"" + server_.label + "\"",
                     "The remote batch was cancelled with a TDS attention.");
     }
+    if (state_->silent) {
+        state_->silent = false;
+        state_->library_errors.clear();
+        throw Error("08006",
+                    "SQL Server \"" + server_.label + "\" sent nothing for " +
+                        std::to_string(server_.idle_timeout) + " s; connection abandoned",
+                    {},
+                    "The server stopped answering (or one statement ran that long without "
+                    "returning anything): check the server; raise the idle timeout if such "
+                    "statements are expected.");
+    }
     if (state_->timed_out) {
         state_->timed_out = false;
         throw Error("57014",
@@ -343,7 +361,8 @@ void Connection::raise(const std::string &what) {
 }
 
 void Connection::check_failed(int rc, const std::string &what) {
-    if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out)
+    if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out ||
+        state_->silent)
         raise(what);
 }
 
@@ -353,8 +372,10 @@ void Connection::execute(const std::string &tsql) {
         throw Error("08006", "connection to SQL Server \"" + server_.label + "\" is broken");
     state_->errors.clear();
     state_->library_errors.clear();
-    state_->started = std::chrono::steady_clock::now();
+    state_->silent = state_->timed_out = false;
+    state_->started = state_->waiting_since = std::chrono::steady_clock::now();
     state_->query_timeout = server_.query_timeout;
+    state_->idle_timeout = server_.idle_timeout;
     state_->attention_at.reset();
     dbfreebuf(proc);
     if (dbcmd(proc, tsql.c_str()) == FAIL)
@@ -372,10 +393,11 @@ void Connection::execute(const std::string &tsql) {
 bool Connection::next_result() {
     auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
     for (;;) {
+        state_->waiting_since = std::chrono::steady_clock::now();
         RETCODE rc = dbresults(proc);
         if (rc == NO_MORE_RESULTS)
             return false;
-        if (rc == FAIL || !state_->errors.empty()) {
+        if (rc == FAIL || !state_->errors.empty() || state_->silent) {
             if (!dead())
                 dbcancel(proc);
             raise("reading results");
@@ -405,10 +427,12 @@ ColumnDesc Connection::column(int i) const {
 
 bool Connection::next_row() {
     auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    state_->waiting_since = std::chrono::steady_clock::now();
     STATUS st = dbnextrow(proc);
     if (st == NO_MORE_ROWS)
         return false;
-    if (st == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out) {
+    if (st == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out ||
+        state_->silent) {
         if (!dead())
             dbcancel(proc);
         raise("fetching rows");
@@ -434,6 +458,7 @@ void Connection::cancel() {
     state_->errors.clear();
     state_->interrupted = false;
     state_->timed_out = false;
+    state_->silent = false;
     state_->attention_at.reset();
 }
 
@@ -456,10 +481,12 @@ long long Connection::execute_all(const std::string &tsql) {
     execute(tsql);
     long long affected = 0;
     for (;;) {
+        state_->waiting_since = std::chrono::steady_clock::now();
         RETCODE rc = dbresults(proc);
         if (rc == NO_MORE_RESULTS)
             break;
-        if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out) {
+        if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out ||
+            state_->silent) {
             if (!dead())
                 dbcancel(proc);
             raise("running the batch");

@@ -28,6 +28,10 @@ struct ServerOptions {
     std::string encrypt = "request"; // off | request | require
     int login_timeout = 15;          // seconds
     int query_timeout = 0;           // seconds, 0 = none
+    // Seconds one call may wait with nothing from the server (0 = none). Unlike query_timeout it
+    // never ends a result that keeps streaming; it ends a wait on a server that stopped
+    // answering (the error is a connection failure, 08006, so callers retry).
+    int idle_timeout = 0;
     std::string app_name = "pg_dts";
     std::string tds_version = "7.4";
 };
@@ -112,5 +116,7 @@ std::string value_to_text(int type, const uint8_t *data, int length, int scale);
 // The same value appended to `out` as one PostgreSQL COPY text field (escaped), without the
 // intermediate string for the common types.
 void append_copy_text(std::string &out, int type, const uint8_t *data, int length, int scale);
+// Character string types (their data is UTF-8 text; it may hold NUL characters).
+bool is_string_type(int type);
 
 } // namespace dts::tds

@@ -117,6 +117,24 @@ std::string value_to_text(int type, const uint8_t *p, int len, int scale) {
     }
 }
 
+bool is_string_type(int type) {
+    switch (type) {
+    case SYBCHAR:
+    case SYBVARCHAR:
+    case SYBTEXT:
+    case SYBNTEXT:
+    case SYBNVARCHAR:
+    case 167: // big varchar
+    case 175: // big char
+    case 231: // nvarchar
+    case 239: // nchar
+    case kSybMsXml:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void append_copy_text(std::string &out, int type, const uint8_t *p, int len, int scale) {
     auto integer = [&out](auto v) {
         char buf[24];

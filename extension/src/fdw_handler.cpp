@@ -248,12 +248,17 @@ static TupleTableSlot *dts_IterateForeignScan(ForeignScanState *node) {
                     continue;
                 int att = s->attnums[k] - 1;
                 s->converting = att;
-                slot->tts_values[att] =
-                    s->row_fast[k]
-                        ? fast_datum(s->types[k], s->data[k], s->lengths[k], s->pgtypes[att])
-                        : InputFunctionCall(&s->in_funcs[att],
-                                            const_cast<char *>(s->texts[k].c_str()),
-                                            s->ioparams[att], s->typmods[att]);
+                if (s->row_fast[k]) {
+                    slot->tts_values[att] =
+                        fast_datum(s->types[k], s->data[k], s->lengths[k], s->pgtypes[att]);
+                } else {
+                    int n = 0;
+                    const char *text =
+                        server_string(s->texts[k].data(), static_cast<int>(s->texts[k].size()), &n);
+                    slot->tts_values[att] =
+                        InputFunctionCall(&s->in_funcs[att], const_cast<char *>(text),
+                                          s->ioparams[att], s->typmods[att]);
+                }
                 slot->tts_isnull[att] = false;
             }
             MemoryContextSwitchTo(old);
