@@ -127,3 +127,9 @@ SELECT item, status, regexp_replace(detail, '-?[0-9.]+ (bytes|kB|MB|GB|TB|PB)', 
 RESET pg_dts.space_reserve;
 -- The status view sums it up.
 SELECT name, state, tables, precheck_errors, precheck_open_warnings FROM dts.task_status ORDER BY name;
+-- A datetime2(7) key: values that differ only below 1 microsecond collide; the warning says so.
+SELECT dts_source_exec('src', 'USE regress; CREATE TABLE dbo.ticks (ts datetime2 NOT NULL PRIMARY KEY, v int NULL)');
+SELECT dts_add_objects('pc_types', 'dbo', ARRAY['ticks']);
+SELECT status, object, detail, fix FROM pc('pc_types') WHERE item = 'column type' AND object LIKE '%.ticks.%';
+SELECT dts_remove_objects('pc_types', 'dbo', ARRAY['ticks']);
+SELECT dts_source_exec('src', 'USE regress; DROP TABLE dbo.ticks');

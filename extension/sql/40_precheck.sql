@@ -330,7 +330,10 @@ BEGIN
               ELSE 'Acknowledge, or keep the column at precision 6 or less at the source.' END);
         END LOOP;
       EXCEPTION WHEN OTHERS THEN
-        INSERT INTO pg_temp.dts_check VALUES (23, 'column type', 'error', db, SQLERRM, NULL);
+        -- One error per database: the query above reports a database it cannot read.
+        IF NOT EXISTS (SELECT FROM pg_temp.dts_check k WHERE k.seq = 23 AND k.status = 'error' AND k.object = db) THEN
+          INSERT INTO pg_temp.dts_check VALUES (23, 'column type', 'error', db, SQLERRM, NULL);
+        END IF;
       END;
     END LOOP;
 
@@ -370,7 +373,7 @@ BEGIN
                   string_agg(x.source_db || '.' || x.source_schema || '.' || x.source_table, ', ') AS sources
              FROM dts.tables x WHERE x.task_id = t.task_id GROUP BY 1, 2 HAVING count(*) > 1 LOOP
     INSERT INTO pg_temp.dts_check VALUES (40, 'destination name', 'error', format('%I.%I', r.target_schema, r.target_table),
-      'several source tables map to it (PostgreSQL names are cut to 63 bytes): ' || r.sources, 'Rename with dts_map_object() or dts_map_objects().');
+      'several source tables map to it (as PostgreSQL stores names, cut after their 63rd byte): ' || r.sources, 'Rename with dts_map_object() or dts_map_objects().');
   END LOOP;
   FOR r IN SELECT DISTINCT x.target_schema FROM dts.tables x WHERE x.task_id = t.task_id AND x.schema_state = 'pending' LOOP
     IF EXISTS (SELECT FROM pg_namespace WHERE nspname = r.target_schema) THEN

@@ -58,6 +58,20 @@ TEST(TdsValueText, DatesAndTimes) {
     EXPECT_EQ(text_of(SYBMSDATETIMEOFFSET, a), "2024-02-29 01:00:00.123456+00");
 }
 
+// Review finding #21: 0001-01-01 00:00 +14:00 is before 0001-01-01 in UTC; DB-Library's day
+// number wraps (year 45935). An error, never a wrong date.
+TEST(TdsValueText, DatesOutsideTheRangeAreErrors) {
+    DBDATETIMEALL a{};
+    a.date = -693595; // 0001-01-01
+    EXPECT_EQ(text_of(SYBMSDATETIMEOFFSET, a), "0001-01-01 00:00:00.000000+00");
+    a.date = 2958463; // 9999-12-31
+    EXPECT_EQ(text_of(SYBMSDATE, a), "9999-12-31");
+    a.date = 16083620; // the wrapped day of 0000-12-31
+    EXPECT_THROW(text_of(SYBMSDATETIMEOFFSET, a), dts::Error);
+    a.date = -693596;
+    EXPECT_THROW(text_of(SYBMSDATETIME2, a), dts::Error);
+}
+
 TEST(TdsValueText, BinaryGuidAndText) {
     const uint8_t bin[] = {0xde, 0xad, 0x00};
     EXPECT_EQ(value_to_text(SYBVARBINARY, bin, 3, 0), "\\xdead00");

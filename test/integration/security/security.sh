@@ -212,6 +212,15 @@ check "LIKE with [ returns the row PostgreSQL matches" "3" "$(q -c "SELECT strin
 check "LIKE with a backslash escape returns the row PostgreSQL matches" "5" "$(q -c "SELECT string_agg(id::text, ',') FROM public.likes_ft WHERE v LIKE 'x\\%y'")"
 check "a plain LIKE is still sent to SQL Server" "1" "$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM public.likes_ft WHERE v LIKE 'a%'" | grep -c "LIKE N'a%'")"
 
+# --- #18: comparisons SQL Server would resolve in the column's type stay local ---------------------
+q -c "CREATE FOREIGN TABLE public.types_ft (id int, c_date date, c_real real, c_datetime2 timestamp) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'alltypes')" >/dev/null
+check "date column against a timestamp constant is not sent (SQL Server would drop the time)" "0" \
+  "$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM public.types_ft WHERE c_date < '2024-01-01 10:00'::timestamp" | grep -c 'WHERE')"
+check "real column against a double precision constant is not sent" "0" \
+  "$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM public.types_ft WHERE c_real = 0.1" | grep -c 'WHERE')"
+check "same-type comparisons are still sent" "1" \
+  "$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM public.types_ft WHERE c_date < '2024-01-01'::date" | grep -c 'WHERE (\[c_date\] <')"
+
 # --- #10: ignore_and_proceed stages each table's rows in a table of its own shape -----------------
 source_exec "USE regress; CREATE TABLE dbo.k_a (id int NOT NULL PRIMARY KEY, a int NOT NULL); CREATE TABLE dbo.k_b (id int NOT NULL PRIMARY KEY, n numeric(12,4) NOT NULL); CREATE TABLE dbo.k_c (id int NOT NULL PRIMARY KEY, s nvarchar(10) NOT NULL, other int NOT NULL)"
 source_exec "USE regress; INSERT INTO dbo.k_a VALUES (1, 7), (2, 8); INSERT INTO dbo.k_b VALUES (1, 1.2345), (2, 2.3456); INSERT INTO dbo.k_c VALUES (1, N'x', 5), (2, N'y', 6)"
