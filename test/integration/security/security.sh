@@ -274,6 +274,11 @@ check "the destination table survives a forged DROP_TABLE row and gets later cha
 check "the forged event is reported, not applied" "1" \
   "$(wait_for 10 "SELECT count(*) FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = 'ddl' AND e.message LIKE 'DROP_TABLE event at LSN % ignored: the table still exists at the source%'" 1)"
 check "the task keeps the table" "1" "$(q -c "SELECT count(*) FROM dts.tables x JOIN dts.tasks t USING (task_id) WHERE t.name = 'ddl' AND x.source_table = 'victim'")"
+# #13: a routine ALTER at the source with the legacy datetime DEFAULT 0 (1900-01-01).
+source_exec "USE $db; ALTER TABLE dbo.victim ADD d datetime NOT NULL CONSTRAINT df_victim_d DEFAULT 0"
+check "ALTER TABLE ADD datetime NOT NULL DEFAULT 0 at the source: the column arrives with its default" "'1900-01-01 00:00:00'::timestamp without time zone" \
+  "$(wait_for 60 "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'ddlrep.victim'::regclass AND a.attname = 'd'" "'1900-01-01 00:00:00'::timestamp without time zone")"
+check "... and the task keeps running" "running" "$(q -c "SELECT state FROM dts.tasks WHERE name = 'ddl'")"
 
 # --- #15: dts_cleanup_source removes what it created for dbo.[a.b], not the customer's dbo.a ------
 dot=sec_dot_$$
@@ -373,6 +378,19 @@ check "precheck: two long source names cut to one PostgreSQL name are an error" 
 check "a 64-character table name: the schema stage creates table and primary key, the load completes" "completed:1" \
   "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'long'" completed):$(q -c "SELECT count(*) FROM longdst.${LONG:0:63}" 2>/dev/null)"
 
+# --- #13: defaults of another type than the column's (schema stage) ---------------------------------
+source_exec "USE regress; CREATE TABLE dbo.dflt (id int NOT NULL PRIMARY KEY, d datetime NOT NULL CONSTRAINT df_dflt_d DEFAULT 0, e datetime NULL CONSTRAINT df_dflt_e DEFAULT '', s varchar(5) NULL CONSTRAINT df_dflt_s DEFAULT 0)"
+as olga >/dev/null <<'SQL'
+SELECT dts_create_task('dflt', 'src', ARRAY['regress'], stages => ARRAY['schema']);
+SELECT dts_add_objects('dflt', 'dbo', ARRAY['dflt']);
+SELECT dts_map_object('dflt', 'dbo', 'dflt');
+SELECT count(*) FROM dts_precheck('dflt');
+SELECT dts_ack_precheck('dflt');
+SQL
+check "schema stage: datetime DEFAULT 0 / '' and varchar DEFAULT 0 are translated for their column types" \
+  "d='1900-01-01 00:00:00'::timestamp without time zone,e='1900-01-01 00:00:00'::timestamp without time zone,s='0'::character varying" \
+  "$(as olga -c "SELECT dts_start_task('dflt')" >/dev/null 2>&1; q -c "SELECT string_agg(a.attname || '=' || pg_get_expr(d.adbin, d.adrelid), ',' ORDER BY a.attname) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'dflt.dflt'::regclass" 2>&1)"
+
 # --- #5: a source that stops answering cannot hold a backend or the sidecar -----------------------
 if [ -z "${MSSQL_HOST:-}" ]; then
   SIM_PID=$(cat "$WORK_DIR/sim_sec/pid")
@@ -409,7 +427,7 @@ if [ -z "${MSSQL_HOST:-}" ]; then
   for p in "${SIDECARS[@]}"; do kill -TERM "$p" 2>/dev/null; done
   for p in "${SIDECARS[@]}"; do for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; done
   start_sidecar --source-idle-timeout 3
-  source_exec "USE $db; INSERT INTO dbo.victim VALUES (3, N'c')"
+  source_exec "USE $db; INSERT INTO dbo.victim (id, v) VALUES (3, N'c')"
   check "a sidecar with --source-idle-timeout 3 takes the CDC task over" "3" "$(wait_for 60 "SELECT count(*) FROM ddlrep.victim" 3)"
   kill -STOP "$SIM_PID"
   sleep 14
@@ -417,7 +435,7 @@ if [ -z "${MSSQL_HOST:-}" ]; then
   check "a source that stops answering ends the sidecar's wait (idle timeout)" "yes" \
     "$(grep -q 'sent nothing for 3 s' "$WORK_DIR/sidecar.log" && echo yes || echo no)"
   check "... as a connection failure: the task is retried, not failed" "running" "$(q -c "SELECT state FROM dts.tasks WHERE name = 'ddl'")"
-  source_exec "USE $db; INSERT INTO dbo.victim VALUES (4, N'd')"
+  source_exec "USE $db; INSERT INTO dbo.victim (id, v) VALUES (4, N'd')"
   check "... and goes on once the source answers again" "4" "$(wait_for 90 "SELECT count(*) FROM ddlrep.victim" 4)"
 else
   skip "stopping the source (simulator only)"
@@ -437,7 +455,7 @@ check "a destination that accepts and never answers: the sidecar gives up within
   "$( [ $((t1 - t0)) -le 20 ] && echo yes || echo "no ($((t1 - t0)) s)")"
 
 # #8 through CDC: the apply names the row too.
-source_exec "USE $db; INSERT INTO dbo.victim VALUES (5, N'e' + NCHAR(0))"
+source_exec "USE $db; INSERT INTO dbo.victim (id, v) VALUES (5, N'e' + NCHAR(0))"
 check "nul_policy fail: a NUL arriving through CDC fails the task naming the table, key and column" "failed:1" \
   "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'ddl'" failed):$(q -c "SELECT count(*) FROM dts.tasks WHERE name = 'ddl' AND last_error LIKE '%dbo.victim: column \"v\" of the row with key (id)=(5) holds a NUL character%'")"
 finish
