@@ -25,6 +25,9 @@ struct Connection::State {
     bool timed_out = false;
     bool interrupted = false;
     bool silent = false; // idle_timeout reached
+    // FreeTDS replaced characters that have no UTF-8 form (an unpaired UTF-16 surrogate in an
+    // nvarchar value) with '?': its message, until the row that holds them is refused.
+    std::optional<std::string> unconverted;
     std::chrono::steady_clock::time_point started;
     // When the library call now running (execute, next_result, next_row) began to wait.
     std::chrono::steady_clock::time_point waiting_since;
@@ -98,6 +101,10 @@ int on_error(DBPROCESS *proc, int severity, int dberr, int oserr, char *dberrstr
             s->attention_at = now;
         return INT_TIMEOUT;
     }
+    if (s && (dberr == SYBEICONVI || dberr == SYBEICONVIU)) {
+        s->unconverted = dberrstr ? dberrstr : "characters could not be converted";
+        return INT_CANCEL;
+    }
     if (s) {
         std::string text = dberrstr ? dberrstr : "unknown DB-Library error";
         if (oserrstr && *oserrstr)
@@ -155,9 +162,9 @@ void init_library() {
 // private one (no secrets in it: user and password go in the LOGINREC).
 // FreeTDS takes host, port, TLS and TDS version from a freetds.conf section. The file lives in a
 // directory this process created (mkdtemp: 0700, unpredictable name), so no other local user
-// can pre-create or replace it, and FREETDSCONF names it once. Each distinct server setting gets
-// its own section; the file only grows and is replaced atomically, so a login in one thread never
-// reads another thread's settings. Removed at exit.
+// can pre-create or replace it; FREETDSCONF names it during our logins (see the constructor). Each
+// distinct server setting gets its own section; the file only grows and is replaced atomically, so
+// a login in one thread never reads another thread's settings. Removed at exit.
 struct ConfigFile {
     std::mutex m;
     std::string dir, path;
@@ -170,18 +177,30 @@ struct ConfigFile {
     }
 };
 
-std::string write_config(const ServerOptions &o) {
+ConfigFile &config_file() {
     static ConfigFile cf;
+    return cf;
+}
+
+// Under cf.m.
+void make_config_dir(ConfigFile &cf) {
+    if (!cf.dir.empty())
+        return;
+    char tmpl[] = "/tmp/pg_dts-freetds-XXXXXX";
+    if (!::mkdtemp(tmpl))
+        throw Error("58000", std::string("cannot create a FreeTDS configuration directory: ") +
+                                 std::strerror(errno));
+    cf.dir = tmpl;
+    cf.path = cf.dir + "/freetds.conf";
+}
+
+// Set by pin_config_environment(): FREETDSCONF stays ours for the whole process.
+bool g_env_pinned = false;
+
+std::string write_config(const ServerOptions &o) {
+    ConfigFile &cf = config_file();
     std::lock_guard lock(cf.m);
-    if (cf.dir.empty()) {
-        char tmpl[] = "/tmp/pg_dts-freetds-XXXXXX";
-        if (!::mkdtemp(tmpl))
-            throw Error("58000", std::string("cannot create a FreeTDS configuration directory: ") +
-                                     std::strerror(errno));
-        cf.dir = tmpl;
-        cf.path = cf.dir + "/freetds.conf";
-        ::setenv("FREETDSCONF", cf.path.c_str(), 1);
-    }
+    make_config_dir(cf);
     std::string body = "\thost = " + o.host + "\n\tport = " + std::to_string(o.port) +
                        "\n\ttds version = " + o.tds_version + "\n\tencryption = " + o.encrypt +
                        "\n\tclient charset = UTF-8\n\ttext size = 2147483647\n";
@@ -259,6 +278,14 @@ void Connection::set_interrupt_check(InterruptCheck check) {
     g_interrupt = check;
 }
 
+void Connection::pin_config_environment() {
+    ConfigFile &cf = config_file();
+    std::lock_guard lock(cf.m);
+    make_config_dir(cf);
+    ::setenv("FREETDSCONF", cf.path.c_str(), 1);
+    g_env_pinned = true;
+}
+
 Connection::Connection(const ServerOptions &server, const Credentials &cred)
     : server_(server), state_(std::make_unique<State>()) {
     init_library();
@@ -274,7 +301,22 @@ Connection::Connection(const ServerOptions &server, const Credentials &cred)
     dbsetlogintime(server.login_timeout > 0 ? server.login_timeout : 15);
     std::string section = write_config(server);
     t_login_state = state_.get();
-    proc_ = reinterpret_cast<tds_dblib_dbprocess *>(dbopen(login, section.c_str()));
+    if (g_env_pinned) {
+        proc_ = reinterpret_cast<tds_dblib_dbprocess *>(dbopen(login, section.c_str()));
+    } else {
+        // FreeTDS reads FREETDSCONF during dbopen only. Another DB-Library user of this process
+        // (tds_fdw in the same backend) keeps its own configuration: ours is named for the
+        // login, then the variable is as it was.
+        const char *prev = std::getenv("FREETDSCONF");
+        const std::optional<std::string> saved =
+            prev ? std::optional<std::string>(prev) : std::nullopt;
+        ::setenv("FREETDSCONF", config_file().path.c_str(), 1);
+        proc_ = reinterpret_cast<tds_dblib_dbprocess *>(dbopen(login, section.c_str()));
+        if (saved)
+            ::setenv("FREETDSCONF", saved->c_str(), 1);
+        else
+            ::unsetenv("FREETDSCONF");
+    }
     t_login_state = nullptr;
     dbloginfree(login);
     if (!proc_) {
@@ -373,6 +415,7 @@ void Connection::execute(const std::string &tsql) {
     state_->errors.clear();
     state_->library_errors.clear();
     state_->silent = state_->timed_out = false;
+    state_->unconverted.reset();
     state_->started = state_->waiting_since = std::chrono::steady_clock::now();
     state_->query_timeout = server_.query_timeout;
     state_->idle_timeout = server_.idle_timeout;
@@ -431,6 +474,19 @@ bool Connection::next_row() {
     STATUS st = dbnextrow(proc);
     if (st == NO_MORE_ROWS)
         return false;
+    if (state_->unconverted) {
+        // A value changed behind our back is never passed on as if it were the source's.
+        std::string detail = *state_->unconverted;
+        state_->unconverted.reset();
+        if (!dead())
+            dbcancel(proc);
+        throw Error("22P05",
+                    "a value read from SQL Server \"" + server_.label +
+                        "\" holds characters with no UTF-8 form",
+                    detail,
+                    "Typically an nvarchar value with an unpaired UTF-16 surrogate (e.g. "
+                    "NCHAR(55296)); correct the value at the source.");
+    }
     if (st == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out ||
         state_->silent) {
         if (!dead())

@@ -97,6 +97,9 @@ public:
     // when it returns true the running batch is cancelled and the waiting call throws.
     using InterruptCheck = bool (*)();
     static void set_interrupt_check(InterruptCheck check);
+    // For a multi-threaded process with no other DB-Library user (the sidecar): sets FREETDSCONF
+    // once, before threads start, instead of around each login (setenv races with getenv).
+    static void pin_config_environment();
 
     // Recorded by the library callbacks.
     struct State;

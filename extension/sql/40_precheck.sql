@@ -150,6 +150,11 @@ BEGIN
       INSERT INTO pg_temp.dts_check VALUES (3, 'source version', 'error', t.server,
         format('SQL Server %s, %s: change data capture needs Enterprise/Developer 2008 or later, or Standard 2016 SP1 (13.0.4001) or later', v.version, v.edition),
         'Upgrade the source, or use incremental_mode log (no CDC).');
+    ELSIF t.stages && ARRAY['full', 'incremental'] AND (major < 13 OR major = 13 AND coalesce(build, 0) < 5026) THEN
+      -- The cutover position and the log reader's start come from sys.dm_db_log_stats.
+      INSERT INTO pg_temp.dts_check VALUES (3, 'source version', 'error', t.server,
+        format('SQL Server %s, %s: the full and incremental stages read the log position from sys.dm_db_log_stats, which exists from SQL Server 2016 SP2 (13.0.5026) on', v.version, v.edition),
+        'Upgrade the source to SQL Server 2016 SP2 or later, or run only the schema stage.');
     ELSIF major = 14 THEN
       INSERT INTO pg_temp.dts_check VALUES (3, 'source version', 'warning', t.server,
         format('SQL Server 2017 (%s, %s): apply the latest cumulative update before syncing; CDC and log reading had fixes there', v.version, v.edition),

@@ -45,6 +45,8 @@ int main(int argc, char **argv) {
         sidecar::log::set_level(opts->log_level);
         if (dbinit() == FAIL)
             throw dts::Error("58000", "cannot initialise FreeTDS db-lib");
+        dts::tds::Connection::pin_config_environment(); // before any thread
+
         int rc = check_destination(*opts);
         if (opts->check_only || rc != 0)
             return rc;

@@ -359,6 +359,13 @@ check "nul_policy strip: the full load completes without the NUL" "completed:ok,
   "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'nuls'" completed):$(q -c "SELECT string_agg(v, ',' ORDER BY id) FROM nuls.nuls")"
 check "an unknown nul_policy is refused" "22023" "$(sqlstate olga "SELECT dts_set_nul_policy('nulf', 'replace')")"
 
+# --- #19: characters FreeTDS cannot convert to UTF-8 are an error, not a '?' ----------------------
+source_exec "USE regress; CREATE TABLE dbo.surr (id int NOT NULL PRIMARY KEY, v nvarchar(10) NOT NULL); INSERT INTO dbo.surr VALUES (1, N'ok'), (2, N'x' + NCHAR(55296) + N'y')"
+q -c "CREATE FOREIGN TABLE public.surr_ft (id int, v text) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'surr')" >/dev/null
+check "FDW: an unpaired UTF-16 surrogate is an error (22P05), not a silent '?'" "22P05" \
+  "$(sqlstate postgres "SELECT v FROM public.surr_ft WHERE id = 2")"
+check "... the other rows read as before" "ok" "$(q -c "SELECT v FROM public.surr_ft WHERE id = 1")"
+
 # --- #17: source names longer than PostgreSQL's 63 bytes ----------------------------------------------
 LONG=customer_order_line_item_history_archive_for_financial_year_2023   # 64 characters
 source_exec "USE regress; CREATE TABLE dbo.${LONG} (id int NOT NULL PRIMARY KEY, v int NULL); INSERT INTO dbo.${LONG} VALUES (1, 10); CREATE TABLE dbo.${LONG}b (id int NOT NULL PRIMARY KEY)"
