@@ -465,4 +465,14 @@ check "a destination that accepts and never answers: the sidecar gives up within
 source_exec "USE $db; INSERT INTO dbo.victim (id, v) VALUES (5, N'e' + NCHAR(0))"
 check "nul_policy fail: a NUL arriving through CDC fails the task naming the table, key and column" "failed:1" \
   "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'ddl'" failed):$(q -c "SELECT count(*) FROM dts.tasks WHERE name = 'ddl' AND last_error LIKE '%dbo.victim: column \"v\" of the row with key (id)=(5) holds a NUL character%'")"
+
+# #25: a password in --destination is not left readable in ps / /proc/<pid>/cmdline.
+build/dts-sidecar --destination "host=127.0.0.1 port=$PG_PORT dbname=postgres user=sc password=Argv_Secret_9" \
+  --poll-seconds 1 >>"$WORK_DIR/sidecar.log" 2>&1 &
+ARGV_SC=$!
+SIDECARS+=($ARGV_SC)
+sleep 2
+check "the destination string is scrubbed from the sidecar's command line" "0:yes" \
+  "$(tr '\0' ' ' </proc/$ARGV_SC/cmdline | grep -c Argv_Secret_9):$(kill -0 $ARGV_SC 2>/dev/null && echo yes || echo no)"
+kill -TERM "$ARGV_SC" 2>/dev/null
 finish
