@@ -44,6 +44,7 @@ constexpr std::chrono::seconds kAttentionGrace{5};
 
 std::once_flag g_init;
 Connection::InterruptCheck g_interrupt = nullptr;
+Connection::OutgoingText g_outgoing = nullptr;
 // Messages that arrive while no DBPROCESS exists yet (during dbopen).
 thread_local Connection::State *t_login_state = nullptr;
 
@@ -278,6 +279,10 @@ void Connection::set_interrupt_check(InterruptCheck check) {
     g_interrupt = check;
 }
 
+void Connection::set_outgoing_text(OutgoingText convert) {
+    g_outgoing = convert;
+}
+
 void Connection::pin_config_environment() {
     ConfigFile &cf = config_file();
     std::lock_guard lock(cf.m);
@@ -421,7 +426,8 @@ void Connection::execute(const std::string &tsql) {
     state_->idle_timeout = server_.idle_timeout;
     state_->attention_at.reset();
     dbfreebuf(proc);
-    if (dbcmd(proc, tsql.c_str()) == FAIL)
+    const std::string converted = g_outgoing ? g_outgoing(tsql) : std::string();
+    if (dbcmd(proc, (g_outgoing ? converted : tsql).c_str()) == FAIL)
         raise("sending the query");
     check_failed(dbsqlsend(proc), "sending the query");
     RETCODE rc = dbsqlok(proc);

@@ -97,6 +97,10 @@ public:
     // when it returns true the running batch is cancelled and the waiting call throws.
     using InterruptCheck = bool (*)();
     static void set_interrupt_check(InterruptCheck check);
+    // Applied to every batch before it is sent (FreeTDS sends UTF-8): the extension converts
+    // text in a database encoding other than UTF-8. None by default.
+    using OutgoingText = std::string (*)(const std::string &);
+    static void set_outgoing_text(OutgoingText convert);
     // For a multi-threaded process with no other DB-Library user (the sidecar): sets FREETDSCONF
     // once, before threads start, instead of around each login (setenv races with getenv).
     static void pin_config_environment();

@@ -302,11 +302,13 @@ check "cleaned up: dbo.[a.b] untracked, the customer's dbo.a untouched" "a=1,a.b
 source_exec "USE regress; CREATE TABLE dbo.enc (id int NOT NULL PRIMARY KEY, v nvarchar(20) NOT NULL); INSERT INTO dbo.enc VALUES (1, N'caf' + NCHAR(233)), (2, N'x' + NCHAR(8364))"
 source_exec "USE regress; CREATE TABLE dbo.enc_ok (id int NOT NULL PRIMARY KEY, v nvarchar(20) NOT NULL); INSERT INTO dbo.enc_ok VALUES (1, N'caf' + NCHAR(233))"
 q -c "CREATE DATABASE lat1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null
-lat() { psql -X -At -v ON_ERROR_STOP=1 -d lat1 "$@"; }
+lat() { PGCLIENTENCODING=UTF8 psql -X -At -v ON_ERROR_STOP=1 -d lat1 "$@"; }
 lat >/dev/null <<SQL
 CREATE EXTENSION pg_dts;
 CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
 CREATE USER MAPPING FOR postgres SERVER src OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
+CREATE SERVER src_regress FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request', database 'regress');
+CREATE USER MAPPING FOR postgres SERVER src_regress OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
 CREATE FOREIGN TABLE public.enc_ft (id int, v text) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'enc');
 CREATE FOREIGN TABLE public.enc_vc (id int, v varchar(10)) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'enc');
 SQL
@@ -327,6 +329,10 @@ SELECT count(*) FROM dts_precheck('enc');
 SELECT dts_ack_precheck('enc');
 SELECT dts_start_task('enc');
 SQL
+# Names and literals of the LATIN1 database reach SQL Server as the characters they are.
+source_exec "USE regress; CREATE TABLE dbo.[caf$(printf '\xc3\xa9')] (id int NOT NULL PRIMARY KEY, [na$(printf '\xc3\xaf')ve] nvarchar(10) NOT NULL); INSERT INTO dbo.[caf$(printf '\xc3\xa9')] VALUES (1, N'$(printf '\xc3\xa9')'), (2, N'e')"
+check "IMPORT FOREIGN SCHEMA into a LATIN1 database: non-ASCII table and column names, and a pushed literal" "1" \
+  "$(lat -c "IMPORT FOREIGN SCHEMA dbo LIMIT TO (\"caf$(printf '\xc3\xa9')\") FROM SERVER src_regress INTO public" -c "SELECT count(*) FROM public.\"caf$(printf '\xc3\xa9')\" WHERE \"na$(printf '\xc3\xaf')ve\" = '$(printf '\xc3\xa9')'" 2>&1 | tail -1)"
 check "a sidecar full load into a LATIN1 database completes" "completed" \
   "$(lat -c "SELECT 1" >/dev/null; for _ in $(seq 1 300); do v=$(lat -c "SELECT state FROM dts.tasks WHERE name = 'enc'"); [ "$v" = completed ] || [ "$v" = failed ] && break; sleep 0.2; done; echo "$v")"
 check "... with é converted, not mojibake" "4:636166e9" \
