@@ -153,6 +153,12 @@ BEGIN
       INSERT INTO pg_temp.dts_check VALUES (3, 'source version', 'error', t.server,
         format('SQL Server %s, %s: change data capture needs Enterprise/Developer 2008 or later, or Standard 2016 SP1 (13.0.4001) or later', v.version, v.edition),
         'Upgrade the source, or use incremental_mode log (no CDC).');
+    ELSIF 'incremental' = ANY (t.stages) AND (major < 13 OR major = 13 AND coalesce(build, 0) < 5026) THEN
+      -- The cutover position and the log reader's start come from sys.dm_db_log_stats (a task
+      -- without the incremental stage records no cutover).
+      INSERT INTO pg_temp.dts_check VALUES (3, 'source version', 'error', t.server,
+        format('SQL Server %s, %s: the incremental stage reads the log position from sys.dm_db_log_stats, which exists from SQL Server 2016 SP2 (13.0.5026) on', v.version, v.edition),
+        'Upgrade the source to SQL Server 2016 SP2 or later, or run only the schema and full stages.');
     ELSIF major = 14 THEN
       INSERT INTO pg_temp.dts_check VALUES (3, 'source version', 'warning', t.server,
         format('SQL Server 2017 (%s, %s): apply the latest cumulative update before syncing; CDC and log reading had fixes there', v.version, v.edition),
@@ -313,6 +319,31 @@ BEGIN
       EXCEPTION WHEN OTHERS THEN
         INSERT INTO pg_temp.dts_check VALUES (23, 'column type', 'error', db, SQLERRM, NULL);
       END;
+      -- Fractional seconds PostgreSQL cannot hold: 100 ns digits are cut to microseconds.
+      BEGIN
+        FOR r IN SELECT x.* FROM dts._source_query(t.server, db,
+            'SELECT s.name, t.name, c.name, ty.name, c.scale, CASE WHEN EXISTS (SELECT 1 FROM sys.index_columns ic '
+            || 'JOIN sys.indexes i ON i.object_id = ic.object_id AND i.index_id = ic.index_id '
+            || 'WHERE ic.object_id = c.object_id AND ic.column_id = c.column_id AND i.is_unique = 1) THEN 1 ELSE 0 END '
+            || 'FROM sys.columns c JOIN sys.tables t ON t.object_id = c.object_id '
+            || 'JOIN sys.schemas s ON s.schema_id = t.schema_id JOIN sys.types ty ON ty.user_type_id = c.system_type_id '
+            || 'WHERE ty.name IN (''datetime2'', ''time'', ''datetimeoffset'') AND c.scale > 6')
+            AS x(s text, tb text, c text, ty text, scale int, in_key int)
+          WHERE EXISTS (SELECT FROM dts.tables z WHERE z.task_id = t.task_id AND z.source_db = db
+                          AND z.source_schema = x.s AND z.source_table = x.tb) LOOP
+          INSERT INTO pg_temp.dts_check VALUES (23, 'column type', 'warning', db || '.' || r.s || '.' || r.tb || '.' || r.c,
+            format('%s(%s) is stored with microseconds: the 7th fractional digit is cut', r.ty, r.scale)
+              || CASE WHEN r.in_key = 1 THEN '; the column is in a unique key or index, so rows whose values differ only below 1 microsecond collide (the full load fails with a duplicate key, changes apply to one row)' ELSE '' END,
+            CASE WHEN r.in_key = 1
+              THEN 'Acknowledge only if no two keys differ below 1 microsecond; otherwise keep the column at precision 6 or less at the source.'
+              ELSE 'Acknowledge, or keep the column at precision 6 or less at the source.' END);
+        END LOOP;
+      EXCEPTION WHEN OTHERS THEN
+        -- One error per database: the query above reports a database it cannot read.
+        IF NOT EXISTS (SELECT FROM pg_temp.dts_check k WHERE k.seq = 23 AND k.status = 'error' AND k.object = db) THEN
+          INSERT INTO pg_temp.dts_check VALUES (23, 'column type', 'error', db, SQLERRM, NULL);
+        END IF;
+      END;
     END LOOP;
 
     -- Capture instances the user created with a column list: changes read through them would
@@ -381,11 +412,12 @@ BEGIN
   -- Destination: names, privileges, conflicts, keys, space.
   flavour := CASE WHEN EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN 'citus'
                   WHEN version() ILIKE '%greenplum%' THEN 'greenplum' ELSE 'postgresql' END;
-  FOR r IN SELECT x.target_schema, x.target_table, count(*) AS cnt,
+  -- Compared as PostgreSQL stores them: cut to 63 bytes (SQL Server allows 128 characters).
+  FOR r IN SELECT x.target_schema::name AS target_schema, x.target_table::name AS target_table, count(*) AS cnt,
                   string_agg(x.source_db || '.' || x.source_schema || '.' || x.source_table, ', ') AS sources
              FROM dts.tables x WHERE x.task_id = t.task_id GROUP BY 1, 2 HAVING count(*) > 1 LOOP
     INSERT INTO pg_temp.dts_check VALUES (40, 'destination name', 'error', format('%I.%I', r.target_schema, r.target_table),
-      'several source tables map to it: ' || r.sources, 'Rename with dts_map_object() or dts_map_objects().');
+      'several source tables map to it (as PostgreSQL stores names, cut after their 63rd byte): ' || r.sources, 'Rename with dts_map_object() or dts_map_objects().');
   END LOOP;
   FOR r IN SELECT DISTINCT x.target_schema FROM dts.tables x WHERE x.task_id = t.task_id AND x.schema_state = 'pending' LOOP
     IF EXISTS (SELECT FROM pg_namespace WHERE nspname = r.target_schema) THEN

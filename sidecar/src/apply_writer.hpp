@@ -31,6 +31,8 @@ struct TableChanges {
     // Whole-row tables: text/ntext/image columns, which CDC leaves NULL in every delete and
     // update before-image; NULL there matches any value.
     std::vector<std::string> lob_columns;
+    bool strip_nul = false; // the task's nul_policy is 'strip' (dts/nul_policy.hpp)
+    std::string task_name;  // for the NUL error's hint
     std::vector<dts::changes::Change> changes; // in (commit LSN, seqval) order
 };
 

@@ -1130,7 +1130,7 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
 }
 
 void Reader::run() {
-    SourceSettings src = source_settings(pg_, task_.id);
+    SourceSettings src = source_settings(pg_, task_.id, opts_.source_idle_timeout);
     std::vector<std::string> databases;
     for (auto &d : pg_.query_rows("SELECT unnest(databases) FROM dts.tasks WHERE task_id = $1",
                                   {std::to_string(task_.id)}))

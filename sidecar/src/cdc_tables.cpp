@@ -90,7 +90,8 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
     auto rows = pg.query_rows(
         "SELECT x.source_schema, x.source_table, x.target_schema, x.target_table, "
         "coalesce(s.primary_key, x.source_primary_key)::text, s.dml::text, x.incremental_from, "
-        "x.capture = 'log', x.capture_seen::text, x.capture_lost_after, s.filter FROM dts.tables x "
+        "x.capture = 'log', x.capture_seen::text, x.capture_lost_after, s.filter, (SELECT "
+        "t.nul_policy = 'strip' FROM dts.tasks t WHERE t.task_id = x.task_id) FROM dts.tables x "
         "LEFT "
         "JOIN dts.table_settings s USING (task_id, source_db, source_schema, source_table) WHERE "
         "x.task_id = $1 AND x.source_db = $2 AND x.incremental_error IS NULL AND "
@@ -102,6 +103,8 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         c.schema = *r[0];
         c.table = *r[1];
         c.apply.source_name = db + "." + c.schema + "." + c.table;
+        c.apply.strip_nul = r[11] == "t";
+        c.apply.task_name = task.name;
         c.apply.target = dts::pg::qualified(*r[2], *r[3]);
         if (r[6])
             c.read_from = Lsn::parse(*r[6]);
