@@ -18,12 +18,12 @@ SQL_PARTS    = $(sort $(wildcard extension/sql/[0-9][0-9]_*.sql))
 DATA_built   = pg_dts--$(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_dts.control).sql
 REGRESS      = install fdw_options fdw_import fdw_scan fdw_pushdown fdw_source_exec task_api precheck schema_sync apply operations
 REGRESS_OPTS = --inputdir=.
-EXTRA_CLEAN  = build
+EXTRA_CLEAN  = build extension/src/*.d extension/*.d
 
 PG_CONFIG ?= pg_config
 PG_DTS_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_dts.control)
 PG_CXXFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -DPG_DTS_VERSION='"$(PG_DTS_VERSION)"'  -std=c++20 -fvisibility=hidden -Wall -Wextra -Werror -Wno-missing-field-initializers \
-              -Wno-register -Icommon
+              -Wno-register -Icommon -MMD -MP
 SHLIB_LINK  = -lsybdb -lstdc++
 
 # No LLVM bitcode for JIT inlining: our code is not on PostgreSQL's expression hot path.
@@ -45,6 +45,10 @@ $(DATA_built): $(SQL_PARTS)
 
 extension/common_%.o: common/%.cpp
 	$(CXX) $(CXXFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# Header dependencies of the extension's objects (PGXS tracks them only with --enable-depend):
+# a changed header such as common/tds_connection.hpp must rebuild every object that includes it.
+-include $(wildcard extension/src/*.d extension/*.d)
 
 # ---- plain C++ parts (no PostgreSQL server headers) -------------------------------------
 CXXSTD    = -DPG_DTS_VERSION='"$(PG_DTS_VERSION)"' -std=c++20 -O2 -g -Wall -Wextra -Werror -pthread -MMD -MP
@@ -112,7 +116,7 @@ format-check:
 BENCH_APPLY_OBJS = $(BUILD)/bench/apply_bench.o $(BUILD)/sidecar/src/apply_writer.o \
                    $(BUILD)/sidecar/src/metrics.o \
                    $(BUILD)/sidecar/src/pg_connection.o $(BUILD)/sidecar/src/log.o \
-                   $(patsubst %,$(BUILD)/common/%.o,change_batch copy_text lsn pg_quote)
+                   $(patsubst %,$(BUILD)/common/%.o,change_batch copy_text lsn nul_policy pg_quote)
 bench-build: $(BUILD)/apply_bench $(BUILD)/log_decode_bench
 $(BUILD)/bench/apply_bench.o: PLAIN_INC += -Isidecar/src
 $(BUILD)/bench/log_decode_bench.o: PLAIN_INC += -Isidecar/src

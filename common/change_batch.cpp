@@ -28,6 +28,26 @@ struct KeyEq {
 };
 } // namespace
 
+void apply_filter(Change &&ch, bool inside, std::vector<Change> &out) {
+    if (ch.op == Op::Delete || inside) {
+        out.push_back(std::move(ch));
+        return;
+    }
+    if (ch.op == Op::Insert)
+        return;
+    // An update leaving the filter: the key (the before image for whole-row tables) goes.
+    Change del;
+    del.commit_lsn = ch.commit_lsn;
+    del.seqval = ch.seqval;
+    del.op = Op::Delete;
+    if (!ch.old_key.empty() && ch.old_key != ch.key) {
+        del.key = std::move(ch.old_key);
+        out.push_back(del);
+    }
+    del.key = std::move(ch.key);
+    out.push_back(std::move(del));
+}
+
 Compacted compact(const std::vector<Change> &changes, const DmlSelection &dml) {
     std::unordered_map<const Values *, Final, KeyHash, KeyEq> finals;
     finals.reserve(changes.size());

@@ -49,6 +49,13 @@ struct DmlSelection {
     bool insert = true, update = true, del = true;
 };
 
+// A table's row filter (dts_set_filter) on one change, given whether its after image satisfies
+// the filter (`inside`; not asked for deletes): appends what the destination must get instead.
+// An insert outside is dropped; an update that leaves the filter deletes the row (at its old key
+// too when the update moved it); one inside stays an update, which upserts the full after image
+// whether or not the row was inside before; deletes stay.
+void apply_filter(Change &&ch, bool inside, std::vector<Change> &out);
+
 // Changes must be in (commit_lsn, seqval) order. Keys are compared by value; NULL equals NULL.
 // Nothing is fresh when deletes are not selected: the destination keeps keys the source deleted,
 // and the source may insert them again.

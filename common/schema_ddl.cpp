@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 #include <regex>
 #include <set>
 
@@ -49,6 +51,40 @@ bool integer_type(const std::string &pg_type) {
     return pg_type == "smallint" || pg_type == "integer" || pg_type == "bigint";
 }
 
+bool starts_with(const std::string &s, const char *prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
+
+bool numeric_type(const std::string &pg_type) {
+    return integer_type(pg_type) || starts_with(pg_type, "numeric") || pg_type == "real" ||
+           pg_type == "double precision";
+}
+
+bool string_type(const std::string &pg_type) {
+    return pg_type == "text" || starts_with(pg_type, "character") ||
+           starts_with(pg_type, "varchar");
+}
+
+// datetime/smalldatetime read a number as days since 1900-01-01 (DEFAULT 0 is the legacy idiom
+// for that day); "YYYY-MM-DD" of that day, or nullopt outside PostgreSQL-friendly years.
+std::optional<std::string> day_after_1900(long long n) {
+    // Days from 1970-01-01 to the civil date (Howard Hinnant's algorithm, proleptic Gregorian).
+    long long z = n - 25567 + 719468; // 1900-01-01 is day -25567 of the Unix epoch
+    const long long era = (z >= 0 ? z : z - 146096) / 146097;
+    const long long doe = z - era * 146097;
+    const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const long long mp = (5 * doy + 2) / 153;
+    const long long d = doy - (153 * mp + 2) / 5 + 1;
+    const long long m = mp < 10 ? mp + 3 : mp - 9;
+    const long long y = yoe + era * 400 + (m <= 2);
+    if (y < 1753 || y > 9999)
+        return std::nullopt;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", y, m, d);
+    return std::string(buf);
+}
+
 } // namespace
 
 const char *flavour_name(Flavour f) {
@@ -66,10 +102,17 @@ std::string object_name(const std::string &table, const std::string &name) {
     std::string s = table + "_" + name;
     if (s.size() <= 63)
         return s;
-    size_t cut = 63;
+    // Cut names get a hash of the whole name: a cut "<table>_pkey" would otherwise equal the
+    // (equally cut) table's own name, and two long names sharing 63 bytes would collide.
+    uint32_t h = 2166136261u; // FNV-1a
+    for (unsigned char c : s)
+        h = (h ^ c) * 16777619u;
+    char hash[16];
+    std::snprintf(hash, sizeof hash, "_%08x", h);
+    size_t cut = 63 - 9;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
         --cut; // do not split a UTF-8 sequence
-    return s.substr(0, cut);
+    return s.substr(0, cut) + hash;
 }
 
 std::vector<std::string> primary_key_columns(const catalog::Table &source, const Target &target) {
@@ -108,12 +151,25 @@ std::optional<std::string> translate_default(const std::string &definition,
     static const std::regex string(R"(^N?'((?:[^']|'')*)'$)");
     std::smatch m;
     const std::string fn = lower(d);
+    const bool local_time =
+        pg_type.rfind("timestamp", 0) == 0 && pg_type.find("tz") == std::string::npos;
+    // SQL Server converts a default to the column's type when a row is inserted; PostgreSQL
+    // wants a default of the column's type at CREATE: a number reaches only numeric and boolean
+    // columns as itself.
     if (std::regex_match(d, number)) {
         if (pg_type == "boolean")
             return d == "0"   ? std::optional<std::string>("false")
                    : d == "1" ? std::optional<std::string>("true")
                               : std::nullopt;
-        return d;
+        if (numeric_type(pg_type))
+            return d;
+        if (string_type(pg_type))
+            return pg::quote_literal(d[0] == '+' ? d.substr(1) : d);
+        static const std::regex whole(R"(^[-+]?[0-9]{1,7}$)");
+        if (local_time && std::regex_match(d, whole))
+            if (auto day = day_after_1900(std::stoll(d)))
+                return pg::quote_literal(*day + " 00:00:00");
+        return std::nullopt;
     }
     if (std::regex_match(d, m, string)) {
         std::string v = m[1].str(), unescaped;
@@ -122,10 +178,13 @@ std::optional<std::string> translate_default(const std::string &definition,
             if (v[i] == '\'')
                 ++i; // '' -> '
         }
+        // '' is 1900-01-01 to datetime and date; PostgreSQL refuses it.
+        if (unescaped.empty() && local_time)
+            return pg::quote_literal("1900-01-01 00:00:00");
+        if (unescaped.empty() && pg_type == "date")
+            return pg::quote_literal("1900-01-01");
         return pg::quote_literal(unescaped);
     }
-    const bool local_time =
-        pg_type.rfind("timestamp", 0) == 0 && pg_type.find("tz") == std::string::npos;
     if ((fn == "getdate()" || fn == "sysdatetime()" || fn == "current_timestamp") && local_time)
         return std::string("LOCALTIMESTAMP");
     if ((fn == "getutcdate()" || fn == "sysutcdatetime()") && local_time)

@@ -24,8 +24,15 @@ struct Connection::State {
     std::vector<std::string> library_errors;
     bool timed_out = false;
     bool interrupted = false;
+    bool silent = false; // idle_timeout reached
+    // FreeTDS replaced characters that have no UTF-8 form (an unpaired UTF-16 surrogate in an
+    // nvarchar value) with '?': its message, until the row that holds them is refused.
+    std::optional<std::string> unconverted;
     std::chrono::steady_clock::time_point started;
+    // When the library call now running (execute, next_result, next_row) began to wait.
+    std::chrono::steady_clock::time_point waiting_since;
     int query_timeout = 0;
+    int idle_timeout = 0;
     // When the first attention of the current wait was sent (cancel or timeout), if any.
     std::optional<std::chrono::steady_clock::time_point> attention_at;
 };
@@ -37,6 +44,7 @@ constexpr std::chrono::seconds kAttentionGrace{5};
 
 std::once_flag g_init;
 Connection::InterruptCheck g_interrupt = nullptr;
+Connection::OutgoingText g_outgoing = nullptr;
 // Messages that arrive while no DBPROCESS exists yet (during dbopen).
 thread_local Connection::State *t_login_state = nullptr;
 
@@ -84,12 +92,19 @@ int on_error(DBPROCESS *proc, int severity, int dberr, int oserr, char *dberrstr
         } else if (s->query_timeout > 0 &&
                    now - s->started >= std::chrono::seconds(s->query_timeout)) {
             s->timed_out = cancel = true;
+        } else if (s->idle_timeout > 0 &&
+                   now - s->waiting_since >= std::chrono::seconds(s->idle_timeout)) {
+            s->silent = cancel = true;
         }
         if (!cancel)
             return INT_CONTINUE;
         if (!s->attention_at)
             s->attention_at = now;
         return INT_TIMEOUT;
+    }
+    if (s && (dberr == SYBEICONVI || dberr == SYBEICONVIU)) {
+        s->unconverted = dberrstr ? dberrstr : "characters could not be converted";
+        return INT_CANCEL;
     }
     if (s) {
         std::string text = dberrstr ? dberrstr : "unknown DB-Library error";
@@ -148,9 +163,9 @@ void init_library() {
 // private one (no secrets in it: user and password go in the LOGINREC).
 // FreeTDS takes host, port, TLS and TDS version from a freetds.conf section. The file lives in a
 // directory this process created (mkdtemp: 0700, unpredictable name), so no other local user
-// can pre-create or replace it, and FREETDSCONF names it once. Each distinct server setting gets
-// its own section; the file only grows and is replaced atomically, so a login in one thread never
-// reads another thread's settings. Removed at exit.
+// can pre-create or replace it; FREETDSCONF names it during our logins (see the constructor). Each
+// distinct server setting gets its own section; the file only grows and is replaced atomically, so
+// a login in one thread never reads another thread's settings. Removed at exit.
 struct ConfigFile {
     std::mutex m;
     std::string dir, path;
@@ -163,18 +178,30 @@ struct ConfigFile {
     }
 };
 
-std::string write_config(const ServerOptions &o) {
+ConfigFile &config_file() {
     static ConfigFile cf;
+    return cf;
+}
+
+// Under cf.m.
+void make_config_dir(ConfigFile &cf) {
+    if (!cf.dir.empty())
+        return;
+    char tmpl[] = "/tmp/pg_dts-freetds-XXXXXX";
+    if (!::mkdtemp(tmpl))
+        throw Error("58000", std::string("cannot create a FreeTDS configuration directory: ") +
+                                 std::strerror(errno));
+    cf.dir = tmpl;
+    cf.path = cf.dir + "/freetds.conf";
+}
+
+// Set by pin_config_environment(): FREETDSCONF stays ours for the whole process.
+bool g_env_pinned = false;
+
+std::string write_config(const ServerOptions &o) {
+    ConfigFile &cf = config_file();
     std::lock_guard lock(cf.m);
-    if (cf.dir.empty()) {
-        char tmpl[] = "/tmp/pg_dts-freetds-XXXXXX";
-        if (!::mkdtemp(tmpl))
-            throw Error("58000", std::string("cannot create a FreeTDS configuration directory: ") +
-                                     std::strerror(errno));
-        cf.dir = tmpl;
-        cf.path = cf.dir + "/freetds.conf";
-        ::setenv("FREETDSCONF", cf.path.c_str(), 1);
-    }
+    make_config_dir(cf);
     std::string body = "\thost = " + o.host + "\n\tport = " + std::to_string(o.port) +
                        "\n\ttds version = " + o.tds_version + "\n\tencryption = " + o.encrypt +
                        "\n\tclient charset = UTF-8\n\ttext size = 2147483647\n";
@@ -252,6 +279,18 @@ void Connection::set_interrupt_check(InterruptCheck check) {
     g_interrupt = check;
 }
 
+void Connection::set_outgoing_text(OutgoingText convert) {
+    g_outgoing = convert;
+}
+
+void Connection::pin_config_environment() {
+    ConfigFile &cf = config_file();
+    std::lock_guard lock(cf.m);
+    make_config_dir(cf);
+    ::setenv("FREETDSCONF", cf.path.c_str(), 1);
+    g_env_pinned = true;
+}
+
 Connection::Connection(const ServerOptions &server, const Credentials &cred)
     : server_(server), state_(std::make_unique<State>()) {
     init_library();
@@ -267,7 +306,22 @@ Connection::Connection(const ServerOptions &server, const Credentials &cred)
     dbsetlogintime(server.login_timeout > 0 ? server.login_timeout : 15);
     std::string section = write_config(server);
     t_login_state = state_.get();
-    proc_ = reinterpret_cast<tds_dblib_dbprocess *>(dbopen(login, section.c_str()));
+    if (g_env_pinned) {
+        proc_ = reinterpret_cast<tds_dblib_dbprocess *>(dbopen(login, section.c_str()));
+    } else {
+        // FreeTDS reads FREETDSCONF during dbopen only. Another DB-Library user of this process
+        // (tds_fdw in the same backend) keeps its own configuration: ours is named for the
+        // login, then the variable is as it was.
+        const char *prev = std::getenv("FREETDSCONF");
+        const std::optional<std::string> saved =
+            prev ? std::optional<std::string>(prev) : std::nullopt;
+        ::setenv("FREETDSCONF", config_file().path.c_str(), 1);
+        proc_ = reinterpret_cast<tds_dblib_dbprocess *>(dbopen(login, section.c_str()));
+        if (saved)
+            ::setenv("FREETDSCONF", saved->c_str(), 1);
+        else
+            ::unsetenv("FREETDSCONF");
+    }
     t_login_state = nullptr;
     dbloginfree(login);
     if (!proc_) {
@@ -320,6 +374,17 @@ void Connection::raise(const std::string &what) {
         throw Error("57014", "canceling statement on SQL Server \"" + server_.label + "\"",
                     "The remote batch was cancelled with a TDS attention.");
     }
+    if (state_->silent) {
+        state_->silent = false;
+        state_->library_errors.clear();
+        throw Error("08006",
+                    "SQL Server \"" + server_.label + "\" sent nothing for " +
+                        std::to_string(server_.idle_timeout) + " s; connection abandoned",
+                    {},
+                    "The server stopped answering (or one statement ran that long without "
+                    "returning anything): check the server; raise the idle timeout if such "
+                    "statements are expected.");
+    }
     if (state_->timed_out) {
         state_->timed_out = false;
         throw Error("57014",
@@ -343,7 +408,8 @@ void Connection::raise(const std::string &what) {
 }
 
 void Connection::check_failed(int rc, const std::string &what) {
-    if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out)
+    if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out ||
+        state_->silent)
         raise(what);
 }
 
@@ -353,11 +419,15 @@ void Connection::execute(const std::string &tsql) {
         throw Error("08006", "connection to SQL Server \"" + server_.label + "\" is broken");
     state_->errors.clear();
     state_->library_errors.clear();
-    state_->started = std::chrono::steady_clock::now();
+    state_->silent = state_->timed_out = false;
+    state_->unconverted.reset();
+    state_->started = state_->waiting_since = std::chrono::steady_clock::now();
     state_->query_timeout = server_.query_timeout;
+    state_->idle_timeout = server_.idle_timeout;
     state_->attention_at.reset();
     dbfreebuf(proc);
-    if (dbcmd(proc, tsql.c_str()) == FAIL)
+    const std::string converted = g_outgoing ? g_outgoing(tsql) : std::string();
+    if (dbcmd(proc, (g_outgoing ? converted : tsql).c_str()) == FAIL)
         raise("sending the query");
     check_failed(dbsqlsend(proc), "sending the query");
     RETCODE rc = dbsqlok(proc);
@@ -372,10 +442,11 @@ void Connection::execute(const std::string &tsql) {
 bool Connection::next_result() {
     auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
     for (;;) {
+        state_->waiting_since = std::chrono::steady_clock::now();
         RETCODE rc = dbresults(proc);
         if (rc == NO_MORE_RESULTS)
             return false;
-        if (rc == FAIL || !state_->errors.empty()) {
+        if (rc == FAIL || !state_->errors.empty() || state_->silent) {
             if (!dead())
                 dbcancel(proc);
             raise("reading results");
@@ -405,10 +476,25 @@ ColumnDesc Connection::column(int i) const {
 
 bool Connection::next_row() {
     auto *proc = reinterpret_cast<DBPROCESS *>(proc_);
+    state_->waiting_since = std::chrono::steady_clock::now();
     STATUS st = dbnextrow(proc);
     if (st == NO_MORE_ROWS)
         return false;
-    if (st == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out) {
+    if (state_->unconverted) {
+        // A value changed behind our back is never passed on as if it were the source's.
+        std::string detail = *state_->unconverted;
+        state_->unconverted.reset();
+        if (!dead())
+            dbcancel(proc);
+        throw Error("22P05",
+                    "a value read from SQL Server \"" + server_.label +
+                        "\" holds characters with no UTF-8 form",
+                    detail,
+                    "Typically an nvarchar value with an unpaired UTF-16 surrogate (e.g. "
+                    "NCHAR(55296)); correct the value at the source.");
+    }
+    if (st == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out ||
+        state_->silent) {
         if (!dead())
             dbcancel(proc);
         raise("fetching rows");
@@ -434,6 +520,7 @@ void Connection::cancel() {
     state_->errors.clear();
     state_->interrupted = false;
     state_->timed_out = false;
+    state_->silent = false;
     state_->attention_at.reset();
 }
 
@@ -456,10 +543,12 @@ long long Connection::execute_all(const std::string &tsql) {
     execute(tsql);
     long long affected = 0;
     for (;;) {
+        state_->waiting_since = std::chrono::steady_clock::now();
         RETCODE rc = dbresults(proc);
         if (rc == NO_MORE_RESULTS)
             break;
-        if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out) {
+        if (rc == FAIL || !state_->errors.empty() || state_->interrupted || state_->timed_out ||
+            state_->silent) {
             if (!dead())
                 dbcancel(proc);
             raise("running the batch");

@@ -28,6 +28,10 @@ struct ServerOptions {
     std::string encrypt = "request"; // off | request | require
     int login_timeout = 15;          // seconds
     int query_timeout = 0;           // seconds, 0 = none
+    // Seconds one call may wait with nothing from the server (0 = none). Unlike query_timeout it
+    // never ends a result that keeps streaming; it ends a wait on a server that stopped
+    // answering (the error is a connection failure, 08006, so callers retry).
+    int idle_timeout = 0;
     std::string app_name = "pg_dts";
     std::string tds_version = "7.4";
 };
@@ -93,6 +97,13 @@ public:
     // when it returns true the running batch is cancelled and the waiting call throws.
     using InterruptCheck = bool (*)();
     static void set_interrupt_check(InterruptCheck check);
+    // Applied to every batch before it is sent (FreeTDS sends UTF-8): the extension converts
+    // text in a database encoding other than UTF-8. None by default.
+    using OutgoingText = std::string (*)(const std::string &);
+    static void set_outgoing_text(OutgoingText convert);
+    // For a multi-threaded process with no other DB-Library user (the sidecar): sets FREETDSCONF
+    // once, before threads start, instead of around each login (setenv races with getenv).
+    static void pin_config_environment();
 
     // Recorded by the library callbacks.
     struct State;
@@ -115,8 +126,8 @@ void append_copy_text(std::string &out, int type, const uint8_t *data, int lengt
 // The value of an integer column (tinyint, smallint, int, bigint) as a number, read from the row
 // buffer; nullopt for any other type (the caller converts its text instead).
 std::optional<int64_t> value_to_integer(int type, const uint8_t *data, int length);
-// Whether the column's row-buffer bytes are its UTF-8 text (character types), so a reader can
-// look at them in place.
-bool is_character_type(int type);
+// Character string types and xml (their row-buffer bytes are UTF-8 text, which may hold NUL
+// characters), so a reader can look at them in place.
+bool is_string_type(int type);
 
 } // namespace dts::tds

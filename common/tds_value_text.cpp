@@ -94,6 +94,18 @@ std::string value_to_text(int type, const uint8_t *p, int len, int scale) {
         std::memcpy(&a, p, sizeof a);
         if (type == SYBMSTIME)
             return text::time(a.time);
+        // 0001-01-01 .. 9999-12-31 in days from 1900-01-01. A datetimeoffset whose UTC instant
+        // falls before 0001-01-01 (0001-01-01 00:00 +14:00) wraps around in DB-Library's
+        // conversion (year 45935): an error, never a different date.
+        if (a.date < -693595 || a.date > 2958463)
+            throw Error("22008",
+                        std::string(type == SYBMSDATETIMEOFFSET ? "datetimeoffset" : "date") +
+                            " value outside 0001-01-01 .. 9999-12-31 (day " +
+                            std::to_string(a.date) + " from 1900-01-01)",
+                        type == SYBMSDATETIMEOFFSET
+                            ? "Its UTC instant falls outside the range (e.g. 0001-01-01 00:00 "
+                              "+14:00 is 0000-12-31 10:00 UTC)."
+                            : "");
         if (type == SYBMSDATE)
             return text::date(a.date);
         if (type == SYBMSDATETIME2)
@@ -114,6 +126,24 @@ std::string value_to_text(int type, const uint8_t *p, int len, int scale) {
         (void)scale;
         (void)kSybMsXml;
         return std::string(reinterpret_cast<const char *>(p), static_cast<size_t>(len));
+    }
+}
+
+bool is_string_type(int type) {
+    switch (type) {
+    case SYBCHAR:
+    case SYBVARCHAR:
+    case SYBTEXT:
+    case SYBNTEXT:
+    case SYBNVARCHAR:
+    case 167: // big varchar
+    case 175: // big char
+    case 231: // nvarchar
+    case 239: // nchar
+    case kSybMsXml:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -207,23 +237,6 @@ std::optional<int64_t> value_to_integer(int type, const uint8_t *p, int len) {
     }
     default:
         return std::nullopt;
-    }
-}
-
-bool is_character_type(int type) {
-    switch (type) {
-    case SYBCHAR:
-    case SYBVARCHAR:
-    case SYBTEXT:
-    case SYBNTEXT:
-    case SYBNVARCHAR:
-    case 167: // big varchar
-    case 175: // big char
-    case 231: // nvarchar
-    case 239: // nchar
-        return true;
-    default:
-        return false;
     }
 }
 

@@ -106,6 +106,15 @@ SELECT * FROM dts_resnapshot('ops2', ARRAY['sales.orders']);
 SELECT * FROM dts_resnapshot('ops', NULL);
 SELECT * FROM dts_resnapshot('ops', ARRAY['sales.nosuch']);
 SELECT * FROM dts_resnapshot('ops', ARRAY['otherdb.sales.orders']);
+-- A task without the incremental stage: dts_resnapshot is its re-sync (NULL: every table), once
+-- its tables are known and while it is not running.
+SELECT dts_create_task('ops3', 'src', ARRAY['shopsrc'], stages => '{schema,full}') > 0 AS created;
+SELECT * FROM dts_resnapshot('ops3', NULL);
+SELECT * FROM dts_resnapshot('ops3', ARRAY['sales.orders']);
+UPDATE dts.tasks SET state = 'running' WHERE name = 'ops3';
+SELECT * FROM dts_resnapshot('ops3', NULL);
+UPDATE dts.tasks SET state = 'created' WHERE name = 'ops3';
+SELECT dts_drop_task('ops3');
 SELECT dts_drop_task('ops2');
 RESET ROLE;
 -- Outside dts_admin: refused.

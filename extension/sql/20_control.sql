@@ -38,6 +38,10 @@ CREATE TABLE dts.tasks (
   started_at       timestamptz,
   stopped_at       timestamptz,
   last_error       text,
+  -- NUL (0x00) in a source string, which no PostgreSQL string can hold: 'fail' stops the task
+  -- naming the table, key and column; 'strip' drops the NUL characters.
+  nul_policy       text NOT NULL DEFAULT 'fail',
+  CONSTRAINT tasks_nul_policy_check CHECK (nul_policy IN ('fail', 'strip')),
   CONSTRAINT tasks_name_check CHECK (name ~ '^[A-Za-z_][A-Za-z0-9_-]{0,62}$'),
   CONSTRAINT tasks_databases_check CHECK (cardinality(databases) BETWEEN 1 AND 10),
   CONSTRAINT tasks_stages_check CHECK (cardinality(stages) >= 1 AND

@@ -113,7 +113,8 @@ CREATE FUNCTION dts_create_task(
     incremental_mode text DEFAULT 'hybrid',
     conflict_mode text DEFAULT 'precheck_and_report',
     retry_minutes integer DEFAULT 720,
-    ddl_sync boolean DEFAULT true) RETURNS bigint
+    ddl_sync boolean DEFAULT true,
+    nul_policy text DEFAULT 'fail') RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   id bigint;
@@ -153,6 +154,10 @@ BEGIN
     RAISE EXCEPTION 'retry_minutes % out of range for task "%"', retry_minutes, name
       USING ERRCODE = '22023', HINT = 'The retry window is 10 to 1440 minutes (default 720).';
   END IF;
+  IF nul_policy IS NULL OR nul_policy NOT IN ('fail', 'strip') THEN
+    RAISE EXCEPTION 'invalid nul_policy "%" for task "%"', nul_policy, name
+      USING ERRCODE = '22023', HINT = 'Use fail (stop at a NUL character, naming the row) or strip (drop NUL characters).';
+  END IF;
   IF name IS NULL OR name !~ '^[A-Za-z_][A-Za-z0-9_-]{0,62}$' THEN
     RAISE EXCEPTION 'invalid task name "%"', name USING ERRCODE = '22023',
       HINT = 'Task names are 1 to 63 letters, digits, _ or -, starting with a letter or _.';
@@ -161,8 +166,9 @@ BEGIN
     RAISE EXCEPTION 'pg_dts task "%" already exists', name USING ERRCODE = '42710';
   END IF;
   INSERT INTO dts.tasks (name, server, databases, stages, incremental_mode, conflict_mode,
-                         retry_minutes, ddl_sync)
-  VALUES (name, server, databases, stages, incremental_mode, conflict_mode, retry_minutes, ddl_sync)
+                         retry_minutes, ddl_sync, nul_policy)
+  VALUES (name, server, databases, stages, incremental_mode, conflict_mode, retry_minutes, ddl_sync,
+          nul_policy)
   RETURNING task_id INTO id;
   PERFORM dts._log(id, 'info', NULL, NULL, 'task created');
   RETURN id;
@@ -341,6 +347,19 @@ BEGIN
 END $$;
 
 -- Which DML of a table the incremental stage applies (any of INSERT, UPDATE, DELETE).
+-- What the sidecar does with a NUL character in a source string (no PostgreSQL string holds one).
+CREATE FUNCTION dts_set_nul_policy(task text, policy text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  t dts.tasks := dts._task_for_change(task);
+BEGIN
+  IF policy IS NULL OR policy NOT IN ('fail', 'strip') THEN
+    RAISE EXCEPTION 'invalid nul_policy "%" for task "%"', policy, task USING ERRCODE = '22023',
+      HINT = 'Use fail (stop at a NUL character, naming the row) or strip (drop NUL characters).';
+  END IF;
+  UPDATE dts.tasks SET nul_policy = policy WHERE task_id = t.task_id;
+END $$;
+
 CREATE FUNCTION dts_set_dml(task text, source_table text, dml text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE

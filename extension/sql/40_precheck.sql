@@ -137,10 +137,13 @@ BEGIN
   END;
 
   IF connected THEN
-    INSERT INTO pg_temp.dts_check VALUES (2, 'source sysadmin', CASE WHEN v.sysadmin = 1 THEN 'ok' ELSE 'error' END,
+    -- Reading the log and enabling CDC need sysadmin; the schema and full stages only read the
+    -- catalog and SELECT the tables, which the table checks below exercise.
+    INSERT INTO pg_temp.dts_check VALUES (2, 'source sysadmin', CASE WHEN v.sysadmin = 1 OR NOT incremental THEN 'ok' ELSE 'error' END,
       t.server, CASE WHEN v.sysadmin = 1 THEN 'the login is a member of sysadmin'
+                     WHEN NOT incremental THEN 'the login is not a member of sysadmin, which a task without the incremental stage does not need'
                      ELSE 'the login of the user mapping is not a member of the sysadmin server role' END,
-      CASE WHEN v.sysadmin <> 1 THEN 'On SQL Server: ALTER SERVER ROLE sysadmin ADD MEMBER <login>; (reading the log and enabling CDC need it)' END);
+      CASE WHEN v.sysadmin <> 1 AND incremental THEN 'On SQL Server: ALTER SERVER ROLE sysadmin ADD MEMBER <login>; (reading the log and enabling CDC need it)' END);
 
     major := split_part(v.version, '.', 1)::integer;
     build := nullif(split_part(v.version, '.', 3), '')::integer;
@@ -150,6 +153,12 @@ BEGIN
       INSERT INTO pg_temp.dts_check VALUES (3, 'source version', 'error', t.server,
         format('SQL Server %s, %s: change data capture needs Enterprise/Developer 2008 or later, or Standard 2016 SP1 (13.0.4001) or later', v.version, v.edition),
         'Upgrade the source, or use incremental_mode log (no CDC).');
+    ELSIF 'incremental' = ANY (t.stages) AND (major < 13 OR major = 13 AND coalesce(build, 0) < 5026) THEN
+      -- The cutover position and the log reader's start come from sys.dm_db_log_stats (a task
+      -- without the incremental stage records no cutover).
+      INSERT INTO pg_temp.dts_check VALUES (3, 'source version', 'error', t.server,
+        format('SQL Server %s, %s: the incremental stage reads the log position from sys.dm_db_log_stats, which exists from SQL Server 2016 SP2 (13.0.5026) on', v.version, v.edition),
+        'Upgrade the source to SQL Server 2016 SP2 or later, or run only the schema and full stages.');
     ELSIF major = 14 THEN
       INSERT INTO pg_temp.dts_check VALUES (3, 'source version', 'warning', t.server,
         format('SQL Server 2017 (%s, %s): apply the latest cumulative update before syncing; CDC and log reading had fixes there', v.version, v.edition),
@@ -310,7 +319,67 @@ BEGIN
       EXCEPTION WHEN OTHERS THEN
         INSERT INTO pg_temp.dts_check VALUES (23, 'column type', 'error', db, SQLERRM, NULL);
       END;
+      -- Fractional seconds PostgreSQL cannot hold: 100 ns digits are cut to microseconds.
+      BEGIN
+        FOR r IN SELECT x.* FROM dts._source_query(t.server, db,
+            'SELECT s.name, t.name, c.name, ty.name, c.scale, CASE WHEN EXISTS (SELECT 1 FROM sys.index_columns ic '
+            || 'JOIN sys.indexes i ON i.object_id = ic.object_id AND i.index_id = ic.index_id '
+            || 'WHERE ic.object_id = c.object_id AND ic.column_id = c.column_id AND i.is_unique = 1) THEN 1 ELSE 0 END '
+            || 'FROM sys.columns c JOIN sys.tables t ON t.object_id = c.object_id '
+            || 'JOIN sys.schemas s ON s.schema_id = t.schema_id JOIN sys.types ty ON ty.user_type_id = c.system_type_id '
+            || 'WHERE ty.name IN (''datetime2'', ''time'', ''datetimeoffset'') AND c.scale > 6')
+            AS x(s text, tb text, c text, ty text, scale int, in_key int)
+          WHERE EXISTS (SELECT FROM dts.tables z WHERE z.task_id = t.task_id AND z.source_db = db
+                          AND z.source_schema = x.s AND z.source_table = x.tb) LOOP
+          INSERT INTO pg_temp.dts_check VALUES (23, 'column type', 'warning', db || '.' || r.s || '.' || r.tb || '.' || r.c,
+            format('%s(%s) is stored with microseconds: the 7th fractional digit is cut', r.ty, r.scale)
+              || CASE WHEN r.in_key = 1 THEN '; the column is in a unique key or index, so rows whose values differ only below 1 microsecond collide (the full load fails with a duplicate key, changes apply to one row)' ELSE '' END,
+            CASE WHEN r.in_key = 1
+              THEN 'Acknowledge only if no two keys differ below 1 microsecond; otherwise keep the column at precision 6 or less at the source.'
+              ELSE 'Acknowledge, or keep the column at precision 6 or less at the source.' END);
+        END LOOP;
+      EXCEPTION WHEN OTHERS THEN
+        -- One error per database: the query above reports a database it cannot read.
+        IF NOT EXISTS (SELECT FROM pg_temp.dts_check k WHERE k.seq = 23 AND k.status = 'error' AND k.object = db) THEN
+          INSERT INTO pg_temp.dts_check VALUES (23, 'column type', 'error', db, SQLERRM, NULL);
+        END IF;
+      END;
     END LOOP;
+
+    -- Capture instances the user created with a column list: changes read through them would
+    -- leave the other columns without values, so the incremental stage refuses them.
+    IF uses_cdc THEN
+      FOREACH db IN ARRAY t.databases LOOP
+        BEGIN
+          -- A database that cannot be read is reported by 'source database' already.
+          CONTINUE WHEN NOT EXISTS (SELECT FROM dts._source_query(t.server, db,
+              'SELECT CAST(is_cdc_enabled AS varchar(1)) FROM sys.databases WHERE name = DB_NAME()') AS e(v text)
+            WHERE e.v = '1');
+        EXCEPTION WHEN OTHERS THEN
+          CONTINUE;
+        END;
+        BEGIN
+          FOR r IN SELECT x.s, x.tb, x.ci, string_agg(x.c, ', ' ORDER BY x.n) AS cols FROM dts._source_query(t.server, db,
+              'SELECT s.name, t.name, ct.capture_instance, c.name, CAST(c.column_id AS varchar(10)) FROM cdc.change_tables ct '
+              || 'JOIN sys.tables t ON t.object_id = ct.source_object_id JOIN sys.schemas s ON s.schema_id = t.schema_id '
+              || 'JOIN sys.columns c ON c.object_id = t.object_id JOIN sys.types ty ON ty.user_type_id = c.user_type_id '
+              || 'WHERE ty.name NOT IN (N''timestamp'', N''rowversion'', N''hierarchyid'', N''sql_variant'', N''geometry'', N''geography'') '
+              || 'AND NOT EXISTS (SELECT 1 FROM cdc.change_tables n WHERE n.source_object_id = ct.source_object_id AND n.create_date > ct.create_date) '
+              || 'AND NOT EXISTS (SELECT 1 FROM cdc.captured_columns cc WHERE cc.object_id = ct.object_id AND cc.column_name = c.name)')
+              AS x(s text, tb text, ci text, c text, n text)
+            WHERE EXISTS (SELECT FROM dts.tables z WHERE z.task_id = t.task_id AND z.source_db = db
+                            AND z.source_schema = x.s AND z.source_table = x.tb AND z.capture = 'cdc')
+            GROUP BY x.s, x.tb, x.ci ORDER BY 1, 2 LOOP
+            INSERT INTO pg_temp.dts_check VALUES (26, 'capture columns', 'error', db || '.' || r.s || '.' || r.tb,
+              format('capture instance %s does not capture column(s) %s: their changes would arrive without values, so the incremental stage refuses it', r.ci, r.cols),
+              format('Capture every column: EXEC sys.sp_cdc_disable_table @source_schema = %s, @source_name = %s, @capture_instance = %s; EXEC sys.sp_cdc_enable_table @source_schema = %s, @source_name = %s, @role_name = NULL;',
+                     dts.tsql_literal(r.s), dts.tsql_literal(r.tb), dts.tsql_literal(r.ci), dts.tsql_literal(r.s), dts.tsql_literal(r.tb)));
+          END LOOP;
+        EXCEPTION WHEN OTHERS THEN
+          INSERT INTO pg_temp.dts_check VALUES (26, 'capture columns', 'error', db, 'reading the capture instances failed: ' || SQLERRM, NULL);
+        END;
+      END LOOP;
+    END IF;
 
     -- Row filters still accepted by the source.
     FOR r IN SELECT s.* FROM dts.table_settings s WHERE s.task_id = t.task_id AND s.filter IS NOT NULL LOOP
@@ -343,11 +412,12 @@ BEGIN
   -- Destination: names, privileges, conflicts, keys, space.
   flavour := CASE WHEN EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN 'citus'
                   WHEN version() ILIKE '%greenplum%' THEN 'greenplum' ELSE 'postgresql' END;
-  FOR r IN SELECT x.target_schema, x.target_table, count(*) AS cnt,
+  -- Compared as PostgreSQL stores them: cut to 63 bytes (SQL Server allows 128 characters).
+  FOR r IN SELECT x.target_schema::name AS target_schema, x.target_table::name AS target_table, count(*) AS cnt,
                   string_agg(x.source_db || '.' || x.source_schema || '.' || x.source_table, ', ') AS sources
              FROM dts.tables x WHERE x.task_id = t.task_id GROUP BY 1, 2 HAVING count(*) > 1 LOOP
     INSERT INTO pg_temp.dts_check VALUES (40, 'destination name', 'error', format('%I.%I', r.target_schema, r.target_table),
-      'several source tables map to it: ' || r.sources, 'Rename with dts_map_object() or dts_map_objects().');
+      'several source tables map to it (as PostgreSQL stores names, cut after their 63rd byte): ' || r.sources, 'Rename with dts_map_object() or dts_map_objects().');
   END LOOP;
   FOR r IN SELECT DISTINCT x.target_schema FROM dts.tables x WHERE x.task_id = t.task_id AND x.schema_state = 'pending' LOOP
     IF EXISTS (SELECT FROM pg_namespace WHERE nspname = r.target_schema) THEN

@@ -394,70 +394,106 @@ END $$;
 -- checkpoint. Changes up to that mark are in the copy; later ones may be too and are applied once
 -- more, which a table with a key absorbs (tables without a key are refused). A task that failed
 -- for it runs again.
+-- A task without the incremental stage (schema/full only) copies nothing when started again once
+-- its tables are done: dts_resnapshot is its explicit re-sync. Each named table (NULL: every
+-- table of the task) is emptied and copied again, in this one transaction (readers see the old
+-- rows or the new ones); no change stream follows, so any table qualifies and the task's state
+-- stays as it is.
 CREATE FUNCTION dts_resnapshot(task text, tables text[])
 RETURNS TABLE (source_table text, rows_copied bigint, read_from text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
   t dts.tasks := dts._task(task, true);
+  full_only boolean := NOT ('incremental' = ANY (t.stages));
+  picked dts.tables[] := '{}';
   tab text;
   p text[];
   x dts.tables;
   target text;
   cols text;
   ft text;
+  copied bigint;
   n integer := 0;
 BEGIN
-  IF tables IS NULL OR cardinality(tables) = 0 THEN
+  IF (tables IS NULL OR cardinality(tables) = 0) AND NOT full_only THEN
     RAISE EXCEPTION 'dts_resnapshot needs the tables to copy again' USING ERRCODE = '22023',
       HINT = format('SELECT * FROM dts_resnapshot(%L, ARRAY[''dbo.orders'']); the task''s last_error names the table.', task);
   END IF;
-  IF t.stage IS DISTINCT FROM 'incremental' THEN
+  IF NOT full_only AND t.stage IS DISTINCT FROM 'incremental' THEN
     RAISE EXCEPTION 'pg_dts task "%" is not in its incremental stage (stage %)', task, coalesce(t.stage, 'none')
       USING ERRCODE = '55000', HINT = 'Only the incremental stage reads changes that retention can remove.';
   END IF;
   IF t.state = 'running' THEN
     RAISE EXCEPTION 'pg_dts task "%" is running', task USING ERRCODE = '55000',
-      HINT = format('A retention overrun fails the task; otherwise pause it first: SELECT dts_pause_task(%L);', task);
+      HINT = CASE WHEN full_only THEN 'Wait until it completes, or stop it first: ' || format('SELECT dts_stop_task(%L);', task)
+                  ELSE format('A retention overrun fails the task; otherwise pause it first: SELECT dts_pause_task(%L);', task) END;
+  END IF;
+  IF tables IS NULL OR cardinality(tables) = 0 THEN
+    SELECT coalesce(array_agg(y ORDER BY y.source_db, y.source_schema, y.source_table), '{}') INTO picked
+      FROM dts.tables y WHERE y.task_id = t.task_id;
+    IF cardinality(picked) = 0 THEN
+      RAISE EXCEPTION 'task "%" has no tables to copy', task USING ERRCODE = '55000',
+        HINT = format('Start it first (SELECT dts_start_task(%L);): its tables are resolved when it starts.', task);
+    END IF;
+  ELSE
+    FOREACH tab IN ARRAY tables LOOP
+      p := dts._split_name(t, tab, 3);
+      SELECT * INTO x FROM dts.tables y
+       WHERE (y.task_id, y.source_db, y.source_schema, y.source_table) = (t.task_id, p[1], p[2], p[3]);
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not part of task "%"', array_to_string(p, '.'), task USING ERRCODE = '42P01',
+          HINT = format('SELECT source_table FROM dts_task_progress(%L); lists them.', task);
+      END IF;
+      picked := picked || x;
+    END LOOP;
   END IF;
   PERFORM FROM dts.checkpoints c WHERE c.task_id = t.task_id AND c.stage = 'incremental' FOR UPDATE;
   PERFORM dts._replica_mode();
-  FOREACH tab IN ARRAY tables LOOP
-    p := dts._split_name(t, tab, 3);
-    source_table := array_to_string(p, '.');
-    SELECT * INTO x FROM dts.tables y
-     WHERE (y.task_id, y.source_db, y.source_schema, y.source_table) = (t.task_id, p[1], p[2], p[3]);
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'table % is not part of task "%"', source_table, task USING ERRCODE = '42P01',
-        HINT = format('SELECT source_table FROM dts_task_progress(%L); lists them.', task);
-    END IF;
-    IF x.capture IS DISTINCT FROM 'cdc' THEN
-      RAISE EXCEPTION 'table % is read from the transaction log, not with CDC: dts_resnapshot cannot help', source_table
-        USING ERRCODE = '55000', HINT = 'A log position that is gone needs a new start with a full stage.';
-    END IF;
-    PERFORM dts._require_key(x, 'dts_resnapshot');
-    -- The CDC high mark before the copy: every change up to it is in the rows read below.
-    SELECT lower(substr(v, 3, 8) || ':' || substr(v, 11, 8) || ':' || substr(v, 19, 4)) INTO read_from
-      FROM dts._source_query(t.server, x.source_db, 'SELECT sys.fn_cdc_get_max_lsn()') AS s(v text);
-    IF read_from IS NULL OR length(read_from) <> 22 THEN
-      RAISE EXCEPTION 'SQL Server reports no CDC high mark for database %', x.source_db USING ERRCODE = '55000',
-        HINT = 'Check that CDC is enabled there and its capture job runs.';
-    END IF;
+  FOREACH x IN ARRAY picked LOOP
+    source_table := x.source_db || '.' || x.source_schema || '.' || x.source_table;
+    read_from := NULL;
     target := format('%I.%I', x.target_schema, x.target_table);
+    IF to_regclass(target) IS NULL THEN
+      RAISE EXCEPTION 'destination table % of % does not exist', target, source_table USING ERRCODE = '42P01',
+        HINT = format('Recreate it: SELECT dts_start_task(%L); with the schema stage.', task);
+    END IF;
+    IF NOT full_only THEN
+      IF x.capture IS DISTINCT FROM 'cdc' THEN
+        RAISE EXCEPTION 'table % is read from the transaction log, not with CDC: dts_resnapshot cannot help', source_table
+          USING ERRCODE = '55000', HINT = 'A log position that is gone needs a new start with a full stage.';
+      END IF;
+      PERFORM dts._require_key(x, 'dts_resnapshot');
+      -- The CDC high mark before the copy: every change up to it is in the rows read below.
+      SELECT lower(substr(v, 3, 8) || ':' || substr(v, 11, 8) || ':' || substr(v, 19, 4)) INTO read_from
+        FROM dts._source_query(t.server, x.source_db, 'SELECT sys.fn_cdc_get_max_lsn()') AS s(v text);
+      IF read_from IS NULL OR length(read_from) <> 22 THEN
+        RAISE EXCEPTION 'SQL Server reports no CDC high mark for database %', x.source_db USING ERRCODE = '55000',
+          HINT = 'Check that CDC is enabled there and its capture job runs.';
+      END IF;
+    END IF;
     n := n + 1;
     ft := dts._source_mirror(t, x.task_id, x.source_db, x.source_schema, x.source_table, 'dts_resnapshot_' || n);
     cols := dts._insert_columns(target);
     EXECUTE format('DELETE FROM %s', target);
     EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', target, cols, cols, ft);
-    GET DIAGNOSTICS rows_copied = ROW_COUNT;
+    GET DIAGNOSTICS copied = ROW_COUNT;
+    rows_copied := copied;
     EXECUTE format('DROP FOREIGN TABLE %s', ft);
-    UPDATE dts.tables y SET incremental_from = read_from
-     WHERE (y.task_id, y.source_db, y.source_schema, y.source_table) = (x.task_id, x.source_db, x.source_schema, x.source_table);
-    PERFORM dts._log(t.task_id, 'info', 'incremental', source_table,
-      format('table copied again (%s rows); its changes are read from LSN %s', rows_copied, read_from));
+    IF full_only THEN
+      UPDATE dts.tables y SET full_state = 'done', rows_copied = copied, full_finished_at = clock_timestamp()
+       WHERE (y.task_id, y.source_db, y.source_schema, y.source_table) = (x.task_id, x.source_db, x.source_schema, x.source_table);
+      PERFORM dts._log(t.task_id, 'info', 'full', source_table,
+        format('table emptied and copied again (%s rows) by dts_resnapshot', rows_copied));
+    ELSE
+      UPDATE dts.tables y SET incremental_from = read_from
+       WHERE (y.task_id, y.source_db, y.source_schema, y.source_table) = (x.task_id, x.source_db, x.source_schema, x.source_table);
+      PERFORM dts._log(t.task_id, 'info', 'incremental', source_table,
+        format('table copied again (%s rows); its changes are read from LSN %s', rows_copied, read_from));
+    END IF;
     RETURN NEXT;
   END LOOP;
-  IF t.state IN ('failed', 'stopped') THEN
+  IF NOT full_only AND t.state IN ('failed', 'stopped') THEN
     UPDATE dts.tasks SET state = 'running', stopped_at = NULL, last_error = NULL, attempts = 0,
                          failing_since = NULL, resumed_at = clock_timestamp()
      WHERE task_id = t.task_id;

@@ -4,6 +4,7 @@
 #include "pg_boundary.hpp"
 
 extern "C" {
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "utils/inval.h"
@@ -39,6 +40,17 @@ void on_exit(int, Datum) {
 bool interrupt_pending() {
     return QueryCancelPending || ProcDiePending;
 }
+
+// T-SQL built here holds names, filters and literals in the database's encoding; FreeTDS sends
+// UTF-8. A database in UTF-8 sends its text as it is.
+std::string to_utf8(const std::string &sql) {
+    if (GetDatabaseEncoding() == PG_UTF8)
+        return sql;
+    const char *r = pg_call([&]() -> const char * {
+        return pg_server_to_any(sql.c_str(), static_cast<int>(sql.size()), PG_UTF8);
+    });
+    return std::string(r);
+}
 } // namespace
 
 void install_connection_cache() {
@@ -47,6 +59,7 @@ void install_connection_cache() {
     CacheRegisterSyscacheCallback(USERMAPPINGOID, on_invalidate, 0);
     on_proc_exit(on_exit, 0);
     dts::tds::Connection::set_interrupt_check(interrupt_pending);
+    dts::tds::Connection::set_outgoing_text(to_utf8);
 }
 
 ConnectionLease::ConnectionLease(Oid server_oid, Oid user_oid) {

@@ -35,6 +35,14 @@ bool is_string_type(Oid t) {
 }
 
 // Types whose PostgreSQL text form SQL Server reads back as the same value.
+// Types whose cross-type comparisons SQL Server resolves differently: it converts the constant
+// to the column's type (a timestamp compared with a date column loses its time, 0.1 compared
+// with a real column is read as real), where PostgreSQL compares in the wider type.
+bool converted_differently(Oid t) {
+    return t == DATEOID || t == TIMESTAMPOID || t == TIMESTAMPTZOID || t == TIMEOID ||
+           t == FLOAT4OID || t == FLOAT8OID;
+}
+
 bool sendable_type(Oid t) {
     switch (t) {
     case INT2OID:
@@ -173,7 +181,10 @@ RemoteExprPtr compare(OpExpr *op, Ctx &c) {
     // insensitive) and orders them differently: "=" and LIKE then accept a superset of the rows
     // PostgreSQL accepts, and are sent *and* re-checked here; anything else on strings (<>, <,
     // a negation) could drop rows PostgreSQL keeps and stays local.
-    bool strings = is_string_type(exprType(l)) || is_string_type(exprType(r));
+    const Oid lt = exprType(l), rt = exprType(r);
+    if (lt != rt && (converted_differently(lt) || converted_differently(rt)))
+        return nullptr;
+    bool strings = is_string_type(lt) || is_string_type(rt);
     if (strings && (c.negated || (o != "=" && o != "~~")))
         return nullptr;
     c.param_ok = o == "=";

@@ -248,12 +248,17 @@ static TupleTableSlot *dts_IterateForeignScan(ForeignScanState *node) {
                     continue;
                 int att = s->attnums[k] - 1;
                 s->converting = att;
-                slot->tts_values[att] =
-                    s->row_fast[k]
-                        ? fast_datum(s->types[k], s->data[k], s->lengths[k], s->pgtypes[att])
-                        : InputFunctionCall(&s->in_funcs[att],
-                                            const_cast<char *>(s->texts[k].c_str()),
-                                            s->ioparams[att], s->typmods[att]);
+                if (s->row_fast[k]) {
+                    slot->tts_values[att] =
+                        fast_datum(s->types[k], s->data[k], s->lengths[k], s->pgtypes[att]);
+                } else {
+                    int n = 0;
+                    const char *text =
+                        server_string(s->texts[k].data(), static_cast<int>(s->texts[k].size()), &n);
+                    slot->tts_values[att] =
+                        InputFunctionCall(&s->in_funcs[att], const_cast<char *>(text),
+                                          s->ioparams[att], s->typmods[att]);
+                }
                 slot->tts_isnull[att] = false;
             }
             MemoryContextSwitchTo(old);
@@ -362,7 +367,15 @@ List *import_schema(ImportForeignSchemaStmt *stmt, Oid server_oid) {
                 return p ? dts::tds::value_to_text(conn.column(i).type, p, conn.length(i), 0)
                          : std::string();
             };
-            cols.push_back({text(1), text(2), text(3), std::stoi(text(4)), std::stoi(text(5)),
+            // Names become SQL of this database: in its encoding.
+            auto name = [&](int i) {
+                const std::string v = text(i);
+                int n = 0;
+                const char *r = pg_call(
+                    [&]() { return server_string(v.data(), static_cast<int>(v.size()), &n); });
+                return std::string(r, static_cast<size_t>(n));
+            };
+            cols.push_back({name(1), name(2), text(3), std::stoi(text(4)), std::stoi(text(5)),
                             std::stoi(text(6)), text(7) == "true" || text(7) == "1"});
         }
     if (cols.empty()) {

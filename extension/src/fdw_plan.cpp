@@ -341,12 +341,19 @@ ForeignScan *plan_scan(PlannerInfo *, RelOptInfo *baserel, Oid relid, ForeignPat
                            baserel->relid, &attrs);
     });
     bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
-    std::vector<bool> dropped;
+    // Sized outside pg_call: no C++ allocation (and so no bad_alloc) inside its noexcept frame.
+    const int natts = pg_call([&]() {
+        Relation rel = table_open(relid, NoLock);
+        const int n = RelationGetDescr(rel)->natts;
+        table_close(rel, NoLock);
+        return n;
+    });
+    std::vector<bool> dropped(static_cast<size_t>(natts));
     pg_call([&]() {
         Relation rel = table_open(relid, NoLock);
         TupleDesc desc = RelationGetDescr(rel);
-        for (int i = 0; i < desc->natts; ++i)
-            dropped.push_back(TupleDescAttr(desc, i)->attisdropped);
+        for (int i = 0; i < desc->natts && i < natts; ++i)
+            dropped[static_cast<size_t>(i)] = TupleDescAttr(desc, i)->attisdropped;
         table_close(rel, NoLock);
     });
     List *retrieved = NIL;

@@ -104,12 +104,15 @@ std::vector<std::string> evolve_table(const std::string &task_id, const std::str
 Datum dts_evolve_table(PG_FUNCTION_ARGS) {
     return pgdts::pg_entry([&]() -> Datum {
         using pgdts::pg_call;
+        // The std::string is built outside pg_call: a C++ exception (bad_alloc) inside its
+        // noexcept frame would terminate the backend.
         auto arg = [&](int i) -> std::optional<std::string> {
-            return pg_call([&]() -> std::optional<std::string> {
-                if (PG_ARGISNULL(i))
-                    return std::nullopt;
-                return std::string(text_to_cstring(PG_GETARG_TEXT_PP(i)));
+            const char *v = pg_call([&]() -> const char * {
+                return PG_ARGISNULL(i) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(i));
             });
+            if (!v)
+                return std::nullopt;
+            return std::string(v);
         };
         int64 id = pg_call([&]() { return PG_GETARG_INT64(0); });
         std::vector<std::string> lines =

@@ -4,6 +4,7 @@
 #include "fdw_catalog.hpp"
 #include "pg_boundary.hpp"
 #include "source_access.hpp"
+#include "value_datum.hpp"
 
 extern "C" {
 #include "funcapi.h"
@@ -61,10 +62,11 @@ Datum dts_source_query(PG_FUNCTION_ARGS) {
                 for (int i = 0; i < natts; ++i) {
                     const auto &v = row[static_cast<size_t>(i)];
                     nulls[i] = !v.has_value();
-                    values[i] = v ? InputFunctionCall(&in[i], const_cast<char *>(v->c_str()),
-                                                      ioparam[i], TupleDescAttr(desc, i)->atttypmod)
-                                  : InputFunctionCall(&in[i], nullptr, ioparam[i],
-                                                      TupleDescAttr(desc, i)->atttypmod);
+                    int n = 0;
+                    const char *text =
+                        v ? server_string(v->data(), static_cast<int>(v->size()), &n) : nullptr;
+                    values[i] = InputFunctionCall(&in[i], const_cast<char *>(text), ioparam[i],
+                                                  TupleDescAttr(desc, i)->atttypmod);
                 }
                 tuplestore_putvalues(rsinfo->setResult, desc, values.data(), nulls.get());
             });

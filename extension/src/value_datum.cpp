@@ -3,6 +3,7 @@
 extern "C" {
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/timestamp.h"
@@ -75,6 +76,21 @@ int utf8_length(const uint8_t *p, int len) {
     return n;
 }
 
+const char *server_string(const char *p, int len, int *out_len) {
+    if (len > 0 && std::memchr(p, 0, static_cast<size_t>(len)))
+        ereport(ERROR,
+                (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+                 errmsg("source value holds a NUL character (0x00), which PostgreSQL strings "
+                        "cannot hold"),
+                 errhint("Remove it at the source (e.g. REPLACE(column, NCHAR(0), N'') in a view "
+                         "the foreign table reads), or read the column as bytea.")));
+    // Verifies the bytes, and converts them when the database is not UTF-8 (a character the
+    // database encoding lacks is an error naming it, never a silently changed value).
+    const char *r = pg_any_to_server(p, len, PG_UTF8);
+    *out_len = r == p ? len : static_cast<int>(std::strlen(r));
+    return r;
+}
+
 Datum fast_datum(int t, const uint8_t *p, int len, Oid pg) {
     auto integer = [&]() -> int64_t {
         switch (t) {
@@ -123,8 +139,11 @@ Datum fast_datum(int t, const uint8_t *p, int len, Oid pg) {
     }
     case TEXTOID:
     case VARCHAROID:
-    case BPCHAROID:
-        return PointerGetDatum(cstring_to_text_with_len(reinterpret_cast<const char *>(p), len));
+    case BPCHAROID: {
+        int n = 0;
+        const char *v = server_string(reinterpret_cast<const char *>(p), len, &n);
+        return PointerGetDatum(cstring_to_text_with_len(v, n));
+    }
     case BYTEAOID: {
         bytea *b = static_cast<bytea *>(palloc(VARHDRSZ + len));
         SET_VARSIZE(b, VARHDRSZ + len);

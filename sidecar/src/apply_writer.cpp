@@ -4,6 +4,7 @@
 
 #include "copy_text.hpp"
 #include "error.hpp"
+#include "nul_policy.hpp"
 #include "pg_quote.hpp"
 
 #include <algorithm>
@@ -28,9 +29,39 @@ void field(std::string &out, const dts::changes::Value &v) {
         dts::copy::append_null(out);
 }
 
+// A row with a NUL in a value: the stripped row under nul_policy 'strip', else the error naming
+// the table, key and column (COPY would refuse the byte, naming none of them).
+dts::changes::Values without_nul(const TableChanges &t, const dts::changes::Values &row,
+                                 bool key_only) {
+    dts::changes::Values out = row;
+    for (size_t i = 0; i < row.size(); ++i) {
+        if (!row[i] || !dts::nul::contains(*row[i]))
+            continue;
+        if (t.strip_nul) {
+            out[i] = dts::nul::strip(*row[i]);
+            continue;
+        }
+        std::vector<std::string> names;
+        std::vector<std::optional<std::string>> key;
+        for (size_t k = 0; k < t.key_positions.size(); ++k) {
+            names.push_back(t.columns[t.key_positions[k]]);
+            const size_t at = key_only ? k : t.key_positions[k];
+            key.push_back(at < row.size() ? row[at] : std::nullopt);
+        }
+        const size_t col = key_only && i < t.key_positions.size() ? t.key_positions[i] : i;
+        throw dts::nul::error(t.task_name, t.source_name,
+                              col < t.columns.size() ? t.columns[col] : "?",
+                              dts::nul::describe_key(names, key));
+    }
+    return out;
+}
+
 // One stage line: __seq, __op, then the row (or, for key-only deletes, the key in its columns).
 void line(std::string &out, long long seq, char op, const TableChanges &t,
           const dts::changes::Values &row, bool key_only) {
+    for (const auto &v : row)
+        if (v && dts::nul::contains(*v))
+            return line(out, seq, op, t, without_nul(t, row, key_only), key_only);
     out += std::to_string(seq);
     out += '\t';
     out += op;

@@ -25,9 +25,14 @@ struct TableChanges {
     std::vector<size_t> key_positions; // positions of the key columns in `columns`; empty:
                                        // no key (whole-row apply)
     dts::changes::DmlSelection dml;
+    // The row filter (dts_set_filter; T-SQL, checked by require_search_condition), empty when
+    // none: the readers apply it to the changes (dts::changes::apply_filter) before they get here.
+    std::string filter;
     // Whole-row tables: text/ntext/image columns, which CDC leaves NULL in every delete and
     // update before-image; NULL there matches any value.
     std::vector<std::string> lob_columns;
+    bool strip_nul = false; // the task's nul_policy is 'strip' (dts/nul_policy.hpp)
+    std::string task_name;  // for the NUL error's hint
     std::vector<dts::changes::Change> changes; // in (commit LSN, seqval) order
 };
 

@@ -35,6 +35,8 @@ struct Raw {
     int op = 0; // __$operation: 1 delete, 2 insert, 3 update (before), 4 update (after)
     size_t table = 0;
     Values values;
+    // Tables with a row filter: whether the image satisfies it (1/0); -1 when not evaluated.
+    int inside = -1;
 };
 
 // Which capture instance serves a table in the current read window, and from where.
@@ -133,10 +135,14 @@ void stream_rows(dts::tds::Connection &src, const std::string &sql, bool cdc_col
     }
 }
 
+// With a row filter, SQL Server evaluates it on each image as the last column (the change
+// function returns the source's column names): its own semantics, nothing translated.
 std::string changes_sql(const Plan &p, const Lsn &from, const Lsn &to, long top) {
     std::string cols;
     for (const auto &col : p.columns.columns)
         cols += ", " + dts::tsql::quote_ident(col);
+    if (!p.columns.filter.empty())
+        cols += ", CASE WHEN (" + p.columns.filter + ") THEN 1 ELSE 0 END";
     return std::string("SELECT ") + (top > 0 ? "TOP (" + std::to_string(top) + ") " : "") +
            "[__$start_lsn], [__$seqval], [__$operation], [__$update_mask]" + cols + " FROM cdc." +
            dts::tsql::quote_ident("fn_cdc_get_all_changes_" + p.instance->name) + "(" +
@@ -159,6 +165,15 @@ void restore_unchanged(const Plan &p, Values &before, const Values &after,
         if (!changed)
             before[pos] = after[pos];
     }
+}
+
+// The filter flag changes_sql() adds, taken off the values: 1/0, or -1 without a filter.
+int take_inside(const Plan &p, Values &values) {
+    if (p.columns.filter.empty() || values.empty())
+        return -1;
+    const bool inside = values.back() == "1";
+    values.pop_back();
+    return inside ? 1 : 0;
 }
 
 Values key_of(const TableChanges &t, const Values &row) {
@@ -212,8 +227,15 @@ size_t add_changes(std::vector<Raw> &rows, size_t begin, size_t end,
         } else {
             continue; // 3: the before image, paired with its 4 above
         }
-        t.changes.push_back(std::move(ch));
         ++n;
+        if (t.filter.empty()) {
+            t.changes.push_back(std::move(ch));
+            continue;
+        }
+        if (r.inside < 0 && ch.op != Op::Delete)
+            throw dts::Error("XX000", "a change of " + t.source_name +
+                                          " reached apply without its row filter evaluated");
+        dts::changes::apply_filter(std::move(ch), r.inside == 1, t.changes);
     }
     return n;
 }
@@ -256,6 +278,7 @@ private:
     void check_captures(Source &s);
     bool captures_changed(const Source &s,
                           const std::map<int64_t, std::vector<int64_t>> &change_tables) const;
+    void evaluate_filters(Source &s, std::vector<Raw> &rows, size_t begin);
     void recopy_table(Source &s, const CdcTable &t, const Lsn &position, const std::string &why);
     void table_event(const Source &s, const CdcTable &t, const std::string &level,
                      const std::string &message, const std::string &detail);
@@ -322,6 +345,24 @@ void Reader::join_table(Source &s, ApplyTransaction &tx, const std::string &sche
              "(task_id, source_db, source_schema, source_table) = ($1, $2, $3, $4)",
              {std::to_string(task_.id), s.db, schema, table, from.to_log_string(),
               std::to_string(rows)});
+}
+
+// Log-decoded changes of tables with a row filter: one probe per table at the source over the
+// after-images of its inserts and updates.
+void Reader::evaluate_filters(Source &s, std::vector<Raw> &rows, size_t begin) {
+    std::map<size_t, std::vector<size_t>> by_table;
+    for (size_t i = begin; i < rows.size(); ++i)
+        if ((rows[i].op == 2 || rows[i].op == 4) && !s.tables[rows[i].table].apply.filter.empty())
+            by_table[rows[i].table].push_back(i);
+    for (const auto &[table, indexes] : by_table) {
+        const CdcTable &t = s.tables[table];
+        std::vector<const Values *> images;
+        for (size_t i : indexes)
+            images.push_back(&rows[i].values);
+        const std::vector<bool> inside = rows_inside(*s.conn, t.apply, t.probe, images);
+        for (size_t k = 0; k < indexes.size(); ++k)
+            rows[indexes[k]].inside = inside[k] ? 1 : 0;
+    }
 }
 
 void Reader::keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied) {
@@ -510,6 +551,37 @@ void Reader::check_captures(Source &s) {
     }
     if (removed)
         s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+    // The newest capture instance must carry every column the destination has: changes read
+    // through one created with a column list would leave the others NULL (or at their default,
+    // or fail on NOT NULL in the middle of a batch). pg_dts cannot know their values, so the
+    // task stops here, naming them. (After ALTER TABLE ... ADD, pg_dts creates an instance with
+    // every column before this runs again.)
+    for (const auto &t : s.tables) {
+        if (t.kind != TableKind::Synced || t.log || t.instances.empty())
+            continue;
+        const CaptureInstance &ci = t.instances.back();
+        const auto missing = uncaptured_columns(*s.conn, t, ci);
+        if (missing.empty())
+            continue;
+        std::string names;
+        for (const auto &c : missing)
+            names += (names.empty() ? "" : ", ") + c;
+        const std::string schema = dts::tsql::quote_literal(t.schema);
+        const std::string table = dts::tsql::quote_literal(t.table);
+        throw dts::Error(
+            "55000",
+            "capture instance " + ci.name + " of source table " + t.apply.source_name +
+                " does not capture column(s) " + names +
+                ", which the destination table has: their changes would arrive without values",
+            "CDC was enabled on the table with @captured_column_list.",
+            "Capture every column: EXEC sys.sp_cdc_disable_table @source_schema = " + schema +
+                ", @source_name = " + table +
+                ", @capture_instance = " + dts::tsql::quote_literal(ci.name) +
+                "; EXEC sys.sp_cdc_enable_table @source_schema = " + schema +
+                ", @source_name = " + table +
+                ", @role_name = NULL; then start the task again (pg_dts copies the table again). "
+                "Or drop the columns from the destination table.");
+    }
 }
 
 // A table whose changes were not all captured, copied again as it is now in one destination
@@ -710,7 +782,8 @@ Reader::PollResult Reader::poll(Source &s) {
                         if (op == 4 && !p.lobs.empty() && !rows.empty() && rows.back().op == 3 &&
                             rows.back().seq == seq && rows.back().table == p.table)
                             restore_unchanged(p, rows.back().values, values, mask);
-                        rows.push_back({commit, seq, op, p.table, std::move(values)});
+                        const int inside = take_inside(p, values);
+                        rows.push_back({commit, seq, op, p.table, std::move(values), inside});
                         ++read;
                         last = commit;
                     });
@@ -720,8 +793,10 @@ Reader::PollResult Reader::poll(Source &s) {
     if (s.log) {
         std::vector<LogChange> changes;
         s.log->take(from, to, changes);
+        const size_t first_log = rows.size();
         for (auto &c : changes)
             rows.push_back({c.commit, c.seq, c.op, c.table, std::move(c.values)});
+        evaluate_filters(s, rows, first_log);
     }
     // A window that ends at DDL or at a spilled transaction holds that transaction, which may
     // have no rows here: it is handled below.
@@ -975,9 +1050,12 @@ size_t Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &sc
         for (const auto &c : t.apply.columns)
             cols += std::string(cols.empty() ? "" : ", ") + dts::tsql::quote_ident(c);
         auto st = tx.stream(t.apply);
-        stream_rows(
-            *s.conn, "SELECT " + cols + " FROM " + dts::tsql::quote_name("", schema, table), false,
-            [&](const Lsn &, const Lsn &, int, const std::string &, Values &&v) { st.insert(v); });
+        stream_rows(*s.conn,
+                    "SELECT " + cols + " FROM " + dts::tsql::quote_name("", schema, table) +
+                        (t.apply.filter.empty() ? "" : " WHERE (" + t.apply.filter + ")"),
+                    false, [&](const Lsn &, const Lsn &, int, const std::string &, Values &&v) {
+                        st.insert(v);
+                    });
         st.finish();
         log::info("table copied into the change stream", {{"task", task_.name},
                                                           {"table", t.apply.source_name},
@@ -1018,15 +1096,21 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
         Values before;
         stream_rows(*s.conn, changes_sql(p, commit, commit, 0), true,
                     [&](const Lsn &, const Lsn &, int op, const std::string &mask, Values &&v) {
+                        // Row filter: an insert outside is skipped, an update leaving it
+                        // deletes the row (dts::changes::apply_filter).
+                        const bool outside = take_inside(p, v) == 0;
                         if (op == 1)
                             st.remove(v);
-                        else if (op == 2)
+                        else if (op == 2 && !outside)
                             st.insert(v);
                         else if (op == 3)
                             before = std::move(v);
                         else if (op == 4) {
                             restore_unchanged(p, before, v, mask);
-                            st.update(before, v);
+                            if (!outside)
+                                st.update(before, v);
+                            else
+                                st.remove(before.empty() ? v : before);
                             before.clear();
                         }
                     });
@@ -1046,7 +1130,7 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
 }
 
 void Reader::run() {
-    SourceSettings src = source_settings(pg_, task_.id);
+    SourceSettings src = source_settings(pg_, task_.id, opts_.source_idle_timeout);
     std::vector<std::string> databases;
     for (auto &d : pg_.query_rows("SELECT unnest(databases) FROM dts.tasks WHERE task_id = $1",
                                   {std::to_string(task_.id)}))

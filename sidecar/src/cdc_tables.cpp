@@ -4,6 +4,7 @@
 
 #include "error.hpp"
 #include "pg_quote.hpp"
+#include "tsql_filter.hpp"
 #include "tsql_quote.hpp"
 
 #include <algorithm>
@@ -89,7 +90,9 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
     auto rows = pg.query_rows(
         "SELECT x.source_schema, x.source_table, x.target_schema, x.target_table, "
         "coalesce(s.primary_key, x.source_primary_key)::text, s.dml::text, x.incremental_from, "
-        "x.capture = 'log', x.capture_seen::text, x.capture_lost_after FROM dts.tables x LEFT "
+        "x.capture = 'log', x.capture_seen::text, x.capture_lost_after, s.filter, (SELECT "
+        "t.nul_policy = 'strip' FROM dts.tasks t WHERE t.task_id = x.task_id) FROM dts.tables x "
+        "LEFT "
         "JOIN dts.table_settings s USING (task_id, source_db, source_schema, source_table) WHERE "
         "x.task_id = $1 AND x.source_db = $2 AND x.incremental_error IS NULL AND "
         "dts._selects(x.task_id, x.source_db, x.source_schema, x.source_table) ORDER BY 1, 2",
@@ -100,6 +103,8 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         c.schema = *r[0];
         c.table = *r[1];
         c.apply.source_name = db + "." + c.schema + "." + c.table;
+        c.apply.strip_nul = r[11] == "t";
+        c.apply.task_name = task.name;
         c.apply.target = dts::pg::qualified(*r[2], *r[3]);
         if (r[6])
             c.read_from = Lsn::parse(*r[6]);
@@ -146,6 +151,14 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
                 if (l[1] == "1")
                     c.apply.lob_columns.push_back(l[0].value_or(""));
             }
+        if (r[10] && !r[10]->empty()) {
+            // Checked again here, as before a full load: nothing else stands between a stored
+            // filter and the source login.
+            dts::tsql::require_search_condition(*r[10], "the row filter of " + c.apply.source_name);
+            c.apply.filter = *r[10];
+            if (c.log)
+                c.probe = filter_probe(src, c.schema, c.table, c.apply);
+        }
         auto dml = pg_array(pg, r[5]);
         if (!dml.empty())
             c.apply.dml = {contains(dml, "INSERT"), contains(dml, "UPDATE"),
@@ -209,6 +222,21 @@ TableChanges columns_for(const CdcTable &t, const CaptureInstance &ci) {
                                           " is not captured by CDC instance " + ci.name);
         out.key_positions.push_back(static_cast<size_t>(it - out.columns.begin()));
     }
+    return out;
+}
+
+std::vector<std::string> uncaptured_columns(dts::tds::Connection &src, const CdcTable &t,
+                                            const CaptureInstance &ci) {
+    std::vector<std::string> out;
+    for (const auto &c : t.apply.columns)
+        if (!contains(ci.columns, c))
+            out.push_back(c);
+    if (out.empty())
+        return out;
+    // A destination column the source does not have (added at the destination only, or
+    // dropped at the source) is not the instance's to carry.
+    const auto source = source_columns(src, t.schema, t.table);
+    std::erase_if(out, [&](const std::string &c) { return !contains(source, c); });
     return out;
 }
 

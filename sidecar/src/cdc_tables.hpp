@@ -7,6 +7,7 @@
 #include "apply_writer.hpp"
 #include "full_load.hpp"
 #include "pg_connection.hpp"
+#include "row_filter.hpp"
 
 #include "capture_verdict.hpp"
 #include "lsn.hpp"
@@ -45,6 +46,8 @@ struct CdcTable {
     // Whole-row tables: columns of large types ((max), xml, text/ntext/image), whose unchanged
     // values CDC leaves out of update before-images.
     std::vector<std::string> large_columns;
+    // Log-captured tables with a row filter: the columns the filter names, typed for the probe.
+    FilterProbe probe;
 };
 
 // The task's tables in database `db`, plus pg_dts's heartbeat and DDL history tables when CDC
@@ -68,6 +71,12 @@ std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const 
 // The columns of `t` that capture instance `ci` delivers, as t.apply with only those columns
 // (a column added at the destination before its capture instance exists is left untouched).
 TableChanges columns_for(const CdcTable &t, const CaptureInstance &ci);
+
+// Columns of the destination table that the source table has but capture instance `ci` does not
+// capture (created with @captured_column_list): changes read through it would leave them NULL or
+// at their default. Asks the source only when `ci` misses some destination column.
+std::vector<std::string> uncaptured_columns(dts::tds::Connection &src, const CdcTable &t,
+                                            const CaptureInstance &ci);
 
 // After ALTER TABLE at `position`: when the newest capture instance misses source columns,
 // creates one that captures them all (dropping the oldest of two first, which `position` must

@@ -11,6 +11,7 @@
 #include "copy_text.hpp"
 #include "error.hpp"
 #include "lsn.hpp"
+#include "nul_policy.hpp"
 #include "pg_quote.hpp"
 #include "source_catalog.hpp"
 #include "tsql_filter.hpp"
@@ -19,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +35,8 @@ struct TableJob {
     std::string filter;                // T-SQL search condition, empty when none
     std::vector<std::string> columns;  // copied columns (source names = destination names)
     std::string key_column;            // range key, empty: whole-table chunks only
+    std::vector<std::string> key;      // primary key columns, to name a row in errors
+    bool strip_nul = false;            // the task's nul_policy is 'strip'
     std::vector<std::string> identity; // destination identity columns (sequences to advance)
     bool keep_existing = false;        // ignore_and_proceed: existing keys win
     bool has_unique_key = false;
@@ -50,6 +54,7 @@ struct TaskInfo {
     std::vector<std::string> databases;
     std::string conflict_mode;
     bool schema_stage = false, incremental_stage = false;
+    bool strip_nul = false;
 };
 
 std::vector<std::string> pg_array(PgConnection &pg, const std::optional<std::string> &literal) {
@@ -63,11 +68,12 @@ std::vector<std::string> pg_array(PgConnection &pg, const std::optional<std::str
 
 TaskInfo load_task(PgConnection &pg, const TaskRef &task) {
     auto r = pg.query_rows("SELECT databases::text, conflict_mode, 'schema' = ANY (stages), "
-                           "'incremental' = ANY (stages) FROM dts.tasks WHERE task_id = $1",
+                           "'incremental' = ANY (stages), nul_policy = 'strip' FROM dts.tasks "
+                           "WHERE task_id = $1",
                            {std::to_string(task.id)});
     if (r.empty())
         throw dts::Error("42704", "pg_dts task " + task.name + " no longer exists");
-    return {pg_array(pg, r[0][0]), *r[0][1], r[0][2] == "t", r[0][3] == "t"};
+    return {pg_array(pg, r[0][0]), *r[0][1], r[0][2] == "t", r[0][3] == "t", r[0][4] == "t"};
 }
 
 void event(PgConnection &pg, const TaskRef &task, const std::string &level,
@@ -154,6 +160,8 @@ std::vector<TableJob> prepare(PgConnection &pg, const Options &opts, const TaskR
                 if (c.name == d) // computed columns too: they arrive as their values
                     j.columns.push_back(d);
         auto key = pg_array(pg, r[7]);
+        j.key = key;
+        j.strip_nul = info.strip_nul;
         if (!key.empty())
             for (const auto &c : source->columns)
                 if (c.name == key.front() && dts::chunks::integer_key_type(c.type.name))
@@ -241,6 +249,31 @@ struct Worker {
     }
 };
 
+// A string value holding NUL: stripped under nul_policy 'strip', else the task fails with the
+// table, key and column named (COPY would refuse the byte, naming none of them).
+void nul_value(std::string &buf, const TaskRef &task, const TableJob &j, dts::tds::Connection &tds,
+               const std::vector<int> &types, const std::vector<int> &scales, int col,
+               const uint8_t *p, int len) {
+    const std::string_view v(reinterpret_cast<const char *>(p), static_cast<size_t>(len));
+    if (j.strip_nul) {
+        dts::copy::append_field(buf, dts::nul::strip(v));
+        return;
+    }
+    std::vector<std::optional<std::string>> key;
+    for (const auto &k : j.key) {
+        auto at = std::find(j.columns.begin(), j.columns.end(), k);
+        const int i = static_cast<int>(at - j.columns.begin()) + 1;
+        const uint8_t *d = at == j.columns.end() ? nullptr : tds.data(i);
+        key.push_back(d ? std::optional<std::string>(dts::tds::value_to_text(
+                              types[static_cast<size_t>(i - 1)], d, tds.length(i),
+                              scales[static_cast<size_t>(i - 1)]))
+                        : std::nullopt);
+    }
+    tds.cancel();
+    throw dts::nul::error(task.name, j.source_name(), j.columns[static_cast<size_t>(col - 1)],
+                          dts::nul::describe_key(j.key, key));
+}
+
 // Copies one chunk in one destination transaction. False when stopped (rolled back).
 bool copy_chunk(Worker &w, const SourceSettings &src, const TaskRef &task, const TableJob &j,
                 const Chunk &c, const StopCheck &stopped) {
@@ -310,11 +343,14 @@ bool copy_chunk(Worker &w, const SourceSettings &src, const TaskRef &task, const
                     if (i > 1)
                         buf += '\t';
                     const uint8_t *p = tds.data(i);
+                    const int len = p ? tds.length(i) : 0;
                     if (!p)
                         dts::copy::append_null(buf);
+                    else if (dts::tds::is_string_type(types[i - 1]) &&
+                             std::memchr(p, 0, static_cast<size_t>(len)))
+                        nul_value(buf, task, j, tds, types, scales, i, p, len);
                     else
-                        dts::tds::append_copy_text(buf, types[i - 1], p, tds.length(i),
-                                                   scales[i - 1]);
+                        dts::tds::append_copy_text(buf, types[i - 1], p, len, scales[i - 1]);
                 }
                 buf += '\n';
                 if (buf.size() >= (1u << 18)) {
@@ -401,9 +437,12 @@ void finish_table(PgConnection &pg, const TaskRef &task, const TableJob &j) {
 bool run_full_load(const Options &opts, const TaskRef &task, const StopCheck &stopped) {
     PgConnection pg(opts.destination);
     TaskInfo info = load_task(pg, task);
-    SourceSettings src = source_settings(pg, task.id);
-    for (const auto &db : info.databases)
-        record_cutover(pg, task, src, db);
+    SourceSettings src = source_settings(pg, task.id, opts.source_idle_timeout);
+    // Only a change stream starts at the cutover: a task without one reads no log position (which
+    // needs VIEW SERVER STATE at the source).
+    if (info.incremental_stage)
+        for (const auto &db : info.databases)
+            record_cutover(pg, task, src, db);
     std::vector<TableJob> jobs = prepare(pg, opts, task, info, src);
 
     std::vector<Chunk> queue;

@@ -41,7 +41,7 @@ void read_log_rows(Source &src, std::vector<dts::logrec::LogRow> &out, size_t &r
         std::vector<bool> character;
         for (int i = 1; i <= n; ++i) {
             desc.push_back(src.column(i));
-            character.push_back(dts::tds::is_character_type(desc.back().type));
+            character.push_back(dts::tds::is_string_type(desc.back().type));
         }
         // Columns read in place from the row buffer (text as it came, integers as numbers):
         // every record of the log passes here, so nothing is copied that the reader drops.

@@ -927,12 +927,32 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
             t = &c;
     if (!t)
         return 0;
-    auto write = [&](ApplyTransaction::Stream &st, const LogChange &c) {
-        if (c.op == 1)
+    // A table's row filter, asked of the source for the images about to be written: an insert
+    // outside is skipped, an update leaving it deletes the row (dts::changes::apply_filter).
+    auto inside = [&](const Table &tb, const std::vector<LogChange> &changes) {
+        std::vector<bool> out(changes.size(), true);
+        if (tb.cdc->apply.filter.empty())
+            return out;
+        std::vector<size_t> at;
+        std::vector<const Values *> images;
+        for (size_t i = 0; i < changes.size(); ++i)
+            if (changes[i].table == tb.index && changes[i].op != 1) {
+                at.push_back(i);
+                images.push_back(&changes[i].values);
+            }
+        if (images.empty())
+            return out;
+        auto in = rows_inside(src_, tb.cdc->apply, tb.cdc->probe, images);
+        for (size_t k = 0; k < at.size(); ++k)
+            out[at[k]] = in[k];
+        return out;
+    };
+    auto write = [&](ApplyTransaction::Stream &st, const LogChange &c, bool in) {
+        if (c.op == 1 || (c.op == 4 && !in))
             st.remove(c.values);
-        else if (c.op == 2)
+        else if (c.op == 2 && in)
             st.insert(c.values);
-        else
+        else if (c.op == 4)
             st.update({}, c.values);
     };
     size_t n = 0;
@@ -947,9 +967,10 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
             if (tb.cdc->kind != TableKind::Synced)
                 continue;
             auto st = tx.stream(tb.cdc->apply);
-            for (const auto &c : changes)
-                if (c.table == tb.index)
-                    write(st, c);
+            const auto in = inside(tb, changes);
+            for (size_t i = 0; i < changes.size(); ++i)
+                if (changes[i].table == tb.index)
+                    write(st, changes[i], in[i]);
             st.finish();
             n += st.changes();
         }
@@ -1013,12 +1034,14 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
                 }
                 std::vector<LogChange> changes;
                 complete(pending, changes, &staged);
-                for (auto &c : changes) {
+                const auto in = inside(tb, changes);
+                for (size_t i = 0; i < changes.size(); ++i) {
+                    const LogChange &c = changes[i];
                     Values key;
                     for (size_t kp : tb.key_apply)
                         key.push_back(c.values[kp]);
                     staged.add(std::hash<std::string>{}(key_string(key)));
-                    write(st, c);
+                    write(st, c, in[i]);
                 }
             }
         }

@@ -12,6 +12,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <string>
 
 namespace {
 std::atomic<bool> g_shutdown{false};
@@ -35,16 +37,36 @@ int check_destination(const sidecar::Options &opts) {
     }
     return 0;
 }
+// The destination string may hold a password; /proc/<pid>/cmdline (ps) shows argv to every
+// local user. Overwritten in place once parsed (the docs recommend DTS_DESTINATION anyway).
+void scrub_destination(int argc, char **argv) {
+    auto blank = [](char *s) {
+        for (; *s; ++s)
+            *s = '*';
+    };
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if ((a == "--destination" || a == "-d") && i + 1 < argc)
+            blank(argv[++i]);
+        else if (a.rfind("--destination=", 0) == 0)
+            blank(argv[i] + std::strlen("--destination="));
+        else if (a.rfind("-d", 0) == 0 && a.size() > 2 && a[1] != '-')
+            blank(argv[i] + 2);
+    }
+}
 } // namespace
 
 int main(int argc, char **argv) {
     try {
         auto opts = sidecar::parse_options(argc, argv);
+        scrub_destination(argc, argv);
         if (!opts)
             return 0;
         sidecar::log::set_level(opts->log_level);
         if (dbinit() == FAIL)
             throw dts::Error("58000", "cannot initialise FreeTDS db-lib");
+        dts::tds::Connection::pin_config_environment(); // before any thread
+
         int rc = check_destination(*opts);
         if (opts->check_only || rc != 0)
             return rc;

@@ -31,6 +31,8 @@ std::string env_to_option(const std::string &var) {
         return "metrics-address";
     if (var == "DTS_ALERT_WEBHOOK")
         return "alert-webhook";
+    if (var == "DTS_SOURCE_IDLE_TIMEOUT")
+        return "source-idle-timeout";
     return {};
 }
 } // namespace
@@ -69,7 +71,10 @@ std::optional<Options> parse_options(int argc, char **argv) {
                               po::value(&opts.alert_check_seconds)->default_value(10),
                               "evaluate the alert rules (dts_check_alerts()) this often")(
         "webhook-timeout-seconds", po::value(&opts.webhook_timeout)->default_value(5),
-        "time limit of one webhook post; a failed post is retried with backoff");
+        "time limit of one webhook post; a failed post is retried with backoff")(
+        "source-idle-timeout", po::value(&opts.source_idle_timeout)->default_value(600),
+        "seconds a source query may go without receiving anything before its connection is "
+        "abandoned and the task retried; 0 for none (env DTS_SOURCE_IDLE_TIMEOUT)");
 
     po::variables_map vm;
     try {
@@ -121,6 +126,9 @@ std::optional<Options> parse_options(int argc, char **argv) {
         opts.alert_webhook.rfind("https://", 0) != 0)
         throw dts::Error("22023", "invalid --alert-webhook \"" + opts.alert_webhook + "\"", {},
                          "Give an http:// or https:// URL.");
+    if (opts.source_idle_timeout < 0 || opts.source_idle_timeout > 86400)
+        throw dts::Error("22023", "invalid --source-idle-timeout", {},
+                         "Use 0 (none) to 86400 seconds.");
     if (opts.poll_seconds < 1)
         throw dts::Error("22023", "invalid --poll-seconds", {}, "Use 1 or more.");
     return opts;

@@ -21,6 +21,7 @@ struct Options {
     std::string alert_webhook;       // URL the alert rows are posted to; empty: none
     double alert_check_seconds = 10; // how often dts_check_alerts() runs
     double webhook_timeout = 5;      // seconds one webhook post may take
+    int source_idle_timeout = 600;   // seconds a source call may wait with nothing received
 };
 
 // Parses argv. Returns nullopt when the process should exit at once (help/version printed);

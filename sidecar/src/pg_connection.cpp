@@ -17,9 +17,22 @@ std::string trim_newline(std::string s) {
         s.pop_back();
     return s;
 }
+
+// The destination string is expanded over defaults, so what the user set wins: a destination
+// that accepts the connection and never answers, or a peer that vanished (failover onto a
+// black-holed address), ends a connection attempt or a wait instead of hanging for the OS's
+// two hours. client_encoding comes after it and always wins: what the sidecar sends is UTF-8
+// (FreeTDS converts to it), and the server converts that to the database's encoding.
+PGconn *connect(const std::string &conninfo) {
+    const char *keys[] = {
+        "connect_timeout",  "keepalives", "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "dbname",     "client_encoding", nullptr};
+    const char *values[] = {"10", "1", "30", "10", "3", conninfo.c_str(), "UTF8", nullptr};
+    return PQconnectdbParams(keys, values, 1);
+}
 } // namespace
 
-PgConnection::PgConnection(const std::string &conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
+PgConnection::PgConnection(const std::string &conninfo) : conn_(connect(conninfo)) {
     if (!conn_)
         throw dts::Error("08001", "cannot allocate a libpq connection");
     if (PQstatus(conn_.get()) != CONNECTION_OK)

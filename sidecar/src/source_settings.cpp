@@ -4,7 +4,7 @@
 
 namespace sidecar {
 
-SourceSettings source_settings(PgConnection &pg, int64_t task_id) {
+SourceSettings source_settings(PgConnection &pg, int64_t task_id, int idle_timeout) {
     // The options are split into rows by the server, so the password only ever travels in a
     // result: sent back as a bind parameter, statement logging would print it.
     auto rows = pg.query_rows(
@@ -22,6 +22,9 @@ SourceSettings source_settings(PgConnection &pg, int64_t task_id) {
                 .emplace_back(r[2].value_or(""), r[3].value_or(""));
     SourceSettings s;
     s.server = dts::fdw::server_options(server, server_opts);
+    // A source that stops answering must not stall a task (or a worker) forever: the wait ends
+    // as a connection failure, which the supervisor retries within the task's retry window.
+    s.server.idle_timeout = idle_timeout;
     s.credentials = dts::fdw::credentials(server, mapping_opts);
     return s;
 }

@@ -22,6 +22,7 @@ struct SourceSettings {
     }
 };
 
-SourceSettings source_settings(PgConnection &pg, int64_t task_id);
+// idle_timeout: the sidecar's --source-idle-timeout, applied to every source session it opens.
+SourceSettings source_settings(PgConnection &pg, int64_t task_id, int idle_timeout);
 
 } // namespace sidecar

@@ -220,6 +220,10 @@ public:
     virtual void bulk_load(const BulkRows &rows, ResultSink &sink) = 0;
 };
 
+// How to end the connection of session `spid` (KILL): the front end registers it after login;
+// it is forgotten when the session ends.
+void set_session_killer(uint16_t spid, std::function<void()> kill);
+
 // A SQL login the simulator accepts (CREATE LOGIN ... WITH PASSWORD).
 struct LoginDef {
     std::string name;

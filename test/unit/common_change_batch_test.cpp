@@ -129,3 +129,60 @@ TEST(ChangeBatch, ManyKeysKeepFirstSeenOrder) {
     EXPECT_EQ(c.upserts[0][0], keys[1]);
     EXPECT_EQ(c.deletes[1][0], keys[3]);
 }
+
+// Row filters on changes (issue 16 item 9).
+TEST(ChangeBatchFilter, InsertOutsideIsDropped) {
+    std::vector<Change> out;
+    apply_filter(ins("1", "a"), false, out);
+    EXPECT_TRUE(out.empty());
+    apply_filter(ins("2", "b"), true, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].op, Op::Insert);
+}
+
+TEST(ChangeBatchFilter, UpdateLeavingTheFilterDeletes) {
+    std::vector<Change> out;
+    apply_filter(upd("1", "x"), false, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].op, Op::Delete);
+    EXPECT_EQ(out[0].key, v({"1"}));
+    auto r = run(out);
+    EXPECT_EQ(r.deletes, std::vector<Values>{v({"1"})});
+    EXPECT_TRUE(r.upserts.empty());
+}
+
+TEST(ChangeBatchFilter, MovedRowLeavingTheFilterDeletesBothKeys) {
+    std::vector<Change> out;
+    apply_filter(upd("2", "x", "1"), false, out);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].key, v({"1"}));
+    EXPECT_EQ(out[1].key, v({"2"}));
+    EXPECT_EQ(out[1].op, Op::Delete);
+}
+
+TEST(ChangeBatchFilter, UpdateEnteringTheFilterUpsertsTheAfterImage) {
+    std::vector<Change> out;
+    apply_filter(upd("1", "x"), true, out);
+    auto r = run(out);
+    ASSERT_EQ(r.upserts.size(), 1u);
+    EXPECT_EQ(r.upserts[0], v({"1", "x"}));
+    EXPECT_FALSE(r.fresh[0]); // the destination may have it: an upsert, not a plain insert
+}
+
+TEST(ChangeBatchFilter, DeletesStay) {
+    std::vector<Change> out;
+    apply_filter(del("1"), false, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].op, Op::Delete);
+}
+
+TEST(ChangeBatchFilter, LeavingThenEnteringInOneBatchEndsWithTheRow) {
+    std::vector<Change> out;
+    apply_filter(ins("1", "in"), true, out);
+    apply_filter(upd("1", "out"), false, out);
+    apply_filter(upd("1", "in again"), true, out);
+    auto r = run(out);
+    ASSERT_EQ(r.upserts.size(), 1u);
+    EXPECT_EQ(r.upserts[0], v({"1", "in again"}));
+    EXPECT_TRUE(r.deletes.empty());
+}

@@ -240,6 +240,24 @@ TEST(SchemaDdl, Defaults) {
     EXPECT_EQ(translate_default("(user_name())", "text"), std::nullopt);
 }
 
+// A number reaches a column of another type only converted (review finding #13).
+TEST(SchemaDdl, NumericDefaultsOfOtherTypes) {
+    using ddl::translate_default;
+    EXPECT_EQ(translate_default("((0))", "timestamp(3)"), "'1900-01-01 00:00:00'");
+    EXPECT_EQ(translate_default("((1))", "timestamp(0)"), "'1900-01-02 00:00:00'");
+    EXPECT_EQ(translate_default("((45000))", "timestamp(3)"), "'2023-03-17 00:00:00'");
+    EXPECT_EQ(translate_default("((-1))", "timestamp(3)"), "'1899-12-31 00:00:00'");
+    EXPECT_EQ(translate_default("((0.5))", "timestamp(3)"), std::nullopt);
+    EXPECT_EQ(translate_default("('')", "timestamp(3)"), "'1900-01-01 00:00:00'");
+    EXPECT_EQ(translate_default("('')", "date"), "'1900-01-01'");
+    EXPECT_EQ(translate_default("((0))", "character varying(10)"), "'0'");
+    EXPECT_EQ(translate_default("((1.5))", "text"), "'1.5'");
+    EXPECT_EQ(translate_default("((0))", "uuid"), std::nullopt);
+    EXPECT_EQ(translate_default("((0))", "bytea"), std::nullopt);
+    EXPECT_EQ(translate_default("((0))", "timestamptz(6)"), std::nullopt);
+    EXPECT_EQ(translate_default("((2.5))", "double precision"), "2.5");
+}
+
 TEST(SchemaDdl, ObjectNamesFitPostgresLimit) {
     EXPECT_EQ(ddl::object_name("t", "ix"), "t_ix");
     std::string long_name(70, 'a');
@@ -250,5 +268,18 @@ TEST(SchemaDdl, ObjectNamesFitPostgresLimit) {
         umlauts += "\xC3\xBC";
     std::string cut = ddl::object_name("t", umlauts);
     EXPECT_LE(cut.size(), 63u);
-    EXPECT_EQ(cut.size() % 2, 0u); // "t_" plus whole two-byte characters
+    // "t_" plus whole two-byte characters, then "_" and 8 hex digits.
+    EXPECT_EQ((cut.size() - 9) % 2, 0u);
+    EXPECT_EQ(cut[cut.size() - 9], '_');
+}
+
+// Review finding #17: a cut "<table>_pkey" must not equal the cut table name, and two long names
+// sharing their first 63 bytes must not share an index name.
+TEST(SchemaDdl, CutObjectNamesStayDistinct) {
+    const std::string table(64, 'x');
+    const std::string pkey = ddl::object_name(table, "pkey");
+    EXPECT_EQ(pkey.size(), 63u);
+    EXPECT_NE(pkey, table.substr(0, 63));
+    EXPECT_NE(ddl::object_name(table + "a", "ix"), ddl::object_name(table + "b", "ix"));
+    EXPECT_EQ(ddl::object_name(table, "pkey"), pkey); // stable
 }

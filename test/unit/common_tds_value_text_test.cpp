@@ -58,6 +58,20 @@ TEST(TdsValueText, DatesAndTimes) {
     EXPECT_EQ(text_of(SYBMSDATETIMEOFFSET, a), "2024-02-29 01:00:00.123456+00");
 }
 
+// Review finding #21: 0001-01-01 00:00 +14:00 is before 0001-01-01 in UTC; DB-Library's day
+// number wraps (year 45935). An error, never a wrong date.
+TEST(TdsValueText, DatesOutsideTheRangeAreErrors) {
+    DBDATETIMEALL a{};
+    a.date = -693595; // 0001-01-01
+    EXPECT_EQ(text_of(SYBMSDATETIMEOFFSET, a), "0001-01-01 00:00:00.000000+00");
+    a.date = 2958463; // 9999-12-31
+    EXPECT_EQ(text_of(SYBMSDATE, a), "9999-12-31");
+    a.date = 16083620; // the wrapped day of 0000-12-31
+    EXPECT_THROW(text_of(SYBMSDATETIMEOFFSET, a), dts::Error);
+    a.date = -693596;
+    EXPECT_THROW(text_of(SYBMSDATETIME2, a), dts::Error);
+}
+
 TEST(TdsValueText, BinaryGuidAndText) {
     const uint8_t bin[] = {0xde, 0xad, 0x00};
     EXPECT_EQ(value_to_text(SYBVARBINARY, bin, 3, 0), "\\xdead00");
@@ -78,8 +92,8 @@ TEST(TdsValueText, IntegersReadAsNumbersInPlace) {
     EXPECT_EQ(num(SYBINT8, int64_t{72057594043170816}), 72057594043170816);
     EXPECT_EQ(num(SYBINT4, int16_t{5}), std::nullopt); // a length that is not the type's
     EXPECT_EQ(num(SYBCHAR, int32_t{5}), std::nullopt); // not an integer type: the caller parses
-    EXPECT_TRUE(dts::tds::is_character_type(SYBVARCHAR));
-    EXPECT_TRUE(dts::tds::is_character_type(231));
-    EXPECT_FALSE(dts::tds::is_character_type(SYBINT8));
-    EXPECT_FALSE(dts::tds::is_character_type(SYBVARBINARY));
+    EXPECT_TRUE(dts::tds::is_string_type(SYBVARCHAR));
+    EXPECT_TRUE(dts::tds::is_string_type(231));
+    EXPECT_FALSE(dts::tds::is_string_type(SYBINT8));
+    EXPECT_FALSE(dts::tds::is_string_type(SYBVARBINARY));
 }

@@ -101,6 +101,22 @@ TEST_F(SqlEngine, DateFormatGovernsNumericDateStrings) {
     // datetime reads a year-first string with '/' in DATEFORMAT's relative order; date does not.
     EXPECT_EQ(one("SELECT CAST('2024/13/02' AS datetime)"), "2024-02-13 00:00:00.0000000");
     EXPECT_EQ(one("SELECT CAST('2024/02/13' AS date)"), "2024-02-13");
+    // So does "YYYY-xx-xx" for datetime and smalldatetime (the newer types read year, month,
+    // day), except ISO 8601 with its T.
+    EXPECT_EQ(one("SELECT CAST('2024-13-02' AS datetime)"), "2024-02-13 00:00:00.0000000");
+    EXPECT_EQ(one("SELECT CAST('2024-13-02 10:30' AS smalldatetime)"),
+              "2024-02-13 10:30:00.0000000");
+    // Well-formed but out of range: 242 for the older types, 241 for the newer ones.
+    EXPECT_EQ(one("SELECT CAST('2024-02-13' AS datetime)"), "error 242");
+    EXPECT_EQ(one("SELECT CAST('30/02/2024' AS smalldatetime)"), "error 242");
+    EXPECT_EQ(one("SELECT CAST('30/02/2024' AS date)"), "error 241");
+    EXPECT_EQ(one("SELECT CAST('2024-xx-13' AS datetime)"), "error 241");
+    EXPECT_EQ(one("SELECT CAST('2024-02-13T10:30:00' AS datetime)"), "2024-02-13 10:30:00.0000000");
+    EXPECT_EQ(one("SELECT CAST('2024-02-13' AS datetime2(0))"), "2024-02-13 00:00:00.0000000");
+    EXPECT_EQ(one("SELECT CAST('2024-02-13 10:30 +01:00' AS datetimeoffset(0))"),
+              "2024-02-13 10:30:00.0000000 +01:00");
+    run("SET DATEFORMAT mdy");
+    EXPECT_EQ(one("SELECT CAST('2024-02-13' AS datetime)"), "2024-02-13 00:00:00.0000000");
     run("SET DATEFORMAT ymd");
     EXPECT_EQ(one("SELECT CAST('24/02/13' AS date)"), "2024-02-13");
     run("DECLARE @f varchar(3) = 'ydm'; SET DATEFORMAT @f");
@@ -152,6 +168,63 @@ TEST_F(SqlEngine, NocheckConstraintDisablesForeignKeys) {
     EXPECT_EQ(run("INSERT INTO dbo.c2 VALUES (2, 6)").errors(), Errors{});
 }
 
+TEST_F(SqlEngine, CheckConstraintsAreKeptAndEnforced) {
+    EXPECT_EQ(run("CREATE TABLE c (id int PRIMARY KEY, q int CONSTRAINT ck_q CHECK (q > 0), r "
+                  "int, s varchar(5) CHECK (s IN ('a', 'b')), CHECK (r < 10 OR r IS NULL), "
+                  "CONSTRAINT ck_qr CHECK (q <> r))")
+                  .errors(),
+              Errors{});
+    EXPECT_EQ(run("INSERT INTO c VALUES (1, -1, 0, 'a')").errors(), Errors{547});
+    EXPECT_EQ(run("INSERT INTO c VALUES (2, 1, 11, 'a')").errors(), Errors{547});
+    EXPECT_EQ(run("INSERT INTO c VALUES (3, 1, 2, 'c')").errors(), Errors{547});
+    // UNKNOWN passes: NULLs satisfy every one of them.
+    EXPECT_EQ(run("INSERT INTO c VALUES (4, 1, 2, 'a'), (5, NULL, NULL, NULL)").errors(), Errors{});
+    auto r = run("UPDATE c SET q = 0 WHERE id = 4");
+    ASSERT_EQ(r.errors(), Errors{547});
+    EXPECT_EQ(r.messages[0].text,
+              "The UPDATE statement conflicted with the CHECK constraint \"ck_q\". The conflict "
+              "occurred in database \"u\", table \"dbo.c\", column 'q'.");
+    EXPECT_EQ(lines(run("SELECT name, definition, is_disabled, is_not_trusted, parent_column_id, "
+                        "is_system_named, OBJECTPROPERTY(object_id, 'IsCheckCnst') FROM "
+                        "sys.check_constraints WHERE name IN ('ck_q', 'ck_qr') ORDER BY name")),
+              (Lines{"ck_q|([q]>(0))|0|0|2|0|1", "ck_qr|([q]<>[r])|0|0|0|0|1"}));
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sys.check_constraints WHERE is_system_named = 1")),
+              Lines{"2"});
+    // NOCHECK: not enforced, not trusted; WITH CHECK CHECK checks the rows and trusts it again.
+    EXPECT_EQ(run("ALTER TABLE c NOCHECK CONSTRAINT ck_q").errors(), Errors{});
+    EXPECT_EQ(run("INSERT INTO c VALUES (6, -5, 2, 'a')").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT is_disabled, is_not_trusted FROM sys.check_constraints WHERE name "
+                        "= 'ck_q'")),
+              Lines{"1|1"});
+    EXPECT_EQ(run("ALTER TABLE c WITH CHECK CHECK CONSTRAINT ALL").errors(), Errors{547});
+    EXPECT_EQ(run("ALTER TABLE c CHECK CONSTRAINT ck_q").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT is_disabled, is_not_trusted FROM sys.check_constraints WHERE name "
+                        "= 'ck_q'")),
+              Lines{"0|1"});
+    run("DELETE FROM c WHERE id = 6");
+    EXPECT_EQ(run("ALTER TABLE c WITH CHECK CHECK CONSTRAINT ALL").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT SUM(CAST(is_not_trusted AS int)) FROM sys.check_constraints")),
+              Lines{"0"});
+    // Added later: WITH CHECK (the default) checks the rows, WITH NOCHECK does not trust them.
+    EXPECT_EQ(run("ALTER TABLE c ADD CONSTRAINT ck_id CHECK (id < 5)").errors(), Errors{547});
+    EXPECT_EQ(run("ALTER TABLE c WITH NOCHECK ADD CONSTRAINT ck_id CHECK (id < 5)").errors(),
+              Errors{});
+    EXPECT_EQ(lines(run("SELECT is_not_trusted FROM sys.check_constraints WHERE name = 'ck_id'")),
+              Lines{"1"});
+    EXPECT_EQ(run("INSERT INTO c VALUES (7, 1, 2, 'a')").errors(), Errors{547});
+    EXPECT_EQ(run("ALTER TABLE c DROP CONSTRAINT ck_id").errors(), Errors{});
+    EXPECT_EQ(run("INSERT INTO c VALUES (7, 1, 2, 'a')").errors(), Errors{});
+    EXPECT_EQ(run("ALTER TABLE c NOCHECK CONSTRAINT nothing").errors(), Errors{4917});
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM sysobjects WHERE xtype = 'C'")), Lines{"4"});
+    EXPECT_EQ(run("CREATE TABLE bad (a int CHECK (nope > 0))").errors(), Errors{207});
+    // A column added with its own CHECK.
+    EXPECT_EQ(run("ALTER TABLE c ADD w int NULL CONSTRAINT ck_w CHECK (w <> 0)").errors(),
+              Errors{});
+    EXPECT_EQ(run("UPDATE c SET w = 0 WHERE id = 7").errors(), Errors{547});
+    EXPECT_EQ(run("ALTER TABLE c ADD w2 int NOT NULL DEFAULT 0 CHECK (w2 > 0)").errors(),
+              Errors{547});
+}
+
 TEST_F(SqlEngine, CompatibilityViews) {
     run("CREATE TABLE dbo.t (id int NOT NULL CONSTRAINT pk_t PRIMARY KEY, v varchar(10) NULL); "
         "CREATE INDEX ix_v ON dbo.t (v); INSERT INTO dbo.t VALUES (1, 'a'), (2, 'b')");
@@ -172,8 +245,11 @@ TEST_F(SqlEngine, CompatibilityViews) {
     EXPECT_EQ(lines(run("SELECT fileid, name, filename FROM master..sysaltfiles WHERE dbid = "
                         "DB_ID('u') ORDER BY fileid")),
               (Lines{"1|u|/var/opt/mssql/data/u.mdf", "2|u_log|/var/opt/mssql/data/u_log.ldf"}));
-    EXPECT_EQ(lines(run("SELECT uid, name, issqlrole FROM sysusers ORDER BY uid")),
-              (Lines{"0|public|1", "1|dbo|0", "2|guest|0", "3|INFORMATION_SCHEMA|0", "4|sys|0"}));
+    EXPECT_EQ(run("CREATE USER app_reader WITHOUT LOGIN").errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT uid, name, issqlrole, islogin FROM sysusers WHERE uid < 16384 OR "
+                        "name = 'db_datareader' ORDER BY uid")),
+              (Lines{"0|public|1|0", "1|dbo|0|1", "2|guest|0|0", "3|INFORMATION_SCHEMA|0|0",
+                     "4|sys|0|0", "5|app_reader|0|0", "16390|db_datareader|1|0"}));
     // Only the compatibility views answer to dbo.
     EXPECT_EQ(run("SELECT * FROM dbo.objects").errors(), Errors{208});
 }
@@ -230,6 +306,64 @@ TEST_F(SqlEngine, InsertBulkLoadsRowsAsBcpClientsSendThem) {
     EXPECT_EQ(stray.errors(), Errors{4002});
     EXPECT_EQ(run("INSERT BULK dbo.b (nope int)").errors(), Errors{207});
     EXPECT_EQ(lines(run("SELECT COUNT(*) FROM dbo.b")), Lines{"3"});
+}
+
+TEST_F(SqlEngine, InsertBulkChecksCheckConstraintsOnlyWhenAsked) {
+    run("CREATE TABLE dbo.k (id int PRIMARY KEY, qty int CONSTRAINT ck_k_qty CHECK (qty < 50))");
+    SqlType i4{TypeId::Int, 0, 0, 0};
+    BulkRows rows;
+    rows.columns = {"id", "qty"};
+    rows.types = {i4, i4};
+    rows.rows = {{Value::integer(1), Value::integer(99)}};
+    // Not checked without CHECK_CONSTRAINTS, and then not trusted; the other options accepted.
+    EXPECT_EQ(run("INSERT BULK dbo.k (id int, qty int) WITH (BATCHSIZE = 1000, FIRE_TRIGGERS, "
+                  "ORDER(id ASC), TABLOCK, KILOBYTES_PER_BATCH = 64)")
+                  .errors(),
+              Errors{});
+    Recorder loaded;
+    session_->bulk_load(rows, loaded);
+    EXPECT_EQ(loaded.errors(), Errors{});
+    EXPECT_EQ(lines(run("SELECT CAST(is_disabled AS int), CAST(is_not_trusted AS int) FROM "
+                        "sys.check_constraints")),
+              Lines{"0|1"});
+    EXPECT_EQ(run("INSERT INTO dbo.k VALUES (2, 99)").errors(), Errors{547});
+    EXPECT_EQ(run("INSERT BULK dbo.k (id int, qty int) WITH (CHECK_CONSTRAINTS, TABLOCK)").errors(),
+              Errors{});
+    rows.rows = {{Value::integer(3), Value::integer(98)}};
+    Recorder refused;
+    session_->bulk_load(rows, refused);
+    EXPECT_EQ(refused.errors(), Errors{547});
+    EXPECT_EQ(lines(run("SELECT id, qty FROM dbo.k")), Lines{"1|99"});
+}
+
+// BATCHSIZE: each batch is a transaction; a failing batch rolls back alone.
+TEST_F(SqlEngine, InsertBulkBatchSizeCommitsEachBatch) {
+    run("CREATE TABLE dbo.bs (id int PRIMARY KEY)");
+    SqlType i4{TypeId::Int, 0, 0, 0};
+    BulkRows rows;
+    rows.columns = {"id"};
+    rows.types = {i4};
+    for (int id : {1, 2, 3, 4, 1, 6})
+        rows.rows.push_back({Value::integer(id)});
+    EXPECT_EQ(run("INSERT BULK dbo.bs (id int)").errors(), Errors{});
+    Recorder whole;
+    session_->bulk_load(rows, whole);
+    EXPECT_EQ(whole.errors(), Errors{2627});
+    EXPECT_EQ(lines(run("SELECT COUNT(*) FROM dbo.bs")), Lines{"0"});
+    EXPECT_EQ(run("INSERT BULK dbo.bs (id int) WITH (BATCHSIZE = 2, TABLOCK)").errors(), Errors{});
+    Recorder batched;
+    session_->bulk_load(rows, batched);
+    EXPECT_EQ(batched.errors(), Errors{2627});
+    EXPECT_EQ(lines(run("SELECT id FROM dbo.bs ORDER BY id")), (Lines{"1", "2", "3", "4"}));
+    run("DELETE FROM dbo.bs");
+    rows.rows[4] = {Value::integer(5)};
+    EXPECT_EQ(run("INSERT BULK dbo.bs (id int) WITH (BATCHSIZE = 4)").errors(), Errors{});
+    Recorder ok;
+    session_->bulk_load(rows, ok);
+    EXPECT_EQ(ok.errors(), Errors{});
+    ASSERT_FALSE(ok.counts.empty());
+    EXPECT_EQ(ok.counts.back(), std::optional<uint64_t>(6));
+    EXPECT_EQ(ok.counts.size(), 1u);
 }
 
 TEST(SimBulkLoad, ParsesColmetadataRowsAndDone) {

@@ -38,9 +38,9 @@ srcq() { # srcq DB TSQL -> first column, as the superuser's login
 }
 source_exec() { q -c "SELECT dts_source_exec('${2:-src}', \$tsql\$$1\$tsql\$)" >/dev/null; }
 SIDECARS=()
-start_sidecar() {
+start_sidecar() { # start_sidecar [EXTRA OPTIONS]
   build/dts-sidecar --destination "host=127.0.0.1 port=$PG_PORT dbname=postgres user=sc" \
-    --poll-seconds 1 --workers 2 --heartbeat-seconds 1 >>"$WORK_DIR/sidecar.log" 2>&1 &
+    --poll-seconds 1 --workers 2 --heartbeat-seconds 1 "$@" >>"$WORK_DIR/sidecar.log" 2>&1 &
   SIDECARS+=($!)
 }
 trap 'for p in "${SIDECARS[@]}"; do kill -9 "$p" 2>/dev/null; done; cleanup_all' EXIT
@@ -202,6 +202,15 @@ check "LIKE with [ returns the row PostgreSQL matches" "3" "$(q -c "SELECT strin
 check "LIKE with a backslash escape returns the row PostgreSQL matches" "5" "$(q -c "SELECT string_agg(id::text, ',') FROM public.likes_ft WHERE v LIKE 'x\\%y'")"
 check "a plain LIKE is still sent to SQL Server" "1" "$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM public.likes_ft WHERE v LIKE 'a%'" | grep -c "LIKE N'a%'")"
 
+# --- #18: comparisons SQL Server would resolve in the column's type stay local ---------------------
+q -c "CREATE FOREIGN TABLE public.types_ft (id int, c_date date, c_real real, c_datetime2 timestamp) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'alltypes')" >/dev/null
+check "date column against a timestamp constant is not sent (SQL Server would drop the time)" "0" \
+  "$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM public.types_ft WHERE c_date < '2024-01-01 10:00'::timestamp" | grep -c 'WHERE')"
+check "real column against a double precision constant is not sent" "0" \
+  "$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM public.types_ft WHERE c_real = 0.1" | grep -c 'WHERE')"
+check "same-type comparisons are still sent" "1" \
+  "$(q -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM public.types_ft WHERE c_date < '2024-01-01'::date" | grep -c 'WHERE (\[c_date\] <')"
+
 # --- #10: ignore_and_proceed stages each table's rows in a table of its own shape -----------------
 source_exec "USE regress; CREATE TABLE dbo.k_a (id int NOT NULL PRIMARY KEY, a int NOT NULL); CREATE TABLE dbo.k_b (id int NOT NULL PRIMARY KEY, n numeric(12,4) NOT NULL); CREATE TABLE dbo.k_c (id int NOT NULL PRIMARY KEY, s nvarchar(10) NOT NULL, other int NOT NULL)"
 source_exec "USE regress; INSERT INTO dbo.k_a VALUES (1, 7), (2, 8); INSERT INTO dbo.k_b VALUES (1, 1.2345), (2, 2.3456); INSERT INTO dbo.k_c VALUES (1, N'x', 5), (2, N'y', 6)"
@@ -255,6 +264,11 @@ check "the destination table survives a forged DROP_TABLE row and gets later cha
 check "the forged event is reported, not applied" "1" \
   "$(wait_for 10 "SELECT count(*) FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = 'ddl' AND e.message LIKE 'DROP_TABLE event at LSN % ignored: the table still exists at the source%'" 1)"
 check "the task keeps the table" "1" "$(q -c "SELECT count(*) FROM dts.tables x JOIN dts.tasks t USING (task_id) WHERE t.name = 'ddl' AND x.source_table = 'victim'")"
+# #13: a routine ALTER at the source with the legacy datetime DEFAULT 0 (1900-01-01).
+source_exec "USE $db; ALTER TABLE dbo.victim ADD d datetime NOT NULL CONSTRAINT df_victim_d DEFAULT 0"
+check "ALTER TABLE ADD datetime NOT NULL DEFAULT 0 at the source: the column arrives with its default" "'1900-01-01 00:00:00'::timestamp without time zone" \
+  "$(wait_for 60 "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'ddlrep.victim'::regclass AND a.attname = 'd'" "'1900-01-01 00:00:00'::timestamp without time zone")"
+check "... and the task keeps running" "running" "$(q -c "SELECT state FROM dts.tasks WHERE name = 'ddl'")"
 
 # --- #15: dts_cleanup_source removes what it created for dbo.[a.b], not the customer's dbo.a ------
 dot=sec_dot_$$
@@ -273,6 +287,112 @@ check "prepared: CDC on dbo.[a.b] too" "a=1,a.b=1" \
 as olga -c "SELECT count(*) FROM dts_cleanup_source('dot')" >/dev/null
 check "cleaned up: dbo.[a.b] untracked, the customer's dbo.a untouched" "a=1,a.b=0" \
   "$(srcq "$dot" "SELECT 'a=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a') AS varchar(1)) + ',a.b=' + CAST((SELECT is_tracked_by_cdc FROM sys.tables WHERE name = N'a.b') AS varchar(1))")"
+
+# --- #9: a destination database that is not UTF-8 gets the characters, converted -----------------
+source_exec "USE regress; CREATE TABLE dbo.enc (id int NOT NULL PRIMARY KEY, v nvarchar(20) NOT NULL); INSERT INTO dbo.enc VALUES (1, N'caf' + NCHAR(233)), (2, N'x' + NCHAR(8364))"
+source_exec "USE regress; CREATE TABLE dbo.enc_ok (id int NOT NULL PRIMARY KEY, v nvarchar(20) NOT NULL); INSERT INTO dbo.enc_ok VALUES (1, N'caf' + NCHAR(233))"
+q -c "CREATE DATABASE lat1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null
+lat() { PGCLIENTENCODING=UTF8 psql -X -At -v ON_ERROR_STOP=1 -d lat1 "$@"; }
+lat >/dev/null <<SQL
+CREATE EXTENSION pg_dts;
+CREATE SERVER src FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
+CREATE USER MAPPING FOR postgres SERVER src OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
+CREATE SERVER src_regress FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request', database 'regress');
+CREATE USER MAPPING FOR postgres SERVER src_regress OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
+CREATE FOREIGN TABLE public.enc_ft (id int, v text) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'enc');
+CREATE FOREIGN TABLE public.enc_vc (id int, v varchar(10)) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'enc');
+SQL
+check "FDW scan into a LATIN1 database: é converted (text)" "4:636166e9" \
+  "$(lat -c "SELECT length(v) || ':' || encode(convert_to(v, 'LATIN1'), 'hex') FROM public.enc_ft WHERE id = 1")"
+check "FDW scan into a LATIN1 database: é converted (varchar(n))" "4:636166e9" \
+  "$(lat -c "SELECT length(v) || ':' || encode(convert_to(v, 'LATIN1'), 'hex') FROM public.enc_vc WHERE id = 1")"
+check "a character LATIN1 lacks (the euro sign) is an error, not a changed value" "22P05" \
+  "$(lat -v VERBOSITY=verbose -c "SELECT v FROM public.enc_ft WHERE id = 2" 2>&1 | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p')"
+build/dts-sidecar --destination "host=127.0.0.1 port=$PG_PORT dbname=lat1 user=postgres" \
+  --poll-seconds 1 --workers 1 --heartbeat-seconds 1 >>"$WORK_DIR/sidecar_lat1.log" 2>&1 &
+SIDECARS+=($!)
+lat >/dev/null <<'SQL'
+SELECT dts_create_task('enc', 'src', ARRAY['regress'], stages => ARRAY['schema', 'full']);
+SELECT dts_add_objects('enc', 'dbo', ARRAY['enc_ok']);
+SELECT dts_map_object('enc', 'dbo', 'encdst');
+SELECT count(*) FROM dts_precheck('enc');
+SELECT dts_ack_precheck('enc');
+SELECT dts_start_task('enc');
+SQL
+# Names and literals of the LATIN1 database reach SQL Server as the characters they are.
+source_exec "USE regress; CREATE TABLE dbo.[caf$(printf '\xc3\xa9')] (id int NOT NULL PRIMARY KEY, [na$(printf '\xc3\xaf')ve] nvarchar(10) NOT NULL); INSERT INTO dbo.[caf$(printf '\xc3\xa9')] VALUES (1, N'$(printf '\xc3\xa9')'), (2, N'e')"
+check "IMPORT FOREIGN SCHEMA into a LATIN1 database: non-ASCII table and column names, and a pushed literal" "1" \
+  "$(lat -c "IMPORT FOREIGN SCHEMA dbo LIMIT TO (\"caf$(printf '\xc3\xa9')\") FROM SERVER src_regress INTO public" -c "SELECT count(*) FROM public.\"caf$(printf '\xc3\xa9')\" WHERE \"na$(printf '\xc3\xaf')ve\" = '$(printf '\xc3\xa9')'" 2>&1 | tail -1)"
+check "a sidecar full load into a LATIN1 database completes" "completed" \
+  "$(lat -c "SELECT 1" >/dev/null; for _ in $(seq 1 300); do v=$(lat -c "SELECT state FROM dts.tasks WHERE name = 'enc'"); [ "$v" = completed ] || [ "$v" = failed ] && break; sleep 0.2; done; echo "$v")"
+check "... with é converted, not mojibake" "4:636166e9" \
+  "$(lat -c "SELECT length(v) || ':' || encode(convert_to(v, 'LATIN1'), 'hex') FROM encdst.enc_ok")"
+
+# --- #8: NUL characters in source strings --------------------------------------------------------
+source_exec "USE regress; CREATE TABLE dbo.nuls (id int NOT NULL PRIMARY KEY, v nvarchar(20) NOT NULL); INSERT INTO dbo.nuls VALUES (1, N'ok'), (2, N'a' + NCHAR(0) + N'b')"
+q -c "CREATE FOREIGN TABLE public.nuls_ft (id int, v text) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'nuls')" -c "CREATE FOREIGN TABLE public.nuls_bp (id int, v char(5)) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'nuls')" >/dev/null
+check "FDW: a NUL in a source string is an error (22021), never a stored NUL" "22021" \
+  "$(sqlstate postgres "CREATE TABLE public.nul_copy AS SELECT * FROM public.nuls_ft")"
+check "... also where an input function converts the value (char(5))" "22021" \
+  "$(sqlstate postgres "SELECT v FROM public.nuls_bp WHERE id = 2")"
+as olga >/dev/null <<'SQL'
+SELECT dts_create_task('nulf', 'src', ARRAY['regress'], stages => ARRAY['schema', 'full']);
+SELECT dts_add_objects('nulf', 'dbo', ARRAY['nuls']);
+SELECT dts_map_object('nulf', 'dbo', 'nulf');
+SELECT count(*) FROM dts_precheck('nulf');
+SELECT dts_ack_precheck('nulf');
+SELECT dts_start_task('nulf');
+SELECT dts_create_task('nuls', 'src', ARRAY['regress'], stages => ARRAY['schema', 'full'], nul_policy => 'strip');
+SELECT dts_add_objects('nuls', 'dbo', ARRAY['nuls']);
+SELECT dts_map_object('nuls', 'dbo', 'nuls');
+SELECT count(*) FROM dts_precheck('nuls');
+SELECT dts_ack_precheck('nuls');
+SELECT dts_start_task('nuls');
+SQL
+check "nul_policy fail (default): the full load fails naming the table, key and column" "failed:1" \
+  "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'nulf'" failed):$(q -c "SELECT count(*) FROM dts.tasks WHERE name = 'nulf' AND last_error LIKE '%regress.dbo.nuls: column \"v\" of the row with key (id)=(2) holds a NUL character%'")"
+check "nul_policy strip: the full load completes without the NUL" "completed:ok,ab" \
+  "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'nuls'" completed):$(q -c "SELECT string_agg(v, ',' ORDER BY id) FROM nuls.nuls")"
+check "an unknown nul_policy is refused" "22023" "$(sqlstate olga "SELECT dts_set_nul_policy('nulf', 'replace')")"
+
+# --- #19: characters FreeTDS cannot convert to UTF-8 are an error, not a '?' ----------------------
+source_exec "USE regress; CREATE TABLE dbo.surr (id int NOT NULL PRIMARY KEY, v nvarchar(10) NOT NULL); INSERT INTO dbo.surr VALUES (1, N'ok'), (2, N'x' + NCHAR(55296) + N'y')"
+q -c "CREATE FOREIGN TABLE public.surr_ft (id int, v text) SERVER src OPTIONS (database_name 'regress', schema_name 'dbo', table_name 'surr')" >/dev/null
+check "FDW: an unpaired UTF-16 surrogate is an error (22P05), not a silent '?'" "22P05" \
+  "$(sqlstate postgres "SELECT v FROM public.surr_ft WHERE id = 2")"
+check "... the other rows read as before" "ok" "$(q -c "SELECT v FROM public.surr_ft WHERE id = 1")"
+
+# --- #17: source names longer than PostgreSQL's 63 bytes ----------------------------------------------
+LONG=customer_order_line_item_history_archive_for_financial_year_2023   # 64 characters
+source_exec "USE regress; CREATE TABLE dbo.${LONG} (id int NOT NULL PRIMARY KEY, v int NULL); INSERT INTO dbo.${LONG} VALUES (1, 10); CREATE TABLE dbo.${LONG}b (id int NOT NULL PRIMARY KEY)"
+as olga >/dev/null <<SQL
+SELECT dts_create_task('longc', 'src', ARRAY['regress'], stages => ARRAY['schema', 'full']);
+SELECT dts_add_objects('longc', 'dbo', ARRAY['${LONG}', '${LONG}b']);
+SELECT dts_map_object('longc', 'dbo', 'longc');
+SELECT dts_create_task('long', 'src', ARRAY['regress'], stages => ARRAY['schema', 'full']);
+SELECT dts_add_objects('long', 'dbo', ARRAY['${LONG}']);
+SELECT dts_map_object('long', 'dbo', 'longdst');
+SELECT count(*) FROM dts_precheck('long');
+SELECT dts_ack_precheck('long');
+SELECT dts_start_task('long');
+SQL
+check "precheck: two long source names cut to one PostgreSQL name are an error" "1" \
+  "$(as olga -c "SELECT count(*) FROM dts_precheck('longc') WHERE item = 'destination name' AND status = 'error'")"
+check "a 64-character table name: the schema stage creates table and primary key, the load completes" "completed:1" \
+  "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'long'" completed):$(q -c "SELECT count(*) FROM longdst.${LONG:0:63}" 2>/dev/null)"
+
+# --- #13: defaults of another type than the column's (schema stage) ---------------------------------
+source_exec "USE regress; CREATE TABLE dbo.dflt (id int NOT NULL PRIMARY KEY, d datetime NOT NULL CONSTRAINT df_dflt_d DEFAULT 0, e datetime NULL CONSTRAINT df_dflt_e DEFAULT '', s varchar(5) NULL CONSTRAINT df_dflt_s DEFAULT 0)"
+as olga >/dev/null <<'SQL'
+SELECT dts_create_task('dflt', 'src', ARRAY['regress'], stages => ARRAY['schema']);
+SELECT dts_add_objects('dflt', 'dbo', ARRAY['dflt']);
+SELECT dts_map_object('dflt', 'dbo', 'dflt');
+SELECT count(*) FROM dts_precheck('dflt');
+SELECT dts_ack_precheck('dflt');
+SQL
+check "schema stage: datetime DEFAULT 0 / '' and varchar DEFAULT 0 are translated for their column types" \
+  "d='1900-01-01 00:00:00'::timestamp without time zone,e='1900-01-01 00:00:00'::timestamp without time zone,s='0'::character varying" \
+  "$(as olga -c "SELECT dts_start_task('dflt')" >/dev/null 2>&1; q -c "SELECT string_agg(a.attname || '=' || pg_get_expr(d.adbin, d.adrelid), ',' ORDER BY a.attname) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'dflt.dflt'::regclass" 2>&1)"
 
 # --- #5: a source that stops answering cannot hold a backend or the sidecar -----------------------
 if [ -z "${MSSQL_HOST:-}" ]; then
@@ -304,4 +424,52 @@ if [ -z "${MSSQL_HOST:-}" ]; then
 else
   skip "stopping the source (simulator only)"
 fi
+
+# --- sidecar sessions: a silent source ends the wait (the task retries), a silent destination
+# --- ends the connection attempt --------------------------------------------------------------------
+if [ -z "${MSSQL_HOST:-}" ]; then
+  for p in "${SIDECARS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${SIDECARS[@]}"; do for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; done
+  start_sidecar --source-idle-timeout 3
+  source_exec "USE $db; INSERT INTO dbo.victim (id, v) VALUES (3, N'c')"
+  check "a sidecar with --source-idle-timeout 3 takes the CDC task over" "3" "$(wait_for 60 "SELECT count(*) FROM ddlrep.victim" 3)"
+  kill -STOP "$SIM_PID"
+  sleep 14
+  kill -CONT "$SIM_PID"
+  check "a source that stops answering ends the sidecar's wait (idle timeout)" "yes" \
+    "$(grep -q 'sent nothing for 3 s' "$WORK_DIR/sidecar.log" && echo yes || echo no)"
+  check "... as a connection failure: the task is retried, not failed" "running" "$(q -c "SELECT state FROM dts.tasks WHERE name = 'ddl'")"
+  source_exec "USE $db; INSERT INTO dbo.victim (id, v) VALUES (4, N'd')"
+  check "... and goes on once the source answers again" "4" "$(wait_for 90 "SELECT count(*) FROM ddlrep.victim" 4)"
+else
+  skip "stopping the source (simulator only)"
+fi
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True)
+c = s.accept(); time.sleep(90)' >"$WORK_DIR/mute.port" &
+MUTE=$!
+for _ in $(seq 1 50); do [ -s "$WORK_DIR/mute.port" ] && break; sleep 0.1; done
+t0=$(date +%s)
+timeout 60 build/dts-sidecar --check --destination "host=127.0.0.1 port=$(cat "$WORK_DIR/mute.port") dbname=postgres user=sc" >"$WORK_DIR/mute.log" 2>&1
+t1=$(date +%s)
+kill "$MUTE" 2>/dev/null
+check "a destination that accepts and never answers: the sidecar gives up within 20 s" "yes" \
+  "$( [ $((t1 - t0)) -le 20 ] && echo yes || echo "no ($((t1 - t0)) s)")"
+
+# #8 through CDC: the apply names the row too.
+source_exec "USE $db; INSERT INTO dbo.victim (id, v) VALUES (5, N'e' + NCHAR(0))"
+check "nul_policy fail: a NUL arriving through CDC fails the task naming the table, key and column" "failed:1" \
+  "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'ddl'" failed):$(q -c "SELECT count(*) FROM dts.tasks WHERE name = 'ddl' AND last_error LIKE '%dbo.victim: column \"v\" of the row with key (id)=(5) holds a NUL character%'")"
+
+# #25: a password in --destination is not left readable in ps / /proc/<pid>/cmdline.
+build/dts-sidecar --destination "host=127.0.0.1 port=$PG_PORT dbname=postgres user=sc password=Argv_Secret_9" \
+  --poll-seconds 1 >>"$WORK_DIR/sidecar.log" 2>&1 &
+ARGV_SC=$!
+SIDECARS+=($ARGV_SC)
+sleep 2
+check "the destination string is scrubbed from the sidecar's command line" "0:yes" \
+  "$(tr '\0' ' ' </proc/$ARGV_SC/cmdline | grep -c Argv_Secret_9):$(kill -0 $ARGV_SC 2>/dev/null && echo yes || echo no)"
+kill -TERM "$ARGV_SC" 2>/dev/null
 finish

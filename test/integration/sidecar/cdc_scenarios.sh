@@ -251,6 +251,79 @@ check "values written before the user's new capture instance started arrive" "1:
   "$(wait_for 60 "SELECT string_agg(id || ':' || coalesce(w::text, '-'), '|' ORDER BY id) FROM s7.r" "1:7|2:8|3:9")"
 check "the task runs" "running/incremental" "$(state s7)"
 
+# ---- item 9: row filters apply to streamed changes (cdc and log mode) ----------------------------
+# SQL Server evaluates the filter: N'eu' matches N'EU' under the database's case-insensitive
+# collation, and a NULL region is outside (NULL logic), which a translation to PostgreSQL would
+# get wrong.
+FILTER="[region] = N'EU' AND [amt] > 10"
+for mode in cdc log; do
+  db=cdcs_filter_${mode}_$sfx task=s9$mode
+  new_db "$db"
+  src "USE $db; CREATE TABLE dbo.f (id int NOT NULL PRIMARY KEY, region nvarchar(10) NULL, amt int NOT NULL)"
+  src "USE $db; INSERT INTO dbo.f VALUES (1, N'EU', 20), (2, N'US', 20), (3, N'eu', 20), (8, N'EU', 80)"
+  q >/dev/null <<SQL
+SELECT dts_create_task('$task', 'src', ARRAY['$db'], incremental_mode => '$mode');
+SELECT dts_add_objects('$task', 'dbo');
+SELECT dts_map_object('$task', 'dbo', '$task');
+SELECT dts_set_filter('$task', '$db.dbo.f', \$f\$$FILTER\$f\$);
+SELECT count(*) FROM dts_precheck('$task');
+SELECT dts_ack_precheck('$task');
+SELECT dts_start_task('$task');
+SQL
+  check "$mode filter: task streams" "running/incremental" "$(wait_state $task 60 running/incremental)"
+  check "$mode filter: the full load copied the rows inside (case-insensitive match)" "1|3|8" \
+    "$(q -c "SELECT string_agg(id::text, '|' ORDER BY id) FROM $task.f")"
+  src "USE $db; INSERT INTO dbo.f VALUES (4, N'EU', 5), (5, N'EU', 50), (6, NULL, 50)"
+  src "USE $db; UPDATE dbo.f SET amt = 1 WHERE id = 1"
+  src "USE $db; UPDATE dbo.f SET region = N'EU' WHERE id = 2"
+  src "USE $db; UPDATE dbo.f SET amt = 30 WHERE id = 3"
+  src "USE $db; DELETE FROM dbo.f WHERE id = 5"
+  src "USE $db; BEGIN TRANSACTION; INSERT INTO dbo.f VALUES (7, N'EU', 70); UPDATE dbo.f SET amt = 7 WHERE id = 7; COMMIT"
+  src "USE $db; UPDATE dbo.f SET id = 80, region = N'US' WHERE id = 8"
+  src "USE $db; INSERT INTO dbo.f VALUES (9, N'EU', 90)"
+  expected=$(srcq "$db" "SELECT CAST(id AS varchar(10)) + ':' + region + ':' + CAST(amt AS varchar(10)) FROM dbo.f WHERE ($FILTER) ORDER BY id" | paste -sd '|')
+  check "$mode filter: the source's own WHERE gives the expected rows" "2:EU:20|3:eu:30|9:EU:90" "$expected"
+  check "$mode filter: destination equals SELECT ... WHERE filter at the source (left rows deleted, entered rows inserted, outside inserts skipped)" \
+    "$expected" "$(wait_for 60 "SELECT string_agg(id || ':' || region || ':' || amt, '|' ORDER BY id) FROM $task.f" "$expected")"
+  # One transaction larger than a read (--read-limit 500): streamed whole, filtered the same way.
+  D="(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
+  src "USE $db; BEGIN TRANSACTION; INSERT INTO dbo.f SELECT 1000 + 100*a.n + 10*b.n + c.n, CASE WHEN c.n % 2 = 0 THEN N'EU' ELSE N'US' END, 50 FROM (VALUES (0),(1),(2),(3),(4),(5)) a(n) CROSS JOIN $D b(n) CROSS JOIN $D c(n); UPDATE dbo.f SET amt = 1 WHERE id BETWEEN 1000 AND 1099; UPDATE dbo.f SET region = N'EU' WHERE id BETWEEN 1100 AND 1199; COMMIT"
+  expected=$(srcq "$db" "SELECT CAST(COUNT(*) AS varchar(10)) + ':' + CAST(SUM(id) AS varchar(20)) FROM dbo.f WHERE ($FILTER)")
+  check "$mode filter: a large transaction arrives filtered (count:sum of ids as the source's WHERE gives)" \
+    "$expected" "$(wait_for 90 "SELECT count(*) || ':' || sum(id) FROM $task.f" "$expected")"
+  check "$mode filter: the task runs" "running/incremental" "$(state $task)"
+done
+
+# ---- item 6: columns a capture instance does not carry -----------------------------------------
+# A capture instance created by the user with a column list: the precheck names table and column.
+db=cdcs_cols_$sfx
+new_db "$db"
+src "USE $db; EXEC sys.sp_cdc_enable_db"
+src "USE $db; CREATE TABLE dbo.c (id int NOT NULL PRIMARY KEY, a nvarchar(10) NOT NULL, b int NOT NULL)"
+src "USE $db; INSERT INTO dbo.c VALUES (1, N'x', 10)"
+src "USE $db; EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'c', @role_name = NULL, @capture_instance = N'dbo_c_list', @captured_column_list = N'id, a'"
+new_task s6 "$db" '{schema,full,incremental}' 2>/dev/null | grep -v 'capture columns' 
+check "precheck: a column the capture instance does not carry is an error naming table, instance and column" "1" \
+  "$(q -c "SELECT count(*) FROM dts.precheck_results r JOIN dts.precheck_runs p USING (run_id) JOIN dts.tasks t ON t.task_id = p.task_id WHERE t.name = 's6' AND r.item = 'capture columns' AND r.status = 'error' AND r.object = '$db.dbo.c' AND r.detail LIKE '%dbo_c_list%column(s) b:%' AND r.run_id = (SELECT max(run_id) FROM dts.precheck_runs WHERE task_id = t.task_id)")"
+check "the task does not start with it" "created" "$(q -c "SELECT state FROM dts.tasks WHERE name = 's6'")"
+# Replaced by one with a column list while the task streams: the task fails naming the column
+# (no row arrives with b missing, none fails in the middle of a batch on NOT NULL).
+src "USE $db; EXEC sys.sp_cdc_disable_table @source_schema = N'dbo', @source_name = N'c', @capture_instance = N'dbo_c_list'"
+q >/dev/null <<SQL
+SELECT count(*) FROM dts_precheck('s6');
+SELECT dts_ack_precheck('s6');
+SELECT dts_start_task('s6');
+SQL
+check "with every column captured the task streams" "running/incremental" "$(wait_state s6 60 running/incremental)"
+src "USE $db; INSERT INTO dbo.c VALUES (2, N'y', 20)"
+check "a change arrives with every column" "1:10|2:20" "$(wait_for 60 "SELECT string_agg(id || ':' || b, '|' ORDER BY id) FROM s6.c" "1:10|2:20")"
+src "USE $db; EXEC sys.sp_cdc_disable_table @source_schema = N'dbo', @source_name = N'c', @capture_instance = N'all'"
+src "USE $db; EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'c', @role_name = NULL, @capture_instance = N'dbo_c_list2', @captured_column_list = N'id, a'"
+src "USE $db; INSERT INTO dbo.c VALUES (3, N'z', 30)"
+check "the task fails naming the table, the instance and the column" "failed:true" \
+  "$(wait_for 60 "SELECT state || ':' || (last_error LIKE '%dbo_c_list2%$db.dbo.c%column(s) b,%') FROM dts.tasks WHERE name = 's6'" "failed:true")"
+check "no row without its value" "0" "$(q -c "SELECT count(*) FROM s6.c WHERE b IS NULL")"
+
 # ---- minor: dts_cleanup_source and tables with dots in their names ------------------------------
 q -c "SELECT dts_stop_task('s1')" >/dev/null
 wait_for 30 "SELECT count(*) FROM dts.tasks WHERE name = 's1' AND sidecar_seen_at > stopped_at" "0" >/dev/null

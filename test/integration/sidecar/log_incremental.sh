@@ -156,11 +156,18 @@ SQL
     sleep 1
   done
   check "$mode: the large transaction is no longer in the active log" "0" "$left"
+  log_mark=$(($(wc -l <"$WORK_DIR/sidecar.log") + 1))
   start_sidecar
   check "$mode: the truncated large transaction arrived whole from the log backup" "t" \
     "$(wait_for 60 "SELECT count(*) = 3000 FROM $schema.pairs WHERE region = 'big'" "t")"
+  # The statistics line of that read follows its commit: wait for it among this sidecar's lines.
+  streamed=""
+  for _ in $(seq 1 50); do
+    tail -n +"$log_mark" "$WORK_DIR/sidecar.log" | grep 'msg="log read"' | grep -qE 'streamed=[1-9][0-9]* backups=[1-9]' && { streamed=t; break; }
+    sleep 0.2
+  done
   check "$mode: it was streamed from the backup" "t" \
-    "$(grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1 | grep -qE 'streamed=[1-9][0-9]* backups=[1-9]' && echo t || grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1)"
+    "${streamed:-$(tail -n +"$log_mark" "$WORK_DIR/sidecar.log" | grep 'msg="log read"' | tail -1)}"
 
   # DDL run while no reader runs: found against the catalog kept with the checkpoint (log mode)
   # or in the DDL history (hybrid).

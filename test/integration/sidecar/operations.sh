@@ -225,6 +225,39 @@ check "the other table kept its position: the change made meanwhile arrives once
 src "USE $db; UPDATE dbo.acct SET balance = 43 WHERE id = 2"
 check "changes of the re-copied table flow again" "43.00" "$(wait_for 60 "SELECT balance FROM dbo.acct WHERE id = 2" "43.00")"
 check "equal after resnapshot" "ok" "$(q -c "SELECT string_agg(DISTINCT status, ',') FROM dts_validate('ops')")"
+
+# ---- dts_resnapshot: a fresh copy of a completed full-only task (issue 16 item 8) ---------------
+fdb=ops_full_$$
+src "CREATE DATABASE $fdb"
+src "USE $fdb; CREATE TABLE dbo.k (id int NOT NULL PRIMARY KEY, v nvarchar(10) NOT NULL)"
+src "USE $fdb; CREATE TABLE dbo.heap (v nvarchar(10) NOT NULL)"
+src "USE $fdb; INSERT INTO dbo.k VALUES (1, N'a'), (2, N'b'), (3, N'c')"
+src "USE $fdb; INSERT INTO dbo.heap VALUES (N'x'), (N'x'), (N'y')"
+q >/dev/null <<SQL || exit 1
+SELECT dts_create_task('fo', 'src', ARRAY['$fdb'], stages => '{schema,full}');
+SELECT dts_add_objects('fo', 'dbo');
+SELECT dts_map_object('fo', 'dbo', 'fo');
+SELECT dts_set_filter('fo', '$fdb.dbo.k', '[id] <> 3');
+SELECT count(*) FROM dts_precheck('fo');
+SELECT dts_ack_precheck('fo');
+SELECT dts_start_task('fo');
+SQL
+check "full-only task completes" "completed" "$(wait_for 60 "SELECT state FROM dts.tasks WHERE name = 'fo'" "completed")"
+check "a full-only task records no cutover (it reads no log position)" "0" \
+  "$(q -c "SELECT count(*) FROM dts.checkpoints c JOIN dts.tasks t USING (task_id) WHERE t.name = 'fo'")"
+src "USE $fdb; DELETE FROM dbo.k WHERE id = 1; UPDATE dbo.k SET v = N'B' WHERE id = 2; INSERT INTO dbo.k VALUES (4, N'd')"
+src "USE $fdb; DELETE FROM dbo.heap WHERE v = N'y'; INSERT INTO dbo.heap VALUES (N'z')"
+check "dts_resnapshot(task, NULL) copies every table of the full-only task again" "$fdb.dbo.heap:3|$fdb.dbo.k:2" \
+  "$(q -c "SELECT string_agg(source_table || ':' || rows_copied, '|' ORDER BY source_table) FROM dts_resnapshot('fo', NULL)")"
+check "stale rows are gone, new ones are there, the filter holds (keyed table)" "2:B|4:d" \
+  "$(q -c "SELECT string_agg(id || ':' || v, '|' ORDER BY id) FROM fo.k")"
+check "table without a key: a fresh copy, not a merge" "x|x|z" "$(q -c "SELECT string_agg(v, '|' ORDER BY v) FROM fo.heap")"
+check "the task stays completed; each copy is an event" "completed|2" \
+  "$(q -c "SELECT t.state || '|' || count(e.*) FROM dts.tasks t LEFT JOIN dts.events e ON e.task_id = t.task_id AND e.message LIKE 'table emptied and copied again%' WHERE t.name = 'fo' GROUP BY t.state")"
+src "USE $fdb; UPDATE dbo.k SET v = N'BB' WHERE id = 2"
+check "one table by name" "$fdb.dbo.k:2" "$(q -c "SELECT source_table || ':' || rows_copied FROM dts_resnapshot('fo', ARRAY['dbo.k'])")"
+check "its rows are fresh" "2:BB|4:d" "$(q -c "SELECT string_agg(id || ':' || v, '|' ORDER BY id) FROM fo.k")"
+
 q -c "SELECT dts_stop_task('ops')" >/dev/null
 kill -TERM "$SC"
 echo "operations: $passed passed, $failed failed, $skipped skipped"

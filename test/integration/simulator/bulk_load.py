@@ -35,7 +35,8 @@ for i in range(count):
 
 cur.execute("INSERT BULK hr.timesheet (emp_id int, day date, hours decimal(4,1), "
             "note varchar(20) COLLATE SQL_Latin1_General_CP1_CI_AS) "
-            "WITH (TABLOCK, CHECK_CONSTRAINTS, ROWS_PER_BATCH = %d)" % count)
+            "WITH (TABLOCK, CHECK_CONSTRAINTS, FIRE_TRIGGERS, ORDER(emp_id ASC, day ASC), "
+            "BATCHSIZE = 1000, ROWS_PER_BATCH = %d)" % count)
 cur._session.submit_bulk(metadata, rows)
 cur._session.process_simple_request()
 cur.execute("SELECT COUNT(*) FROM hr.timesheet WHERE emp_id >= %d" % first)

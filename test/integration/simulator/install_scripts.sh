@@ -55,6 +55,10 @@ check "source: 5 alias types, all 9 tables, 9254 rows" "5|9|9254" \
   "$(srcq "SELECT CAST((SELECT COUNT(*) FROM sys.types WHERE is_user_defined = 1) AS varchar(9)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE is_ms_shipped = 0) AS varchar(9)) + '|' + CAST((SELECT SUM(rows) FROM sys.partitions p JOIN sys.tables t ON t.object_id = p.object_id WHERE p.index_id IN (0, 1)) AS varchar(9))")"
 check "source: every foreign key enabled and trusted again" "4|0" \
   "$(srcq "SELECT CAST(COUNT(*) AS varchar(9)) + '|' + CAST(SUM(CAST(is_disabled AS int) + CAST(is_not_trusted AS int)) AS varchar(9)) FROM sys.foreign_keys")"
+# freebcp loads inv.price without CHECK_CONSTRAINTS: its CHECK constraint is no longer trusted.
+check "source: 6 CHECK constraints enforced, only ck_price_positive not trusted after freebcp" \
+  "6|ck_price_positive" \
+  "$(srcq "SELECT CAST(COUNT(*) AS varchar(9)) + '|' + ISNULL(MAX(CASE WHEN is_not_trusted = 1 THEN name END), '') FROM sys.check_constraints WHERE is_disabled = 0")"
 check "source: modules stored (1 view, 1 procedure, 2 functions)" "4" \
   "$(srcq "SELECT CAST(COUNT(*) AS varchar(9)) FROM sys.sql_modules")"
 check "source: dmy strings read day first" "2010-02-01|2011-02-13|2012-02-28|2013-03-01|2014-03-04" \

@@ -164,6 +164,7 @@ struct ColumnDef {
     std::vector<std::string> ref_columns;
     std::string fk_name;
     FkActions fk_actions;
+    std::vector<std::pair<std::string, ExprPtr>> checks; // CHECK (...): name or "", expression
 };
 
 struct Constraint {
@@ -193,6 +194,7 @@ struct Statement {
         AlterTableDropColumn,
         AlterTableAddConstraint,
         AlterTableDropConstraint,
+        AlterColumn, // ALTER TABLE t ALTER COLUMN: `coldefs[0]` the new definition
         CreateIndex,
         DropIndex,
         CreateView,   // CREATE [OR ALTER] | ALTER VIEW
@@ -230,6 +232,7 @@ struct Statement {
                           // CHECK / NOCHECK / "" (the WITH), `columns` the names (empty = ALL)
         InsertBulk, // INSERT BULK table (column type, ...) [WITH (...)]: rows follow (packet 7)
         BulkRows,   // internal: the rows of that bulk load, inserted as one statement
+        Server,     // KILL, RECONFIGURE, CREATE/ALTER/DROP LOGIN and USER, ALTER [SERVER] ROLE
         Noop
     };
     K k = K::Noop;
@@ -257,6 +260,7 @@ struct Statement {
     std::vector<std::string> include_columns;
     // SET / DECLARE / PRINT / WAITFOR / RAISERROR / IF
     std::string option_value;
+    bool option_flag = false; // ALTER DATABASE ... WITH ROLLBACK: end the other sessions in it
     std::vector<std::pair<std::string, SqlType>> declares;
     std::vector<ExprPtr> exprs;
     std::vector<std::shared_ptr<Statement>> body, else_body;

@@ -1,6 +1,7 @@
 #include "catalog.hpp"
 
 #include "alias_types.hpp"
+#include "check_state.hpp"
 #include "dblog.hpp"
 #include "fk_state.hpp"
 #include "phys_layout.hpp"
@@ -582,6 +583,7 @@ void bootstrap_catalog(sqlite3 *db) {
     exec(db, kInternalTables);
     alias_types_bootstrap(db);
     fk_state_bootstrap(db);
+    check_state_bootstrap(db);
     phys_bootstrap(db);
     dblog_bootstrap(db);
     int64_t count = 0;
@@ -975,6 +977,33 @@ void drop_module(sqlite3 *db, int database_id, int object_id) {
     }
 }
 
+// CHECK constraints {name or "", column or "", expression} of `t`: objects named as given or
+// generated, recorded, and enforced (the table's SQLite definition gets their clauses).
+void add_checks(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, int schema_id,
+                const std::vector<std::tuple<std::string, std::string, ExprPtr>> &checks,
+                bool check_existing) {
+    if (checks.empty())
+        return;
+    TableMeta now = *table_by_id(db, d.id, t.object_id);
+    for (const auto &[name, column, e] : checks) {
+        const bool named = !name.empty();
+        if (named && object_name_taken(db, d.id, schema_id, name))
+            throw sql_error(2714, 5, 16,
+                            "There is already an object named '" + name + "' in the database.");
+        int oid = insert_object(db, d.id, name, schema_id, t.object_id, "C", !named);
+        std::string shown = name;
+        if (!named) {
+            shown = generated_name("CK", t.name, column, oid);
+            Stmt up(db, "UPDATE \"$objects\" SET name = ? WHERE database_id = ? AND object_id = ?");
+            up.bind(1, shown).bind(2, d.id).bind(3, oid);
+            up.step();
+        }
+        const ColumnMeta *c = column.empty() ? nullptr : now.column(column);
+        add_check_constraint(db, now, oid, shown, c ? c->column_id : 0, *e, check_existing);
+    }
+    sync_sqlite_foreign_keys(db, now);
+}
+
 void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
                   const Statement &s) {
     auto sid = find_schema(db, d.id, schema);
@@ -1138,6 +1167,14 @@ void create_table(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
     }
     for (const auto &fk : fks)
         add_foreign_key(db, d, t, *sid, fk);
+    std::vector<std::tuple<std::string, std::string, ExprPtr>> checks;
+    for (const auto &c : s.coldefs)
+        for (const auto &[n, e] : c.checks)
+            checks.emplace_back(n, c.name, e);
+    for (const auto &k : s.constraints)
+        if (k.k == Constraint::K::Check)
+            checks.emplace_back(k.name, "", k.expr);
+    add_checks(db, d, t, *sid, checks, true);
     rebuild_triggers(db, d, t);
 }
 
@@ -1230,6 +1267,11 @@ void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const S
         exec(db, "ALTER TABLE " + qi(t.sqlite_name) + " ADD COLUMN " + sqlcol);
         insert_column(db, d.id, t.object_id, c, m, def_oid);
     }
+    std::vector<std::tuple<std::string, std::string, ExprPtr>> checks;
+    for (const auto &c : s.coldefs)
+        for (const auto &[n, e] : c.checks)
+            checks.emplace_back(n, c.name, e);
+    add_checks(db, d, t, *find_schema(db, d.id, t.schema), checks, true);
     Stmt up(
         db,
         "UPDATE \"$objects\" SET modify_date = sim_now() WHERE database_id = ? AND object_id = ?");
@@ -1321,6 +1363,11 @@ void add_constraints(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, con
             up.step();
         }
     }
+    std::vector<std::tuple<std::string, std::string, ExprPtr>> checks;
+    for (const auto &k : s.constraints)
+        if (k.k == Constraint::K::Check)
+            checks.emplace_back(k.name, "", k.expr);
+    add_checks(db, d, t, *sid, checks, s.option_value != "NOCHECK");
     // Enforced from now on; WITH CHECK (the default) checks the rows there already.
     if (!added_fks.empty())
         foreign_keys_added(db, d, t, added_fks, s.option_value != "NOCHECK");
@@ -1360,13 +1407,15 @@ void drop_constraint(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
                     "WHERE database_id = ? AND default_object_id = ?");
         up.bind(1, d.id).bind(2, oid);
         up.step();
+    } else if (type == "C") {
+        drop_check_constraint(db, d.id, oid);
     }
     {
         Stmt del(db, "DELETE FROM \"$objects\" WHERE database_id = ? AND object_id = ?");
         del.bind(1, d.id).bind(2, oid);
         del.step();
     }
-    if (type == "F")
+    if (type == "F" || type == "C")
         sync_sqlite_foreign_keys(db, t);
     rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
 }
@@ -1419,6 +1468,208 @@ void drop_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const st
         heap.step();
     }
     rebuild_triggers(db, d, t);
+}
+
+void alter_column(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const ColumnDef &c,
+                  const std::function<void(const std::string &)> &convert) {
+    const ColumnMeta *old = t.column(c.name);
+    if (!old)
+        throw sql_error(4924, 1, 16,
+                        "ALTER TABLE ALTER COLUMN failed because column '" + c.name +
+                            "' does not exist in table '" + t.name + "'.");
+    if (old->computed || old->rowversion)
+        throw sql_error(4928, 1, 16,
+                        "Cannot alter column '" + old->name + "' because it is '" +
+                            (old->computed ? "COMPUTED" : "timestamp") + "'.");
+    ColumnMeta m = *old;
+    m.type = c.type;
+    m.nullable = old->identity ? false : c.nullable.value_or(c.alias_nullable.value_or(true));
+    const bool grows = old->type.id == m.type.id && old->type.precision == m.type.precision &&
+                       old->type.scale == m.type.scale &&
+                       (m.type.length == SqlType::kMax ||
+                        (old->type.length != SqlType::kMax && m.type.length >= old->type.length));
+    if (!(grows && m.nullable == old->nullable)) {
+        Stmt q(db, "SELECT name FROM (SELECT i.name AS name FROM \"$index_columns\" ic JOIN "
+                   "\"$indexes\" i ON i.database_id = ic.database_id AND i.object_id = "
+                   "ic.object_id AND i.index_id = ic.index_id WHERE ic.database_id = ?1 AND "
+                   "ic.object_id = ?2 AND ic.column_id = ?3 UNION ALL SELECT o.name FROM "
+                   "\"$fk_columns\" f JOIN \"$objects\" o ON o.database_id = f.database_id AND "
+                   "o.object_id = f.constraint_object_id WHERE f.database_id = ?1 AND "
+                   "((f.parent_object_id = ?2 AND f.parent_column_id = ?3) OR "
+                   "(f.referenced_object_id = ?2 AND f.referenced_column_id = ?3)) UNION ALL "
+                   "SELECT o.name FROM \"$check_constraints\" k JOIN \"$objects\" o ON "
+                   "o.database_id = k.database_id AND o.object_id = k.object_id WHERE "
+                   "k.database_id = ?1 AND o.parent_object_id = ?2 AND (k.parent_column_id = ?3 "
+                   "OR instr(k.definition, ?4) > 0)) LIMIT 1");
+        q.bind(1, d.id).bind(2, t.object_id).bind(3, old->column_id).bind(4, "[" + old->name + "]");
+        if (q.step())
+            throw sql_error(5074, 1, 16,
+                            "The object '" + q.text_col(0) + "' is dependent on column '" +
+                                old->name + "'.");
+    }
+    if (!m.nullable && old->nullable) {
+        Stmt q(db, "SELECT 1 FROM " + qi(t.sqlite_name) + " WHERE " + qi(old->name) +
+                       " IS NULL LIMIT 1");
+        if (q.step())
+            throw sql_error(515, 2, 16,
+                            "Cannot insert the value NULL into column '" + old->name +
+                                "', table '" + d.name + "." + t.schema + "." + t.name +
+                                "'; column does not allow nulls. UPDATE fails.");
+    }
+    // The conversion of the stored values is no DML: the table's triggers (the log's among them)
+    // are rebuilt afterwards.
+    std::vector<std::string> trig;
+    {
+        Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
+        q.bind(1, t.sqlite_name);
+        while (q.step())
+            trig.push_back(q.text_col(0));
+    }
+    for (const auto &tr : trig)
+        exec(db, "DROP TRIGGER " + qi(tr));
+    rewrite_sqlite_column(db, t, old->name,
+                          qi(old->name) + " " + storage_decl(m.type) +
+                              (m.nullable ? "" : " NOT NULL"));
+    convert("UPDATE " + qi(t.sqlite_name) + " SET " + qi(old->name) + " = sim_conv(" +
+            qi(old->name) + ", " + ql(type_to_string(m.type)) + ", " + ql(type_name(old->type.id)) +
+            ") WHERE " + qi(old->name) + " IS NOT NULL");
+    std::optional<int> user_type;
+    if (!c.alias_type.empty()) {
+        auto a = find_alias_type(db, d.id, c.alias_type[0], c.alias_type[1]);
+        if (a)
+            user_type = a->user_type_id;
+    }
+    Stmt up(db, "UPDATE \"$columns\" SET type_spec = ?, is_nullable = ?, user_type_id = ? WHERE "
+                "database_id = ? AND object_id = ? AND column_id = ?");
+    up.bind(1, type_to_string(m.type)).bind(2, m.nullable ? 1 : 0);
+    if (user_type)
+        up.bind(3, *user_type);
+    else
+        sqlite3_bind_null(up.get(), 3);
+    up.bind(4, d.id).bind(5, t.object_id).bind(6, old->column_id);
+    up.step();
+    Stmt mod(db, "UPDATE \"$objects\" SET modify_date = sim_now() WHERE database_id = ? AND "
+                 "object_id = ?");
+    mod.bind(1, d.id).bind(2, t.object_id);
+    mod.step();
+    rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
+}
+
+namespace {
+[[noreturn]] void rename_not_found(const std::string &type) {
+    throw sql_error(15248, 1, 11,
+                    "Either the parameter @objname is ambiguous or the claimed @objtype (" + type +
+                        ") is wrong.");
+}
+} // namespace
+
+void rename_object(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                   const std::string &name, const std::string &new_name) {
+    auto sid = find_schema(db, d.id, schema);
+    if (!sid)
+        rename_not_found("OBJECT");
+    int oid = 0;
+    std::string type;
+    int parent = 0;
+    {
+        Stmt q(db, "SELECT object_id, type, parent_object_id FROM \"$objects\" WHERE database_id "
+                   "= ? AND schema_id = ? AND name = ?");
+        q.bind(1, d.id).bind(2, *sid).bind(3, name);
+        if (!q.step())
+            rename_not_found("OBJECT");
+        oid = static_cast<int>(q.int_col(0));
+        type = q.text_col(1);
+        parent = static_cast<int>(q.int_col(2));
+    }
+    if (strcasecmp(name.c_str(), new_name.c_str()) != 0 &&
+        object_name_taken(db, d.id, *sid, new_name))
+        throw sql_error(15335, 1, 11,
+                        "Error: The new name '" + new_name +
+                            "' is already in use as a OBJECT name and would cause a duplicate that "
+                            "is not permitted.");
+    std::optional<TableMeta> table = type == "U" ? table_by_id(db, d.id, oid) : std::nullopt;
+    {
+        Stmt up(db, "UPDATE \"$objects\" SET name = ?, modify_date = sim_now() WHERE database_id "
+                    "= ? AND object_id = ?");
+        up.bind(1, new_name).bind(2, d.id).bind(3, oid);
+        up.step();
+    }
+    if (type == "PK" || type == "UQ") {
+        // The constraint's index has its name.
+        Stmt up(db, "UPDATE \"$indexes\" SET name = ? WHERE database_id = ? AND object_id = ? AND "
+                    "name = ?");
+        up.bind(1, new_name).bind(2, d.id).bind(3, parent).bind(4, name);
+        up.step();
+    }
+    if (table) {
+        exec(db, "ALTER TABLE " + qi(table->sqlite_name) + " RENAME TO " +
+                     qi(sqlite_table_name(d.name, table->schema, new_name)));
+        rebuild_triggers(db, d, *table_by_id(db, d.id, oid));
+    }
+}
+
+void rename_column(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                   const std::string &new_name) {
+    const ColumnMeta *c = t.column(name);
+    if (!c)
+        rename_not_found("COLUMN");
+    if (strcasecmp(name.c_str(), new_name.c_str()) != 0 && t.column(new_name))
+        throw sql_error(15335, 1, 11,
+                        "Error: The new name '" + new_name +
+                            "' is already in use as a COLUMN name and would cause a duplicate that "
+                            "is not permitted.");
+    const std::string old = c->name;
+    {
+        Stmt up(db, "UPDATE \"$columns\" SET name = ? WHERE database_id = ? AND object_id = ? AND "
+                    "column_id = ?");
+        up.bind(1, new_name).bind(2, d.id).bind(3, t.object_id).bind(4, c->column_id);
+        up.step();
+    }
+    // CHECK constraint definitions name it as [column] (SQL Server keeps them bound to it).
+    {
+        Stmt up(db, "UPDATE \"$check_constraints\" SET definition = replace(definition, ?, ?) "
+                    "WHERE database_id = ? AND object_id IN (SELECT object_id FROM \"$objects\" "
+                    "WHERE database_id = ? AND parent_object_id = ?)");
+        up.bind(1, "[" + old + "]").bind(2, "[" + new_name + "]").bind(3, d.id).bind(4, d.id);
+        up.bind(5, t.object_id);
+        up.step();
+    }
+    // SQLite renames it in the table's constraints and indexes too.
+    std::vector<std::string> trig;
+    {
+        Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
+        q.bind(1, t.sqlite_name);
+        while (q.step())
+            trig.push_back(q.text_col(0));
+    }
+    for (const auto &tr : trig)
+        exec(db, "DROP TRIGGER " + qi(tr));
+    exec(db,
+         "ALTER TABLE " + qi(t.sqlite_name) + " RENAME COLUMN " + qi(old) + " TO " + qi(new_name));
+    rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
+}
+
+void rename_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                  const std::string &new_name) {
+    int index_id = -1;
+    bool constraint = false;
+    {
+        Stmt q(db, "SELECT index_id, is_primary_key + is_unique_constraint FROM \"$indexes\" WHERE "
+                   "database_id = ? AND object_id = ? AND name = ?");
+        q.bind(1, d.id).bind(2, t.object_id).bind(3, name);
+        if (!q.step())
+            rename_not_found("INDEX");
+        index_id = static_cast<int>(q.int_col(0));
+        constraint = q.int_col(1) != 0;
+    }
+    if (constraint) { // renaming the index of a key renames the constraint
+        rename_object(db, d, t.schema, name, new_name);
+        return;
+    }
+    Stmt up(db, "UPDATE \"$indexes\" SET name = ? WHERE database_id = ? AND object_id = ? AND "
+                "index_id = ?");
+    up.bind(1, new_name).bind(2, d.id).bind(3, t.object_id).bind(4, index_id);
+    up.step();
 }
 
 void rebuild_triggers(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t) {

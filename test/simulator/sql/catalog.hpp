@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -161,6 +162,21 @@ void drop_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const st
                 bool if_exists);
 // Recreates the per-row triggers (log, unique keys, rowversion) after the table changed.
 void rebuild_triggers(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t);
+// ALTER TABLE t ALTER COLUMN: the new type and nullability (nullable unless NOT NULL). Refused
+// for computed and timestamp columns (4928), for a column an index, key, foreign key or CHECK
+// constraint uses unless only its length grows (5074), NOT NULL over NULLs (515). `convert` runs
+// the SQL that converts the stored values (SQL Server's conversion errors apply).
+void alter_column(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const ColumnDef &c,
+                  const std::function<void(const std::string &)> &convert);
+// sp_rename: an object of schema `schema` (a table, view, procedure, constraint, ...), a column
+// or an index of table `t`. Errors 15248 (nothing of that name and kind), 2714 / 15335 (the new
+// name is taken).
+void rename_object(sqlite3 *db, const DatabaseMeta &d, const std::string &schema,
+                   const std::string &name, const std::string &new_name);
+void rename_column(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                   const std::string &new_name);
+void rename_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const std::string &name,
+                  const std::string &new_name);
 void add_row_count(sqlite3 *db, int database_id, int object_id, int64_t delta);
 void set_row_count(sqlite3 *db, int database_id, int object_id, int64_t rows);
 

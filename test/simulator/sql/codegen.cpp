@@ -1245,6 +1245,14 @@ std::string Codegen::function(const Expr &e, Ty *type) {
         ty = known(mk(TypeId::DateTimeOffset, 0, 0, 7), false);
         return "(sim_utcnow() || ' +00:00')";
     }
+    if (f == "SWITCHOFFSET") {
+        if (a.size() != 2)
+            throw sql_error(174, 1, 15, "The switchoffset function requires 2 argument(s).");
+        Ty t = argty(0);
+        ty = known(mk(TypeId::DateTimeOffset, 0, 0,
+                      t.known && t.t.id == TypeId::DateTimeOffset ? t.t.scale : 7));
+        return "sim_switchoffset(" + join() + ", " + ql(type_to_string(ty.t)) + ")";
+    }
     if (f == "DATEADD") {
         Ty t = argty(2);
         ty = t.known ? t : known(mk(TypeId::DateTime));
@@ -1325,10 +1333,19 @@ std::string Codegen::function(const Expr &e, Ty *type) {
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             return fn + "(" + join() + ")";
         }
-    static const char *ints[] = {"DB_ID",        "OBJECT_ID",        "SCHEMA_ID",
-                                 "TYPE_ID",      "IS_SRVROLEMEMBER", "IS_MEMBER",
-                                 "HAS_DBACCESS", "COLUMNPROPERTY",   "OBJECTPROPERTY",
-                                 "SUSER_ID",     "USER_ID",          "HAS_PERMS_BY_NAME"};
+    static const char *ints[] = {"DB_ID",
+                                 "OBJECT_ID",
+                                 "SCHEMA_ID",
+                                 "TYPE_ID",
+                                 "IS_SRVROLEMEMBER",
+                                 "IS_MEMBER",
+                                 "HAS_DBACCESS",
+                                 "COLUMNPROPERTY",
+                                 "OBJECTPROPERTY",
+                                 "SUSER_ID",
+                                 "USER_ID",
+                                 "HAS_PERMS_BY_NAME",
+                                 "DATABASE_PRINCIPAL_ID"};
     for (const char *n : ints)
         if (f == n) {
             ty = known(mk(TypeId::Int));
@@ -1454,17 +1471,52 @@ std::string render_tsql(const Expr &e) {
     case Expr::K::Float:
         return "(" + e.text + ")";
     case Expr::K::Str:
-        return "'" + e.text + "'";
-    case Expr::K::NStr:
-        return "N'" + e.text + "'";
+    case Expr::K::NStr: {
+        std::string q = e.k == Expr::K::NStr ? "N'" : "'";
+        for (char c : e.text)
+            q += c == '\'' ? std::string("''") : std::string(1, c);
+        return q + "'";
+    }
     case Expr::K::Bin:
         return "(0x" + e.text + ")";
     case Expr::K::Column:
         return "[" + e.parts.back() + "]";
-    case Expr::K::Binary:
-        return "(" + render_tsql(*e.args[0]) + e.text + render_tsql(*e.args[1]) + ")";
-    case Expr::K::Unary:
-        return e.text + render_tsql(*e.args[0]);
+    case Expr::K::Binary: {
+        const bool word = !e.text.empty() && std::isalpha(static_cast<unsigned char>(e.text[0]));
+        const std::string op = word ? " " + e.text + " " : e.text;
+        return "(" + render_tsql(*e.args[0]) + op + render_tsql(*e.args[1]) + ")";
+    }
+    case Expr::K::Unary: {
+        const bool word = !e.text.empty() && std::isalpha(static_cast<unsigned char>(e.text[0]));
+        return e.text + (word ? " " : "") + render_tsql(*e.args[0]);
+    }
+    case Expr::K::IsNull:
+        return "(" + render_tsql(*e.args[0]) + (e.negated ? " IS NOT NULL)" : " IS NULL)");
+    case Expr::K::InList: {
+        std::string s = "(" + render_tsql(*e.args[0]) + (e.negated ? " NOT IN (" : " IN (");
+        for (size_t i = 1; i < e.args.size(); ++i)
+            s += (i > 1 ? "," : "") + render_tsql(*e.args[i]);
+        return s + "))";
+    }
+    case Expr::K::Between:
+        return "(" + render_tsql(*e.args[0]) + (e.negated ? " NOT BETWEEN " : " BETWEEN ") +
+               render_tsql(*e.args[1]) + " AND " + render_tsql(*e.args[2]) + ")";
+    case Expr::K::Like:
+        return "(" + render_tsql(*e.args[0]) + (e.negated ? " NOT LIKE " : " LIKE ") +
+               render_tsql(*e.args[1]) +
+               (e.args.size() > 2 ? " ESCAPE " + render_tsql(*e.args[2]) : std::string()) + ")";
+    case Expr::K::Case: {
+        std::string s = "CASE";
+        size_t i = 0;
+        if (e.case_has_operand)
+            s += " " + render_tsql(*e.args[i++]);
+        const size_t pairs_end = e.has_else ? e.args.size() - 1 : e.args.size();
+        for (; i + 1 < e.args.size() && i < pairs_end; i += 2)
+            s += " WHEN " + render_tsql(*e.args[i]) + " THEN " + render_tsql(*e.args[i + 1]);
+        if (e.has_else)
+            s += " ELSE " + render_tsql(*e.args.back());
+        return s + " END";
+    }
     case Expr::K::Func: {
         std::string s;
         for (size_t i = 0; i < e.args.size(); ++i)

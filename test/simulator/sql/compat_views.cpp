@@ -180,8 +180,17 @@ void add_compat_views(std::vector<SysView> &v) {
                  "isntgroup, 0 AS isntuser, 1 - u.column6 AS issqluser, 0 AS isaliased, "
                  "u.column6 AS issqlrole, 0 AS isapprole FROM (VALUES (0, 32, 'public', x'01050000"
                  "0000000904000000', 0, 1), (1, 2, 'dbo', x'01', 1, 0), (2, 0, 'guest', x'00', "
-                 "0, 0), (3, 0, 'INFORMATION_SCHEMA', NULL, 0, 0), (4, 0, 'sys', NULL, 0, 0)) u "
-                 "JOIN \"$databases\" d ON d.database_id = {D}"});
+                 "0, 0), (3, 0, 'INFORMATION_SCHEMA', NULL, 0, 0), (4, 0, 'sys', NULL, 0, 0), "
+                 "(16384, 0, 'db_owner', x'01050000000000090400000000', 0, 1), (16385, 0, "
+                 "'db_accessadmin', NULL, 0, 1), (16386, 0, 'db_securityadmin', NULL, 0, 1), "
+                 "(16387, 0, 'db_ddladmin', NULL, 0, 1), (16389, 0, 'db_backupoperator', NULL, 0, "
+                 "1), (16390, 0, 'db_datareader', NULL, 0, 1), (16391, 0, 'db_datawriter', NULL, "
+                 "0, 1), (16392, 0, 'db_denydatareader', NULL, 0, 1), (16393, 0, "
+                 "'db_denydatawriter', NULL, 0, 1)) u JOIN \"$databases\" d ON d.database_id = {D} "
+                 // CREATE USER's users
+                 "UNION ALL SELECT principal_id, 2, name, NULL, create_date, modify_date, NULL, 0, "
+                 "1, CASE WHEN login IS NULL THEN 0 ELSE 1 END, 0, 0, 0, 1, 0, 0, 0 FROM "
+                 "\"$db_users\" WHERE database_id = {D}"});
 }
 
 } // namespace sim::sql

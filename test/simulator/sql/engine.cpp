@@ -4,6 +4,7 @@
 #include "engine_state.hpp"
 #include "errors.hpp"
 #include "functions.hpp"
+#include "principals.hpp"
 #include "session.hpp"
 #include "sqlite_db.hpp"
 
@@ -32,6 +33,7 @@ public:
         sql::exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF");
         sql::exec(db, "BEGIN IMMEDIATE");
         sql::bootstrap_catalog(db);
+        sql::principals_bootstrap(db, state_.settings);
         sql::exec(db, "COMMIT");
         for (const auto &d : sql::all_databases(db))
             state_.set_logging(d.id, d.recovery_model == 1 && d.has_full_backup);
@@ -87,14 +89,19 @@ public:
         for (const auto &l : state_.settings.logins)
             if (l.name == login.user)
                 def = &l;
-        if (!def || def->password != login.password)
-            throw sql::sql_error(18456, 1, 14, "Login failed for user '" + login.user + "'.");
-        std::string dbname = login.database.empty() ? def->default_database : login.database;
         sqlite3 *raw = nullptr;
         sqlite3_open_v2(state_.db_path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
         std::unique_ptr<sqlite3, int (*)(sqlite3 *)> db(raw, sqlite3_close_v2);
         sql::configure_connection(db.get());
         sql::register_functions(db.get(), nullptr);
+        // CREATE LOGIN's logins, and server roles granted to any login since (the store's copy
+        // of a --login one has its current password and roles).
+        std::optional<LoginDef> stored = sql::find_login(db.get(), login.user);
+        if (stored)
+            def = &*stored;
+        if (!def || def->password != login.password)
+            throw sql::sql_error(18456, 1, 14, "Login failed for user '" + login.user + "'.");
+        std::string dbname = login.database.empty() ? def->default_database : login.database;
         auto d = sql::find_database(db.get(), dbname);
         if (!d)
             throw sql::sql_error(4060, 1, 11,

@@ -1,5 +1,6 @@
 #include "fk_state.hpp"
 
+#include "check_state.hpp"
 #include "errors.hpp"
 #include "sqlite_db.hpp"
 
@@ -84,7 +85,54 @@ bool has_orphans(sqlite3 *db, const TableMeta &t, const TableMeta &ref, const Fo
     return q.step();
 }
 
+// SQLite's procedure for constraint changes that leave the stored rows as they are: edit the
+// schema text, bump the schema version so every connection re-reads it.
+void write_table_text(sqlite3 *db, const TableMeta &t, const std::string &sql,
+                      const std::string &rewritten) {
+    if (rewritten == sql)
+        return;
+    int64_t version = 0;
+    {
+        Stmt v(db, "PRAGMA schema_version");
+        v.step();
+        version = v.int_col(0);
+    }
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 0, nullptr);
+    exec(db, "PRAGMA writable_schema = ON");
+    try {
+        Stmt up(db, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?");
+        up.bind(1, rewritten).bind(2, t.sqlite_name);
+        up.step();
+        exec(db, "PRAGMA schema_version = " + std::to_string(version + 1));
+    } catch (...) {
+        sqlite3_exec(db, "PRAGMA writable_schema = OFF", nullptr, nullptr, nullptr);
+        throw;
+    }
+    exec(db, "PRAGMA writable_schema = OFF");
+}
+
+std::string table_text(sqlite3 *db, const TableMeta &t) {
+    Stmt q(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?");
+    q.bind(1, t.sqlite_name);
+    return q.step() ? q.text_col(0) : std::string();
+}
+
 } // namespace
+
+void rewrite_sqlite_column(sqlite3 *db, const TableMeta &t, const std::string &column,
+                           const std::string &element) {
+    const std::string sql = table_text(db, t);
+    TableText text = split_table_text(sql);
+    const std::string name = qi(column);
+    std::string body;
+    for (const auto &e : text.elements) {
+        size_t i = e.find_first_not_of(" \t\r\n");
+        const bool it = i != std::string::npos && e.compare(i, name.size(), name) == 0 &&
+                        (i + name.size() == e.size() || e[i + name.size()] == ' ');
+        body += (body.empty() ? "" : ",") + (it ? " " + element : e);
+    }
+    write_table_text(db, t, sql, text.head + body + ")");
+}
 
 void fk_state_bootstrap(sqlite3 *db) {
     for (const char *col : {"is_disabled", "is_not_trusted"}) {
@@ -110,8 +158,10 @@ void sync_sqlite_foreign_keys(sqlite3 *db, const TableMeta &t) {
     TableText text = split_table_text(sql);
     std::string body;
     for (const auto &e : text.elements)
-        if (!is_foreign_key_clause(e))
+        if (!is_foreign_key_clause(e) && !is_check_clause(e))
             body += (body.empty() ? "" : ",") + e;
+    for (const auto &c : enabled_check_clauses(db, t))
+        body += "," + c;
     for (const auto &f : foreign_keys(db, t.database_id)) {
         if (f.parent_object_id != t.object_id || f.disabled || f.columns.empty())
             continue;
@@ -124,29 +174,7 @@ void sync_sqlite_foreign_keys(sqlite3 *db, const TableMeta &t) {
         body += ", FOREIGN KEY " + column_list(f.columns) + " REFERENCES " + qi(ref->sqlite_name) +
                 " " + column_list(f.referenced_columns) + sqlite_fk_actions(a);
     }
-    std::string rewritten = text.head + body + ")";
-    if (rewritten == sql)
-        return;
-    // SQLite's procedure for constraint changes that leave the stored rows as they are: edit the
-    // schema text, bump the schema version so every connection re-reads it.
-    int64_t version = 0;
-    {
-        Stmt v(db, "PRAGMA schema_version");
-        v.step();
-        version = v.int_col(0);
-    }
-    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 0, nullptr);
-    exec(db, "PRAGMA writable_schema = ON");
-    try {
-        Stmt up(db, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?");
-        up.bind(1, rewritten).bind(2, t.sqlite_name);
-        up.step();
-        exec(db, "PRAGMA schema_version = " + std::to_string(version + 1));
-    } catch (...) {
-        sqlite3_exec(db, "PRAGMA writable_schema = OFF", nullptr, nullptr, nullptr);
-        throw;
-    }
-    exec(db, "PRAGMA writable_schema = OFF");
+    write_table_text(db, t, sql, text.head + body + ")");
 }
 
 void set_foreign_keys_enabled(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
@@ -154,14 +182,19 @@ void set_foreign_keys_enabled(sqlite3 *db, const DatabaseMeta &d, const TableMet
                               bool check_existing) {
     std::vector<ForeignKeyInfo> chosen;
     auto all = foreign_keys(db, d.id);
+    // CHECK constraints are enabled and disabled by the same statement.
+    const auto checks = check_constraint_names(db, t, names);
     for (const auto &n : names) {
         bool found = false;
         for (const auto &f : all)
             if (f.parent_object_id == t.object_id && strcasecmp(f.name.c_str(), n.c_str()) == 0)
                 found = true;
+        for (const auto &c : checks)
+            found = found || strcasecmp(c.c_str(), n.c_str()) == 0;
         if (!found)
             throw sql_error(4917, 0, 16, "Constraint '" + n + "' does not exist.");
     }
+    set_checks_enabled(db, d, t, checks, enable, check_existing);
     for (const auto &f : all) {
         if (f.parent_object_id != t.object_id)
             continue;

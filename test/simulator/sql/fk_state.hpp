@@ -29,6 +29,9 @@ void set_foreign_keys_enabled(sqlite3 *db, const DatabaseMeta &d, const TableMet
 void foreign_keys_added(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
                         const std::vector<std::string> &names, bool checked);
 
+// Replaces the definition of `column` in t's SQLite table text with `element` (ALTER COLUMN).
+void rewrite_sqlite_column(sqlite3 *db, const TableMeta &t, const std::string &column,
+                           const std::string &element);
 // Makes the FOREIGN KEY clauses of t's SQLite table those of its enabled foreign keys.
 void sync_sqlite_foreign_keys(sqlite3 *db, const TableMeta &t);
 

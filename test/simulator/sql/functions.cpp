@@ -6,6 +6,8 @@
 
 #include "errors.hpp"
 #include "parser.hpp"
+#include "principals.hpp"
+#include "sessions.hpp"
 #include "sqlite_db.hpp"
 #include "sqltypes.hpp"
 #include "tds/bytes.hpp"
@@ -758,6 +760,46 @@ void fn_datepart(sqlite3_context *c, int, sqlite3_value **v) {
     sqlite3_result_int64(c, r);
 }
 
+// SWITCHOFFSET(datetimeoffset, '[+|-]hh:mm' | minutes): the same instant at another offset.
+void fn_switchoffset(sqlite3_context *c, int, sqlite3_value **v) {
+    guarded(c, [&] {
+        if (is_null(v[0]) || is_null(v[1]))
+            return sqlite3_result_null(c);
+        const SqlType &t = cached_type(c, v[2], 2);
+        Value base = convert_value(arg(v[0]), t);
+        auto tm = tds::parse_temporal(base.s);
+        if (!tm)
+            throw sql_error(241, 1, 16,
+                            "Conversion failed when converting date and/or time from "
+                            "character string.");
+        int minutes = 0;
+        bool ok = true;
+        if (sqlite3_value_type(v[1]) == SQLITE_INTEGER) {
+            minutes = sqlite3_value_int(v[1]);
+        } else {
+            const std::string z = str_value(v[1]);
+            ok = z.size() == 6 && (z[0] == '+' || z[0] == '-') && z[3] == ':' &&
+                 std::isdigit(static_cast<unsigned char>(z[1])) &&
+                 std::isdigit(static_cast<unsigned char>(z[2])) &&
+                 std::isdigit(static_cast<unsigned char>(z[4])) &&
+                 std::isdigit(static_cast<unsigned char>(z[5]));
+            if (ok)
+                minutes = (z[0] == '-' ? -1 : 1) * (((z[1] - '0') * 10 + (z[2] - '0')) * 60 +
+                                                    (z[4] - '0') * 10 + (z[5] - '0'));
+        }
+        if (!ok || minutes < -840 || minutes > 840)
+            throw sql_error(9812, 1, 16,
+                            "The timezone provided to builtin function switchoffset is invalid.");
+        int64_t total =
+            tm->ticks + static_cast<int64_t>(minutes - tm->offset_minutes) * 600000000LL;
+        int64_t days = total >= 0 ? total / tds::kTicksPerDay
+                                  : -((-total + tds::kTicksPerDay - 1) / tds::kTicksPerDay);
+        std::string txt = tds::format_datetime(tm->days + days, total - days * tds::kTicksPerDay) +
+                          " " + tds::format_offset(minutes);
+        result(c, convert_value(Value::text(txt), t));
+    });
+}
+
 void fn_eomonth(sqlite3_context *c, int, sqlite3_value **v) {
     auto t = tds::parse_temporal(str_value(v[0]));
     if (!t)
@@ -1062,6 +1104,39 @@ void fn_login_name(sqlite3_context *c, int, sqlite3_value **) {
 
 void fn_user_name(sqlite3_context *c, int, sqlite3_value **) {
     result_text(c, host_of(c)->login().sysadmin ? "dbo" : host_of(c)->login().name);
+}
+
+// USER_ID([name]) / DATABASE_PRINCIPAL_ID([name]): without a name, the session's user (dbo for
+// a sysadmin, else the user its login maps to, else guest).
+void fn_user_id(sqlite3_context *c, int n, sqlite3_value **v) {
+    guarded(c, [&] {
+        FunctionHost *h = host_of(c);
+        std::optional<int> id;
+        if (n == 0)
+            id = h->login().sysadmin
+                     ? 1
+                     : user_of_login(h->db(), h->current_db().id, h->login().name).value_or(2);
+        else if (!is_null(v[0]))
+            id = database_principal_id(h->db(), h->current_db().id, str_value(v[0]));
+        if (id)
+            sqlite3_result_int(c, *id);
+        else
+            sqlite3_result_null(c);
+    });
+}
+
+// SUSER_ID([login])
+void fn_suser_id(sqlite3_context *c, int n, sqlite3_value **v) {
+    guarded(c, [&] {
+        FunctionHost *h = host_of(c);
+        std::optional<int> id = n == 0          ? server_principal_id(h->db(), h->login().name)
+                                : is_null(v[0]) ? std::nullopt
+                                                : server_principal_id(h->db(), str_value(v[0]));
+        if (id)
+            sqlite3_result_int(c, *id);
+        else
+            sqlite3_result_null(c);
+    });
 }
 
 void fn_is_srvrolemember(sqlite3_context *c, int, sqlite3_value **v) {
@@ -1648,6 +1723,7 @@ std::string version_string(const ServerSettings &s) {
 
 void register_functions(sqlite3 *db, FunctionHost *host) {
     register_dblog_functions(db);
+    register_session_functions(db);
     sqlite3_create_collation(db, "SIM_CI", SQLITE_UTF8, nullptr, ci_compare);
     sqlite3_create_collation(db, "SIM_DEC", SQLITE_UTF8, nullptr, dec_compare);
     sqlite3_create_collation(db, "SIM_DT", SQLITE_UTF8, nullptr, dt_compare);
@@ -1684,6 +1760,7 @@ void register_functions(sqlite3 *db, FunctionHost *host) {
         {"sim_datediff", 3, fn_datediff, true},
         {"sim_datepart", 2, fn_datepart, true},
         {"sim_eomonth", 1, fn_eomonth, true},
+        {"sim_switchoffset", 3, fn_switchoffset, true},
         {"sim_newid", 0, fn_newid, false},
         {"sim_hashbytes", 2, fn_hashbytes, true},
         {"sim_checksum", -1, fn_checksum, true},
@@ -1722,6 +1799,9 @@ void register_functions(sqlite3 *db, FunctionHost *host) {
         {"sim_session_user", 0, fn_user_name, false},
         {"sim_user", 0, fn_user_name, false},
         {"sim_is_srvrolemember", -1, fn_is_srvrolemember, false},
+        {"sim_user_id", -1, fn_user_id, false},
+        {"sim_database_principal_id", -1, fn_user_id, false},
+        {"sim_suser_id", -1, fn_suser_id, false},
         {"sim_is_member", 1, fn_is_member, false},
         {"sim_has_dbaccess", 1, fn_one, false},
         {"sim_has_perms_by_name", -1, fn_one, false},

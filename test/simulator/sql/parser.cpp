@@ -28,10 +28,10 @@ const std::set<std::string> kReserved = {
     "PIVOT",   "UNPIVOT",      "APPLY",      "TABLESAMPLE"};
 
 const std::set<std::string> kStatementStart = {
-    "SELECT", "INSERT",  "UPDATE",   "DELETE",    "CREATE",  "ALTER",     "DROP",  "USE",
-    "BEGIN",  "COMMIT",  "ROLLBACK", "SAVE",      "SET",     "DECLARE",   "PRINT", "WAITFOR",
-    "EXEC",   "EXECUTE", "BACKUP",   "RAISERROR", "THROW",   "IF",        "WITH",  "TRUNCATE",
-    "RETURN", "WHILE",   "END",      "ENABLE",    "DISABLE", "CHECKPOINT"};
+    "SELECT", "INSERT",  "UPDATE",   "DELETE",    "CREATE",  "ALTER",      "DROP",  "USE",
+    "BEGIN",  "COMMIT",  "ROLLBACK", "SAVE",      "SET",     "DECLARE",    "PRINT", "WAITFOR",
+    "EXEC",   "EXECUTE", "BACKUP",   "RAISERROR", "THROW",   "IF",         "WITH",  "TRUNCATE",
+    "RETURN", "WHILE",   "END",      "ENABLE",    "DISABLE", "CHECKPOINT", "KILL",  "RECONFIGURE"};
 
 class Parser {
 public:
@@ -631,6 +631,9 @@ public:
             }
             return e;
         }
+        // CURRENT_TIMESTAMP is written without parentheses (ANSI); it is GETDATE().
+        if (parts.size() == 1 && upper_of(parts[0]) == "CURRENT_TIMESTAMP")
+            return mk(Expr::K::Func, "CURRENT_TIMESTAMP");
         auto e = mk(Expr::K::Column);
         e->parts = parts;
         return e;
@@ -978,6 +981,21 @@ public:
         }
         if (accept_kw("CREATE"))
             return create_stmt(first);
+        if (accept_kw("KILL")) {
+            auto s = st(Statement::K::Server);
+            s->name = "KILL";
+            s->exprs.push_back(expr());
+            if (accept_kw("WITH"))
+                name(); // STATUSONLY
+            return s;
+        }
+        if (accept_kw("RECONFIGURE")) {
+            auto s = st(Statement::K::Server);
+            s->name = "RECONFIGURE";
+            if (accept_kw("WITH"))
+                name(); // OVERRIDE
+            return s;
+        }
         if (accept_kw("CHECKPOINT")) {
             auto s = st(Statement::K::Checkpoint);
             if (peek().kind == Tok::Integer)
@@ -1145,10 +1163,13 @@ public:
             expect_op("(");
             do {
                 std::string opt = upper_of(name());
-                if (accept_op("="))
-                    unary();
-                else if (is_op("("))
+                if (accept_op("=")) {
+                    auto v = unary();
+                    if (opt == "BATCHSIZE" && v && v->k == Expr::K::Int)
+                        s->top = v; // rows per transaction
+                } else if (is_op("(")) {
                     skip_parenthesized(); // ORDER (col ASC, ...)
+                }
                 s->option_value += (s->option_value.empty() ? "" : ",") + opt;
             } while (accept_op(","));
             expect_op(")");
@@ -1291,7 +1312,7 @@ public:
 
     bool table_constraint_start() const {
         return is_kw("CONSTRAINT") || is_kw("PRIMARY") || is_kw("UNIQUE") || is_kw("FOREIGN") ||
-               is_kw("CHECK");
+               is_kw("CHECK") || is_kw("DEFAULT");
     }
 
     Constraint table_constraint() {
@@ -1322,6 +1343,10 @@ public:
             c.fk_actions = fk_actions();
         } else if (accept_kw("CHECK")) {
             c.k = Constraint::K::Check;
+            if (accept_kw("NOT")) {
+                expect_kw("FOR");
+                expect_kw("REPLICATION");
+            }
             expect_op("(");
             c.expr = expr();
             expect_op(")");
@@ -1382,6 +1407,20 @@ public:
         return unary();
     }
 
+    // PRIMARY KEY / UNIQUE with a column list, or FOREIGN KEY: table-level constraint syntax.
+    bool table_level_after_column() const {
+        size_t k = 0;
+        if (is_kw("PRIMARY") && is_kw("KEY", 1))
+            k = 2;
+        else if (is_kw("UNIQUE"))
+            k = 1;
+        else
+            return is_kw("FOREIGN") && is_kw("KEY", 1) && is_op("(", 2);
+        if (is_kw("CLUSTERED", k) || is_kw("NONCLUSTERED", k))
+            ++k;
+        return is_op("(", k);
+    }
+
     ColumnDef column_def() {
         ColumnDef c;
         c.name = name();
@@ -1401,7 +1440,19 @@ public:
                 c.rowversion = true;
             }
         }
+        size_t constraint_at = 0; // where a CONSTRAINT name clause began
         for (;;) {
+            if (table_level_after_column()) {
+                // A table constraint after a column definition without a comma (SQL Server
+                // accepts it): the caller parses it, with the CONSTRAINT name if it had one.
+                if (constraint_at && !c.constraint_name.empty()) {
+                    p_ = constraint_at;
+                    c.constraint_name.clear();
+                }
+                break;
+            }
+            if (is_kw("CONSTRAINT"))
+                constraint_at = p_;
             if (accept_kw("COLLATE")) {
                 name();
             } else if (accept_kw("IDENTITY")) {
@@ -1447,7 +1498,11 @@ public:
                 }
                 c.fk_actions = fk_actions();
             } else if (accept_kw("CHECK")) {
-                skip_parenthesized();
+                accept_kw("NOT"), accept_kw("FOR"), accept_kw("REPLICATION");
+                expect_op("(");
+                c.checks.emplace_back(c.constraint_name, expr());
+                c.constraint_name.clear();
+                expect_op(")");
             } else if (accept_kw("ROWGUIDCOL") || accept_kw("SPARSE")) {
             } else {
                 break;
@@ -1465,6 +1520,8 @@ public:
         }
         if (auto m = module_stmt(ModuleDefinition::Create, first))
             return m;
+        if (is_kw("LOGIN") || is_kw("USER"))
+            return principal_stmt("CREATE");
         if (accept_kw("TABLE")) {
             auto s = st(Statement::K::CreateTable);
             s->table = multipart();
@@ -1472,10 +1529,13 @@ public:
             do {
                 if (is_op(")"))
                     break;
-                if (table_constraint_start())
+                if (table_constraint_start()) {
                     s->constraints.push_back(table_constraint());
-                else
+                } else {
                     s->coldefs.push_back(column_def());
+                    while (table_constraint_start() && !is_kw("DEFAULT"))
+                        s->constraints.push_back(table_constraint());
+                }
             } while (accept_op(","));
             expect_op(")");
             while (accept_kw("ON") || accept_kw("TEXTIMAGE_ON"))
@@ -1573,6 +1633,9 @@ public:
             s->exprs.push_back(mk(Expr::K::Str, name()));
             return s;
         }
+        if (is_kw("LOGIN") || is_kw("USER") || is_kw("ROLE") ||
+            (is_kw("SERVER") && is_kw("ROLE", 1)))
+            return principal_stmt("ALTER");
         if (accept_kw("DATABASE")) {
             auto s = st(Statement::K::AlterDatabase);
             if (accept_kw("CURRENT"))
@@ -1596,9 +1659,27 @@ public:
                     ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
                 s->exprs.push_back(mk(Expr::K::Str, v));
             }
-            while (!at_end() && !is_op(";") &&
-                   !(peek().kind == Tok::Ident && kStatementStart.count(peek().upper)))
+            for (;;) {
+                // WITH ROLLBACK IMMEDIATE | ROLLBACK AFTER n [SECONDS] | NO_WAIT (termination)
+                if (is_kw("WITH") && (is_kw("ROLLBACK", 1) || is_kw("NO_WAIT", 1))) {
+                    ++p_;
+                    if (accept_kw("ROLLBACK")) {
+                        s->option_flag = true;
+                        if (!accept_kw("IMMEDIATE")) {
+                            expect_kw("AFTER");
+                            expr();
+                            accept_kw("SECONDS");
+                        }
+                    } else {
+                        name(); // NO_WAIT
+                    }
+                    continue;
+                }
+                if (at_end() || is_op(";") ||
+                    (peek().kind == Tok::Ident && kStatementStart.count(peek().upper)))
+                    break;
                 ++p_;
+            }
             return s;
         }
         if (accept_kw("INDEX")) {
@@ -1647,6 +1728,14 @@ public:
             while (accept_op(","));
             return s;
         }
+        if (accept_kw("ALTER")) {
+            // ALTER COLUMN name type [COLLATE c] [NULL | NOT NULL]
+            expect_kw("COLUMN");
+            auto s = st(Statement::K::AlterColumn);
+            s->table = tbl;
+            s->coldefs.push_back(column_def());
+            return s;
+        }
         if (accept_kw("DROP")) {
             if (accept_kw("CONSTRAINT")) {
                 auto s = st(Statement::K::AlterTableDropConstraint);
@@ -1684,7 +1773,76 @@ public:
         return s;
     }
 
+    // CREATE | ALTER | DROP LOGIN / USER, ALTER [SERVER] ROLE: `name` "<VERB> <KIND>", `table`
+    // the principal's name, `option_value` the member (ROLE) or login (USER), `declares` none;
+    // options as `exec_args` (name upper case, value).
+    StatementPtr principal_stmt(const std::string &verb) {
+        auto s = st(Statement::K::Server);
+        std::string kind;
+        if (accept_kw("SERVER"))
+            kind = "SERVER ";
+        kind += upper_of(name());
+        s->name = verb + " " + kind;
+        if (verb == "DROP" && accept_kw("IF")) {
+            expect_kw("EXISTS");
+            s->if_exists = true;
+        }
+        s->table = {name()};
+        auto option_list = [&] {
+            do {
+                std::string opt = upper_of(name());
+                ExprPtr v;
+                if (accept_op("="))
+                    v = is_name() ? mk(Expr::K::Str, name()) : expr();
+                while (is_kw("MUST_CHANGE") || is_kw("HASHED"))
+                    ++p_;
+                s->exec_args.emplace_back(opt, v);
+            } while (accept_op(","));
+        };
+        if (kind == "ROLE" || kind == "SERVER ROLE") {
+            if (verb != "ALTER")
+                return s;
+            if (accept_kw("ADD"))
+                s->option_value = "ADD";
+            else if (accept_kw("DROP"))
+                s->option_value = "DROP";
+            else {
+                expect_kw("WITH");
+                option_list();
+                return s;
+            }
+            expect_kw("MEMBER");
+            s->columns = {name()};
+            return s;
+        }
+        if (verb == "DROP")
+            return s;
+        if (kind == "USER") {
+            if (accept_kw("FOR") || accept_kw("FROM")) {
+                expect_kw("LOGIN");
+                s->columns = {name()};
+            } else if (accept_kw("WITHOUT")) {
+                expect_kw("LOGIN");
+                s->option_value = "WITHOUT LOGIN";
+            }
+        } else if (accept_kw("FROM")) {
+            // FROM WINDOWS / EXTERNAL PROVIDER / CERTIFICATE: no SQL password
+            s->option_value = upper_of(name());
+            if (accept_kw("WITH"))
+                option_list();
+            return s;
+        } else if (accept_kw("ENABLE") || accept_kw("DISABLE")) {
+            s->option_value = upper_of(t_[p_ - 1].text);
+            return s;
+        }
+        if (accept_kw("WITH"))
+            option_list();
+        return s;
+    }
+
     StatementPtr drop_stmt() {
+        if (is_kw("LOGIN") || is_kw("USER"))
+            return principal_stmt("DROP");
         std::string kind = module_kind();
         if (!kind.empty()) {
             auto s = st(Statement::K::DropModule);
@@ -1849,6 +2007,11 @@ public:
         }
         if (s->name == "sp_addtype" || s->name == "sp_droptype")
             return type_procedure(*s);
+        if (s->name == "sp_rename") {
+            // A catalog change: runs as a writing statement (its own transaction).
+            s->k = Statement::K::Server;
+            s->name = "SP_RENAME";
+        }
         return s;
     }
 

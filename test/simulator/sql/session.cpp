@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include "alias_types.hpp"
+#include "check_state.hpp"
 #include "fk_state.hpp"
 
 #include "codegen.hpp"
@@ -8,6 +9,7 @@
 #include "errors.hpp"
 #include "parser.hpp"
 #include "phys_layout.hpp"
+#include "sessions.hpp"
 #include "sqlite_db.hpp"
 #include "sqltypes.hpp"
 #include "tds/temporal.hpp"
@@ -129,6 +131,8 @@ const ForeignKeyInfo *violated_fk(sqlite3 *db, const std::vector<ForeignKeyInfo>
                             "\". The conflict occurred in database \"" + t.db + "\", table \"" +
                             schema + "." + other + "\".");
     }
+    if (auto e = check_violation(db, msg, t, verb))
+        throw *e;
     if (msg.find("UNIQUE constraint failed") != std::string::npos)
         throw sql_error(2627, 1, 14,
                         "Violation of UNIQUE KEY constraint. Cannot insert duplicate "
@@ -213,6 +217,18 @@ SqlSession::SqlSession(EngineState &state, LoginDef login, const DatabaseMeta &d
     descriptor_ = (static_cast<uint64_t>(spid_) << 32) | 1;
     state_.use_database(current_.id, 1);
     phys_ = std::make_unique<PhysXact>(db_, phys_hooks());
+    SessionEntry e;
+    e.spid = spid_;
+    e.login_name = login_.name;
+    e.host_name = info_.host_name;
+    e.program_name = info_.app_name;
+    {
+        Stmt q(db_, "SELECT sim_conv(sim_localnow(), 'datetime', '')");
+        q.step();
+        e.login_time = q.text_col(0);
+    }
+    e.database_id = current_.id;
+    session_register(e);
 }
 
 PhysHooks SqlSession::phys_hooks() {
@@ -302,6 +318,7 @@ void SqlSession::phys_note_ddl(const Statement &s, const std::optional<TableMeta
 }
 
 SqlSession::~SqlSession() {
+    session_unregister(spid_);
     if (trancount_ > 0)
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     state_.use_database(current_.id, -1);
@@ -364,6 +381,11 @@ void SqlSession::execute_batch(const std::string &sql, ResultSink &sink) {
         sink.end_statement(std::nullopt, true);
         return;
     }
+    session_set_state(spid_, true, trancount_);
+    struct Idle {
+        SqlSession *s;
+        ~Idle() { session_set_state(s->spid_, false, s->trancount_); }
+    } idle{this};
     run(stmts, sink);
 }
 
@@ -438,6 +460,15 @@ void SqlSession::run_statement(const Statement &s, ResultSink &sink) {
         start_pending(false);
         dispatch(s, sink);
         return;
+    }
+    if (s.k == Statement::K::AlterDatabase && s.option_flag) {
+        // WITH ROLLBACK IMMEDIATE / AFTER: the other sessions in the database are ended (their
+        // transactions roll back) before the change, which may then wait for their locks.
+        auto d =
+            s.name.empty() ? std::optional<DatabaseMeta>(current_) : find_database(db_, s.name);
+        if (d)
+            for (uint16_t other : sessions_in_database(d->id, spid_))
+                session_kill(other);
     }
     const bool own = trancount_ == 0;
     start_pending(true);
@@ -868,6 +899,13 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         sink.end_statement(std::nullopt, false);
         return;
     }
+    case K::AlterColumn: {
+        TableMeta t = table_for_write(s.table);
+        alter_column(db_, database_of(s.table), t, s.coldefs.at(0),
+                     [&](const std::string &sql) { run_dml(sql, t, "ALTER TABLE"); });
+        sink.end_statement(std::nullopt, false);
+        return;
+    }
     case K::AlterTableAddConstraint: {
         TableMeta t = table_for_write(s.table);
         add_constraints(db_, database_of(s.table), t, s);
@@ -1148,6 +1186,8 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
     }
     case K::Backup:
         return do_backup(s, sink);
+    case K::Server:
+        return do_server(s, sink);
     case K::Checkpoint:
         dblog_checkpoint(db_, phys_hooks(), current_.id,
                          trancount_ > 0 && !begin_lsn_.empty() ? lsn_string(begin_lsn_) : "");
@@ -1220,6 +1260,7 @@ void SqlSession::do_use(const std::string &name, ResultSink &sink) {
     std::string old = current_.name;
     state_.use_database(current_.id, -1);
     state_.use_database(d->id, 1);
+    session_set_database(spid_, d->id);
     current_ = *d;
     sink.database_changed(d->name, old);
     sink.message(info(5701, "Changed database context to '" + d->name + "'."));
@@ -1423,11 +1464,49 @@ void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
         return "sim_conv(" + sql + ", " + ql(type_to_string(c.type)) + ", " +
                ql(from.known ? type_name(from.t.id) : "") + ")";
     };
+    // A column's default is the catalog's (ADD [CONSTRAINT] DEFAULT ... FOR and DROP CONSTRAINT
+    // change it after the table was made), so every omitted column gets it, or NULL, here.
+    auto default_of = [&](const ColumnMeta &c) -> std::string {
+        if (c.rowversion)
+            return "sim_rowversion()";
+        if (!c.has_default)
+            return "NULL";
+        Stmt q(db_, "SELECT default_definition FROM \"$columns\" WHERE database_id = ? AND "
+                    "object_id = ? AND column_id = ?");
+        q.bind(1, t.database_id).bind(2, t.object_id).bind(3, c.column_id);
+        if (!q.step() || sqlite3_column_type(q.get(), 0) == SQLITE_NULL)
+            return "NULL";
+        auto parsed = parse_batch("SELECT " + q.text_col(0));
+        Ty ty;
+        return conv(g.expr(*parsed[0]->select->items[0].expr, &ty), c, ty);
+    };
+    std::string omitted_cols, omitted_vals;
+    for (const auto &c : t.columns) {
+        if (c.identity || c.computed || c.rowversion ||
+            std::find(cols.begin(), cols.end(), &c) != cols.end())
+            continue;
+        omitted_cols += ", " + qi(c.name);
+        omitted_vals += ", " + default_of(c);
+    }
+    if (!omitted_cols.empty()) {
+        collist += collist.empty() ? omitted_cols.substr(2) : omitted_cols;
+    }
+    auto with_omitted = [&](std::string vals) {
+        return omitted_vals.empty() ? vals
+               : vals.empty()       ? omitted_vals.substr(2)
+                                    : vals + omitted_vals;
+    };
     std::string sql;
     if (s.default_values) {
+        std::string vals = with_omitted(add_identity ? ident_sql : "");
         sql = "INSERT INTO " + qi(t.sqlite_name) +
-              (add_identity ? " (" + qi(identity->name) + ") VALUES (" + ident_sql + ")"
-                            : " DEFAULT VALUES");
+              (vals.empty()
+                   ? " DEFAULT VALUES"
+                   : " (" +
+                         (add_identity ? qi(identity->name) + (omitted_cols.empty() ? "" : ", ")
+                                       : std::string()) +
+                         (omitted_cols.empty() ? "" : omitted_cols.substr(2)) + ") VALUES (" +
+                         vals + ")");
     } else if (!s.values.empty()) {
         sql = "INSERT INTO " + qi(t.sqlite_name) + " (" + collist + ") VALUES ";
         for (size_t r = 0; r < s.values.size(); ++r) {
@@ -1447,17 +1526,7 @@ void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
             for (size_t i = 0; i < row.size(); ++i) {
                 std::string v;
                 if (row[i]->k == Expr::K::Default) {
-                    v = cols[i]->rowversion ? "sim_rowversion()" : "NULL";
-                    if (cols[i]->has_default) {
-                        Stmt q(db_, "SELECT default_definition FROM \"$columns\" WHERE database_id "
-                                    "= ? AND object_id = ? AND column_id = ?");
-                        q.bind(1, t.database_id).bind(2, t.object_id).bind(3, cols[i]->column_id);
-                        if (q.step() && sqlite3_column_type(q.get(), 0) != SQLITE_NULL) {
-                            auto parsed = parse_batch("SELECT " + q.text_col(0));
-                            Ty ty;
-                            v = conv(g.expr(*parsed[0]->select->items[0].expr, &ty), *cols[i], ty);
-                        }
-                    }
+                    v = default_of(*cols[i]);
                 } else {
                     Ty ty;
                     v = conv(g.expr(*row[i], &ty), *cols[i], ty);
@@ -1466,7 +1535,7 @@ void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
             }
             if (add_identity)
                 vals += (vals.empty() ? "" : ", ") + ident_sql;
-            sql += (r ? ", (" : "(") + vals + ")";
+            sql += (r ? ", (" : "(") + with_omitted(vals) + ")";
         }
     } else {
         CompiledSelect src = g.select(*s.select);
@@ -1485,6 +1554,7 @@ void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
         }
         if (add_identity)
             proj += (proj.empty() ? "" : ", ") + ident_sql;
+        proj = with_omitted(proj);
         sql = "WITH " + qi("$src") + "(" + names + ") AS (" + src.sql + ") INSERT INTO " +
               qi(t.sqlite_name) + " (" + collist + ") SELECT " + proj + " FROM " + qi("$src");
     }
@@ -1507,6 +1577,74 @@ void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
     rowcount_ = n;
     sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(static_cast<uint64_t>(n)),
                        false);
+}
+
+// SQL Server checks unique indexes when a statement ends, SQLite row by row (the unique indexes
+// and the duplicate-key triggers): an UPDATE that moves keys over each other (SET id = id + 1)
+// runs again without those per-row checks, which are then put back, and the keys are checked
+// once, over the whole table (NULL keys as the per-row check treats them).
+int64_t SqlSession::update_deferring_uniqueness(const std::string &sql, const TableMeta &t,
+                                                const std::vector<std::string> &updated) {
+    const std::string oid = std::to_string(t.object_id);
+    std::vector<std::pair<std::string, std::string>> checks; // {DROP ..., CREATE ...}
+    {
+        Stmt q(db_, "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND ((type = "
+                    "'index' AND sql LIKE 'CREATE UNIQUE INDEX%') OR (type = 'trigger' AND name "
+                    "LIKE ?))");
+        q.bind(1, t.sqlite_name).bind(2, "u$" + oid + "$%$u");
+        while (q.step())
+            checks.emplace_back((q.text_col(0) == "index" ? "DROP INDEX " : "DROP TRIGGER ") +
+                                    qi(q.text_col(1)),
+                                q.text_col(2));
+    }
+    for (const auto &c : checks)
+        exec(db_, c.first);
+    int64_t n = run_dml(sql, t, "UPDATE", &updated);
+    struct Key {
+        std::string name;
+        bool primary, constraint;
+        std::vector<std::string> cols;
+    };
+    std::vector<Key> keys;
+    {
+        Stmt q(db_, "SELECT index_id, name, is_primary_key, is_unique_constraint FROM \"$indexes\" "
+                    "WHERE database_id = ? AND object_id = ? AND is_unique = 1");
+        q.bind(1, t.database_id).bind(2, t.object_id);
+        std::vector<int> ids;
+        while (q.step()) {
+            ids.push_back(static_cast<int>(q.int_col(0)));
+            keys.push_back(
+                {q.text_col(1), q.int_col(2) != 0, q.int_col(2) != 0 || q.int_col(3) != 0, {}});
+        }
+        for (size_t i = 0; i < ids.size(); ++i) {
+            Stmt c(db_,
+                   "SELECT c.name FROM \"$index_columns\" ic JOIN \"$columns\" c ON "
+                   "c.database_id = ic.database_id AND c.object_id = ic.object_id AND "
+                   "c.column_id = ic.column_id WHERE ic.database_id = ? AND ic.object_id = ? "
+                   "AND ic.index_id = ? AND ic.is_included_column = 0 ORDER BY ic.key_ordinal");
+            c.bind(1, t.database_id).bind(2, t.object_id).bind(3, ids[i]);
+            while (c.step())
+                keys[i].cols.push_back(c.text_col(0));
+        }
+    }
+    for (const auto &k : keys) {
+        std::string cols, not_null;
+        for (const auto &c : k.cols) {
+            cols += (cols.empty() ? "" : ", ") + qi(c);
+            not_null += (not_null.empty() ? "" : " AND ") + qi(c) + " IS NOT NULL";
+        }
+        if (cols.empty())
+            continue;
+        run_dml("SELECT sim_raise_duplicate(" + std::to_string(k.constraint ? 2627 : 2601) + ", " +
+                    ql(k.primary ? "PRIMARY KEY" : "UNIQUE KEY") + ", " + ql(k.name) + ", " +
+                    ql(t.schema + "." + t.name) + ", " + cols + ") FROM (SELECT " + cols +
+                    " FROM " + qi(t.sqlite_name) + " WHERE " + not_null + " GROUP BY " + cols +
+                    " HAVING COUNT(*) > 1 LIMIT 1)",
+                t, "UPDATE", &updated);
+    }
+    for (const auto &c : checks)
+        exec(db_, c.second);
+    return n;
 }
 
 void SqlSession::do_update(const Statement &s, ResultSink &sink) {
@@ -1549,7 +1687,14 @@ void SqlSession::do_update(const Statement &s, ResultSink &sink) {
     } else if (!where.empty()) {
         sql += " WHERE " + where;
     }
-    int64_t n = run_dml(sql, t, "UPDATE", &updated);
+    int64_t n = 0;
+    try {
+        n = run_dml(sql, t, "UPDATE", &updated);
+    } catch (const SqlError &e) {
+        if (e.msg.number != 2627 && e.msg.number != 2601)
+            throw;
+        n = update_deferring_uniqueness(sql, t, updated);
+    }
     rowcount_ = n;
     sink.end_statement(nocount_ ? std::nullopt : std::optional<uint64_t>(static_cast<uint64_t>(n)),
                        false);
@@ -1700,6 +1845,10 @@ void SqlSession::do_exec(const Statement &s, ResultSink &sink) {
         execute_batch(v.s, sink);
         return;
     }
+    if (s.name == "sp_configure" &&
+        (s.table.size() == 1 || strcasecmp(s.table[s.table.size() - 2].c_str(), "sys") == 0 ||
+         strcasecmp(s.table[s.table.size() - 2].c_str(), "dbo") == 0))
+        return do_sp_configure(s, sink);
     if (s.name.rfind("sp_cdc_", 0) == 0 &&
         (s.table.size() == 1 ||
          (s.table.size() >= 2 && strcasecmp(s.table[s.table.size() - 2].c_str(), "sys") == 0))) {

@@ -70,11 +70,16 @@ private:
     void do_select(const Statement &s, ResultSink &sink);
     void do_insert(const Statement &s, ResultSink &sink);
     void do_update(const Statement &s, ResultSink &sink);
+    int64_t update_deferring_uniqueness(const std::string &sql, const TableMeta &t,
+                                        const std::vector<std::string> &updated);
     void do_delete(const Statement &s, ResultSink &sink);
     void do_use(const std::string &name, ResultSink &sink);
     void do_set(const Statement &s, ResultSink &sink);
     void do_backup(const Statement &s, ResultSink &sink);
     void do_exec(const Statement &s, ResultSink &sink);
+    // KILL, RECONFIGURE, logins, users and roles (session_server.cpp)
+    void do_server(const Statement &s, ResultSink &sink);
+    void do_sp_configure(const Statement &s, ResultSink &sink);
     void do_create_view(const Statement &s, ResultSink &sink);
     void do_create_module(const Statement &s, ResultSink &sink);
     void do_drop_module(const Statement &s, ResultSink &sink);

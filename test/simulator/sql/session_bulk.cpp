@@ -2,6 +2,7 @@
 // (FreeTDS freebcp, python-tds copy_to, ...) send them.
 #include "session.hpp"
 
+#include "check_state.hpp"
 #include "errors.hpp"
 #include "fk_state.hpp"
 
@@ -33,7 +34,11 @@ public:
     uint64_t count = 0;
     void columns(const std::vector<ColumnInfo> &c) override { out_.columns(c); }
     bool row(const std::vector<Value> &v) override { return out_.row(v); }
-    void end_statement(std::optional<uint64_t> n, bool) override { count += n.value_or(0); }
+    bool failed = false;
+    void end_statement(std::optional<uint64_t> n, bool error) override {
+        count += n.value_or(0);
+        failed = failed || error;
+    }
     void message(const Message &m) override { out_.message(m); }
     void database_changed(const std::string &a, const std::string &b) override {
         out_.database_changed(a, b);
@@ -83,12 +88,32 @@ void SqlSession::bulk_load(const BulkRows &rows, ResultSink &sink) {
     }
     auto st = std::make_shared<Statement>(*pending);
     st->k = Statement::K::BulkRows;
-    bulk_rows_ = &rows;
     struct Reset {
         const BulkRows *&p;
         ~Reset() { p = nullptr; }
     } reset{bulk_rows_};
-    run({st}, sink);
+    const size_t batch =
+        st->top ? static_cast<size_t>(std::max<int64_t>(0, std::atoll(st->top->text.c_str()))) : 0;
+    if (batch == 0 || rows.rows.size() <= batch || trancount_ > 0) {
+        bulk_rows_ = &rows;
+        return run({st}, sink);
+    }
+    // BATCHSIZE: each batch of rows is its own transaction (in autocommit mode); a failing batch
+    // rolls back alone, the ones before it stay, the rest is not loaded. One DONE for the load.
+    CountingSink counted(sink);
+    BulkRows part;
+    part.columns = rows.columns;
+    part.types = rows.types;
+    for (size_t at = 0; at < rows.rows.size() && !counted.failed; at += batch) {
+        part.rows.assign(rows.rows.begin() + static_cast<std::ptrdiff_t>(at),
+                         rows.rows.begin() +
+                             static_cast<std::ptrdiff_t>(std::min(at + batch, rows.rows.size())));
+        bulk_rows_ = &part;
+        run({st}, counted);
+    }
+    sink.end_statement(counted.failed || nocount_ ? std::nullopt
+                                                  : std::optional<uint64_t>(counted.count),
+                       counted.failed);
 }
 
 // SQL Server's bulk load rules: an identity column's values are ignored unless KEEPIDENTITY; a
@@ -114,10 +139,13 @@ void SqlSession::do_bulk_rows(const Statement &s, ResultSink &sink) {
         meta.push_back(c);
     }
     std::vector<std::string> fks; // enabled now, not checked during the load
-    if (!has_option(s, "CHECK_CONSTRAINTS"))
+    if (!has_option(s, "CHECK_CONSTRAINTS")) {
         for (const auto &f : foreign_keys(db_, t.database_id))
             if (f.parent_object_id == t.object_id && !f.disabled)
                 fks.push_back(f.name);
+        for (const auto &c : enabled_check_constraint_names(db_, t))
+            fks.push_back(c);
+    }
     const DatabaseMeta d = database_of(s.table);
     if (!fks.empty())
         set_foreign_keys_enabled(db_, d, t, fks, false, false);

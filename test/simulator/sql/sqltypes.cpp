@@ -169,6 +169,23 @@ std::string storage_decl(const SqlType &t) {
 
 namespace {
 
+// The engine's own text of a datetime / datetime2 / datetimeoffset value, "YYYY-MM-DD
+// hh:mm:ss.fffffff[ +hh:mm]": seven fraction digits, which no datetime string literal has.
+bool canonical_temporal(const std::string &s) {
+    if (s.size() != 27 && s.size() != 34)
+        return false;
+    static const char kShape[] = "dddd-dd-dd dd:dd:dd.ddddddd #dd:dd";
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char want = kShape[i];
+        const char c = s[i];
+        if (want == 'd'   ? !(c >= '0' && c <= '9')
+            : want == '#' ? !(c == '+' || c == '-')
+                          : c != want)
+            return false;
+    }
+    return true;
+}
+
 [[noreturn]] void conversion_failed(const Value &v, const std::string &from, const SqlType &t) {
     std::string target = type_name(t.id);
     if (is_temporal(t.id))
@@ -552,9 +569,19 @@ Value convert_value(const Value &v, const SqlType &t, const std::string &source_
             return temporal_out(tm, t);
         }
         // Strings are read with the session's DATEFORMAT; datetime and smalldatetime read
-        // "YYYY-MM-DD" by it too (SQL Server's older types).
-        auto parsed = tds::parse_temporal(value_text(v), t.id == TypeId::DateTime ||
-                                                             t.id == TypeId::SmallDateTime);
+        // "YYYY-xx-xx" by it too (SQL Server's older types; ISO 8601 with its T is exempt).
+        // A value of a date/time type is no string: its canonical text is year, month, day.
+        const std::string text = value_text(v);
+        const bool temporal_value = from == "date" || from == "datetime" || from == "datetime2" ||
+                                    from == "smalldatetime" || from == "datetimeoffset" ||
+                                    canonical_temporal(text);
+        auto parsed = tds::parse_temporal(
+            text, !temporal_value && (t.id == TypeId::DateTime || t.id == TypeId::SmallDateTime));
+        if (!parsed && (t.id == TypeId::DateTime || t.id == TypeId::SmallDateTime) &&
+            tds::last_parse_out_of_range())
+            throw sql_error(242, 3, 16,
+                            "The conversion of a " + from + " data type to a " + type_name(t.id) +
+                                " data type resulted in an out-of-range value.");
         if (!parsed)
             conversion_failed(v, from, t);
         Temporal tm = *parsed;

@@ -1,5 +1,7 @@
 #include "sys_views.hpp"
 
+#include "principals.hpp"
+
 #include "catalog.hpp"
 #include "compat_views.hpp"
 #include "dblog.hpp"
@@ -360,6 +362,23 @@ std::vector<SysView> build() {
                           "c.database_id = o.database_id AND c.default_object_id = o.object_id) AS "
                           "definition, is_system_named FROM \"$objects\" o WHERE database_id = {D} "
                           "AND type = 'D'"});
+    auto ckcols = objcols;
+    ckcols.push_back({"is_disabled", kBit, false});
+    ckcols.push_back({"is_not_for_replication", kBit, false});
+    ckcols.push_back({"is_not_trusted", kBit, false});
+    ckcols.push_back({"parent_column_id", kInt, false});
+    ckcols.push_back({"definition", kDef, true});
+    ckcols.push_back({"uses_database_collation", kBit, true});
+    ckcols.push_back({"is_system_named", kBit, false});
+    v.push_back({"sys", "check_constraints", ckcols,
+                 objsel + ", ck_disabled AS is_disabled, 0 AS is_not_for_replication, "
+                          "ck_not_trusted AS is_not_trusted, ck_column AS parent_column_id, "
+                          "ck_definition AS definition, 1 AS uses_database_collation, "
+                          "is_system_named FROM (SELECT o.*, k.is_disabled AS ck_disabled, "
+                          "k.is_not_trusted AS ck_not_trusted, k.parent_column_id AS ck_column, "
+                          "k.definition AS ck_definition FROM \"$objects\" o JOIN "
+                          "\"$check_constraints\" k ON k.database_id = o.database_id AND "
+                          "k.object_id = o.object_id WHERE o.database_id = {D} AND o.type = 'C')"});
     v.push_back(
         {"sys",
          "partitions",
@@ -689,6 +708,28 @@ std::vector<SysView> build() {
                true};
     v.push_back(mf);
     add_compat_views(v);
+    add_principal_views(v);
+    v.push_back(
+        {"sys",
+         "dm_exec_sessions",
+         {{"session_id", kSmall, false},
+          {"login_time", kDate, false},
+          {"host_name", kName, true},
+          {"program_name", kName, true},
+          {"login_name", kName, false},
+          {"nt_user_name", kName, true},
+          {"status", T(TypeId::NVarChar, 30), false},
+          {"database_id", kSmall, false},
+          {"open_transaction_count", kInt, false},
+          {"is_user_process", kBit, false},
+          {"original_login_name", kName, false}},
+         "SELECT json_extract(j.value, '$.s') AS session_id, json_extract(j.value, '$.t') "
+         "AS login_time, json_extract(j.value, '$.h') AS host_name, json_extract(j.value, "
+         "'$.p') AS program_name, json_extract(j.value, '$.l') AS login_name, NULL AS "
+         "nt_user_name, CASE json_extract(j.value, '$.r') WHEN 1 THEN 'running' ELSE "
+         "'sleeping' END AS status, json_extract(j.value, '$.d') AS database_id, "
+         "json_extract(j.value, '$.o') AS open_transaction_count, 1 AS is_user_process, "
+         "json_extract(j.value, '$.l') AS original_login_name FROM json_each(sim_sessions()) j"});
     return v;
 }
 } // namespace

@@ -14,6 +14,10 @@ namespace sim::tds {
 
 Channel::Channel(int fd) : fd_(fd) {}
 
+void Channel::shutdown() {
+    ::shutdown(fd_, SHUT_RDWR);
+}
+
 Channel::~Channel() {
     if (ssl_)
         SSL_free(ssl_);

@@ -40,6 +40,8 @@ public:
     void set_packet_size(uint32_t n) { packet_size_ = n; }
     uint32_t packet_size() const { return packet_size_; }
     void set_spid(uint16_t spid) { spid_ = spid; }
+    // Ends the connection from another thread (KILL): the reader sees the end of the stream.
+    void shutdown();
 
 private:
     size_t raw_read(char *buf, size_t n); // 0 at EOF

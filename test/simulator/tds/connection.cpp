@@ -123,6 +123,7 @@ void serve_connection(int fd, Engine &engine, const ServerOptions &opts) {
             return;
         }
         ch.set_spid(session->spid());
+        set_session_killer(session->spid(), [&ch] { ch.shutdown(); });
         std::string db = session->current_database();
         write_envchange_text(w, 1, db, "master");
         write_message(w, Message{5701, 2, 0, "Changed database context to '" + db + "'.", {}, 1},

@@ -108,7 +108,10 @@ int64_t full_year(int64_t y, size_t digits) {
     return y < 50 ? 2000 + y : 1900 + y; // two digit year cutoff 2049
 }
 
+thread_local bool t_out_of_range = false;
+
 bool make_date(int64_t y, int64_t m, int64_t d, Temporal &t) {
+    t_out_of_range = true; // cleared when the whole string parses
     if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
         return false;
     t.days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
@@ -118,6 +121,7 @@ bool make_date(int64_t y, int64_t m, int64_t d, Temporal &t) {
     if (m2 != m || d2 != d)
         return false; // e.g. 2023-02-30
     t.has_date = true;
+    t_out_of_range = false;
     return true;
 }
 
@@ -209,11 +213,13 @@ bool date_part(std::string_view s, size_t &p, bool legacy, Temporal &t) {
         return false;
     p += lc;
     if (la == 4) {
-        // Year first: "YYYY-MM-DD" always, and the newer types (no ydm for them); datetime and
-        // smalldatetime read "YYYY/xx/xx" and "YYYY.xx.xx" in DATEFORMAT's relative order.
+        // Year first: the newer types always read year, month, day (no ydm for them), and so
+        // does ISO 8601 ("YYYY-MM-DDThh:mm:ss"); datetime and smalldatetime read "YYYY-xx-xx",
+        // "YYYY/xx/xx" and "YYYY.xx.xx" in DATEFORMAT's relative order of month and day.
         if (lc > 2)
             return false;
-        if (sep == '-' || !legacy || month_first())
+        const bool iso8601 = sep == '-' && p < s.size() && s[p] == 'T';
+        if (iso8601 || !legacy || month_first())
             return make_date(a, b, c, t);
         return make_date(a, c, b, t);
     }
@@ -259,9 +265,14 @@ bool valid_date_order(const std::string &order) {
     return false;
 }
 
+bool last_parse_out_of_range() {
+    return t_out_of_range;
+}
+
 std::optional<Temporal> parse_temporal(std::string_view s, bool legacy) {
     Temporal t;
     size_t p = 0;
+    t_out_of_range = false;
     while (p < s.size() && s[p] == ' ')
         ++p;
     if (!date_part(s, p, legacy, t))

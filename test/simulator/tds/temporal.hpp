@@ -32,10 +32,13 @@ bool valid_date_order(const std::string &order);
 //   in DATEFORMAT's relative order;
 //   alphabetic dates: "Apr[il] 15[,] 1996", "15 Apr[il][,] 1996", "1996 April 15", "April 1996";
 //   then "hh:mm[:ss[.fffffff | :fff]]" with an optional AM/PM, and an optional "+hh:mm"/"-hh:mm"/
-//   "Z" offset. `legacy` (datetime, smalldatetime) reads "YYYY/xx/xx" and "YYYY.xx.xx" as year,
-//   then month and day in DATEFORMAT's relative order (the newer types: always year, month, day).
-//   "YYYY-MM-DD" is always year, month, day (the simulator's own canonical form).
+//   "Z" offset. `legacy` (datetime, smalldatetime) reads "YYYY-xx-xx", "YYYY/xx/xx" and
+//   "YYYY.xx.xx" as year, then month and day in DATEFORMAT's relative order (the newer types, and
+//   ISO 8601 with its T: always year, month, day).
 std::optional<Temporal> parse_temporal(std::string_view text, bool legacy = false);
+// Whether the last parse_temporal of this thread failed on a well-formed date whose parts are out
+// of range (month 13, February 30): datetime reports that as error 242, not 241.
+bool last_parse_out_of_range();
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 void civil_from_days(int64_t z, int64_t &y, unsigned &m, unsigned &d);

@@ -37,3 +37,9 @@ CREATE SCHEMA hr
 GO
 CREATE SCHEMA inv
 GO
+-- A reporting user of the database (no login: the install stays inside the database).
+IF NOT EXISTS (SELECT * FROM sysusers WHERE name = N'app_reader')
+    CREATE USER app_reader WITHOUT LOGIN WITH DEFAULT_SCHEMA = sales
+GO
+ALTER ROLE db_datareader ADD MEMBER app_reader
+GO

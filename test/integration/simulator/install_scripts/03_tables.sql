@@ -61,7 +61,7 @@ CREATE TABLE sales.order_line (
     order_id int NOT NULL,
     line_no smallint NOT NULL,
     sku code_t,
-    qty int NOT NULL,
+    qty int NOT NULL CONSTRAINT ck_line_qty CHECK (qty > 0),
     price money_t,
     CONSTRAINT pk_order_line PRIMARY KEY (order_id, line_no),
     CONSTRAINT fk_line_order FOREIGN KEY (order_id) REFERENCES sales.orders (order_id)
@@ -72,8 +72,9 @@ GO
 CREATE TABLE inv.item (
     sku char(4) NOT NULL PRIMARY KEY,
     descr nvarchar(100) NULL,
-    stock int NOT NULL,
-    updated datetime NULL
+    stock int NOT NULL CHECK (stock >= 0),
+    updated datetime NULL,
+    CHECK (sku LIKE 'S[0-9][0-9][0-9]')
 )
 GO
 CREATE TABLE inv.movement (
@@ -96,6 +97,11 @@ CREATE TABLE hr.timesheet (
     day date NOT NULL,
     hours decimal(4, 1) NOT NULL,
     note varchar(20) NULL,
-    CONSTRAINT pk_timesheet PRIMARY KEY (emp_id, day)
+    CONSTRAINT pk_timesheet PRIMARY KEY (emp_id, day),
+    CONSTRAINT ck_timesheet_hours CHECK (hours BETWEEN 0 AND 24)
 )
+GO
+ALTER TABLE inv.price WITH CHECK ADD CONSTRAINT ck_price_positive CHECK (price > 0)
+GO
+ALTER TABLE hr.employee ADD CONSTRAINT ck_employee_salary CHECK (salary IS NULL OR salary >= 0)
 GO

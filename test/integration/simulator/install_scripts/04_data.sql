@@ -35,7 +35,7 @@ INSERT INTO hr.department (dept_id, code, name, created) VALUES
     (1, 'ENG', N'Engineering', '01/02/2010 09:00'),
     (2, 'SAL', N'Sales', '13/02/2011'),
     (3, 'OPS', N'Operations', '28.02.2012 17:45'),
-    (4, 'FIN', N'Finance', '20130301'),
+    (4, 'FIN', N'Finance', '2013-01-03'),
     (5, 'HRS', N'People', 'March 4, 2014')
 GO
 SET IDENTITY_INSERT hr.employee ON
@@ -51,6 +51,8 @@ SET IDENTITY_INSERT hr.employee OFF
 GO
 IF NOT EXISTS (SELECT * FROM sys.foreign_keys WHERE name = N'fk_line_order' AND is_disabled = 1)
     RAISERROR ('fk_line_order should be disabled here', 16, 1)
+IF NOT EXISTS (SELECT * FROM sys.check_constraints WHERE name = N'ck_line_qty' AND is_disabled = 1 AND is_not_trusted = 1)
+    RAISERROR ('ck_line_qty should be disabled here', 16, 1)
 GO
 ALTER TABLE hr.employee WITH CHECK CHECK CONSTRAINT ALL
 ALTER TABLE sales.orders WITH CHECK CHECK CONSTRAINT ALL

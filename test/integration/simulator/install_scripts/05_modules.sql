@@ -48,6 +48,14 @@ GO
 IF NOT EXISTS (SELECT * FROM sysusers WHERE name = 'dbo' AND uid = 1)
     RAISERROR ('no dbo user', 16, 1)
 GO
+IF NOT EXISTS (SELECT * FROM sysusers u JOIN sys.database_role_members m ON m.member_principal_id = u.uid
+               JOIN sysusers r ON r.uid = m.role_principal_id
+               WHERE u.name = 'app_reader' AND u.issqluser = 1 AND r.name = 'db_datareader' AND r.issqlrole = 1)
+    RAISERROR ('app_reader should be a db_datareader member', 16, 1)
+GO
+IF (SELECT COUNT(*) FROM sys.check_constraints WHERE is_disabled = 0) <> 6
+    RAISERROR ('6 CHECK constraints should be enabled', 16, 1)
+GO
 -- The DBA's first log backup after the install (a FULL-recovery database needs one).
 BACKUP LOG [$(DB)] TO DISK = N'/tmp/$(DB).trn'
 GO
