@@ -72,10 +72,18 @@ scripted() { # scripted TITLE NAME SCRIPT [VAR=VALUE ...]
   section "$1"
   local out="$WORK_DIR/$2.log" summary
   env "${@:4}" bash "$3" 2>&1 | grep -v '^NOTICE\|^DETAIL' | tee "$out"
+  local rc=${PIPESTATUS[0]}
   summary=$(grep -E "^$2: [0-9]+ passed" "$out" | tail -1)
   if [ -n "$summary" ]; then
     set -- $(sed -E "s/$2: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\\1 \\2 \\3/" <<<"$summary")
-    add "$1" "$2" "$3"
+    # A suite that stopped early (its setup failed, the destination crashed) counts as a failure
+    # even when no check reported one.
+    if [ "$rc" -ne 0 ] && [ "$2" -eq 0 ]; then
+      echo "$2: exited with status $rc"
+      add "$1" 1 "$3"
+    else
+      add "$1" "$2" "$3"
+    fi
   else
     add 0 1 0
   fi
