@@ -210,31 +210,27 @@ void append_copy_text(std::string &out, int type, const uint8_t *p, int len, int
     }
 }
 
+namespace {
+// A little-endian integer of exactly sizeof(T) bytes (TDS sends integers in the machine's order).
+template <typename T> std::optional<int64_t> fixed_integer(const uint8_t *p, int len) {
+    if (len != static_cast<int>(sizeof(T)))
+        return std::nullopt;
+    T v;
+    std::memcpy(&v, p, sizeof(T));
+    return static_cast<int64_t>(v);
+}
+} // namespace
+
 std::optional<int64_t> value_to_integer(int type, const uint8_t *p, int len) {
     switch (type) {
     case SYBINT1:
-        return len == 1 ? std::optional<int64_t>(*p) : std::nullopt;
-    case SYBINT2: {
-        int16_t v;
-        if (len != 2)
-            return std::nullopt;
-        std::memcpy(&v, p, 2);
-        return v;
-    }
-    case SYBINT4: {
-        int32_t v;
-        if (len != 4)
-            return std::nullopt;
-        std::memcpy(&v, p, 4);
-        return v;
-    }
-    case SYBINT8: {
-        int64_t v;
-        if (len != 8)
-            return std::nullopt;
-        std::memcpy(&v, p, 8);
-        return v;
-    }
+        return fixed_integer<uint8_t>(p, len);
+    case SYBINT2:
+        return fixed_integer<int16_t>(p, len);
+    case SYBINT4:
+        return fixed_integer<int32_t>(p, len);
+    case SYBINT8:
+        return fixed_integer<int64_t>(p, len);
     default:
         return std::nullopt;
     }

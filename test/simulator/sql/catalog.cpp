@@ -474,6 +474,20 @@ std::string display_value_sql(const std::string &expr) {
     return "COALESCE(CAST(" + expr + " AS TEXT), '<NULL>')";
 }
 
+// SQLite triggers name every column of their table: dropped before a column changes, rebuilt
+// after (rebuild_triggers).
+void drop_sqlite_triggers(sqlite3 *db, const TableMeta &t) {
+    std::vector<std::string> names;
+    {
+        Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
+        q.bind(1, t.sqlite_name);
+        while (q.step())
+            names.push_back(q.text_col(0));
+    }
+    for (const auto &name : names)
+        exec(db, "DROP TRIGGER " + qi(name));
+}
+
 } // namespace
 
 // SQLite's spelling of a referential action (NO ACTION is its default too).
@@ -1298,15 +1312,7 @@ void drop_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
                             "The object '" + used.text_col(0) + "' is dependent on column '" +
                                 name + "'.");
         // Triggers reference every column; drop them first.
-        std::vector<std::string> trig;
-        {
-            Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
-            q.bind(1, t.sqlite_name);
-            while (q.step())
-                trig.push_back(q.text_col(0));
-        }
-        for (const auto &tr : trig)
-            exec(db, "DROP TRIGGER " + qi(tr));
+        drop_sqlite_triggers(db, t);
         exec(db, "ALTER TABLE " + qi(t.sqlite_name) + " DROP COLUMN " + qi(c->name));
         Stmt del(
             db,
@@ -1518,15 +1524,7 @@ void alter_column(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const 
     }
     // The conversion of the stored values is no DML: the table's triggers (the log's among them)
     // are rebuilt afterwards.
-    std::vector<std::string> trig;
-    {
-        Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
-        q.bind(1, t.sqlite_name);
-        while (q.step())
-            trig.push_back(q.text_col(0));
-    }
-    for (const auto &tr : trig)
-        exec(db, "DROP TRIGGER " + qi(tr));
+    drop_sqlite_triggers(db, t);
     rewrite_sqlite_column(db, t, old->name,
                           qi(old->name) + " " + storage_decl(m.type) +
                               (m.nullable ? "" : " NOT NULL"));
@@ -1635,15 +1633,7 @@ void rename_column(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const
         up.step();
     }
     // SQLite renames it in the table's constraints and indexes too.
-    std::vector<std::string> trig;
-    {
-        Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
-        q.bind(1, t.sqlite_name);
-        while (q.step())
-            trig.push_back(q.text_col(0));
-    }
-    for (const auto &tr : trig)
-        exec(db, "DROP TRIGGER " + qi(tr));
+    drop_sqlite_triggers(db, t);
     exec(db,
          "ALTER TABLE " + qi(t.sqlite_name) + " RENAME COLUMN " + qi(old) + " TO " + qi(new_name));
     rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
@@ -1673,15 +1663,7 @@ void rename_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const 
 }
 
 void rebuild_triggers(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t) {
-    std::vector<std::string> old;
-    {
-        Stmt q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
-        q.bind(1, t.sqlite_name);
-        while (q.step())
-            old.push_back(q.text_col(0));
-    }
-    for (const auto &name : old)
-        exec(db, "DROP TRIGGER " + qi(name));
+    drop_sqlite_triggers(db, t);
     const std::string tbl = qi(t.sqlite_name);
     const std::string oid = std::to_string(t.object_id);
     const std::string display = t.schema + "." + t.name;
