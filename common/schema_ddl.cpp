@@ -2,6 +2,7 @@
 
 #include "pg_quote.hpp"
 #include "type_mapping.hpp"
+#include "value_text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -65,24 +66,170 @@ bool string_type(const std::string &pg_type) {
            starts_with(pg_type, "varchar");
 }
 
-// datetime/smalldatetime read a number as days since 1900-01-01 (DEFAULT 0 is the legacy idiom
-// for that day); "YYYY-MM-DD" of that day, or nullopt outside PostgreSQL-friendly years.
-std::optional<std::string> day_after_1900(long long n) {
-    // Days from 1970-01-01 to the civil date (Howard Hinnant's algorithm, proleptic Gregorian).
-    long long z = n - 25567 + 719468; // 1900-01-01 is day -25567 of the Unix epoch
-    const long long era = (z >= 0 ? z : z - 146096) / 146097;
-    const long long doe = z - era * 146097;
-    const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const long long mp = (5 * doy + 2) / 153;
-    const long long d = doy - (153 * mp + 2) / 5 + 1;
-    const long long m = mp < 10 ? mp + 3 : mp - 9;
-    const long long y = yoe + era * 400 + (m <= 2);
-    if (y < 1753 || y > 9999)
+constexpr int64_t kTicksPerDay = 864000000000; // 100 ns ticks
+constexpr int64_t kDaysFrom1To1900 = 693595;   // 0001-01-01 is day -693595 of 1900-01-01
+
+// Days from 1900-01-01 to a civil date (Howard Hinnant's algorithm, proleptic Gregorian), the
+// inverse of what value_text uses to show a date; nullopt for an impossible date.
+std::optional<int64_t> days_since_1900(int64_t y, unsigned m, unsigned d) {
+    static const unsigned month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > month_days[m - 1] ||
+        (m == 2 && d == 29 && !leap))
         return std::nullopt;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", y, m, d);
-    return std::string(buf);
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const int64_t yoe = y - era * 400;
+    const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468 + 25567;
+}
+
+// A date/time string literal in the unambiguous forms SQL Server reads regardless of
+// DATEFORMAT/LANGUAGE (ISO 8601 and yyyymmdd): a missing date is 1900-01-01, a missing time
+// midnight, a missing offset +00:00.
+struct Instant {
+    int64_t days = 0;  // since 1900-01-01
+    int64_t ticks = 0; // 100 ns since midnight
+    int fraction_digits = 0;
+    int offset_minutes = 0;
+};
+
+const std::regex &instant_form() {
+    static const std::regex form(
+        R"(^\s*(?:(\d{4})-?(\d{2})-?(\d{2}))?(?:(?:^|[ T])\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{0,9}))?)?)?\s*(Z|[+-]\d{2}:\d{2})?\s*$)");
+    return form;
+}
+
+// Whether `s` is in one of the forms parse_instant reads (valid or not).
+bool instant_form_of(const std::string &s) {
+    std::smatch m;
+    return std::regex_match(s, m, instant_form()) && (m[1].matched || m[4].matched);
+}
+
+std::optional<Instant> parse_instant(const std::string &s) {
+    const std::regex &form = instant_form();
+    std::smatch m;
+    if (!std::regex_match(s, m, form) || (!m[1].matched && !m[4].matched))
+        return std::nullopt;
+    Instant out;
+    if (m[1].matched) {
+        auto days =
+            days_since_1900(std::stoll(m[1].str()), std::stoul(m[2].str()), std::stoul(m[3].str()));
+        if (!days)
+            return std::nullopt;
+        out.days = *days;
+    }
+    if (m[4].matched) {
+        const int64_t h = std::stoll(m[4].str()), mi = std::stoll(m[5].str()),
+                      sec = m[6].matched ? std::stoll(m[6].str()) : 0;
+        if (h > 23 || mi > 59 || sec > 59)
+            return std::nullopt;
+        std::string frac = m[7].str();
+        out.fraction_digits = static_cast<int>(frac.size());
+        if (frac.size() > 7)
+            return std::nullopt; // SQL Server refuses more than 7 digits
+        frac.resize(7, '0');
+        out.ticks = ((h * 60 + mi) * 60 + sec) * 10000000 + std::stoll(frac);
+    }
+    if (m[8].matched && m[8].str() != "Z") {
+        const std::string o = m[8].str();
+        const int oh = std::stoi(o.substr(1, 2)), om = std::stoi(o.substr(4, 2));
+        if (oh > 14 || om > 59)
+            return std::nullopt;
+        out.offset_minutes = (o[0] == '-' ? -1 : 1) * (oh * 60 + om);
+    }
+    return out;
+}
+
+// 100 ns ticks rounded to `scale` fractional digits, as SQL Server converts a literal to
+// time/datetime2/datetimeoffset(scale).
+int64_t round_to_scale(int64_t ticks, int scale) {
+    int64_t unit = 1;
+    for (int i = scale; i < 7; ++i)
+        unit *= 10;
+    return (ticks + unit / 2) / unit * unit;
+}
+
+bool in_range(int64_t days) {
+    return days >= -kDaysFrom1To1900 && days <= 2958463; // 0001-01-01 .. 9999-12-31
+}
+
+// A string literal default of a date/time column as the value SQL Server stores for it, shown
+// by the same value_text function that shows that column's values, so that a default and a
+// synced row carrying the same literal are equal at the destination.
+std::optional<std::string> temporal_literal(const std::string &literal, const SourceType &type) {
+    auto in = parse_instant(literal);
+    if (!in)
+        return std::nullopt;
+    const std::string &n = type.name;
+    if (in->offset_minutes != 0 && n != "datetimeoffset")
+        return std::nullopt; // an offset converts only into datetimeoffset
+    if (n == "date")
+        return in_range(in->days) && in->ticks == 0 ? std::optional(text::date(in->days))
+                                                    : std::nullopt;
+    if (n == "time") {
+        const int64_t t = round_to_scale(in->ticks, type.scale);
+        return t < kTicksPerDay ? std::optional(text::time(static_cast<uint64_t>(t)))
+                                : std::nullopt;
+    }
+    if (n == "datetime" || n == "smalldatetime") {
+        if (in->fraction_digits > 3 || in->days < -53690 || in->days > 2958463)
+            return std::nullopt; // datetime starts at 1753-01-01 and reads milliseconds only
+        if (n == "datetime") {
+            int64_t ticks_300 = (in->ticks * 3 + 50000) / 100000; // 1/300 s, half up
+            int64_t days = in->days;
+            if (ticks_300 >= 300 * 86400)
+                ++days, ticks_300 = 0;
+            return days <= 2958463 ? std::optional(text::datetime(static_cast<int32_t>(days),
+                                                                  static_cast<uint32_t>(ticks_300)))
+                                   : std::nullopt;
+        }
+        // smalldatetime rounds 29.999 s up to the next minute, 29.998 s down.
+        const int64_t ms = in->ticks / 10000;
+        int64_t minutes = ms / 60000 + (ms % 60000 >= 29999 ? 1 : 0), days = in->days;
+        if (minutes >= 1440)
+            ++days, minutes = 0;
+        if (days < 0 || days > 65535 - 1) // 1900-01-01 .. 2079-06-06
+            return std::nullopt;
+        return text::smalldatetime(days, static_cast<uint32_t>(minutes));
+    }
+    if (n == "datetime2" || n == "datetimeoffset") {
+        int64_t t = round_to_scale(in->ticks, type.scale), days = in->days;
+        if (n == "datetimeoffset")
+            t -= static_cast<int64_t>(in->offset_minutes) * 600000000;
+        while (t >= kTicksPerDay)
+            ++days, t -= kTicksPerDay;
+        while (t < 0)
+            --days, t += kTicksPerDay;
+        if (!in_range(days))
+            return std::nullopt;
+        return n == "datetime2" ? text::date(days) + " " + text::time(static_cast<uint64_t>(t))
+                                : text::datetimeoffset_utc(days, static_cast<uint64_t>(t));
+    }
+    return std::nullopt;
+}
+
+// A binary constant (0x00FF) as the bytes SQL Server stores: an odd digit count gets a leading
+// zero, binary(n) is padded with zero bytes, a constant longer than the column is refused.
+std::optional<std::string> binary_literal(const std::string &d, const SourceType &type) {
+    static const std::regex hex(R"(^0[xX]([0-9A-Fa-f]*)$)");
+    std::smatch m;
+    if (!std::regex_match(d, m, hex))
+        return std::nullopt;
+    std::string digits = m[1].str();
+    if (digits.size() % 2)
+        digits.insert(digits.begin(), '0');
+    std::vector<uint8_t> bytes;
+    for (size_t i = 0; i < digits.size(); i += 2)
+        bytes.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+    if (type.max_length >= 0 && type.name != "image") {
+        if (bytes.size() > static_cast<size_t>(type.max_length))
+            return std::nullopt;
+        if (type.name == "binary")
+            bytes.resize(static_cast<size_t>(type.max_length), 0);
+    }
+    return pg::quote_literal(text::bytea_hex(bytes.data(), bytes.size()));
 }
 
 } // namespace
@@ -130,7 +277,8 @@ std::vector<std::string> distribution_columns(const catalog::Table &source, cons
 }
 
 std::optional<std::string> translate_default(const std::string &definition,
-                                             const std::string &pg_type) {
+                                             const SourceType &type) {
+    const std::string pg_type = map_type(type).pg_type;
     std::string d = definition;
     // SQL Server stores defaults wrapped in parentheses, often twice: ((0)), (getdate()).
     while (d.size() >= 2 && d.front() == '(' && d.back() == ')') {
@@ -165,10 +313,19 @@ std::optional<std::string> translate_default(const std::string &definition,
             return d;
         if (string_type(pg_type))
             return pg::quote_literal(d[0] == '+' ? d.substr(1) : d);
+        // datetime/smalldatetime read a number as days since 1900-01-01 (DEFAULT 0 is the legacy
+        // idiom for that day); datetime2 and the others refuse it.
         static const std::regex whole(R"(^[-+]?[0-9]{1,7}$)");
-        if (local_time && std::regex_match(d, whole))
-            if (auto day = day_after_1900(std::stoll(d)))
-                return pg::quote_literal(*day + " 00:00:00");
+        if ((type.name == "datetime" || type.name == "smalldatetime") &&
+            std::regex_match(d, whole)) {
+            const long long days = std::stoll(d);
+            if (days < (type.name == "datetime" ? -53690 : 0) ||
+                days > (type.name == "datetime" ? 2958463 : 65534))
+                return std::nullopt; // 1753/1900-01-01 .. 9999-12-31/2079-06-06
+            return pg::quote_literal(type.name == "datetime"
+                                         ? text::datetime(static_cast<int32_t>(days), 0)
+                                         : text::smalldatetime(days, 0));
+        }
         return std::nullopt;
     }
     if (std::regex_match(d, m, string)) {
@@ -178,11 +335,21 @@ std::optional<std::string> translate_default(const std::string &definition,
             if (v[i] == '\'')
                 ++i; // '' -> '
         }
-        // '' is 1900-01-01 to datetime and date; PostgreSQL refuses it.
-        if (unescaped.empty() && local_time)
-            return pg::quote_literal("1900-01-01 00:00:00");
-        if (unescaped.empty() && pg_type == "date")
-            return pg::quote_literal("1900-01-01");
+        static const std::set<std::string> temporal = {
+            "date", "time", "datetime", "smalldatetime", "datetime2", "datetimeoffset"};
+        if (temporal.count(type.name)) {
+            // Values of these types reach PostgreSQL as value_text shows them (rounded as SQL
+            // Server stores them, the 7th digit cut); a literal PostgreSQL would round itself
+            // could end up 1 µs or a datetime tick away from the same value synced as data.
+            // '' is 1900-01-01 (midnight) to every one of them; PostgreSQL refuses it.
+            const std::string literal = unescaped.empty() ? "1900-01-01" : unescaped;
+            if (auto v = temporal_literal(literal, type))
+                return pg::quote_literal(*v);
+            // A form read but refused (out of the type's range, an offset for datetime2) has no
+            // value; other forms (DATEFORMAT-dependent ones) are left to PostgreSQL's reading.
+            if (instant_form_of(literal))
+                return std::nullopt;
+        }
         return pg::quote_literal(unescaped);
     }
     if ((fn == "getdate()" || fn == "sysdatetime()" || fn == "current_timestamp") && local_time)
@@ -196,6 +363,8 @@ std::optional<std::string> translate_default(const std::string &definition,
         return std::string("CURRENT_DATE");
     if ((fn == "newid()" || fn == "newsequentialid()") && pg_type == "uuid")
         return std::string("gen_random_uuid()");
+    if (type.name == "binary" || type.name == "varbinary" || type.name == "image")
+        return binary_literal(d, type);
     return std::nullopt;
 }
 
@@ -223,7 +392,7 @@ std::optional<std::string> column_definition(const catalog::Column &c, bool not_
         notes.push_back("computed column " + c.name + " AS " + c.computed_definition +
                         " is synced as its stored values");
     else if (c.default_definition && !c.identity) {
-        if (auto d = translate_default(*c.default_definition, m.pg_type))
+        if (auto d = translate_default(*c.default_definition, c.type))
             def += " DEFAULT " + *d;
         else if (lower(*c.default_definition).find("null") == std::string::npos)
             notes.push_back("default " + *c.default_definition + " of column " + c.name +

@@ -54,9 +54,9 @@ std::vector<std::string> primary_key_columns(const catalog::Table &source, const
 std::vector<std::string> distribution_columns(const catalog::Table &source, const Target &target);
 
 // A SQL Server default (sys.default_constraints.definition, e.g. "((0))", "(getdate())") as a
-// PostgreSQL expression for a column of `pg_type`, or nullopt when it has no safe translation.
-std::optional<std::string> translate_default(const std::string &definition,
-                                             const std::string &pg_type);
+// PostgreSQL expression for a column of source type `type`, or nullopt when it has no safe
+// translation. A constant becomes the text its value would reach PostgreSQL as when synced.
+std::optional<std::string> translate_default(const std::string &definition, const SourceType &type);
 
 // Index and constraint names: "<table>_<name>" cut to PostgreSQL's 63 bytes on a character
 // boundary (SQL Server index names are per table, PostgreSQL's per schema).

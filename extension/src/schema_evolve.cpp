@@ -9,6 +9,8 @@
 #include "pg_boundary.hpp"
 
 #include "pg_quote.hpp"
+#include "schema_ddl.hpp"
+#include "type_mapping.hpp"
 
 extern "C" {
 #include "funcapi.h"
@@ -79,6 +81,50 @@ std::vector<std::string> evolve_table(const std::string &task_id, const std::str
         }
         run("ALTER TABLE " + target + " DROP COLUMN IF EXISTS " + dts::pg::quote_ident(name));
     }
+
+    // Defaults follow the source: ADD CONSTRAINT ... DEFAULT and DROP CONSTRAINT fire the same
+    // ALTER_TABLE. Only in tables the schema stage created (their defaults are pg_dts's), and only
+    // where the destination column still has the mapped base type (a type changed at the source
+    // is not evolved, and a default of the new type would fail the apply).
+    if (t.state == "created")
+        for (const auto &c : source.columns) {
+            if (!present.count(c.name) || c.identity || c.computed || c.user_defined)
+                continue;
+            const std::string pg_type = dts::map_type(c.type).pg_type;
+            auto current = [&]() -> std::optional<std::optional<std::string>> {
+                auto rows = spi.query(
+                    "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a LEFT JOIN "
+                    "pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE "
+                    "a.attrelid = $1::regclass AND a.attname = $2 AND a.attidentity = '' AND "
+                    "a.attgenerated = '' AND a.atttypid = to_regtype($3)",
+                    {target, c.name, pg_type});
+                if (rows.empty())
+                    return std::nullopt;
+                return rows.front()[0];
+            };
+            auto before = current();
+            if (!before)
+                continue;
+            const std::string column =
+                "ALTER TABLE " + target + " ALTER COLUMN " + dts::pg::quote_ident(c.name);
+            std::optional<std::string> wanted;
+            if (c.default_definition)
+                wanted = dts::ddl::translate_default(*c.default_definition, c.type);
+            if (wanted) {
+                const std::string sql = column + " SET DEFAULT " + *wanted;
+                spi.execute(sql);
+                if (current() != before)
+                    out.push_back(sql); // reported only when it changed something
+            } else if (*before) {
+                if (c.default_definition &&
+                    c.default_definition->find("NULL") == std::string::npos &&
+                    c.default_definition->find("null") == std::string::npos)
+                    out.push_back("-- default " + *c.default_definition + " of column " + c.name +
+                                  " has no PostgreSQL translation; the destination's default " +
+                                  **before + " is dropped");
+                run(column + " DROP DEFAULT");
+            }
+        }
 
     if (dropped_index) {
         bool still = std::any_of(source.indexes.begin(), source.indexes.end(),

@@ -17,9 +17,14 @@ dts::ddl::Catalog read_catalog(dts::tds::Connection &src) {
                                   "JOIN sys.schemas s ON s.schema_id = t.schema_id")
                        .rows)
         by_id[r[1].value_or("")] = r[0].value_or("");
+    // The default is part of a column: ADD CONSTRAINT ... DEFAULT and DROP CONSTRAINT are an
+    // ALTER_TABLE, after which the destination's defaults follow (schema_evolve.cpp).
     for (auto &r : src.query_text("SELECT c.object_id, c.name, c.system_type_id, c.max_length, "
-                                  "c.precision, c.scale, CAST(c.is_nullable AS int) FROM "
-                                  "sys.columns c JOIN sys.tables t ON t.object_id = c.object_id "
+                                  "c.precision, c.scale, CAST(c.is_nullable AS int), "
+                                  "dc.definition FROM sys.columns c JOIN sys.tables t ON "
+                                  "t.object_id = c.object_id LEFT JOIN sys.default_constraints "
+                                  "dc ON dc.parent_object_id = c.object_id AND "
+                                  "dc.parent_column_id = c.column_id "
                                   "ORDER BY c.object_id, c.column_id")
                        .rows) {
         auto it = out.find(by_id[r[0].value_or("")]);

@@ -1,5 +1,6 @@
 #include "pg_quote.hpp"
 #include "schema_ddl.hpp"
+#include "value_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -220,42 +221,134 @@ TEST(SchemaDdl, IdentityColumns) {
     EXPECT_TRUE(has_note(d, "IDENTITY on decimal"));
 }
 
+namespace {
+
+SourceType st(const char *name, int max_length = 0, int precision = 0, int scale = 0) {
+    return SourceType{name, max_length, precision, scale};
+}
+
+std::optional<std::string> td(const std::string &definition, const SourceType &type) {
+    return ddl::translate_default(definition, type);
+}
+
+// 100 ns ticks of a time of day.
+uint64_t ticks(uint64_t h, uint64_t m, uint64_t s, uint64_t frac7 = 0) {
+    return ((h * 60 + m) * 60 + s) * 10000000 + frac7;
+}
+
+std::string lit(const std::string &s) {
+    return pg::quote_literal(s);
+}
+
+} // namespace
+
 TEST(SchemaDdl, Defaults) {
-    using ddl::translate_default;
-    EXPECT_EQ(translate_default("((0))", "integer"), "0");
-    EXPECT_EQ(translate_default("((-1.5))", "numeric(5,2)"), "-1.5");
-    EXPECT_EQ(translate_default("((1))", "boolean"), "true");
-    EXPECT_EQ(translate_default("((0))", "boolean"), "false");
-    EXPECT_EQ(translate_default("((2))", "boolean"), std::nullopt);
-    EXPECT_EQ(translate_default("('EU')", "character(2)"), "'EU'");
-    EXPECT_EQ(translate_default("(N'it''s')", "text"), "'it''s'");
-    EXPECT_EQ(translate_default("(getdate())", "timestamp(3)"), "LOCALTIMESTAMP");
-    EXPECT_EQ(translate_default("(sysutcdatetime())", "timestamp(6)"),
-              "(now() AT TIME ZONE 'UTC')");
-    EXPECT_EQ(translate_default("(sysdatetimeoffset())", "timestamptz(6)"), "now()");
-    EXPECT_EQ(translate_default("(getdate())", "date"), "CURRENT_DATE");
-    EXPECT_EQ(translate_default("(newid())", "uuid"), "gen_random_uuid()");
-    EXPECT_EQ(translate_default("((1)+(2))", "integer"), std::nullopt);
-    EXPECT_EQ(translate_default("(abs(checksum(newid())))", "integer"), std::nullopt);
-    EXPECT_EQ(translate_default("(user_name())", "text"), std::nullopt);
+    EXPECT_EQ(td("((0))", st("int")), "0");
+    EXPECT_EQ(td("((-1.5))", st("decimal", 5, 5, 2)), "-1.5");
+    EXPECT_EQ(td("((1))", st("bit")), "true");
+    EXPECT_EQ(td("((0))", st("bit")), "false");
+    EXPECT_EQ(td("((2))", st("bit")), std::nullopt);
+    EXPECT_EQ(td("('EU')", st("char", 2)), "'EU'");
+    EXPECT_EQ(td("(N'it''s')", st("nvarchar", -1)), "'it''s'");
+    EXPECT_EQ(td("(getdate())", st("datetime")), "LOCALTIMESTAMP");
+    EXPECT_EQ(td("(sysutcdatetime())", st("datetime2", 8, 26, 6)), "(now() AT TIME ZONE 'UTC')");
+    EXPECT_EQ(td("(sysdatetimeoffset())", st("datetimeoffset", 10, 33, 6)), "now()");
+    EXPECT_EQ(td("(getdate())", st("date")), "CURRENT_DATE");
+    EXPECT_EQ(td("(newid())", st("uniqueidentifier")), "gen_random_uuid()");
+    EXPECT_EQ(td("((1)+(2))", st("int")), std::nullopt);
+    EXPECT_EQ(td("(abs(checksum(newid())))", st("int")), std::nullopt);
+    EXPECT_EQ(td("(user_name())", st("nvarchar", -1)), std::nullopt);
 }
 
 // A number reaches a column of another type only converted (review finding #13).
 TEST(SchemaDdl, NumericDefaultsOfOtherTypes) {
-    using ddl::translate_default;
-    EXPECT_EQ(translate_default("((0))", "timestamp(3)"), "'1900-01-01 00:00:00'");
-    EXPECT_EQ(translate_default("((1))", "timestamp(0)"), "'1900-01-02 00:00:00'");
-    EXPECT_EQ(translate_default("((45000))", "timestamp(3)"), "'2023-03-17 00:00:00'");
-    EXPECT_EQ(translate_default("((-1))", "timestamp(3)"), "'1899-12-31 00:00:00'");
-    EXPECT_EQ(translate_default("((0.5))", "timestamp(3)"), std::nullopt);
-    EXPECT_EQ(translate_default("('')", "timestamp(3)"), "'1900-01-01 00:00:00'");
-    EXPECT_EQ(translate_default("('')", "date"), "'1900-01-01'");
-    EXPECT_EQ(translate_default("((0))", "character varying(10)"), "'0'");
-    EXPECT_EQ(translate_default("((1.5))", "text"), "'1.5'");
-    EXPECT_EQ(translate_default("((0))", "uuid"), std::nullopt);
-    EXPECT_EQ(translate_default("((0))", "bytea"), std::nullopt);
-    EXPECT_EQ(translate_default("((0))", "timestamptz(6)"), std::nullopt);
-    EXPECT_EQ(translate_default("((2.5))", "double precision"), "2.5");
+    EXPECT_EQ(td("((0))", st("datetime")), lit(text::datetime(0, 0)));
+    EXPECT_EQ(td("((0))", st("datetime")), "'1900-01-01 00:00:00.000'");
+    EXPECT_EQ(td("((1))", st("smalldatetime")), "'1900-01-02 00:00:00'");
+    EXPECT_EQ(td("((45000))", st("datetime")), "'2023-03-17 00:00:00.000'");
+    EXPECT_EQ(td("((-1))", st("datetime")), "'1899-12-31 00:00:00.000'");
+    EXPECT_EQ(td("((-1))", st("smalldatetime")), std::nullopt);
+    EXPECT_EQ(td("((0.5))", st("datetime")), std::nullopt);
+    EXPECT_EQ(td("((0))", st("datetime2", 8, 27, 7)), std::nullopt); // operand type clash
+    EXPECT_EQ(td("('')", st("datetime")), "'1900-01-01 00:00:00.000'");
+    EXPECT_EQ(td("('')", st("date")), "'1900-01-01'");
+    EXPECT_EQ(td("((0))", st("varchar", 10)), "'0'");
+    EXPECT_EQ(td("((1.5))", st("nvarchar", -1)), "'1.5'");
+    EXPECT_EQ(td("((0))", st("uniqueidentifier")), std::nullopt);
+    EXPECT_EQ(td("((0))", st("varbinary", 10)), std::nullopt);
+    EXPECT_EQ(td("((0))", st("datetimeoffset", 10, 33, 6)), std::nullopt);
+    EXPECT_EQ(td("((2.5))", st("float", 8, 53)), "2.5");
+}
+
+// A constant default reaches PostgreSQL as the text its value does when synced (issue 16): the
+// value SQL Server stores for the literal, shown by the value_text function of that type.
+TEST(SchemaDdl, TemporalDefaultsEqualValueText) {
+    // 2023-03-17 is day 45000 of 1900-01-01.
+    const auto dt2_7 = st("datetime2", 8, 27, 7);
+    EXPECT_EQ(td("('2023-03-17 12:34:56.1234567')", dt2_7),
+              lit(text::date(45000) + " " + text::time(ticks(12, 34, 56, 1234567))));
+    EXPECT_EQ(td("('2023-03-17 12:34:56.1234567')", dt2_7), "'2023-03-17 12:34:56.123456'");
+    EXPECT_EQ(td("('2023-03-17T23:59:59.9999999')", dt2_7),
+              lit(text::date(45000) + " " + text::time(ticks(23, 59, 59, 9999999))));
+    // datetime2(3) stores the literal rounded to 3 digits.
+    EXPECT_EQ(td("('2023-03-17 12:34:56.1235')", st("datetime2", 7, 23, 3)),
+              lit(text::date(45000) + " " + text::time(ticks(12, 34, 56, 1240000))));
+    EXPECT_EQ(td("('2023-03-17 23:59:59.9999')", st("datetime2", 7, 23, 3)),
+              lit(text::date(45001) + " " + text::time(0)));
+    EXPECT_EQ(td("('20230317')", dt2_7), lit(text::date(45000) + " " + text::time(0)));
+    EXPECT_EQ(td("('')", dt2_7), lit(text::date(0) + " " + text::time(0)));
+    EXPECT_EQ(td("('2023-03-17 12:00:00 +02:00')", dt2_7), std::nullopt);
+    EXPECT_EQ(td("('2023-02-30')", dt2_7), std::nullopt);
+
+    // datetime stores 1/300 s ticks: .002 is .003, .999 the next second.
+    const uint32_t noon_300 = (12 * 3600 + 34 * 60 + 56) * 300;
+    EXPECT_EQ(td("('2023-03-17 12:34:56.002')", st("datetime")),
+              lit(text::datetime(45000, noon_300 + 1)));
+    EXPECT_EQ(td("('2023-03-17 12:34:56.002')", st("datetime")), "'2023-03-17 12:34:56.003'");
+    EXPECT_EQ(td("('2023-03-17 12:34:56.995')", st("datetime")), "'2023-03-17 12:34:56.997'");
+    EXPECT_EQ(td("('2023-03-17 12:34:56.991')", st("datetime")), "'2023-03-17 12:34:56.990'");
+    EXPECT_EQ(td("('2023-03-17 23:59:59.999')", st("datetime")), lit(text::datetime(45001, 0)));
+    EXPECT_EQ(td("('2023-03-17 12:34:56.1234')", st("datetime")), std::nullopt);
+    EXPECT_EQ(td("('1700-01-01')", st("datetime")), std::nullopt);
+
+    // smalldatetime: 29.999 s rounds up to the next minute, 29.998 s down.
+    EXPECT_EQ(td("('2023-03-17 12:34:29.999')", st("smalldatetime")),
+              lit(text::smalldatetime(45000, 12 * 60 + 35)));
+    EXPECT_EQ(td("('2023-03-17 12:34:29.998')", st("smalldatetime")),
+              lit(text::smalldatetime(45000, 12 * 60 + 34)));
+
+    // datetimeoffset: the UTC instant, as the value path shows it.
+    EXPECT_EQ(td("('2023-03-17 01:00:00.5 +02:00')", st("datetimeoffset", 10, 34, 7)),
+              lit(text::datetimeoffset_utc(44999, ticks(23, 0, 0, 5000000))));
+    EXPECT_EQ(td("('2023-03-17 01:00:00.5')", st("datetimeoffset", 10, 34, 7)),
+              lit(text::datetimeoffset_utc(45000, ticks(1, 0, 0, 5000000))));
+
+    EXPECT_EQ(td("('12:34:56.1234567')", st("time", 5, 16, 7)),
+              lit(text::time(ticks(12, 34, 56, 1234567))));
+    EXPECT_EQ(td("('2023-03-17')", st("date")), lit(text::date(45000)));
+    // Forms whose reading depends on DATEFORMAT/LANGUAGE are left to PostgreSQL as before.
+    EXPECT_EQ(td("('Mar 17 2023')", st("datetime")), "'Mar 17 2023'");
+}
+
+TEST(SchemaDdl, BinaryDefaultsEqualValueText) {
+    const uint8_t bytes[] = {0x00, 0xff, 0x00, 0x00};
+    EXPECT_EQ(td("(0x00FF)", st("varbinary", 10)), lit(text::bytea_hex(bytes, 2)));
+    EXPECT_EQ(td("(0x00FF)", st("varbinary", 10)), "E'\\\\x00ff'");
+    // binary(n) is padded with zero bytes, as SQL Server stores it.
+    EXPECT_EQ(td("((0x00FF))", st("binary", 4)), lit(text::bytea_hex(bytes, 4)));
+    EXPECT_EQ(td("(0xF)", st("varbinary", -1)), "E'\\\\x0f'");
+    EXPECT_EQ(td("(0x)", st("varbinary", -1)), "E'\\\\x'");
+    EXPECT_EQ(td("(0x00FF)", st("varbinary", 1)), std::nullopt); // would be truncated
+    EXPECT_EQ(td("(0x0G)", st("varbinary", 10)), std::nullopt);
+
+    catalog::Column c;
+    c.name = "flags";
+    c.type = st("binary", 2);
+    c.default_definition = "(0x00FF)";
+    std::vector<std::string> notes;
+    EXPECT_EQ(ddl::column_definition(c, true, notes),
+              "\"flags\" bytea NOT NULL DEFAULT E'\\\\x00ff'");
+    EXPECT_TRUE(notes.empty());
 }
 
 TEST(SchemaDdl, ObjectNamesFitPostgresLimit) {

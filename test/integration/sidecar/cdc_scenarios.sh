@@ -324,6 +324,28 @@ check "the task fails naming the table, the instance and the column" "failed:tru
   "$(wait_for 60 "SELECT state || ':' || (last_error LIKE '%dbo_c_list2%$db.dbo.c%column(s) b,%') FROM dts.tasks WHERE name = 's6'" "failed:true")"
 check "no row without its value" "0" "$(q -c "SELECT count(*) FROM s6.c WHERE b IS NULL")"
 
+# ---- minor: defaults changed at the source while streaming follow; a default equals the value ---
+db=cdcs_def_$sfx
+new_db "$db"
+src "USE $db; CREATE TABLE dbo.t (id int NOT NULL PRIMARY KEY, d datetime2(7) NULL, b varbinary(4) NULL)"
+new_task sdf "$db" '{schema,incremental}'
+check "defaults task streams" "running/incremental" "$(wait_state sdf 60 running/incremental)"
+default_of() { q -c "SELECT coalesce(column_default, '-') FROM information_schema.columns WHERE table_schema = 'sdf' AND table_name = 't' AND column_name = '$1'"; }
+src "USE $db; ALTER TABLE dbo.t ADD CONSTRAINT df_t_d DEFAULT '2023-03-17 12:34:56.1234567' FOR d"
+src "USE $db; ALTER TABLE dbo.t ADD CONSTRAINT df_t_b DEFAULT 0x00FF FOR b"
+src "USE $db; INSERT INTO dbo.t (id) VALUES (1)"
+check "a default added at the source arrives (datetime2(7): the 7th digit cut like values)" \
+  "'2023-03-17 12:34:56.123456'::timestamp without time zone" \
+  "$(wait_for 60 "SELECT coalesce(column_default, '-') FROM information_schema.columns WHERE table_schema = 'sdf' AND table_name = 't' AND column_name = 'd'" "'2023-03-17 12:34:56.123456'::timestamp without time zone")"
+check "a binary default arrives" "'\\x00ff'::bytea" "$(default_of b)"
+check "the row written with the defaults equals the destination's defaults" "t" \
+  "$(wait_for 60 "SELECT d = '2023-03-17 12:34:56.123456'::timestamp AND b = '\\x00ff'::bytea FROM sdf.t WHERE id = 1" "t")"
+src "USE $db; ALTER TABLE dbo.t DROP CONSTRAINT df_t_d"
+check "a default dropped at the source is dropped" "-" \
+  "$(wait_for 60 "SELECT coalesce(column_default, '-') FROM information_schema.columns WHERE table_schema = 'sdf' AND table_name = 't' AND column_name = 'd'" "-")"
+check "the other default stays" "'\\x00ff'::bytea" "$(default_of b)"
+check "the task runs" "running/incremental" "$(state sdf)"
+
 # ---- minor: dts_cleanup_source and tables with dots in their names ------------------------------
 q -c "SELECT dts_stop_task('s1')" >/dev/null
 wait_for 30 "SELECT count(*) FROM dts.tasks WHERE name = 's1' AND sidecar_seen_at > stopped_at" "0" >/dev/null

@@ -188,6 +188,12 @@ SQL
     "$(wait_for 60 "SELECT count(*) FROM $schema.acct WHERE tier = id * 10" "2")"
   check "$mode: table created at the source joined with its rows" "1:one|2:zwei" \
     "$(wait_for 60 "SELECT string_agg(id || ':' || what, '|' ORDER BY id) FROM $schema.late" "1:one|2:zwei")"
+  # A default added and dropped at the source follows (issue 16).
+  local default_sql="SELECT coalesce(column_default, '-') FROM information_schema.columns WHERE table_schema = '$schema' AND table_name = 'acct' AND column_name = 'tier'"
+  src "USE $db; ALTER TABLE dbo.acct ADD CONSTRAINT df_acct_tier DEFAULT 5 FOR tier"
+  check "$mode: a default added at the source arrived" "5" "$(wait_for 60 "$default_sql" "5")"
+  src "USE $db; ALTER TABLE dbo.acct DROP CONSTRAINT df_acct_tier"
+  check "$mode: a default dropped at the source is dropped" "-" "$(wait_for 60 "$default_sql" "-")"
   check "$mode: heartbeat lag measured" "t" \
     "$(wait_for 30 "SELECT lag_seconds IS NOT NULL AND last_heartbeat_at IS NOT NULL FROM dts.task_status WHERE name = '$task'" "t")"
   check "$mode: task still running, no error" "running|0" \
