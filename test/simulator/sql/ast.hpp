@@ -133,9 +133,13 @@ struct ModuleOptions {
     bool view_metadata = false;
     bool recompile = false;
     bool null_on_null_input = false;
-    std::optional<int> execute_as; // principal id; -2 = OWNER; unset = CALLER
-    bool check_option = false;     // views: WITH CHECK OPTION
-    bool instead_of = false;       // triggers
+    // EXECUTE AS: a database principal id once created; OWNER stays kOwner; unset = CALLER.
+    // As parsed: kSelf (the creator) or kUser (execute_as_user names the user).
+    static constexpr int kOwner = -2, kSelf = -3, kUser = -4;
+    std::optional<int> execute_as;
+    std::string execute_as_user;
+    bool check_option = false; // views: WITH CHECK OPTION
+    bool instead_of = false;   // triggers
     bool not_for_replication = false;
     std::string events; // triggers: "INSERT,UPDATE"
 };
@@ -233,6 +237,7 @@ struct Statement {
         InsertBulk, // INSERT BULK table (column type, ...) [WITH (...)]: rows follow (packet 7)
         BulkRows,   // internal: the rows of that bulk load, inserted as one statement
         Server,     // KILL, RECONFIGURE, CREATE/ALTER/DROP LOGIN and USER, ALTER [SERVER] ROLE
+        Permission, // GRANT / DENY / REVOKE on an object (parser.cpp permission_stmt)
         Noop
     };
     K k = K::Noop;

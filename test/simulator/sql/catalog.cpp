@@ -64,6 +64,8 @@ CREATE TABLE IF NOT EXISTS "$modules"(database_id INTEGER, object_id INTEGER, de
   execute_as_principal_id INTEGER, with_check_option INTEGER DEFAULT 0, has_opaque_metadata INTEGER DEFAULT 0,
   is_instead_of_trigger INTEGER DEFAULT 0, is_not_for_replication INTEGER DEFAULT 0,
   is_disabled INTEGER DEFAULT 0, trigger_events TEXT, PRIMARY KEY(database_id, object_id));
+CREATE TABLE IF NOT EXISTS "$db_permissions"(database_id INTEGER, major_id INTEGER, grantee INTEGER,
+  type TEXT, state TEXT, grantor INTEGER, PRIMARY KEY(database_id, major_id, grantee, type));
 CREATE TABLE IF NOT EXISTS "$backupset"(backup_set_id INTEGER PRIMARY KEY, name TEXT, database_name TEXT,
   type TEXT, backup_start_date TEXT, backup_finish_date TEXT, first_lsn TEXT, last_lsn TEXT,
   recovery_model TEXT, physical_device_name TEXT);
@@ -693,7 +695,7 @@ void drop_database(sqlite3 *db, const DatabaseMeta &d) {
         exec(db, s);
     for (const char *t :
          {"$schemas", "$objects", "$columns", "$indexes", "$index_columns", "$fk_columns",
-          "$foreign_keys", "$modules", "$log", "$user_types", "$databases"}) {
+          "$foreign_keys", "$modules", "$log", "$user_types", "$db_permissions", "$databases"}) {
         Stmt del(db, "DELETE FROM " + qi(t) + " WHERE database_id = ?");
         del.bind(1, d.id);
         del.step();
@@ -892,7 +894,8 @@ bool ddl_event_matches(const std::string &events, const std::string &event) {
 }
 
 std::vector<DdlTrigger> ddl_triggers(sqlite3 *db, int database_id, bool all) {
-    Stmt q(db, "SELECT o.object_id, o.name, m.definition, m.trigger_events, m.is_disabled FROM "
+    Stmt q(db, "SELECT o.object_id, o.name, m.definition, m.trigger_events, m.is_disabled, "
+               "m.execute_as_principal_id FROM "
                "\"$objects\" o JOIN \"$modules\" m ON m.database_id = o.database_id AND "
                "m.object_id = o.object_id WHERE o.database_id = ? AND o.schema_id = 0 AND "
                "o.type = 'TR' AND o.parent_object_id = 0 ORDER BY o.object_id");
@@ -905,6 +908,8 @@ std::vector<DdlTrigger> ddl_triggers(sqlite3 *db, int database_id, bool all) {
         t.definition = q.text_col(2);
         t.events = q.text_col(3);
         t.disabled = q.int_col(4) != 0;
+        if (sqlite3_column_type(q.get(), 5) != SQLITE_NULL)
+            t.execute_as = static_cast<int>(q.int_col(5));
         if (all || !t.disabled)
             out.push_back(std::move(t));
     }
@@ -984,7 +989,8 @@ void drop_module(sqlite3 *db, int database_id, int object_id) {
           "AND type = 'TR'))",
           "DELETE FROM \"$objects\" WHERE database_id = ?1 AND (object_id = ?2 OR "
           "(parent_object_id = ?2 AND type = 'TR'))",
-          "DELETE FROM \"$columns\" WHERE database_id = ?1 AND object_id = ?2"}) {
+          "DELETE FROM \"$columns\" WHERE database_id = ?1 AND object_id = ?2",
+          "DELETE FROM \"$db_permissions\" WHERE database_id = ?1 AND major_id = ?2"}) {
         Stmt del(db, sql);
         del.bind(1, database_id).bind(2, object_id);
         del.step();
@@ -1213,7 +1219,8 @@ void drop_table(sqlite3 *db, const TableMeta &t) {
           "DELETE FROM \"$indexes\" WHERE database_id = ?1 AND object_id = ?2",
           "DELETE FROM \"$index_columns\" WHERE database_id = ?1 AND object_id = ?2",
           "DELETE FROM \"$fk_columns\" WHERE database_id = ?1 AND parent_object_id = ?2",
-          "DELETE FROM \"$foreign_keys\" WHERE database_id = ?1 AND parent_object_id = ?2"}) {
+          "DELETE FROM \"$foreign_keys\" WHERE database_id = ?1 AND parent_object_id = ?2",
+          "DELETE FROM \"$db_permissions\" WHERE database_id = ?1 AND major_id = ?2"}) {
         Stmt del(db, sql);
         del.bind(1, t.database_id).bind(2, t.object_id);
         del.step();

@@ -104,6 +104,7 @@ struct DdlTrigger {
     std::string definition;
     std::string events;
     bool disabled = false;
+    std::optional<int> execute_as; // WITH EXECUTE AS: the database principal its body runs as
 };
 // The database's DDL triggers in creation order (enabled only unless all).
 std::vector<DdlTrigger> ddl_triggers(sqlite3 *db, int database_id, bool all = false);

@@ -446,6 +446,8 @@ std::string Codegen::table_ref(const TableRef &r, Scope &scope) {
             }
         }
         TableMeta t = resolve_table(r.name);
+        if (ctx_.on_read && ctx_.depth == 0)
+            ctx_.on_read(t);
         std::string alias = r.alias.empty() ? r.name.back() : r.alias;
         Source src{alias, {}};
         if (t.is_view) {

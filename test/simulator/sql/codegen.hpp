@@ -29,6 +29,8 @@ struct CodegenContext {
     std::map<std::string, SqlType> *variables = nullptr; // declared @variables (upper-case names)
     std::function<Value(const std::string &)> global;    // @@NAME -> value
     int depth = 0; // views being expanded around this query (SQL Server's nesting limit is 32)
+    // Called with each table or view the query itself names (not those inside a view).
+    std::function<void(const TableMeta &)> on_read = nullptr;
 };
 
 struct CompiledSelect {

@@ -28,10 +28,11 @@ const std::set<std::string> kReserved = {
     "PIVOT",   "UNPIVOT",      "APPLY",      "TABLESAMPLE"};
 
 const std::set<std::string> kStatementStart = {
-    "SELECT", "INSERT",  "UPDATE",   "DELETE",    "CREATE",  "ALTER",      "DROP",  "USE",
-    "BEGIN",  "COMMIT",  "ROLLBACK", "SAVE",      "SET",     "DECLARE",    "PRINT", "WAITFOR",
-    "EXEC",   "EXECUTE", "BACKUP",   "RAISERROR", "THROW",   "IF",         "WITH",  "TRUNCATE",
-    "RETURN", "WHILE",   "END",      "ENABLE",    "DISABLE", "CHECKPOINT", "KILL",  "RECONFIGURE"};
+    "SELECT",  "INSERT",     "UPDATE",   "DELETE",      "CREATE", "ALTER",     "DROP",
+    "USE",     "BEGIN",      "COMMIT",   "ROLLBACK",    "SAVE",   "SET",       "DECLARE",
+    "PRINT",   "WAITFOR",    "EXEC",     "EXECUTE",     "BACKUP", "RAISERROR", "THROW",
+    "IF",      "WITH",       "TRUNCATE", "RETURN",      "WHILE",  "END",       "ENABLE",
+    "DISABLE", "CHECKPOINT", "KILL",     "RECONFIGURE", "GRANT",  "DENY",      "REVOKE"};
 
 class Parser {
 public:
@@ -989,6 +990,8 @@ public:
                 name(); // STATUSONLY
             return s;
         }
+        if (is_kw("GRANT") || is_kw("DENY") || is_kw("REVOKE"))
+            return permission_stmt(t_[p_++].upper);
         if (accept_kw("RECONFIGURE")) {
             auto s = st(Statement::K::Server);
             s->name = "RECONFIGURE";
@@ -1773,6 +1776,61 @@ public:
         return s;
     }
 
+    // GRANT | DENY | REVOKE [GRANT OPTION FOR] permission [, ...] ON [OBJECT::]object
+    // { TO | FROM } principal [, ...] [WITH GRANT OPTION] [CASCADE] [AS principal]: `name` the
+    // verb, `columns` the permissions (upper case; ALL [PRIVILEGES] as ALL), `table` the object,
+    // `objects` the principals (one part each). Permissions on other classes (SCHEMA::,
+    // DATABASE, column lists) are refused: the simulator keeps object permissions only.
+    StatementPtr permission_stmt(const std::string &verb) {
+        auto s = st(Statement::K::Permission);
+        s->name = verb;
+        auto unsupported = [&](const std::string &what) {
+            return sql_error(50000, 1, 16,
+                             "The simulator keeps object permissions only (" + verb +
+                                 " ... ON [OBJECT::]schema.object); " + what +
+                                 " is not supported.");
+        };
+        if (verb == "REVOKE" && is_kw("GRANT") && is_kw("OPTION", 1)) {
+            p_ += 2;
+            expect_kw("FOR");
+        }
+        do {
+            if (!is_name_or_kw())
+                fail();
+            std::string perm = t_[p_++].upper;
+            if (perm == "ALL")
+                accept_kw("PRIVILEGES");
+            if (is_op("("))
+                throw unsupported("a column list");
+            s->columns.push_back(perm);
+        } while (accept_op(","));
+        if (!accept_kw("ON"))
+            throw unsupported("a database-level permission");
+        if (is_name_or_kw() && is_op(":", 1) && is_op(":", 2)) {
+            std::string cls = t_[p_].upper;
+            if (cls != "OBJECT")
+                throw unsupported("the class " + cls + "::");
+            p_ += 3;
+        }
+        s->table = multipart();
+        if (is_op("("))
+            throw unsupported("a column list");
+        if (!(accept_kw("TO") || (verb == "REVOKE" && accept_kw("FROM"))))
+            fail();
+        do
+            s->objects.push_back({name()});
+        while (accept_op(","));
+        if (verb == "GRANT" && accept_kw("WITH")) {
+            expect_kw("GRANT");
+            expect_kw("OPTION");
+            s->option_flag = true;
+        }
+        accept_kw("CASCADE");
+        if (accept_kw("AS"))
+            name();
+        return s;
+    }
+
     // CREATE | ALTER | DROP LOGIN / USER, ALTER [SERVER] ROLE: `name` "<VERB> <KIND>", `table`
     // the principal's name, `option_value` the member (ROLE) or login (USER), `declares` none;
     // options as `exec_args` (name upper case, value).
@@ -2140,17 +2198,21 @@ public:
         p_ = t_.size() - 1;
     }
 
+    // The principal is resolved when the module is created (SqlSession::resolve_execute_as).
     void execute_as(ModuleOptions &o) {
-        if (accept_kw("OWNER"))
-            o.execute_as = -2;
-        else if (accept_kw("SELF"))
-            o.execute_as = 1;
-        else if (accept_kw("CALLER"))
+        o.execute_as_user.clear();
+        if (accept_kw("OWNER")) {
+            o.execute_as = ModuleOptions::kOwner;
+        } else if (accept_kw("SELF")) {
+            o.execute_as = ModuleOptions::kSelf;
+        } else if (accept_kw("CALLER")) {
             o.execute_as.reset();
-        else if (peek().kind == Tok::String || peek().kind == Tok::NString)
-            ++p_;
-        else
+        } else if (peek().kind == Tok::String || peek().kind == Tok::NString) {
+            o.execute_as = ModuleOptions::kUser;
+            o.execute_as_user = t_[p_++].text;
+        } else {
             fail();
+        }
     }
 
     // WITH option [, option ...] of CREATE VIEW / PROCEDURE / FUNCTION / TRIGGER.

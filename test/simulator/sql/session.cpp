@@ -8,6 +8,7 @@
 #include "dblog.hpp"
 #include "errors.hpp"
 #include "parser.hpp"
+#include "permissions.hpp"
 #include "phys_layout.hpp"
 #include "sessions.hpp"
 #include "sqlite_db.hpp"
@@ -727,6 +728,7 @@ Value SqlSession::global_value(const std::string &g) {
 Value SqlSession::eval(const Expr &e, SqlType *type) {
     CodegenContext ctx{db_, current_, &var_types_, nullptr};
     ctx.global = [this](const std::string &g) { return global_value(g); };
+    check_reads(ctx);
     Codegen g(ctx);
     Ty ty;
     std::string sql = "SELECT " + g.expr(e, &ty);
@@ -1188,6 +1190,8 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         return do_backup(s, sink);
     case K::Server:
         return do_server(s, sink);
+    case K::Permission:
+        return do_permission(s, sink);
     case K::Checkpoint:
         dblog_checkpoint(db_, phys_hooks(), current_.id,
                          trancount_ > 0 && !begin_lsn_.empty() ? lsn_string(begin_lsn_) : "");
@@ -1342,6 +1346,7 @@ void SqlSession::do_select(const Statement &s, ResultSink &sink) {
             return Value::integer(2147483647);
         return Value::integer(0);
     };
+    check_reads(ctx);
     Codegen g(ctx);
     CompiledSelect cs = g.select(*s.select);
     bool assigns = !s.select->items.empty() && !s.select->items[0].assign_var.empty();
@@ -1399,6 +1404,7 @@ void SqlSession::do_select(const Statement &s, ResultSink &sink) {
 
 void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
     TableMeta t = table_for_write(s.table);
+    check_permission(t, "INSERT");
     std::vector<const ColumnMeta *> cols;
     if (s.columns.empty()) {
         for (const auto &c : t.columns)
@@ -1450,6 +1456,7 @@ void SqlSession::do_insert(const Statement &s, ResultSink &sink) {
 
     CodegenContext ctx{db_, current_, &var_types_,
                        [this](const std::string &g) { return global_value(g); }};
+    check_reads(ctx);
     Codegen g(ctx);
     std::string collist;
     for (auto *c : cols)
@@ -1649,8 +1656,10 @@ int64_t SqlSession::update_deferring_uniqueness(const std::string &sql, const Ta
 
 void SqlSession::do_update(const Statement &s, ResultSink &sink) {
     TableMeta t = table_for_write(s.table);
+    check_permission(t, "UPDATE");
     CodegenContext ctx{db_, current_, &var_types_,
                        [this](const std::string &g) { return global_value(g); }};
+    check_reads(ctx);
     Codegen g(ctx);
     g.push_table_scope(t, t.name);
     std::string from = s.from.empty() ? "" : " FROM " + g.from_list(s.from);
@@ -1702,8 +1711,10 @@ void SqlSession::do_update(const Statement &s, ResultSink &sink) {
 
 void SqlSession::do_delete(const Statement &s, ResultSink &sink) {
     TableMeta t = table_for_write(s.table);
+    check_permission(t, "DELETE");
     CodegenContext ctx{db_, current_, &var_types_,
                        [this](const std::string &g) { return global_value(g); }};
+    check_reads(ctx);
     Codegen g(ctx);
     g.push_table_scope(t, t.name);
     if (!s.from.empty())
@@ -2167,6 +2178,7 @@ void SqlSession::do_create_module(const Statement &s, ResultSink &sink) {
     m.type = s.option_value;
     m.definition = s.definition;
     m.options = s.module;
+    resolve_execute_as(m.options, d, false);
     m.ansi_nulls = ansi_nulls_;
     m.quoted_identifier = quoted_identifier_;
     if (m.type == "TR") {
@@ -2324,6 +2336,7 @@ void SqlSession::do_create_ddl_trigger(const Statement &s, ResultSink &sink) {
     m.type = "TR";
     m.definition = s.definition;
     m.options = s.module;
+    resolve_execute_as(m.options, current_, true);
     m.ansi_nulls = ansi_nulls_;
     m.quoted_identifier = quoted_identifier_;
     define_module(db_, current_, 0, name, m,
@@ -2439,6 +2452,9 @@ void SqlSession::fire_ddl(const DdlEvent &ev, ResultSink &sink) {
         const bool saved_xa = xact_abort_, saved_nocount = nocount_;
         const int saved_tc = trancount_;
         const DatabaseMeta saved_db = current_;
+        const auto saved_exec_as = exec_as_;
+        if (t.execute_as) // WITH EXECUTE AS: the body's permissions are the principal's
+            exec_as_ = std::make_pair(ev.db.id, *t.execute_as);
         if (trigger_depth_ == 0)
             trigger_user_tx_ = trancount_ > 0;
         ++trancount_;
@@ -2454,6 +2470,7 @@ void SqlSession::fire_ddl(const DdlEvent &ev, ResultSink &sink) {
             xact_abort_ = saved_xa;
             nocount_ = saved_nocount;
             current_ = saved_db;
+            exec_as_ = saved_exec_as;
             if (!trigger_rollback_)
                 trancount_ = saved_tc;
         };

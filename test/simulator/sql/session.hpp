@@ -80,6 +80,20 @@ private:
     // KILL, RECONFIGURE, logins, users and roles (session_server.cpp)
     void do_server(const Statement &s, ResultSink &sink);
     void do_sp_configure(const Statement &s, ResultSink &sink);
+    // GRANT / DENY / REVOKE on a table or view (session_server.cpp; permissions.hpp)
+    void do_permission(const Statement &s, ResultSink &sink);
+    // The database principal whose permissions statements in `database_id` are checked
+    // against; nullopt for a sysadmin member (never checked). Inside a module WITH EXECUTE AS,
+    // the principal it executes as (guest in other databases).
+    std::optional<int> permission_principal(int database_id) const;
+    // Throws 229 when the statement may not `perm` (SELECT, INSERT, UPDATE, DELETE) `t`.
+    void check_permission(const TableMeta &t, const char *perm);
+    // The tables and views a query names directly need SELECT (a view's own tables do not:
+    // they belong to the view's owner, as every object does here).
+    void check_reads(CodegenContext &ctx);
+    // WITH EXECUTE AS of a module being created in `d`: SELF and 'user_name' become principal ids
+    // (a DDL trigger takes no OWNER).
+    void resolve_execute_as(ModuleOptions &o, const DatabaseMeta &d, bool ddl_trigger);
     void do_create_view(const Statement &s, ResultSink &sink);
     void do_create_module(const Statement &s, ResultSink &sink);
     void do_drop_module(const Statement &s, ResultSink &sink);
@@ -168,6 +182,8 @@ private:
     // whether one ended the transaction (ROLLBACK, or an error: XACT_ABORT is on in triggers).
     std::vector<std::string> eventdata_;
     int trigger_depth_ = 0;
+    // A DDL trigger WITH EXECUTE AS running: {database_id, principal_id} its body runs as.
+    std::optional<std::pair<int, int>> exec_as_;
     bool trigger_rollback_ = false, trigger_error_ = false, trigger_user_tx_ = false;
     int next_handle_ = 1;
 };

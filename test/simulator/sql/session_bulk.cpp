@@ -65,6 +65,7 @@ SqlError bad_stream() {
 
 void SqlSession::do_insert_bulk(const Statement &s, ResultSink &sink) {
     TableMeta t = table_for_write(s.table);
+    check_permission(t, "INSERT");
     for (const auto &n : s.columns) {
         const ColumnMeta *c = t.column(n);
         if (!c)

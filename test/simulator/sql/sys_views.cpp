@@ -1,5 +1,6 @@
 #include "sys_views.hpp"
 
+#include "permissions.hpp"
 #include "principals.hpp"
 
 #include "catalog.hpp"
@@ -709,6 +710,7 @@ std::vector<SysView> build() {
     v.push_back(mf);
     add_compat_views(v);
     add_principal_views(v);
+    add_permission_views(v);
     v.push_back(
         {"sys",
          "dm_exec_sessions",
