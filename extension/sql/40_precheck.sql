@@ -281,9 +281,12 @@ BEGIN
     BEGIN
       FOR r IN SELECT * FROM dts._source_plan(t) p WHERE NOT p.present
                 ORDER BY p.source_db, CASE p.kind WHEN 'cdc_database' THEN 0 WHEN 'table' THEN 1
-                                                  WHEN 'ddl_trigger' THEN 2 ELSE 3 END, p.name LOOP
+                                                  WHEN 'ddl_trigger' THEN 2 WHEN 'permission' THEN 3 ELSE 4 END, p.name LOOP
         INSERT INTO pg_temp.dts_check VALUES (25, 'source preparation', 'ok', r.source_db,
-          format('will create %s %s', replace(r.kind, '_', ' '), r.name), NULL);
+          CASE WHEN r.kind = 'permission'
+               THEN format('will deny INSERT, UPDATE, DELETE on %s to public', r.name)
+               WHEN r.tsql LIKE 'ALTER %' THEN format('will alter %s %s to run as dbo', replace(r.kind, '_', ' '), r.name)
+               ELSE format('will create %s %s', replace(r.kind, '_', ' '), r.name) END, NULL);
       END LOOP;
     EXCEPTION WHEN OTHERS THEN
       INSERT INTO pg_temp.dts_check VALUES (25, 'source preparation', 'error', t.name, SQLERRM, NULL);

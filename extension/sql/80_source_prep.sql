@@ -5,7 +5,9 @@
 --   every mode with an incremental stage: a heartbeat table (dbo.dts_sync_progress; in log mode
 --   dbo.dts_log_heart_beat, the only object log mode adds at the source);
 --   hybrid and cdc: CDC on the database and on the tables captured with CDC, the DDL history table
---   dbo.dts_cdc_ddl_history and the database DDL trigger dts_cdc_sync_ddl that fills it.
+--   dbo.dts_cdc_ddl_history, the database DDL trigger dts_cdc_sync_ddl that fills it, and a
+--   DENY INSERT, UPDATE, DELETE on that table to public (kind 'permission'): only the trigger,
+--   which runs WITH EXECUTE AS 'dbo', writes it.
 -- dts.source_objects remembers what pg_dts created, so cleanup removes only that.
 
 CREATE FUNCTION dts._source_exec(server name, database text, tsql text) RETURNS bigint
@@ -16,7 +18,7 @@ GRANT EXECUTE ON FUNCTION dts._source_exec(name, text, text) TO dts_admin;
 CREATE TABLE dts.source_objects (
   task_id    bigint NOT NULL REFERENCES dts.tasks ON DELETE CASCADE,
   source_db  text NOT NULL,
-  kind       text NOT NULL CHECK (kind IN ('cdc_database', 'cdc_table', 'table', 'ddl_trigger')),
+  kind       text NOT NULL CHECK (kind IN ('cdc_database', 'cdc_table', 'table', 'ddl_trigger', 'permission')),
   name       text NOT NULL,
   -- The table's schema and name for kinds 'table' and 'cdc_table' (name joins them with a dot,
   -- which a name may contain too: dbo.[a.b]).
@@ -50,10 +52,16 @@ BEGIN
       || 'CASE WHEN OBJECT_ID(N''dbo.' || CASE WHEN t.incremental_mode = 'log' THEN 'dts_log_heart_beat' ELSE 'dts_sync_progress' END || ''', N''U'') IS NULL THEN 0 ELSE 1 END, '
       || 'CASE WHEN OBJECT_ID(N''dbo.dts_cdc_ddl_history'', N''U'') IS NULL THEN 0 ELSE 1 END, '
       || '(SELECT COUNT(*) FROM sys.triggers tr WHERE tr.name = N''dts_cdc_sync_ddl'' AND tr.parent_class = 0), '
+      || '(SELECT COUNT(*) FROM sys.triggers tr JOIN sys.sql_modules m ON m.object_id = tr.object_id '
+      ||   'WHERE tr.name = N''dts_cdc_sync_ddl'' AND tr.parent_class = 0 AND m.execute_as_principal_id = DATABASE_PRINCIPAL_ID(N''dbo'')), '
+      || '(SELECT COUNT(*) FROM sys.database_permissions p WHERE p.class = 1 AND p.major_id = OBJECT_ID(N''dbo.dts_cdc_ddl_history'', N''U'') '
+      ||   'AND p.minor_id = 0 AND p.grantee_principal_id = DATABASE_PRINCIPAL_ID(N''public'') AND p.state = ''D'' '
+      ||   'AND p.permission_name IN (N''INSERT'', N''UPDATE'', N''DELETE'')), '
       || '(SELECT COUNT(*) FROM sys.tables x WHERE x.name = N''dts_sync_progress'' AND x.schema_id = SCHEMA_ID(N''dbo'') AND x.is_tracked_by_cdc = 1), '
       || '(SELECT COUNT(*) FROM sys.tables x WHERE x.name = N''dts_cdc_ddl_history'' AND x.schema_id = SCHEMA_ID(N''dbo'') AND x.is_tracked_by_cdc = 1) '
       || 'FROM sys.databases d WHERE d.name = DB_NAME()')
-      AS x(cdc int, progress int, history int, trig int, progress_cdc int, history_cdc int);
+      AS x(cdc int, progress int, history int, trig int, trig_dbo int, history_denied int,
+           progress_cdc int, history_cdc int);
     EXCEPTION WHEN OTHERS THEN
       CONTINUE;
     END;
@@ -77,8 +85,13 @@ BEGIN
             'object_name sysname NULL, target_name sysname NULL, log_end_lsn nvarchar(24) NULL, '
             'command nvarchar(max) NULL, event_data xml NULL)';
     RETURN NEXT;
-    kind := 'ddl_trigger'; name := 'dts_cdc_sync_ddl'; object_schema := NULL; object_table := NULL; present := st.trig > 0;
-    tsql := 'CREATE TRIGGER dts_cdc_sync_ddl ON DATABASE FOR CREATE_TABLE, ALTER_TABLE, DROP_TABLE, '
+    -- The trigger runs as dbo: its INSERT passes the DENY below, and its read of
+    -- sys.dm_db_log_stats (VIEW DATABASE STATE) does not depend on the rights of whoever runs
+    -- the DDL. Creating it takes IMPERSONATE on dbo, which the sysadmin or db_owner login that
+    -- prepares the source has. A trigger found without it (made before) is altered to have it.
+    kind := 'ddl_trigger'; name := 'dts_cdc_sync_ddl'; object_schema := NULL; object_table := NULL; present := st.trig_dbo > 0;
+    tsql := CASE WHEN st.trig > 0 THEN 'ALTER' ELSE 'CREATE' END
+            || ' TRIGGER dts_cdc_sync_ddl ON DATABASE WITH EXECUTE AS ''dbo'' FOR CREATE_TABLE, ALTER_TABLE, DROP_TABLE, '
             'CREATE_INDEX, DROP_INDEX AS SET NOCOUNT ON; '
             'INSERT INTO dbo.dts_cdc_ddl_history (event_time, event_type, schema_name, object_name, '
             'target_name, log_end_lsn, command, event_data) SELECT SYSUTCDATETIME(), '
@@ -89,6 +102,15 @@ BEGIN
             '(SELECT s.log_end_lsn FROM sys.dm_db_log_stats(DB_ID()) s), '
             'EVENTDATA().value(''(/EVENT_INSTANCE/TSQLCommand/CommandText)[1]'', ''nvarchar(max)''), '
             'EVENTDATA()';
+    RETURN NEXT;
+    -- Only the trigger writes the history: users with write access to the database
+    -- (db_datawriter) cannot forge rows. It binds neither dbo nor sysadmin members (pg_dts's own
+    -- login, the CDC capture job, which reads the log and not the table), and reading stays open.
+    -- A db_owner or db_securityadmin member can still REVOKE it: the DROP_TABLE check against the
+    -- source catalog (70_apply.sql) stays the guard against them.
+    kind := 'permission'; name := 'dbo.dts_cdc_ddl_history'; object_schema := 'dbo'; object_table := 'dts_cdc_ddl_history';
+    present := st.history_denied = 3;
+    tsql := 'DENY INSERT, UPDATE, DELETE ON OBJECT::dbo.dts_cdc_ddl_history TO public';
     RETURN NEXT;
     -- The heartbeat and DDL rows travel through CDC with everything else: the reader sees each
     -- at its exact place among the data changes (a DDL row commits with its DDL statement).
@@ -130,10 +152,11 @@ BEGIN
     RAISE EXCEPTION 'pg_dts task "%" has no resolved tables', task USING ERRCODE = '55000',
       HINT = format('Run SELECT * FROM dts_precheck(%L); first.', task);
   END IF;
-  -- Database first, tables after (CDC on a table needs it on the database).
+  -- Database first, tables after (CDC on a table needs it on the database); the DENY after the
+  -- trigger runs as dbo, or a low-privilege user's DDL would fail on it in between.
   FOR p IN SELECT * FROM dts._source_plan(t)
             ORDER BY source_db, CASE kind WHEN 'cdc_database' THEN 0 WHEN 'table' THEN 1
-                                          WHEN 'ddl_trigger' THEN 2 ELSE 3 END, name LOOP
+                                          WHEN 'ddl_trigger' THEN 2 WHEN 'permission' THEN 3 ELSE 4 END, name LOOP
     source_db := p.source_db; kind := p.kind; name := p.name;
     IF p.present THEN
       action := 'present';
@@ -171,7 +194,7 @@ BEGIN
   END IF;
   FOR o IN SELECT * FROM dts.source_objects s WHERE s.task_id = t.task_id
             ORDER BY s.source_db, CASE s.kind WHEN 'ddl_trigger' THEN 0 WHEN 'cdc_table' THEN 1
-                                              WHEN 'table' THEN 2 ELSE 3 END, s.name LOOP
+                                              WHEN 'permission' THEN 2 WHEN 'table' THEN 3 ELSE 4 END, s.name LOOP
     -- 'schema.table' as recorded; names may hold dots themselves: the task's tables tell how
     -- the name splits, the first dot otherwise.
     parts := coalesce((SELECT ARRAY[x.source_schema, x.source_table] FROM dts.tables x
@@ -181,6 +204,10 @@ BEGIN
     undo := CASE o.kind
       WHEN 'ddl_trigger' THEN 'DROP TRIGGER ' || dts.tsql_ident(o.name) || ' ON DATABASE'
       WHEN 'table' THEN 'DROP TABLE ' || dts.tsql_ident(o.object_schema) || '.' || dts.tsql_ident(o.object_table)
+      -- A table dropped meanwhile took its permissions along.
+      WHEN 'permission' THEN format('IF OBJECT_ID(%s, N''U'') IS NOT NULL REVOKE INSERT, UPDATE, DELETE ON OBJECT::%s FROM public',
+                                    dts.tsql_literal(dts.tsql_ident(o.object_schema) || '.' || dts.tsql_ident(o.object_table)),
+                                    dts.tsql_ident(o.object_schema) || '.' || dts.tsql_ident(o.object_table))
       WHEN 'cdc_table' THEN format('EXEC sys.sp_cdc_disable_table @source_schema = %s, @source_name = %s, @capture_instance = N''all''',
                                    dts.tsql_literal(o.object_schema), dts.tsql_literal(o.object_table))
       ELSE 'EXEC sys.sp_cdc_disable_db' END;

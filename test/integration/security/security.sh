@@ -238,6 +238,9 @@ check "two sidecars: no task failed on chunk planning" "0" \
 db=sec_ddl_$$
 source_exec "CREATE DATABASE $db"
 source_exec "ALTER DATABASE $db SET RECOVERY FULL"
+if [ -n "$LOW_USER" ]; then # the low-privilege login may read, write and change tables there
+  source_exec "USE $db; CREATE USER [$LOW_USER] FOR LOGIN [$LOW_USER]; ALTER ROLE db_datareader ADD MEMBER [$LOW_USER]; ALTER ROLE db_datawriter ADD MEMBER [$LOW_USER]; ALTER ROLE db_ddladmin ADD MEMBER [$LOW_USER]"
+fi
 source_exec "BACKUP DATABASE $db TO DISK = N'$WORK_DIR/$db.bak'"
 source_exec "USE $db; CREATE TABLE dbo.victim (id int NOT NULL PRIMARY KEY, v nvarchar(20) NULL)"
 source_exec "USE $db; INSERT INTO dbo.victim VALUES (1, N'a')"
@@ -252,12 +255,31 @@ SELECT dts_start_task('ddl');
 SQL
 check "CDC task running with the dts_sidecar login" "running/incremental" \
   "$(wait_for 90 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'ddl'" "running/incremental")"
+check "the DDL history is written by the trigger only: DENY INSERT, UPDATE, DELETE to public, trigger runs as dbo" "3|1" \
+  "$(srcq "$db" "SELECT CAST((SELECT COUNT(*) FROM sys.database_permissions p WHERE p.major_id = OBJECT_ID(N'dbo.dts_cdc_ddl_history') AND p.grantee_principal_id = 0 AND p.state = 'D' AND p.permission_name IN (N'INSERT', N'UPDATE', N'DELETE')) AS varchar(5)) + '|' + CAST((SELECT m.execute_as_principal_id FROM sys.triggers t JOIN sys.sql_modules m ON m.object_id = t.object_id WHERE t.name = N'dts_cdc_sync_ddl' AND t.parent_class = 0) AS varchar(5))")"
+forge="USE $db; INSERT INTO dbo.dts_cdc_ddl_history (event_time, event_type, schema_name, object_name, command) VALUES (SYSUTCDATETIME(), N'DROP_TABLE', N'dbo', N'victim', N'-- forged')"
 if [ -n "$LOW_USER" ]; then
-  forger=src_low   # the non-sysadmin source login
+  # A login with write access (db_datawriter) is refused; its own DDL is still recorded.
+  out=$(q -c "SELECT dts_source_exec('src_low', \$tsql\$$forge\$tsql\$)" 2>&1)
+  check "a non-sysadmin login cannot insert a forged row into dbo.dts_cdc_ddl_history (229)" "refused" \
+    "$(grep -q "The INSERT permission was denied on the object 'dts_cdc_ddl_history', database '$db', schema 'dbo'" <<<"$out" && echo refused || echo "$out")"
+  out=$(q -c "SELECT dts_source_exec('src_low', \$tsql\$USE $db; UPDATE dbo.dts_cdc_ddl_history SET object_name = N'victim'\$tsql\$)" 2>&1)
+  check "... nor rewrite one" "refused" "$(grep -q "The UPDATE permission was denied" <<<"$out" && echo refused || echo "$out")"
+  check "... and the destination table is untouched" "1|running" \
+    "$(q -c "SELECT (SELECT count(*) FROM ddlrep.victim) || '|' || (SELECT state FROM dts.tasks WHERE name = 'ddl')")"
+  source_exec "USE $db; CREATE TABLE dbo.lowtab (id int NOT NULL PRIMARY KEY, v int NULL); INSERT INTO dbo.lowtab VALUES (1, 1)" src_low
+  check "the same login's CREATE TABLE is recorded by the trigger (as dbo)" "CREATE_TABLE:lowtab" \
+    "$(srcq "$db" "SELECT TOP (1) event_type + ':' + object_name FROM dbo.dts_cdc_ddl_history ORDER BY id DESC")"
+  check "... and the task follows it" "1" "$(wait_for 60 "SELECT count(*) FROM ddlrep.lowtab" 1)"
+  source_exec "USE $db; ALTER TABLE dbo.lowtab ADD extra nvarchar(10) NULL" src_low
+  source_exec "USE $db; INSERT INTO dbo.lowtab VALUES (2, 2, N'x')" src_low
+  check "the same login's ALTER TABLE ADD reaches the destination" "x" \
+    "$(wait_for 60 "SELECT extra FROM ddlrep.lowtab WHERE id = 2" x)"
 else
-  forger=src
+  skip "non-sysadmin source login: set MSSQL_LOWPRIV_USER/MSSQL_LOWPRIV_PASSWORD"
 fi
-source_exec "USE $db; INSERT INTO dbo.dts_cdc_ddl_history (event_time, event_type, schema_name, object_name, command) VALUES (SYSUTCDATETIME(), N'DROP_TABLE', N'dbo', N'victim', N'-- forged')" "$forger"
+# sysadmin (dbo) is not bound by the DENY: its forged row must still be caught.
+source_exec "$forge"
 source_exec "USE $db; INSERT INTO dbo.victim VALUES (2, N'b')"
 check "the destination table survives a forged DROP_TABLE row and gets later changes" "2" \
   "$(wait_for 60 "SELECT count(*) FROM ddlrep.victim" 2)"

@@ -149,7 +149,7 @@ check "lag from the heartbeat, LSNs and rate in dts.task_status" "true|true|true
 q -c "SELECT dts_stop_task('inc')" >/dev/null
 kill -TERM "$SC"
 sleep 1
-check "cleanup removes what preparation created" "9" "$(q -c "SELECT count(*) FILTER (WHERE action = 'removed') FROM dts_cleanup_source('inc')")"
+check "cleanup removes what preparation created" "10" "$(q -c "SELECT count(*) FILTER (WHERE action = 'removed') FROM dts_cleanup_source('inc')")"
 check "source left clean" "0|0|0|0" \
   "$(srcq "SELECT CAST((SELECT is_cdc_enabled FROM sys.databases WHERE name = DB_NAME()) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE is_tracked_by_cdc = 1) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE name IN (N'dts_sync_progress', N'dts_cdc_ddl_history')) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.triggers WHERE name = N'dts_cdc_sync_ddl') AS varchar(5))")"
 echo "cdc_incremental: $passed passed, $failed failed, $skipped skipped"
