@@ -18,6 +18,10 @@ COMMENT ON FUNCTION dts.tsql_filter_error(text) IS 'why a row filter is not one 
 -- ... AS t(a int, b text)). For dts_admin members with a user mapping, superusers and the owner.
 CREATE FUNCTION dts._source_query(server name, database text, tsql text) RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'dts_source_query' LANGUAGE C VOLATILE;
+-- The same for work done for a task: with the user mapping of the task's owner, whoever runs it
+-- (the owner, the sidecar's login, a superuser), so the task reaches the source as one login.
+CREATE FUNCTION dts._source_query(server name, owner name, database text, tsql text)
+RETURNS SETOF record AS 'MODULE_PATHNAME', 'dts_source_query' LANGUAGE C VOLATILE;
 -- Free bytes on the file system of the data directory.
 CREATE FUNCTION dts._free_bytes() RETURNS bigint
 AS 'MODULE_PATHNAME', 'dts_free_bytes' LANGUAGE C VOLATILE;
@@ -314,7 +318,7 @@ BEGIN
               HINT = 'Write one boolean expression on the table''s columns, e.g. [id] > 100 AND [region] = N''EU''.';
     END IF;
     BEGIN
-      PERFORM * FROM dts._source_query(t.server, p[1],
+      PERFORM * FROM dts._source_query(t.server, t.owner, p[1],
         'SELECT TOP (0) 1 FROM ' || dts.tsql_ident(p[2]) || '.' || dts.tsql_ident(p[3]) ||
         ' WHERE (' || where_clause || ')') AS x(one int);
     EXCEPTION WHEN OTHERS THEN
@@ -500,7 +504,7 @@ END $$;
 -- Everyone reaches the API's own permission check (a clear message naming dts_admin); the
 -- tables stay closed, and what talks to the source is for dts_admin only.
 GRANT USAGE ON SCHEMA dts TO PUBLIC;
-REVOKE ALL ON FUNCTION dts._source_query(name, text, text), dts._sync_schema(bigint),
-  dts._free_bytes() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dts._source_query(name, text, text), dts._sync_schema(bigint),
-  dts._free_bytes() TO dts_admin;
+REVOKE ALL ON FUNCTION dts._source_query(name, text, text), dts._source_query(name, name, text, text),
+  dts._sync_schema(bigint), dts._free_bytes() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dts._source_query(name, text, text), dts._source_query(name, name, text, text),
+  dts._sync_schema(bigint), dts._free_bytes() TO dts_admin;

@@ -48,7 +48,7 @@ BEGIN
     INSERT INTO pg_temp.dts_resolved
     SELECT db, r.s, r.t, r.id, coalesce(r.nrows, 0), coalesce(r.nrows, 0) * (coalesce(r.width, 0) + 16),
            r.heap = 1, r.pk = 1, r.pkc = 1, r.comp, r.comp_cols, NULL, r.unsafe
-      FROM dts._source_query(t.server, db, q)
+      FROM dts._source_query(t.server, t.owner, db, q)
            AS r(s text, t text, id integer, nrows bigint, width bigint, heap integer, pk integer,
                 pkc integer, comp text, comp_cols integer, unsafe text)
      WHERE EXISTS (SELECT FROM dts.task_objects o WHERE o.task_id = t.task_id AND o.source_db = db
@@ -56,7 +56,7 @@ BEGIN
     -- Primary key columns in key order (for the distribution-key check).
     UPDATE pg_temp.dts_resolved x SET pk_columns = k.cols
       FROM (SELECT k.object_id, array_agg(k.col ORDER BY k.ord)::text AS cols
-              FROM dts._source_query(t.server, db,
+              FROM dts._source_query(t.server, t.owner, db,
                 'SELECT i.object_id, ic.key_ordinal, c.name FROM sys.indexes i '
                 || 'JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id '
                 || 'JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id '
@@ -121,7 +121,7 @@ BEGIN
 
   -- Source: connectivity, login and server properties.
   BEGIN
-    SELECT * INTO v FROM dts._source_query(t.server, NULL,
+    SELECT * INTO v FROM dts._source_query(t.server, t.owner, NULL,
       'SELECT CAST(SERVERPROPERTY(''ProductVersion'') AS nvarchar(128)), '
       || 'CAST(SERVERPROPERTY(''Edition'') AS nvarchar(128)), '
       || 'CAST(SERVERPROPERTY(''EngineEdition'') AS int), IS_SRVROLEMEMBER(''sysadmin''), '
@@ -183,7 +183,7 @@ BEGIN
     -- Per database: present, recovery model, backups, owner.
     FOREACH db IN ARRAY t.databases LOOP
       BEGIN
-        SELECT * INTO r FROM dts._source_query(t.server, NULL,
+        SELECT * INTO r FROM dts._source_query(t.server, t.owner, NULL,
           'SELECT d.state_desc, d.recovery_model_desc, CASE WHEN d.owner_sid = 0x01 THEN 1 ELSE 0 END, '
           || '(SELECT COUNT(*) FROM msdb.dbo.backupset b WHERE b.database_name = d.name AND b.type = ''D''), '
           || '(SELECT COUNT(*) FROM msdb.dbo.backupset b WHERE b.database_name = d.name AND b.type = ''L''), '
@@ -228,7 +228,7 @@ BEGIN
       END IF;
       -- Objects that heterogeneous sync leaves out.
       BEGIN
-        FOR r IN SELECT * FROM dts._source_query(t.server, db,
+        FOR r IN SELECT * FROM dts._source_query(t.server, t.owner, db,
             'SELECT o.type_desc, COUNT(*) FROM sys.objects o WHERE o.is_ms_shipped = 0 AND o.type IN '
             || '(''V'', ''P'', ''FN'', ''IF'', ''TF'', ''TR'', ''SN'', ''SO'') GROUP BY o.type_desc')
             AS x(kind text, cnt int) LOOP
@@ -306,7 +306,7 @@ BEGIN
     -- Column types that are not synced.
     FOREACH db IN ARRAY t.databases LOOP
       BEGIN
-        FOR r IN SELECT x.* FROM dts._source_query(t.server, db,
+        FOR r IN SELECT x.* FROM dts._source_query(t.server, t.owner, db,
             -- an alias type (CREATE TYPE ... FROM sql_variant) counts as its base type
             'SELECT s.name, t.name, c.name, COALESCE(bt.name, ty.name) FROM sys.columns c JOIN sys.tables t ON t.object_id = c.object_id '
             || 'JOIN sys.schemas s ON s.schema_id = t.schema_id JOIN sys.types ty ON ty.user_type_id = c.user_type_id '
@@ -324,7 +324,7 @@ BEGIN
       END;
       -- Fractional seconds PostgreSQL cannot hold: 100 ns digits are cut to microseconds.
       BEGIN
-        FOR r IN SELECT x.* FROM dts._source_query(t.server, db,
+        FOR r IN SELECT x.* FROM dts._source_query(t.server, t.owner, db,
             'SELECT s.name, t.name, c.name, ty.name, c.scale, CASE WHEN EXISTS (SELECT 1 FROM sys.index_columns ic '
             || 'JOIN sys.indexes i ON i.object_id = ic.object_id AND i.index_id = ic.index_id '
             || 'WHERE ic.object_id = c.object_id AND ic.column_id = c.column_id AND i.is_unique = 1) THEN 1 ELSE 0 END '
@@ -355,14 +355,14 @@ BEGIN
       FOREACH db IN ARRAY t.databases LOOP
         BEGIN
           -- A database that cannot be read is reported by 'source database' already.
-          CONTINUE WHEN NOT EXISTS (SELECT FROM dts._source_query(t.server, db,
+          CONTINUE WHEN NOT EXISTS (SELECT FROM dts._source_query(t.server, t.owner, db,
               'SELECT CAST(is_cdc_enabled AS varchar(1)) FROM sys.databases WHERE name = DB_NAME()') AS e(v text)
             WHERE e.v = '1');
         EXCEPTION WHEN OTHERS THEN
           CONTINUE;
         END;
         BEGIN
-          FOR r IN SELECT x.s, x.tb, x.ci, string_agg(x.c, ', ' ORDER BY x.n) AS cols FROM dts._source_query(t.server, db,
+          FOR r IN SELECT x.s, x.tb, x.ci, string_agg(x.c, ', ' ORDER BY x.n) AS cols FROM dts._source_query(t.server, t.owner, db,
               'SELECT s.name, t.name, ct.capture_instance, c.name, CAST(c.column_id AS varchar(10)) FROM cdc.change_tables ct '
               || 'JOIN sys.tables t ON t.object_id = ct.source_object_id JOIN sys.schemas s ON s.schema_id = t.schema_id '
               || 'JOIN sys.columns c ON c.object_id = t.object_id JOIN sys.types ty ON ty.user_type_id = c.user_type_id '
@@ -393,7 +393,7 @@ BEGIN
         CONTINUE;
       END IF;
       BEGIN
-        PERFORM * FROM dts._source_query(t.server, r.source_db,
+        PERFORM * FROM dts._source_query(t.server, t.owner, r.source_db,
           'SELECT TOP (0) 1 FROM ' || dts.tsql_ident(r.source_schema) || '.' || dts.tsql_ident(r.source_table)
           || ' WHERE (' || r.filter || ')') AS x(one int);
         INSERT INTO pg_temp.dts_check VALUES (24, 'row filter', 'ok', r.source_db || '.' || r.source_schema || '.' || r.source_table, r.filter, NULL);

@@ -309,7 +309,7 @@ BEGIN
   ELSIF event_type = 'DROP_TABLE' THEN
     -- dbo.dts_cdc_ddl_history is an ordinary table at the source: a row in it is a claim, not
     -- proof. Drop nothing while the very table it names (same object id) is still there.
-    IF EXISTS (SELECT FROM dts._source_query(t.server, source_db,
+    IF EXISTS (SELECT FROM dts._source_query(t.server, t.owner, source_db,
                  'SELECT OBJECT_ID(' || dts.tsql_literal(dts.tsql_ident(schema_name) || '.' || dts.tsql_ident(tab))
                  || ', N''U'')') AS y(id integer)
                 WHERE y.id IS NOT NULL AND (x.source_object_id IS NULL OR y.id = x.source_object_id)) THEN

@@ -10,10 +10,11 @@
 --   which runs WITH EXECUTE AS 'dbo', writes it.
 -- dts.source_objects remembers what pg_dts created, so cleanup removes only that.
 
-CREATE FUNCTION dts._source_exec(server name, database text, tsql text) RETURNS bigint
+-- A batch at the source for a task: with the user mapping of the task's owner.
+CREATE FUNCTION dts._source_exec(server name, owner name, database text, tsql text) RETURNS bigint
 AS 'MODULE_PATHNAME', 'dts_source_exec_db' LANGUAGE C STRICT VOLATILE;
-REVOKE ALL ON FUNCTION dts._source_exec(name, text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dts._source_exec(name, text, text) TO dts_admin;
+REVOKE ALL ON FUNCTION dts._source_exec(name, name, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dts._source_exec(name, name, text, text) TO dts_admin;
 
 CREATE TABLE dts.source_objects (
   task_id    bigint NOT NULL REFERENCES dts.tasks ON DELETE CASCADE,
@@ -47,7 +48,7 @@ BEGIN
   FOREACH db IN ARRAY t.databases LOOP
     -- A database that cannot be read is the precheck's "source database" error, not ours.
     BEGIN
-      SELECT * INTO st FROM dts._source_query(t.server, db,
+      SELECT * INTO st FROM dts._source_query(t.server, t.owner, db,
       'SELECT CAST(d.is_cdc_enabled AS int), '
       || 'CASE WHEN OBJECT_ID(N''dbo.' || CASE WHEN t.incremental_mode = 'log' THEN 'dts_log_heart_beat' ELSE 'dts_sync_progress' END || ''', N''U'') IS NULL THEN 0 ELSE 1 END, '
       || 'CASE WHEN OBJECT_ID(N''dbo.dts_cdc_ddl_history'', N''U'') IS NULL THEN 0 ELSE 1 END, '
@@ -124,7 +125,7 @@ BEGIN
     -- One catalog query per database, whatever the number of tables.
     FOR r IN SELECT x.source_schema, x.source_table, coalesce(y.tracked, 0) AS tracked
                FROM dts.tables x
-               LEFT JOIN dts._source_query(t.server, db,
+               LEFT JOIN dts._source_query(t.server, t.owner, db,
                       'SELECT s.name, t.name, CAST(t.is_tracked_by_cdc AS int) FROM sys.tables t '
                       || 'JOIN sys.schemas s ON s.schema_id = t.schema_id')
                       AS y(s text, tb text, tracked int) ON y.s = x.source_schema AND y.tb = x.source_table
@@ -162,7 +163,7 @@ BEGIN
       action := 'present';
     ELSE
       BEGIN
-        PERFORM dts._source_exec(t.server, p.source_db, p.tsql);
+        PERFORM dts._source_exec(t.server, t.owner, p.source_db, p.tsql);
       EXCEPTION WHEN OTHERS THEN
         RAISE EXCEPTION 'preparing the source for task "%" failed at % % in database %: %',
           task, p.kind, p.name, p.source_db, SQLERRM USING ERRCODE = SQLSTATE,
@@ -212,7 +213,7 @@ BEGIN
                                    dts.tsql_literal(o.object_schema), dts.tsql_literal(o.object_table))
       ELSE 'EXEC sys.sp_cdc_disable_db' END;
     BEGIN
-      PERFORM dts._source_exec(t.server, o.source_db, undo);
+      PERFORM dts._source_exec(t.server, t.owner, o.source_db, undo);
       action := 'removed';
     EXCEPTION WHEN OTHERS THEN
       action := 'failed: ' || SQLERRM;

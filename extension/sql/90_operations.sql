@@ -378,7 +378,7 @@ BEGIN
     GET DIAGNOSTICS rows_copied = ROW_COUNT;
     EXECUTE format('DROP FOREIGN TABLE %s', ft);
     SELECT lower(l) INTO fence_lsn
-      FROM dts._source_query(t.server, x.source_db, 'SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())') AS s(l text);
+      FROM dts._source_query(t.server, t.owner, x.source_db, 'SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())') AS s(l text);
     INSERT INTO dts.repairs (task_id, source_db, source_schema, source_table, chunk_no, rows_deleted, rows_copied, fence_lsn)
     VALUES (t.task_id, x.source_db, x.source_schema, x.source_table, v.chunk_no, rows_deleted, rows_copied, fence_lsn);
     PERFORM dts._log(t.task_id, 'info', t.stage, source_table,
@@ -466,7 +466,7 @@ BEGIN
       PERFORM dts._require_key(x, 'dts_resnapshot');
       -- The CDC high mark before the copy: every change up to it is in the rows read below.
       SELECT lower(substr(v, 3, 8) || ':' || substr(v, 11, 8) || ':' || substr(v, 19, 4)) INTO read_from
-        FROM dts._source_query(t.server, x.source_db, 'SELECT sys.fn_cdc_get_max_lsn()') AS s(v text);
+        FROM dts._source_query(t.server, t.owner, x.source_db, 'SELECT sys.fn_cdc_get_max_lsn()') AS s(v text);
       IF read_from IS NULL OR length(read_from) <> 22 THEN
         RAISE EXCEPTION 'SQL Server reports no CDC high mark for database %', x.source_db USING ERRCODE = '55000',
           HINT = 'Check that CDC is enabled there and its capture job runs.';

@@ -41,12 +41,12 @@ std::vector<std::string> text_array(Spi &spi, const std::optional<std::string> &
 
 Task load_task(Spi &spi, const std::string &id,
                const std::optional<std::vector<std::string>> &only) {
-    auto t = spi.query("SELECT task_id, name, server, conflict_mode FROM dts.tasks WHERE task_id = "
-                       "$1::bigint",
+    auto t = spi.query("SELECT task_id, name, server, conflict_mode, owner FROM dts.tasks WHERE "
+                       "task_id = $1::bigint",
                        {id});
     if (t.empty())
         throw dts::Error("42704", "pg_dts task " + id + " does not exist");
-    Task task{*t[0][0], *t[0][1], *t[0][2], *t[0][3], {}};
+    Task task{*t[0][0], *t[0][1], *t[0][2], *t[0][3], *t[0][4], {}};
     auto rows = spi.query(
         "SELECT x.source_db, x.source_schema, x.source_table, x.target_schema, x.target_table, "
         "x.schema_state, s.primary_key::text, s.distribution_key::text FROM dts.tables x "
@@ -79,10 +79,9 @@ std::map<std::string, std::vector<dts::catalog::Table>> read_sources(const Task 
     std::map<std::string, std::vector<dts::catalog::TableName>> wanted;
     for (const auto &t : task.tables)
         wanted[t.db].push_back({t.schema, t.table});
-    SourceServer srv = source_server(task.server, true);
     std::map<std::string, std::vector<dts::catalog::Table>> out;
     for (const auto &[db, names] : wanted) {
-        ConnectionSettings settings = connection_settings(srv.oid, GetUserId());
+        ConnectionSettings settings = task_connection_settings(task.server, task.owner);
         settings.server.database = db;
         dts::tds::Connection conn(settings.server, settings.credentials);
         out[db] = dts::catalog::read_tables(conn, db, names);
@@ -201,8 +200,8 @@ std::vector<std::string> schema_ddl(const std::string &task_name, const std::str
                          "table " + parts[0] + "." + parts[1] + "." + parts[2] +
                              " is not among the resolved tables of task \"" + task_name + "\"",
                          {}, "Select it with dts_add_objects() and run dts_precheck().");
-    auto sources =
-        read_sources(Task{task.id, task.name, task.server, task.conflict_mode, {*found}});
+    auto sources = read_sources(
+        Task{task.id, task.name, task.server, task.conflict_mode, task.owner, {*found}});
     auto ddl = ddl_for(task, *found, find_source(sources, *found), detect_flavour(spi));
     std::vector<std::string> out{ddl.create_schema, ddl.create_table};
     out.insert(out.end(), ddl.after_create.begin(), ddl.after_create.end());

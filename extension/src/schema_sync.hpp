@@ -21,7 +21,7 @@ struct TaskTable {
 };
 
 struct Task {
-    std::string id, name, server, conflict_mode;
+    std::string id, name, server, conflict_mode, owner;
     std::vector<TaskTable> tables;
 };
 

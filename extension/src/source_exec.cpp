@@ -1,7 +1,7 @@
 // dts_source_exec(server, tsql): runs a T-SQL batch on a pg_dts foreign server through the caller's
 // user mapping — for DBAs (and tests) who need to act on the source from psql. Superusers and the
-// server's owner only. dts._source_exec(server, database, tsql) is the same for the task functions
-// (source preparation), open to dts_admin members with USAGE on the server. A fresh connection per
+// server's owner only. dts._source_exec(server, owner, database, tsql) is the same for the task
+// functions (source preparation), with the user mapping of the task's owner. A fresh connection per
 // call, so that what the batch changes in its session (USE, SET, temporary tables) never reaches
 // the FDW's cached connections.
 #include "fdw_catalog.hpp"
@@ -23,11 +23,13 @@ DTS_SQL_FUNCTION(dts_source_exec_db)
 namespace pgdts {
 namespace {
 
+// `owner` set: for a task of that owner, with its user mapping (task_connection_settings).
 int64 source_exec(const char *server_name, const std::string &database, text *batch,
-                  bool allow_dts_admin) {
-    SourceServer server = source_server(server_name, allow_dts_admin);
+                  const char *owner) {
+    ConnectionSettings settings =
+        owner ? task_connection_settings(server_name, owner)
+              : connection_settings(source_server(server_name, false).oid, GetUserId());
     std::string tsql = pg_call([](text *t) { return text_to_cstring(t); }, batch);
-    ConnectionSettings settings = connection_settings(server.oid, GetUserId());
     if (!database.empty())
         settings.server.database = database;
     dts::tds::Connection conn(settings.server, settings.credentials);
@@ -65,14 +67,15 @@ template <typename Body> Datum cancellable(Body &&body) {
 Datum dts_source_exec(PG_FUNCTION_ARGS) {
     return cancellable([&]() -> Datum {
         text *batch = pgdts::pg_call([&]() { return PG_GETARG_TEXT_PP(1); });
-        PG_RETURN_INT64(pgdts::source_exec(NameStr(*PG_GETARG_NAME(0)), {}, batch, false));
+        PG_RETURN_INT64(pgdts::source_exec(NameStr(*PG_GETARG_NAME(0)), {}, batch, nullptr));
     });
 }
 
 Datum dts_source_exec_db(PG_FUNCTION_ARGS) {
     return cancellable([&]() -> Datum {
-        text *batch = pgdts::pg_call([&]() { return PG_GETARG_TEXT_PP(2); });
-        std::string db = pgdts::pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(1)); });
-        PG_RETURN_INT64(pgdts::source_exec(NameStr(*PG_GETARG_NAME(0)), db, batch, true));
+        text *batch = pgdts::pg_call([&]() { return PG_GETARG_TEXT_PP(3); });
+        std::string db = pgdts::pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
+        PG_RETURN_INT64(pgdts::source_exec(NameStr(*PG_GETARG_NAME(0)), db, batch,
+                                           NameStr(*PG_GETARG_NAME(1))));
     });
 }

@@ -1,5 +1,6 @@
-// dts._source_query(server, database, tsql) RETURNS SETOF record: the rows of a T-SQL query, typed
-// by the caller's column definition list. Precheck and the task API read the source with it. A
+// dts._source_query(server, [owner,] database, tsql) RETURNS SETOF record: the rows of a T-SQL
+// query, typed by the caller's column definition list. Precheck and the task API read the source
+// with it, as the task's owner. A
 // fresh connection per call, to the database asked for, so no session state leaks either way.
 #include "fdw_catalog.hpp"
 #include "pg_boundary.hpp"
@@ -21,17 +22,28 @@ DTS_SQL_FUNCTION(dts_source_query)
 Datum dts_source_query(PG_FUNCTION_ARGS) {
     return pgdts::pg_entry([&]() -> Datum {
         using namespace pgdts;
-        bool any_null = pg_call([&]() { return PG_ARGISNULL(0) || PG_ARGISNULL(2); });
+        // (server, database, tsql) with the caller's user mapping, or (server, owner, database,
+        // tsql) for work done for a task: its owner's (task_connection_settings).
+        const bool for_task = pg_call([&]() { return PG_NARGS() == 4; });
+        const int db_arg = for_task ? 2 : 1, sql_arg = db_arg + 1;
+        bool any_null = pg_call([&]() {
+            return PG_ARGISNULL(0) || PG_ARGISNULL(sql_arg) || (for_task && PG_ARGISNULL(1));
+        });
         if (any_null)
-            throw dts::Error("22004", "dts._source_query: server and query must not be NULL");
+            throw dts::Error("22004",
+                             "dts._source_query: server, owner and query must not be NULL");
         std::string server = pg_call([&]() { return NameStr(*PG_GETARG_NAME(0)); });
         std::string database;
-        if (!pg_call([&]() { return PG_ARGISNULL(1); }))
-            database = pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(1)); });
-        std::string tsql = pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
+        if (!pg_call([&]() { return PG_ARGISNULL(db_arg); }))
+            database = pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(db_arg)); });
+        std::string tsql = pg_call([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(sql_arg)); });
 
-        SourceServer srv = source_server(server, true);
-        ConnectionSettings settings = connection_settings(srv.oid, GetUserId());
+        ConnectionSettings settings;
+        if (for_task)
+            settings = task_connection_settings(
+                server, pg_call([&]() { return NameStr(*PG_GETARG_NAME(1)); }));
+        else
+            settings = connection_settings(source_server(server, true).oid, GetUserId());
         if (!database.empty())
             settings.server.database = database;
         dts::tds::Connection conn(settings.server, settings.credentials);

@@ -88,7 +88,8 @@ std::optional<Lsn> query_lsn(dts::tds::Connection &src, const std::string &sql) 
 
 // Streams the rows of a query whose first columns are __$start_lsn, __$seqval, __$operation,
 // __$update_mask (or, with `cdc_columns` false, plain table rows) to
-// on_row(commit, seq, op, mask, values).
+// on_row(commit, seq, op, mask, values). An on_row that returns bool stops the read by returning
+// false: the rest of the batch is cancelled.
 template <typename OnRow>
 void stream_rows(dts::tds::Connection &src, const std::string &sql, bool cdc_columns,
                  OnRow &&on_row) {
@@ -130,9 +131,25 @@ void stream_rows(dts::tds::Connection &src, const std::string &sql, bool cdc_col
                     p ? Value(dts::tds::value_to_text(d.type, p, src.length(i), d.scale))
                       : Value());
             }
-            on_row(commit, seq, op, mask, std::move(values));
+            if constexpr (std::is_same_v<decltype(on_row(commit, seq, op, mask, std::move(values))),
+                                         bool>) {
+                if (!on_row(commit, seq, op, mask, std::move(values))) {
+                    src.cancel();
+                    return;
+                }
+            } else {
+                on_row(commit, seq, op, mask, std::move(values));
+            }
         }
     }
+}
+
+// What a change holds in memory, near enough for a budget: its values' bytes.
+size_t change_bytes(const Values &values, const std::string &mask) {
+    size_t n = mask.size() + sizeof(Values);
+    for (const auto &v : values)
+        n += sizeof(v) + (v ? v->size() : 0);
+    return n;
 }
 
 // With a row filter, SQL Server evaluates it on each image as the last column (the change
@@ -758,6 +775,7 @@ Reader::PollResult Reader::poll(Source &s) {
     }
     std::vector<Plan> plans = plan(s, from, to);
     std::vector<Raw> rows;
+    size_t bytes = 0;
     std::optional<Lsn> limit; // exclusive: a table's read stopped inside this transaction
     for (const Plan &p : plans) {
         if (to < p.from || !p.instance)
@@ -776,18 +794,27 @@ Reader::PollResult Reader::poll(Source &s) {
                              "stage, and raise the CDC cleanup job's retention.");
         size_t read = 0;
         Lsn last;
-        stream_rows(*s.conn, changes_sql(p, p.from, to, opts_.read_limit), true,
+        // The byte budget: once the poll holds read-bytes, this read stops like a full one (only
+        // the transactions before its last are applied); the tables read after it read only up
+        // to that point.
+        bool stopped = false;
+        const bool budget = bytes < static_cast<size_t>(opts_.read_bytes);
+        const Lsn upto = limit && *limit < to ? *limit : to;
+        stream_rows(*s.conn, changes_sql(p, p.from, upto, opts_.read_limit), true,
                     [&](const Lsn &commit, const Lsn &seq, int op, const std::string &mask,
                         Values &&values) {
                         if (op == 4 && !p.lobs.empty() && !rows.empty() && rows.back().op == 3 &&
                             rows.back().seq == seq && rows.back().table == p.table)
                             restore_unchanged(p, rows.back().values, values, mask);
+                        bytes += change_bytes(values, mask);
                         const int inside = take_inside(p, values);
                         rows.push_back({commit, seq, op, p.table, std::move(values), inside});
                         ++read;
                         last = commit;
+                        stopped = budget && bytes >= static_cast<size_t>(opts_.read_bytes);
+                        return !stopped;
                     });
-        if (static_cast<long>(read) >= opts_.read_limit && (!limit || last < *limit))
+        if ((stopped || static_cast<long>(read) >= opts_.read_limit) && (!limit || last < *limit))
             limit = last;
     }
     if (s.log) {
@@ -916,7 +943,7 @@ void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::
     };
     // plans[i].table == i: plans are made for every table in order.
     std::optional<Batch> batch;
-    size_t changes = 0;
+    size_t changes = 0, bytes = 0;
     size_t i = 0;
     while (i < rows.size() && !stopped_()) {
         const Lsn tx = rows[i].commit;
@@ -952,14 +979,19 @@ void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::
             }
             rows[k].op = 0; // not a change of a synced table
         }
+        for (size_t k = i; k < end; ++k)
+            if (rows[k].op != 0)
+                bytes += change_bytes(rows[k].values, {});
         changes += add_changes(rows, i, end, batch->tables);
         batch->last_commit = tx;
         ++batch->transactions;
         i = end;
-        if (changes >= static_cast<size_t>(opts_.read_limit)) {
+        if (changes >= static_cast<size_t>(opts_.read_limit) ||
+            bytes >= static_cast<size_t>(opts_.read_bytes)) {
             flush(*batch, changes);
             batch.reset();
             changes = 0;
+            bytes = 0;
         }
     }
     if (batch)

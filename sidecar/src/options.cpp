@@ -27,6 +27,8 @@ std::string env_to_option(const std::string &var) {
         return "heartbeat-seconds";
     if (var == "DTS_READ_LIMIT")
         return "read-limit";
+    if (var == "DTS_READ_BYTES")
+        return "read-bytes";
     if (var == "DTS_METRICS_ADDRESS")
         return "metrics-address";
     if (var == "DTS_ALERT_WEBHOOK")
@@ -62,6 +64,10 @@ std::optional<Options> parse_options(int argc, char **argv) {
         "read-limit", po::value(&opts.read_limit)->default_value(20000),
         "CDC rows read per capture instance and poll; a larger source transaction is streamed "
         "(env DTS_READ_LIMIT)")(
+        "read-bytes", po::value(&opts.read_bytes)->default_value(256LL << 20),
+        "bytes of change data a CDC poll holds over all capture instances, and an apply batch "
+        "carries; a poll that reaches it applies the transactions before the last one it read, a "
+        "larger source transaction is streamed (env DTS_READ_BYTES)")(
         "metrics-address", po::value(&opts.metrics_address),
         "serve Prometheus metrics at http://ADDRESS/metrics, ADDRESS as host:port (env "
         "DTS_METRICS_ADDRESS)")(
@@ -118,6 +124,9 @@ std::optional<Options> parse_options(int argc, char **argv) {
         throw dts::Error("22023", "invalid --heartbeat-seconds", {}, "Use 0.1 or more.");
     if (opts.read_limit < 100)
         throw dts::Error("22023", "invalid --read-limit", {}, "Use 100 or more.");
+    if (opts.read_bytes < (1LL << 20))
+        throw dts::Error("22023", "invalid --read-bytes " + std::to_string(opts.read_bytes), {},
+                         "Use 1048576 (1 MiB) or more.");
     if (opts.alert_check_seconds < 0.5)
         throw dts::Error("22023", "invalid --alert-check-seconds", {}, "Use 0.5 or more.");
     if (opts.webhook_timeout < 0.1 || opts.webhook_timeout > 60)

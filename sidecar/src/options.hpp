@@ -15,13 +15,14 @@ struct Options {
                               // connection)
     long chunk_rows = 100000; // rows per key-range chunk of a large table
     int poll_seconds = 5;     // how often task states are re-read without a notification
-    double heartbeat_seconds = 10;   // how often the heartbeat row is written at the source
-    long read_limit = 20000;         // CDC rows read per capture instance and poll (memory bound)
-    std::string metrics_address;     // host:port for Prometheus scrapes; empty: not served
-    std::string alert_webhook;       // URL the alert rows are posted to; empty: none
-    double alert_check_seconds = 10; // how often dts_check_alerts() runs
-    double webhook_timeout = 5;      // seconds one webhook post may take
-    int source_idle_timeout = 600;   // seconds a source call may wait with nothing received
+    double heartbeat_seconds = 10; // how often the heartbeat row is written at the source
+    long read_limit = 20000;       // CDC rows read per capture instance and poll (memory bound)
+    long long read_bytes = 256LL << 20; // change data a CDC poll holds, an apply batch carries
+    std::string metrics_address;        // host:port for Prometheus scrapes; empty: not served
+    std::string alert_webhook;          // URL the alert rows are posted to; empty: none
+    double alert_check_seconds = 10;    // how often dts_check_alerts() runs
+    double webhook_timeout = 5;         // seconds one webhook post may take
+    int source_idle_timeout = 600;      // seconds a source call may wait with nothing received
 };
 
 // Parses argv. Returns nullopt when the process should exit at once (help/version printed);

@@ -292,6 +292,42 @@ check "ALTER TABLE ADD datetime NOT NULL DEFAULT 0 at the source: the column arr
   "$(wait_for 60 "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'ddlrep.victim'::regclass AND a.attname = 'd'" "'1900-01-01 00:00:00'::timestamp without time zone")"
 check "... and the task keeps running" "running" "$(q -c "SELECT state FROM dts.tasks WHERE name = 'ddl'")"
 
+# --- #1: a task reaches the source as its owner, whoever acts for it ---------------------------
+# src_own has olga's mapping only (no PUBLIC one): the schema read the sidecar (sc) makes while it
+# applies a source ALTER TABLE must use olga's login, not look for one of sc's.
+q >/dev/null <<SQL || exit 1
+CREATE SERVER src_own FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', encrypt 'request');
+GRANT USAGE ON FOREIGN SERVER src_own TO olga;
+CREATE USER MAPPING FOR olga SERVER src_own OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
+SQL
+own=sec_own_$$
+source_exec "CREATE DATABASE $own"
+source_exec "ALTER DATABASE $own SET RECOVERY FULL"
+source_exec "BACKUP DATABASE $own TO DISK = N'$WORK_DIR/$own.bak'"
+source_exec "USE $own; CREATE TABLE dbo.t1 (id int NOT NULL PRIMARY KEY, v int NULL)"
+source_exec "USE $own; INSERT INTO dbo.t1 VALUES (1, 1)"
+source_exec "BACKUP LOG $own TO DISK = N'$WORK_DIR/$own.trn'"
+as olga >/dev/null <<SQL
+SELECT dts_create_task('own', 'src_own', ARRAY['$own'], incremental_mode => 'cdc');
+SELECT dts_add_objects('own', 'dbo');
+SELECT dts_map_object('own', 'dbo', 'ownrep');
+SELECT count(*) FROM dts_precheck('own');
+SELECT dts_ack_precheck('own');
+SELECT dts_start_task('own');
+SQL
+check "olga's task on a server where only she has a mapping runs" "running/incremental" \
+  "$(wait_for 90 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'own'" "running/incremental")"
+source_exec "USE $own; ALTER TABLE dbo.t1 ADD c int NULL"
+source_exec "USE $own; INSERT INTO dbo.t1 VALUES (2, 2, 7)"
+check "a column added at the source arrives: the sidecar read the source as the task's owner" "7" \
+  "$(wait_for 60 "SELECT c FROM ownrep.t1 WHERE id = 2" 7)"
+check "... and the task keeps running" "running" "$(q -c "SELECT state FROM dts.tasks WHERE name = 'own'")"
+check "dave (dts_admin, not olga) cannot reach the source as olga" "42501" \
+  "$(sqlstate dave "SELECT * FROM dts._source_query('src_own', 'olga', NULL, 'SELECT 1') AS x(v int)")"
+check "the sidecar's login can, for olga's tasks" "ok" \
+  "$(sqlstate sc "SELECT * FROM dts._source_query('src_own', 'olga', NULL, 'SELECT 1') AS x(v int)")"
+q -c "SELECT dts_stop_task('own')" >/dev/null
+
 # --- #15: dts_cleanup_source removes what it created for dbo.[a.b], not the customer's dbo.a ------
 dot=sec_dot_$$
 source_exec "CREATE DATABASE $dot"

@@ -143,13 +143,34 @@ check "DDL inside a user transaction skipped with a warning, its data applied" "
 check "warning recorded" "1" "$(q -c "SELECT count(*) FROM dts.events WHERE level = 'warning' AND message LIKE 'DDL at LSN % skipped: it ran inside a user transaction%'")"
 src "USE $db; DROP TABLE dbo.fresh"
 check "DROP TABLE applied" "0" "$(wait_for 30 "SELECT count(*) FROM pg_tables WHERE schemaname = 'replica' AND tablename = 'fresh'" "0")"
+# A byte budget per poll (--read-bytes, here its minimum of 1 MiB) bounds what the reader holds
+# when rows are large: 24 single-row transactions of 100 000-character values are read in
+# several polls of at most ~10 rows, and one transaction of 15 such rows (more than the budget)
+# is streamed whole.
+src "USE $db; CREATE TABLE dbo.blob (id int NOT NULL PRIMARY KEY, what nvarchar(10) NOT NULL, b varchar(max) NULL)"
+wait_for 60 "SELECT count(*) FROM pg_tables WHERE schemaname = 'replica' AND tablename = 'blob'" 1 >/dev/null
+# Written while no sidecar runs, so that the first poll finds all of them.
+kill -TERM "$SC"; while kill -0 "$SC" 2>/dev/null; do sleep 0.2; done
+for i in $(seq 200 223); do
+  src "USE $db; INSERT INTO dbo.blob VALUES ($i, N'big', REPLICATE(CAST('B' AS varchar(max)), 100000))"
+done
+src "USE $db; INSERT INTO dbo.blob SELECT 300 + n, N'huge', REPLICATE(CAST('H' AS varchar(max)), 100000) FROM (VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9),(10),(11),(12),(13),(14)) v(n)"
+build/dts-sidecar --destination "$DEST" --poll-seconds 1 --workers 2 --heartbeat-seconds 1 \
+  --read-bytes 1048576 --log-level debug >>"$WORK_DIR/sidecar_bytes.log" 2>&1 &
+SC=$!
+SIDECARS+=($SC)
+check "large rows under a 1 MiB read budget: all arrive whole" "39:3900000" \
+  "$(wait_for 90 "SELECT count(*) || ':' || sum(length(b)) FROM replica.blob" "39:3900000")"
+check "... in polls of at most 10 such rows (the budget stops a read), the larger transaction streamed" "yes:yes" \
+  "$(awk 'index($0, "msg=poll ") && index($0, "task=inc ") { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "rows" && kv[2] + 0 > max) max = kv[2] + 0 } }
+     END { print (max >= 2 && max <= 12 ? "yes" : "no (max " max ")") }' "$WORK_DIR/sidecar_bytes.log"):$(grep -q 'large source transaction applied whole.*changes=15' "$WORK_DIR/sidecar_bytes.log" && echo yes || echo no)"
 check "heartbeat written" "1" "$(wait_for 30 "SELECT * FROM dts._source_query('src', '$db', 'SELECT CAST(COUNT(*) AS varchar(5)) FROM dbo.dts_sync_progress') AS x(v text)" "1")"
 check "lag from the heartbeat, LSNs and rate in dts.task_status" "true|true|true" \
   "$(wait_for 30 "SELECT (lag_seconds BETWEEN 0 AND 30) || '|' || (applied_lsn <= source_max_lsn) || '|' || (changes_per_second >= 0) FROM dts.task_status WHERE name = 'inc'" "true|true|true")"
 q -c "SELECT dts_stop_task('inc')" >/dev/null
 kill -TERM "$SC"
 sleep 1
-check "cleanup removes what preparation created" "10" "$(q -c "SELECT count(*) FILTER (WHERE action = 'removed') FROM dts_cleanup_source('inc')")"
+check "cleanup removes what preparation created (and the capture of dbo.blob, which joined)" "11" "$(q -c "SELECT count(*) FILTER (WHERE action = 'removed') FROM dts_cleanup_source('inc')")"
 check "source left clean" "0|0|0|0" \
   "$(srcq "SELECT CAST((SELECT is_cdc_enabled FROM sys.databases WHERE name = DB_NAME()) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE is_tracked_by_cdc = 1) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.tables WHERE name IN (N'dts_sync_progress', N'dts_cdc_ddl_history')) AS varchar(5)) + '|' + CAST((SELECT COUNT(*) FROM sys.triggers WHERE name = N'dts_cdc_sync_ddl') AS varchar(5))")"
 echo "cdc_incremental: $passed passed, $failed failed, $skipped skipped"
