@@ -22,7 +22,6 @@ namespace {
 class SqlEngine final : public Engine {
 public:
     explicit SqlEngine(const ServerSettings &s) : state_(s) {
-        sql::configure_sqlite_library();
         std::filesystem::create_directories(s.data_dir);
         state_.db_path = (std::filesystem::path(s.data_dir) / "sqlsim.db").string();
         sqlite3 *db = nullptr;

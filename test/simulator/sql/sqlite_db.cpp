@@ -199,11 +199,6 @@ void wait_for_locks(sqlite3 *db, int ms) {
         reinterpret_cast<void *>(limit));
 }
 
-void configure_sqlite_library() {
-    static const int done = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 16 << 20);
-    (void)done;
-}
-
 void configure_connection(sqlite3 *db) {
     wait_for_locks(db, 60000);
     exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536");

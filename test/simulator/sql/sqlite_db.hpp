@@ -81,13 +81,6 @@ void exec(sqlite3 *db, const std::string &sql);
 // waiter. Retrying every millisecond comes close to the former.
 void wait_for_locks(sqlite3 *db, int ms);
 
-// Process-wide SQLite settings, before the first connection opens (later calls change nothing):
-// statement journals stay in memory up to 16 MiB. A transaction's savepoints (each statement's,
-// and the one a user transaction keeps from its start to log its undo) journal every page they
-// change; spilled to a temporary file, as SQLite does past 64 KiB, each transaction created,
-// wrote and deleted a file.
-void configure_sqlite_library();
-
 // Every connection to the store: waits a minute for locks, commits without syncing (the store is
 // the simulator's scratch data; a killed simulator loses nothing in WAL mode, only a crash of the
 // machine would) and caches 64 MiB of pages. Both settings are per connection.
