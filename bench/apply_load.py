@@ -11,7 +11,8 @@
           expects. Prints one JSON line: changes, transactions, seconds, rate, started/ended
           (UTC), source_rows, retries (lock time-outs sent again), stalled_seconds, connections.
           --connections N splits the rate over N processes with a connection each, on disjoint
-          keys (one connection cannot drive the simulator much past 3 000 changes/s).
+          keys (bench/simulator_write.sh measures how far one or two connections drive the
+          simulator).
 
 Seeded, so that every run of a scenario sends the same statements.
 """

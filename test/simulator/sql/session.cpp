@@ -214,6 +214,7 @@ SqlSession::SqlSession(EngineState &state, LoginDef login, const DatabaseMeta &d
         throw sql_error(4060, 1, 11, "Cannot open the simulator store.");
     configure_connection(db_);
     register_functions(db_, this);
+    stmts_ = std::make_unique<StmtCache>(db_);
     exec(db_, "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = OFF");
     descriptor_ = (static_cast<uint64_t>(spid_) << 32) | 1;
     state_.use_database(current_.id, 1);
@@ -240,8 +241,13 @@ PhysHooks SqlSession::phys_hooks() {
 }
 
 void SqlSession::phys_capture() {
-    if (xact_id_ != 0)
-        phys_seen_ = phys_->capture(current_.id, xact_id_, phys_seen_);
+    if (xact_id_ == 0)
+        return;
+    // The transaction's logical records all come after its BEGIN's LSN (sim_lsn() takes the
+    // transaction id first): starting there keeps the read off the older "$log", which is
+    // never truncated and would otherwise be scanned by every transaction's first statement.
+    const std::string &after = phys_seen_.empty() ? begin_lsn_ : phys_seen_;
+    phys_seen_ = phys_->capture(current_.id, xact_id_, after);
 }
 
 PhysXact::Header SqlSession::phys_header() {
@@ -323,6 +329,7 @@ SqlSession::~SqlSession() {
     if (trancount_ > 0)
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     state_.use_database(current_.id, -1);
+    stmts_.reset();
     sqlite3_close_v2(db_);
 }
 

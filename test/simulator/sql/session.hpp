@@ -9,6 +9,7 @@
 #include "dblog.hpp"
 #include "engine_state.hpp"
 #include "functions.hpp"
+#include "sqlite_db.hpp"
 
 #include <map>
 
@@ -146,6 +147,7 @@ private:
     LoginDef login_;
     LoginInfo info_;
     sqlite3 *db_ = nullptr;
+    std::unique_ptr<StmtCache> stmts_; // db_'s statements, finalized before it closes
     DatabaseMeta current_;
     uint16_t spid_;
     std::map<std::string, Var> vars_;

@@ -47,14 +47,74 @@ void raise_sqlite(sqlite3 *db, int rc, const std::string &context) {
                         (context.empty() ? "" : " [" + context.substr(0, 300) + "]"));
 }
 
-Stmt::Stmt(sqlite3 *db, const std::string &sql) : db_(db) {
+namespace {
+thread_local StmtCache *t_cache = nullptr;
+}
+
+StmtCache::StmtCache(sqlite3 *db) : db_(db), outer_(t_cache) {
+    t_cache = this;
+}
+
+StmtCache::~StmtCache() {
+    for (auto &e : lru_)
+        sqlite3_finalize(e.second);
+    for (StmtCache **p = &t_cache; *p; p = &(*p)->outer_)
+        if (*p == this) {
+            *p = outer_;
+            break;
+        }
+}
+
+StmtCache *StmtCache::of(sqlite3 *db) {
+    for (StmtCache *c = t_cache; c; c = c->outer_)
+        if (c->db_ == db)
+            return c;
+    return nullptr;
+}
+
+sqlite3_stmt *StmtCache::take(const std::string &sql) {
+    auto it = idle_.find(sql);
+    if (it == idle_.end())
+        return nullptr;
+    sqlite3_stmt *st = it->second->second;
+    lru_.erase(it->second);
+    idle_.erase(it);
+    return st;
+}
+
+void StmtCache::give(const std::string &sql, sqlite3_stmt *st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (idle_.count(sql)) {
+        sqlite3_finalize(st); // a nested use of the same SQL: one idle copy is enough
+        return;
+    }
+    lru_.emplace_front(sql, st);
+    idle_.emplace(sql, lru_.begin());
+    if (lru_.size() > kCapacity) {
+        idle_.erase(lru_.back().first);
+        sqlite3_finalize(lru_.back().second);
+        lru_.pop_back();
+    }
+}
+
+Stmt::Stmt(sqlite3 *db, const std::string &sql) : db_(db), cache_(StmtCache::of(db)) {
+    if (cache_ && (st_ = cache_->take(sql)) != nullptr) {
+        sql_ = sql;
+        return;
+    }
     int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &st_, nullptr);
     if (rc != SQLITE_OK)
         raise_sqlite(db, rc, sql);
+    if (cache_)
+        sql_ = sql;
 }
 
 Stmt::~Stmt() {
-    sqlite3_finalize(st_);
+    if (cache_ && st_)
+        cache_->give(sql_, st_);
+    else
+        sqlite3_finalize(st_);
 }
 
 bool Stmt::step() {

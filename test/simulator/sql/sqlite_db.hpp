@@ -6,11 +6,41 @@
 
 #include <sqlite3.h>
 
+#include <list>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace sim::sql {
+
+// The prepared statements of one connection, kept for reuse by the thread that made the cache
+// (a session's connection is used by its own thread only). Compiling SQL was most of a write's
+// cost: the log emulation runs the same few catalog and page statements for every row. A cached
+// statement behaves as a fresh one: it is reset with its bindings cleared when given back, and
+// SQLite recompiles it by itself after a schema change. Statements of other connections or
+// threads are prepared and finalized as before. Destroyed by the thread that made it, before the
+// connection closes.
+class StmtCache {
+public:
+    explicit StmtCache(sqlite3 *db);
+    ~StmtCache();
+    StmtCache(const StmtCache &) = delete;
+    StmtCache &operator=(const StmtCache &) = delete;
+    // The calling thread's cache of `db`, or nullptr.
+    static StmtCache *of(sqlite3 *db);
+    // An idle statement for `sql` (removed from the cache while in use), or nullptr.
+    sqlite3_stmt *take(const std::string &sql);
+    // Gives a statement back for later use (finalizes it when one for its SQL is idle already).
+    void give(const std::string &sql, sqlite3_stmt *st);
+
+private:
+    static constexpr size_t kCapacity = 256; // SQL texts kept, least recently used go first
+    sqlite3 *db_;
+    StmtCache *outer_; // the thread's other caches (several sessions in one thread)
+    std::list<std::pair<std::string, sqlite3_stmt *>> lru_; // most recent first
+    std::unordered_map<std::string, decltype(lru_)::iterator> idle_;
+};
 
 class Stmt {
 public:
@@ -38,6 +68,8 @@ public:
 private:
     sqlite3 *db_;
     sqlite3_stmt *st_ = nullptr;
+    StmtCache *cache_ = nullptr;
+    std::string sql_; // the cache's key (only when cache_)
 };
 
 // Executes statements without results; throws on error.
