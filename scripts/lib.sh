@@ -4,7 +4,7 @@
 PG_BINDIR=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK_DIR=${PG_DTS_WORK_DIR:-$(mktemp -d /tmp/pg_dts.XXXXXX)}
-chmod 755 "$WORK_DIR"
+mkdir -p "$WORK_DIR" && chmod 755 "$WORK_DIR"
 CLEANUP_PIDS=()
 CLEANUP_CLUSTERS=()
 

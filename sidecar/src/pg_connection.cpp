@@ -3,6 +3,7 @@
 #include "error.hpp"
 
 #include <poll.h>
+#include <unistd.h>
 
 namespace sidecar {
 
@@ -24,10 +25,19 @@ std::string trim_newline(std::string s) {
 // two hours. client_encoding comes after it and always wins: what the sidecar sends is UTF-8
 // (FreeTDS converts to it), and the server converts that to the database's encoding.
 PGconn *connect(const std::string &conninfo) {
-    const char *keys[] = {
-        "connect_timeout",  "keepalives", "keepalives_idle", "keepalives_interval",
-        "keepalives_count", "dbname",     "client_encoding", nullptr};
-    const char *values[] = {"10", "1", "30", "10", "3", conninfo.c_str(), "UTF8", nullptr};
+    // Which sidecar process a session belongs to, in pg_stat_activity (unless the user names it).
+    static const std::string app = "dts-sidecar " + std::to_string(getpid());
+    const char *keys[] = {"connect_timeout",
+                          "keepalives",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "fallback_application_name",
+                          "dbname",
+                          "client_encoding",
+                          nullptr};
+    const char *values[] = {"10",   "1",    "30", "10", "3", app.c_str(), conninfo.c_str(),
+                            "UTF8", nullptr};
     return PQconnectdbParams(keys, values, 1);
 }
 } // namespace

@@ -89,8 +89,23 @@ void fail_task(const Options &opts, const TaskRef &task, const dts::Error &e) {
     }
 }
 
+// The right to run a task's incremental stage: a session advisory lock on the destination, held
+// by its own connection for as long as the stage runs. A sidecar that dies loses its connection
+// and with it the lock, so a standing-by sidecar takes the stage over at its next try.
+std::unique_ptr<PgConnection> take_incremental_lease(const Options &opts, const TaskRef &task) {
+    constexpr int kLockClass = 0x70676474; // 'pgdt': keeps clear of other users' advisory locks
+    auto pg = std::make_unique<PgConnection>(opts.destination);
+    auto got = pg->query_rows(
+        "SELECT pg_catalog.pg_try_advisory_lock($1::int4, ($2::int8 % 2147483648)::int4)",
+        {std::to_string(kLockClass), std::to_string(task.id)});
+    if (got.at(0)[0] != "t")
+        return nullptr;
+    return pg;
+}
+
 void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown) {
     int attempt = 0;
+    bool standing_by = false;
     auto stopped = [&]() { return r.stop.load() || shutdown.load(); };
     while (!stopped()) {
         try {
@@ -110,6 +125,20 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
             if (stage == "full") {
                 done = run_full_load(opts, r.task, stopped);
             } else if (stage == "incremental") {
+                // Chunks of a full load are shared between sidecars; a change stream is not: two
+                // readers would both act on the same source DDL (capture-instance rotation).
+                auto lease = take_incremental_lease(opts, r.task);
+                if (!lease) {
+                    if (!standing_by)
+                        log::info("incremental stage held by another sidecar; standing by",
+                                  {{"task", r.task.name}});
+                    standing_by = true;
+                    sleep_unless(r.stop, shutdown, opts.poll_seconds);
+                    continue;
+                }
+                if (standing_by)
+                    log::info("incremental stage taken over", {{"task", r.task.name}});
+                standing_by = false;
                 // One reader for every mode: each table is read from the log or from its
                 // capture instance (dts.tables.capture), merged by commit LSN.
                 done = run_cdc_incremental(opts, r.task, stopped);

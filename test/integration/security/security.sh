@@ -322,6 +322,23 @@ source_exec "USE $own; INSERT INTO dbo.t1 VALUES (2, 2, 7)"
 check "a column added at the source arrives: the sidecar read the source as the task's owner" "7" \
   "$(wait_for 60 "SELECT c FROM ownrep.t1 WHERE id = 2" 7)"
 check "... and the task keeps running" "running" "$(q -c "SELECT state FROM dts.tasks WHERE name = 'own'")"
+# #11: of two sidecars, one runs a task's change stream (it acts on source DDL, e.g. rotating a
+# capture instance, which two readers would do twice); the other stands by to take it over.
+lease_holders() {
+  q -c "SELECT string_agg(split_part(a.application_name, ' ', 2), ',') FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.classid = 1885824116 AND l.objid = $(task_id own) AND l.granted"
+}
+holder=$(lease_holders)
+check "two sidecars: exactly one of them runs the task's incremental stage" "yes" \
+  "$([[ -n "$holder" && " ${SIDECARS[*]} " == *" $holder "* ]] && echo yes || echo "holders: '$holder'")"
+kill -9 "$holder" 2>/dev/null
+for i in "${!SIDECARS[@]}"; do [ "${SIDECARS[$i]}" = "$holder" ] && unset 'SIDECARS[i]'; done
+SIDECARS=("${SIDECARS[@]}")
+source_exec "USE $own; INSERT INTO dbo.t1 VALUES (3, 3, 8)"
+check "the other sidecar takes the stream over when that one is killed" "8" \
+  "$(wait_for 60 "SELECT c FROM ownrep.t1 WHERE id = 3" 8)"
+check "... and says so" "yes" \
+  "$(grep -q 'msg="incremental stage taken over" task=own$' "$WORK_DIR/sidecar.log" && echo yes)"
+start_sidecar # two again, for what follows
 check "dave (dts_admin, not olga) cannot reach the source as olga" "42501" \
   "$(sqlstate dave "SELECT * FROM dts._source_query('src_own', 'olga', NULL, 'SELECT 1') AS x(v int)")"
 check "the sidecar's login can, for olga's tasks" "ok" \
