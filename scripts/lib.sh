@@ -146,6 +146,14 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER src OPTIONS (user '$SRC_USER', passw
 SQL
 }
 
+wait_grep() { # wait_grep SECONDS PATTERN FILE -> yes once grep finds it, no after SECONDS
+  local end=$((SECONDS + $1))
+  until grep -q -- "$2" "$3" 2>/dev/null; do
+    [ "$SECONDS" -ge "$end" ] && { echo no; return; }
+    sleep 0.2
+  done
+  echo yes
+}
 wait_for() { # wait_for SECONDS SQL EXPECTED -> prints the last value
   local v end=$((SECONDS + $1))
   while :; do

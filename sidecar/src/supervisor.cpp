@@ -120,9 +120,12 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
                     break;
                 stage = row[0][0].value_or("");
             }
-            log::info("task stage starting", {{"task", r.task.name}, {"stage", stage}});
+            auto starting = [&] {
+                log::info("task stage starting", {{"task", r.task.name}, {"stage", stage}});
+            };
             bool done = false;
             if (stage == "full") {
+                starting();
                 done = run_full_load(opts, r.task, stopped);
             } else if (stage == "incremental") {
                 // Chunks of a full load are shared between sidecars; a change stream is not: two
@@ -139,9 +142,32 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
                 if (standing_by)
                     log::info("incremental stage taken over", {{"task", r.task.name}});
                 standing_by = false;
+                starting();
+                // A lease whose session ended (destination restart, pg_terminate_backend) is no
+                // longer held: stop at the next batch boundary and queue for it again.
+                bool lost = false;
+                auto checked = std::chrono::steady_clock::now();
+                auto stopped_or_lost = [&]() {
+                    if (stopped() || lost)
+                        return true;
+                    auto now = std::chrono::steady_clock::now();
+                    if (now - checked < std::chrono::seconds(opts.poll_seconds))
+                        return false;
+                    checked = now;
+                    try {
+                        lease->exec("SELECT 1");
+                    } catch (const dts::Error &e) {
+                        log::warning("incremental stage lease lost; stopping here",
+                                     {{"task", r.task.name}, {"error", e.what()}});
+                        lost = true;
+                    }
+                    return lost;
+                };
                 // One reader for every mode: each table is read from the log or from its
                 // capture instance (dts.tables.capture), merged by commit LSN.
-                done = run_cdc_incremental(opts, r.task, stopped);
+                done = run_cdc_incremental(opts, r.task, stopped_or_lost);
+                if (lost)
+                    continue;
             } else {
                 break;
             }

@@ -339,6 +339,12 @@ check "the other sidecar takes the stream over when that one is killed" "8" \
 check "... and says so" "yes" \
   "$(grep -q 'msg="incremental stage taken over" task=own$' "$WORK_DIR/sidecar.log" && echo yes)"
 start_sidecar # two again, for what follows
+q -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1885824116 AND objid = $(task_id own) AND granted" >/dev/null
+source_exec "USE $own; INSERT INTO dbo.t1 VALUES (4, 4, 9)"
+check "a lease whose session ends is given up at a batch boundary, and the stream goes on" "9|yes" \
+  "$(wait_for 60 "SELECT c FROM ownrep.t1 WHERE id = 4" 9)|$(wait_grep 20 'msg="incremental stage lease lost; stopping here" task=own' "$WORK_DIR/sidecar.log")"
+check "... still in one sidecar" "1" \
+  "$(wait_for 30 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1885824116 AND objid = $(task_id own) AND granted" 1)"
 check "dave (dts_admin, not olga) cannot reach the source as olga" "42501" \
   "$(sqlstate dave "SELECT * FROM dts._source_query('src_own', 'olga', NULL, 'SELECT 1') AS x(v int)")"
 check "the sidecar's login can, for olga's tasks" "ok" \
