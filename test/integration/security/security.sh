@@ -45,6 +45,23 @@ start_sidecar() { # start_sidecar [EXTRA OPTIONS]
 }
 trap 'for p in "${SIDECARS[@]}"; do kill -9 "$p" 2>/dev/null; done; cleanup_all' EXIT
 task_id() { q -c "SELECT task_id FROM dts.tasks WHERE name = '$1'"; }
+backed_up_db() { # backed_up_db DB TSQL: a FULL recovery database, backed up, TSQL run, log backed up
+  source_exec "CREATE DATABASE $1"
+  source_exec "ALTER DATABASE $1 SET RECOVERY FULL"
+  source_exec "BACKUP DATABASE $1 TO DISK = N'$WORK_DIR/$1.bak'"
+  source_exec "USE $1; $2"
+  source_exec "BACKUP LOG $1 TO DISK = N'$WORK_DIR/$1.trn'"
+}
+start_olga_cdc_task() { # start_olga_cdc_task TASK SERVER DB TARGET_SCHEMA: all of DB's dbo, CDC mode
+  as olga >/dev/null <<SQL
+SELECT dts_create_task('$1', '$2', ARRAY['$3'], incremental_mode => 'cdc');
+SELECT dts_add_objects('$1', 'dbo');
+SELECT dts_map_object('$1', 'dbo', '$4');
+SELECT count(*) FROM dts_precheck('$1');
+SELECT dts_ack_precheck('$1');
+SELECT dts_start_task('$1');
+SQL
+}
 
 q >/dev/null <<SQL || exit 1
 CREATE EXTENSION pg_dts;
@@ -236,23 +253,11 @@ check "two sidecars: no task failed on chunk planning" "0" \
 
 # --- #4: a forged row in the source's DDL history drops nothing --------------------------------
 db=sec_ddl_$$
-source_exec "CREATE DATABASE $db"
-source_exec "ALTER DATABASE $db SET RECOVERY FULL"
+backed_up_db "$db" "CREATE TABLE dbo.victim (id int NOT NULL PRIMARY KEY, v nvarchar(20) NULL); INSERT INTO dbo.victim VALUES (1, N'a')"
 if [ -n "$LOW_USER" ]; then # the low-privilege login may read, write and change tables there
   source_exec "USE $db; CREATE USER [$LOW_USER] FOR LOGIN [$LOW_USER]; ALTER ROLE db_datareader ADD MEMBER [$LOW_USER]; ALTER ROLE db_datawriter ADD MEMBER [$LOW_USER]; ALTER ROLE db_ddladmin ADD MEMBER [$LOW_USER]"
 fi
-source_exec "BACKUP DATABASE $db TO DISK = N'$WORK_DIR/$db.bak'"
-source_exec "USE $db; CREATE TABLE dbo.victim (id int NOT NULL PRIMARY KEY, v nvarchar(20) NULL)"
-source_exec "USE $db; INSERT INTO dbo.victim VALUES (1, N'a')"
-source_exec "BACKUP LOG $db TO DISK = N'$WORK_DIR/$db.trn'"
-as olga >/dev/null <<SQL
-SELECT dts_create_task('ddl', 'src', ARRAY['$db'], incremental_mode => 'cdc');
-SELECT dts_add_objects('ddl', 'dbo');
-SELECT dts_map_object('ddl', 'dbo', 'ddlrep');
-SELECT count(*) FROM dts_precheck('ddl');
-SELECT dts_ack_precheck('ddl');
-SELECT dts_start_task('ddl');
-SQL
+start_olga_cdc_task ddl src "$db" ddlrep
 check "CDC task running with the dts_sidecar login" "running/incremental" \
   "$(wait_for 90 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'ddl'" "running/incremental")"
 check "the DDL history is written by the trigger only: DENY INSERT, UPDATE, DELETE to public, trigger runs as dbo" "3|1" \
@@ -301,20 +306,8 @@ GRANT USAGE ON FOREIGN SERVER src_own TO olga;
 CREATE USER MAPPING FOR olga SERVER src_own OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
 SQL
 own=sec_own_$$
-source_exec "CREATE DATABASE $own"
-source_exec "ALTER DATABASE $own SET RECOVERY FULL"
-source_exec "BACKUP DATABASE $own TO DISK = N'$WORK_DIR/$own.bak'"
-source_exec "USE $own; CREATE TABLE dbo.t1 (id int NOT NULL PRIMARY KEY, v int NULL)"
-source_exec "USE $own; INSERT INTO dbo.t1 VALUES (1, 1)"
-source_exec "BACKUP LOG $own TO DISK = N'$WORK_DIR/$own.trn'"
-as olga >/dev/null <<SQL
-SELECT dts_create_task('own', 'src_own', ARRAY['$own'], incremental_mode => 'cdc');
-SELECT dts_add_objects('own', 'dbo');
-SELECT dts_map_object('own', 'dbo', 'ownrep');
-SELECT count(*) FROM dts_precheck('own');
-SELECT dts_ack_precheck('own');
-SELECT dts_start_task('own');
-SQL
+backed_up_db "$own" "CREATE TABLE dbo.t1 (id int NOT NULL PRIMARY KEY, v int NULL); INSERT INTO dbo.t1 VALUES (1, 1)"
+start_olga_cdc_task own src_own "$own" ownrep
 check "olga's task on a server where only she has a mapping runs" "running/incremental" \
   "$(wait_for 90 "SELECT state || '/' || stage FROM dts.tasks WHERE name = 'own'" "running/incremental")"
 source_exec "USE $own; ALTER TABLE dbo.t1 ADD c int NULL"
