@@ -92,20 +92,32 @@ void fail_task(const Options &opts, const TaskRef &task, const dts::Error &e) {
 // The right to run a task's incremental stage: a session advisory lock on the destination, held
 // by its own connection for as long as the stage runs. A sidecar that dies loses its connection
 // and with it the lock, so a standing-by sidecar takes the stage over at its next try.
-std::unique_ptr<PgConnection> take_incremental_lease(const Options &opts, const TaskRef &task) {
+bool take_incremental_lease(const Options &opts, const TaskRef &task,
+                            std::unique_ptr<PgConnection> &lease) {
     constexpr int kLockClass = 0x70676474; // 'pgdt': keeps clear of other users' advisory locks
-    auto pg = std::make_unique<PgConnection>(opts.destination);
-    auto got = pg->query_rows(
-        "SELECT pg_catalog.pg_try_advisory_lock($1::int4, ($2::int8 % 2147483648)::int4)",
-        {std::to_string(kLockClass), std::to_string(task.id)});
-    if (got.at(0)[0] != "t")
-        return nullptr;
-    return pg;
+    // Taking a lock this session already holds stacks it; one is enough.
+    const std::string sql =
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND pid = "
+        "pg_catalog.pg_backend_pid() AND classid = $1::oid AND objid = ($2::int8 % "
+        "2147483648)::oid AND objsubid = 2 AND granted) OR pg_catalog.pg_try_advisory_lock("
+        "$1::int4, ($2::int8 % 2147483648)::int4)";
+    const std::vector<PgConnection::Value> params = {std::to_string(kLockClass),
+                                                     std::to_string(task.id)};
+    if (lease) { // kept from the last try; its session may have ended since
+        try {
+            return lease->query_rows(sql, params).at(0)[0] == "t";
+        } catch (const dts::Error &) {
+            lease.reset();
+        }
+    }
+    lease = std::make_unique<PgConnection>(opts.destination);
+    return lease->query_rows(sql, params).at(0)[0] == "t";
 }
 
 void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown) {
     int attempt = 0;
     bool standing_by = false;
+    std::unique_ptr<PgConnection> lease; // its session holds the incremental stage's lock
     auto stopped = [&]() { return r.stop.load() || shutdown.load(); };
     while (!stopped()) {
         try {
@@ -130,8 +142,7 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
             } else if (stage == "incremental") {
                 // Chunks of a full load are shared between sidecars; a change stream is not: two
                 // readers would both act on the same source DDL (capture-instance rotation).
-                auto lease = take_incremental_lease(opts, r.task);
-                if (!lease) {
+                if (!take_incremental_lease(opts, r.task, lease)) {
                     if (!standing_by)
                         log::info("incremental stage held by another sidecar; standing by",
                                   {{"task", r.task.name}});
@@ -166,8 +177,10 @@ void run_task(const Options &opts, Runner &r, const std::atomic<bool> &shutdown)
                 // One reader for every mode: each table is read from the log or from its
                 // capture instance (dts.tables.capture), merged by commit LSN.
                 done = run_cdc_incremental(opts, r.task, stopped_or_lost);
-                if (lost)
+                if (lost) {
+                    lease.reset();
                     continue;
+                }
             } else {
                 break;
             }
