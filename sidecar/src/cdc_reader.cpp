@@ -902,6 +902,7 @@ Reader::PollResult Reader::poll(Source &s) {
                     {"records", std::to_string(st.records)},
                     {"bytes", std::to_string(st.bytes)},
                     {"completed", std::to_string(st.completed)},
+                    {"cached", std::to_string(st.cached)},
                     {"reread", std::to_string(st.reread)},
                     {"streamed", std::to_string(st.streamed)},
                     {"backups", std::to_string(st.backups)},

@@ -673,6 +673,7 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
 }
 
 void LogStream::take(const Lsn &from, const Lsn &to, std::vector<LogChange> &out) {
+    forget_from(from); // images of a window cut short: not applied, taken again from `from`
     std::vector<Pending> pending;
     for (const auto &t : asm_.committed()) {
         if (t.commit < from || !(applied_ < t.commit))
@@ -771,8 +772,67 @@ LogStream::Rows LogStream::source_rows(const Table &tb, const std::set<std::stri
     return out;
 }
 
+namespace {
+// Row cache bound (both generations together), counted in bytes of values and keys.
+constexpr size_t kRowCacheBytes = 64u << 20;
+
+std::string cache_key(size_t table, const std::string &key) {
+    return std::to_string(table) + '\x1e' + key;
+}
+
+size_t row_bytes(const std::string &key, const Values &row) {
+    size_t n = key.size() + 96;
+    for (const auto &v : row)
+        n += 32 + (v ? v->size() : 0);
+    return n;
+}
+} // namespace
+
+const LogStream::Cached *LogStream::cached(size_t table, const std::string &key) const {
+    const std::string k = cache_key(table, key);
+    if (auto it = cache_now_.find(k); it != cache_now_.end())
+        return &it->second;
+    if (auto it = cache_old_.find(k); it != cache_old_.end())
+        return &it->second;
+    return nullptr;
+}
+
+void LogStream::remember(size_t table, const std::string &key, const Lsn &commit,
+                         const Values *row) {
+    const std::string k = cache_key(table, key);
+    if (!row) { // deleted, or its state unknown: the destination (or the source) answers
+        cache_now_.erase(k);
+        cache_old_.erase(k);
+        return;
+    }
+    if (cache_bytes_ + row_bytes(k, *row) > kRowCacheBytes / 2) {
+        cache_old_ = std::move(cache_now_); // the older generation goes
+        cache_now_.clear();
+        cache_bytes_ = 0;
+    }
+    auto [it, fresh] = cache_now_.try_emplace(k);
+    if (!fresh)
+        cache_bytes_ -= std::min(cache_bytes_, row_bytes(k, it->second.row));
+    it->second.commit = commit;
+    it->second.row = *row;
+    cache_bytes_ += row_bytes(k, *row);
+    if (cache_max_ < commit)
+        cache_max_ = commit;
+}
+
+void LogStream::forget_from(const Lsn &from) {
+    if (cache_max_ < from)
+        return;
+    for (CacheMap *m : {&cache_now_, &cache_old_})
+        std::erase_if(*m, [&](const auto &e) { return !(e.second.commit < from); });
+    cache_max_ = from.prev();
+}
+
 void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
                          const dts::KeyFilter *stale) {
+    // Streamed parts of a large transaction are neither answered from the row cache nor kept in
+    // it (stream() empties it).
+    const bool use_cache = stale == nullptr;
     // Which keys need a base row: updates whose key had no full image earlier. Every change of
     // the log passes here: keys are made once, and row images are kept only for keys an update
     // of the window patches.
@@ -801,14 +861,26 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     // source has.
     std::map<const Table *, Rows> base, now;
     for (auto &[tb, keys] : need_dest) {
+        if (use_cache)
+            std::erase_if(keys, [&](const std::string &ks) {
+                const Cached *c = cached(tb->index, ks);
+                if (!c)
+                    return false;
+                base[tb][ks] = c->row;
+                ++stats_.cached;
+                return true;
+            });
+        if (keys.empty())
+            continue;
         if (tb->cdc->apply.target.empty()) {
             need_source[tb].insert(keys.begin(), keys.end());
             continue;
         }
-        base[tb] = destination_rows(*tb, keys, key_values[tb]);
+        Rows found = destination_rows(*tb, keys, key_values[tb]);
         for (const auto &ks : keys)
-            if (!base[tb].count(ks))
+            if (!found.count(ks))
                 need_source[tb].insert(ks);
+        base[tb].merge(found);
     }
     for (auto &[tb, keys] : need_source)
         now[tb] = source_rows(*tb, keys, key_values[tb]);
@@ -821,6 +893,15 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     std::map<const Table *, std::map<std::string, Values>> late_keys;
     std::vector<size_t> placeholders;
     std::map<size_t, std::string> placeholder_key;
+    // (position in `out`, or npos for a row gone at the source; pending index), in order: what
+    // the row cache learns once the positions are final.
+    constexpr size_t gone = static_cast<size_t>(-1);
+    std::vector<std::pair<size_t, size_t>> emitted;
+    auto emit = [&](size_t i, LogChange &&c) {
+        if (use_cache)
+            emitted.emplace_back(out.size(), i);
+        out.push_back(std::move(c));
+    };
     for (size_t i = 0; i < pending.size(); ++i) {
         Pending &p = pending[i];
         const std::string &k = keys[i];
@@ -828,14 +909,14 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         if (p.kind == Pending::Kind::Full) {
             if (auto pt = patched.find(p.table); pt != patched.end() && pt->second.count(k))
                 st[k] = p.ch.op == 1 ? std::nullopt : std::optional<Values>(p.ch.values);
-            out.push_back(std::move(p.ch));
+            emit(i, std::move(p.ch));
             continue;
         }
         if (late[p.table].count(k)) {
             // An earlier change of this key in the window is being re-read: so is this one.
             placeholder_key[out.size()] = k;
             placeholders.push_back(out.size());
-            out.push_back(std::move(p.ch));
+            emit(i, std::move(p.ch));
             continue;
         }
         const Values *b = nullptr;
@@ -875,7 +956,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                             p.ch.values[a] = v;
                 ++stats_.completed;
                 st[k] = p.ch.values;
-                out.push_back(std::move(p.ch));
+                emit(i, std::move(p.ch));
                 continue;
             }
             // Not decodable from the bytes and the row before (variable-length data, the NULL
@@ -885,18 +966,30 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             st.erase(k);
             placeholder_key[out.size()] = k;
             placeholders.push_back(out.size());
-            out.push_back(std::move(p.ch));
+            emit(i, std::move(p.ch));
             continue;
         }
         auto n = now[p.table].find(k);
-        if (n == now[p.table].end())
+        if (n == now[p.table].end()) {
+            if (use_cache)
+                emitted.emplace_back(gone, i);
             continue; // gone at the source by now: a later delete in the log removes it
+        }
         p.ch.values = n->second;
         st[k] = p.ch.values;
-        out.push_back(std::move(p.ch));
+        emit(i, std::move(p.ch));
     }
-    if (placeholders.empty())
+    auto learn = [&](const std::vector<bool> &drop) {
+        for (const auto &[o, i] : emitted) {
+            const bool known = o != gone && !drop[o] && out[o].op != 1;
+            remember(pending[i].table->index, keys[i], known ? out[o].commit : Lsn(),
+                     known ? &out[o].values : nullptr);
+        }
+    };
+    if (placeholders.empty()) {
+        learn(std::vector<bool>(out.size(), false));
         return;
+    }
     std::map<size_t, Rows> reread;
     for (auto &[tb, keys] : late)
         reread[tb->index] = source_rows(*tb, keys, late_keys[tb]);
@@ -910,6 +1003,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         else
             c.values = it->second, c.op = 4;
     }
+    learn(drop);
     size_t w = 0;
     for (size_t i = 0; i < out.size(); ++i)
         if (!drop[i]) {
@@ -927,6 +1021,10 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
             t = &c;
     if (!t)
         return 0;
+    // Its keys' images are not all kept (a spilled one is read in parts): the cache starts again.
+    cache_now_.clear();
+    cache_old_.clear();
+    cache_bytes_ = 0;
     // A table's row filter, asked of the source for the images about to be written: an insert
     // outside is skipped, an update leaving it deletes the row (dts::changes::apply_filter).
     auto inside = [&](const Table &tb, const std::vector<LogChange> &changes) {

@@ -29,6 +29,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -48,6 +49,7 @@ struct LogStats {
     size_t bytes = 0;     // of row data read (RowLog Contents, Log Record)
     size_t reread = 0;    // rows re-read from the source by key
     size_t completed = 0; // updates completed from the destination's row
+    size_t cached = 0;    // rows before an update taken from the row cache, not the destination
     size_t streamed = 0;  // transactions too large to hold, applied by streaming
     size_t backups = 0;   // reads from log backups (the position was truncated from the log)
     // Milliseconds spent reading the log (fn_dblog / fn_dump_dblog, decoding the result set),
@@ -168,6 +170,22 @@ private:
     // does not show that yet, so their rows are re-read from the source.
     void complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
                   const dts::KeyFilter *stale);
+    // The row cache: the last image of each key the log brought in earlier windows (commit
+    // order), so an update of a recently changed row is completed without asking the
+    // destination. It holds source images of applied windows only: take() drops what a window
+    // cut short left behind, stream() and a reload start it afresh. Two generations bound it.
+    struct Cached {
+        dts::Lsn commit;
+        dts::changes::Values row;
+    };
+    using CacheMap = std::unordered_map<std::string, Cached>; // by table index + key_string
+    const Cached *cached(size_t table, const std::string &key) const;
+    void remember(size_t table, const std::string &key, const dts::Lsn &commit,
+                  const dts::changes::Values *row);
+    void forget_from(const dts::Lsn &from);
+    CacheMap cache_now_, cache_old_;
+    size_t cache_bytes_ = 0;
+    dts::Lsn cache_max_;
 
     PgConnection lookup_;
     dts::tds::Connection &src_;
