@@ -112,6 +112,14 @@ SQL
     "$(for t in $tables; do printf '%s 0/0 ' "$t"; done | sed 's/ $//')" "$(compare "$db" "$schema" $tables)"
   check "$mode: rolled back and savepoint-undone work left no trace" "0|0|after savepoint|2" \
     "$(q -c "SELECT (SELECT count(*) FROM $schema.acct WHERE id IN (6, 99)) || '|' || (SELECT count(*) FROM $schema.pairs WHERE v = -1) || '|' || (SELECT note FROM $schema.acct WHERE id = 5) || '|' || (SELECT count(*) FROM $schema.pairs WHERE region <> 'both')")"
+  # An update of a row the log brought recently is completed from the reader's row cache: the
+  # source's last image, not the destination's row, changed here behind the task's back.
+  src "USE $db; INSERT INTO dbo.acct VALUES (7, N'Gil', 7, NULL, 1, 'seven', NULL)"
+  wait_for 60 "SELECT count(*) FROM $schema.acct WHERE id = 7" 1 >/dev/null
+  q -c "UPDATE $schema.acct SET note = 'tampered' WHERE id = 7" >/dev/null
+  src "USE $db; UPDATE dbo.acct SET balance = 77 WHERE id = 7"
+  check "$mode: an update of a recent row is completed from the source's image (row cache)" \
+    "77.00|seven" "$(wait_for 60 "SELECT balance || '|' || note FROM $schema.acct WHERE id = 7" "77.00|seven")"
   if [ "$mode" = hybrid ]; then
     # Its CDC rows and its log records carry the same commit LSN, so the reader groups them into
     # one source transaction (one destination transaction).
