@@ -776,10 +776,6 @@ namespace {
 // Row cache bound (both generations together), counted in bytes of values and keys.
 constexpr size_t kRowCacheBytes = 64u << 20;
 
-std::string cache_key(size_t table, const std::string &key) {
-    return std::to_string(table) + '\x1e' + key;
-}
-
 size_t row_bytes(const std::string &key, const Values &row) {
     size_t n = key.size() + 96;
     for (const auto &v : row)
@@ -789,33 +785,33 @@ size_t row_bytes(const std::string &key, const Values &row) {
 } // namespace
 
 const LogStream::Cached *LogStream::cached(size_t table, const std::string &key) const {
-    const std::string k = cache_key(table, key);
-    if (auto it = cache_now_.find(k); it != cache_now_.end())
-        return &it->second;
-    if (auto it = cache_old_.find(k); it != cache_old_.end())
-        return &it->second;
+    for (const CacheMap *m : {&cache_now_, &cache_old_})
+        if (auto t = m->find(table); t != m->end())
+            if (auto it = t->second.find(key); it != t->second.end())
+                return &it->second;
     return nullptr;
 }
 
 void LogStream::remember(size_t table, const std::string &key, const Lsn &commit,
                          const Values *row) {
-    const std::string k = cache_key(table, key);
     if (!row) { // deleted, or its state unknown: the destination (or the source) answers
-        cache_now_.erase(k);
-        cache_old_.erase(k);
+        for (CacheMap *m : {&cache_now_, &cache_old_})
+            if (auto t = m->find(table); t != m->end())
+                t->second.erase(key);
         return;
     }
-    if (cache_bytes_ + row_bytes(k, *row) > kRowCacheBytes / 2) {
+    const size_t bytes = row_bytes(key, *row);
+    if (cache_bytes_ + bytes > kRowCacheBytes / 2) {
         cache_old_ = std::move(cache_now_); // the older generation goes
         cache_now_.clear();
         cache_bytes_ = 0;
     }
-    auto [it, fresh] = cache_now_.try_emplace(k);
+    auto [it, fresh] = cache_now_[table].try_emplace(key);
     if (!fresh)
-        cache_bytes_ -= std::min(cache_bytes_, row_bytes(k, it->second.row));
+        cache_bytes_ -= std::min(cache_bytes_, row_bytes(key, it->second.row));
     it->second.commit = commit;
     it->second.row = *row;
-    cache_bytes_ += row_bytes(k, *row);
+    cache_bytes_ += bytes;
     if (cache_max_ < commit)
         cache_max_ = commit;
 }
@@ -824,8 +820,15 @@ void LogStream::forget_from(const Lsn &from) {
     if (cache_max_ < from)
         return;
     for (CacheMap *m : {&cache_now_, &cache_old_})
-        std::erase_if(*m, [&](const auto &e) { return !(e.second.commit < from); });
+        for (auto &[table, rows] : *m)
+            std::erase_if(rows, [&](const auto &e) { return !(e.second.commit < from); });
     cache_max_ = from.prev();
+}
+
+void LogStream::forget_all() {
+    cache_now_.clear();
+    cache_old_.clear();
+    cache_bytes_ = 0;
 }
 
 void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
@@ -1022,9 +1025,7 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
     if (!t)
         return 0;
     // Its keys' images are not all kept (a spilled one is read in parts): the cache starts again.
-    cache_now_.clear();
-    cache_old_.clear();
-    cache_bytes_ = 0;
+    forget_all();
     // A table's row filter, asked of the source for the images about to be written: an insert
     // outside is skipped, an update leaving it deletes the row (dts::changes::apply_filter).
     auto inside = [&](const Table &tb, const std::vector<LogChange> &changes) {

@@ -178,11 +178,13 @@ private:
         dts::Lsn commit;
         dts::changes::Values row;
     };
-    using CacheMap = std::unordered_map<std::string, Cached>; // by table index + key_string
+    // By table index, then key_string of the clustered key.
+    using CacheMap = std::unordered_map<size_t, std::unordered_map<std::string, Cached>>;
     const Cached *cached(size_t table, const std::string &key) const;
     void remember(size_t table, const std::string &key, const dts::Lsn &commit,
                   const dts::changes::Values *row);
     void forget_from(const dts::Lsn &from);
+    void forget_all();
     CacheMap cache_now_, cache_old_;
     size_t cache_bytes_ = 0;
     dts::Lsn cache_max_;
