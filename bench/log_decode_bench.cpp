@@ -55,6 +55,7 @@ struct Options {
     int port = 1433;
     long read_limit = 20000; // the sidecar's --read-limit default
     std::string end;         // capture: read until a read passes this LSN
+    std::string from;        // capture: read from this LSN, not the task's restart point
 };
 
 double now_s() {
@@ -335,7 +336,7 @@ int capture(const Options &o) {
     std::vector<Read> reads;
     size_t records = 0, result_bytes = 0;
     const double t0 = now_s(), c0 = cpu_s();
-    Lsn at = task.restart;
+    Lsn at = o.from.empty() ? task.restart : *Lsn::parse(o.from);
     for (;;) {
         // The client does nothing with the rows but keep their bytes.
         src.execute(
@@ -454,7 +455,7 @@ int main(int argc, char **argv) {
     Options o;
     if (argc < 2) {
         std::fprintf(stderr, "usage: log_decode_bench capture|replay --destination C --task T "
-                             "--db D --port P --password PW --file F --end LSN [--read-limit N]\n");
+                             "--db D --port P --password PW --file F --end LSN [--from LSN] [--read-limit N]\n");
         return 2;
     }
     o.command = argv[1];
@@ -478,6 +479,8 @@ int main(int argc, char **argv) {
             o.file = v;
         else if (k == "--end")
             o.end = v;
+        else if (k == "--from")
+            o.from = v;
         else if (k == "--read-limit")
             o.read_limit = std::stol(v);
         else {

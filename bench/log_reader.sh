@@ -27,7 +27,8 @@
 #
 # Settings (environment): PARTS ("1 2 3"), BACKLOG_SECONDS (40: load-generator seconds at full
 # speed for the backlog), RATES ("1000 5000"), LOAD_SECONDS (30), BIG_ROWS (1000000),
-# SKIP_BUILD, PERF_DATA (a file: Part 1's sidecar runs under perf record -g into it; its CPU
+# SKIP_BUILD, HOLD (a file: Part 1 keeps its source and destination running until it is removed,
+# and prints the (d) command to run again by hand), PERF_DATA (a file: Part 1's sidecar runs under perf record -g into it; its CPU
 # column then counts perf, not the sidecar), DECODE_PERF_DATA (a file: the same for Part 1's (d),
 # the decode replay), SIDECAR_BIN
 # (build/dts-sidecar; another build's, to compare). Whole run:
@@ -221,6 +222,11 @@ print(f"goal log >= 20 MB/s: end to end {'met' if mb / ts_log >= 20 else 'NOT ME
 print("equal: rows only at the source / only at the destination after the catch-up (0/0); for (d), rows where the replay's in-memory destination differs from (a)'s")
 print(f"(a) cannot pass the slower of (c) and (d) plus what applying adds; here the slower is {'(c), the source' if cap['seconds'] > dec_s else '(d), the reader'}")
 PY
+  if [ -n "${HOLD:-}" ]; then # keep the source and destination for (d) by hand, until HOLD is gone
+    touch "$HOLD"
+    log "holding until $HOLD is removed; (d) again: PGPORT=$PGPORT build/log_decode_bench replay ${bench_args[*]@Q}"
+    while [ -e "$HOLD" ]; do sleep 1; done
+  fi
   kill "$SIDECAR" 2>/dev/null || true; wait "$SIDECAR" 2>/dev/null || true; SIDECAR=""
   kill "$(cat "$WORK_DIR/sim_lr1/pid")" 2>/dev/null || true
   as_pg_owner "$PG_BINDIR/pg_ctl" -D "$WORK_DIR/pg_lr1/data" -m fast stop >/dev/null

@@ -1,5 +1,7 @@
 #include "cdc_reader.hpp"
 
+#include "apply_lane.hpp"
+
 #include "apply_writer.hpp"
 #include "catalog_snapshot.hpp"
 #include "cdc_tables.hpp"
@@ -57,6 +59,9 @@ struct Source {
     std::vector<CdcTable> tables;
     std::unique_ptr<LogStream> log; // when some tables are captured from the log
     bool cdc = false;               // when some are captured with CDC
+    // The last commit of the last batch handed to the apply lane: the checkpoint once the lane
+    // is done (the next window starts after it without waiting for that).
+    std::optional<Lsn> submitted;
 };
 
 Lsn lsn_of(const std::optional<std::string> &text, const std::string &what) {
@@ -304,16 +309,31 @@ private:
     const Options &opts_;
     const TaskRef &task_;
     const StopCheck &stopped_;
-    PgConnection pg_;
+    // The destination connection, for the reader's own use: the apply lane is done with it
+    // first (its errors surface here).
+    PgConnection &pg() {
+        settle();
+        return pg_;
+    }
+    void settle();
+
+    PgConnection pg_; // the lane's while it has jobs: pg() waits for them
     std::vector<Source> sources_;
     bool beat_warned_ = false;
+    ApplyLane lane_; // after pg_: destroyed first, its jobs finish before the connection goes
 };
+
+void Reader::settle() {
+    lane_.wait();
+    for (auto &s : sources_)
+        s.submitted.reset();
+}
 
 // The incremental checkpoint, made durable by start_incremental() before the first read.
 Lsn Reader::position(const Source &s) {
-    auto cp = pg_.query_rows("SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = "
-                             "$2 AND stage = 'incremental'",
-                             {std::to_string(task_.id), s.db});
+    auto cp = pg().query_rows("SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = "
+                              "$2 AND stage = 'incremental'",
+                              {std::to_string(task_.id), s.db});
     if (cp.empty() || !cp[0][0])
         throw dts::Error("55000",
                          "task " + task_.name + " lost its incremental checkpoint for " + s.db, {},
@@ -357,11 +377,11 @@ std::string Reader::apply_ddl_event(Source &s, ApplyTransaction &tx, const Lsn &
 void Reader::join_table(Source &s, ApplyTransaction &tx, const std::string &schema,
                         const std::string &table, const Lsn &from) {
     const size_t rows = copy_table(s, tx, schema, table);
-    pg_.exec("UPDATE dts.tables SET incremental_from = $5, full_state = 'done', rows_copied = $6, "
-             "full_started_at = coalesce(full_started_at, now()), full_finished_at = now() WHERE "
-             "(task_id, source_db, source_schema, source_table) = ($1, $2, $3, $4)",
-             {std::to_string(task_.id), s.db, schema, table, from.to_log_string(),
-              std::to_string(rows)});
+    pg().exec("UPDATE dts.tables SET incremental_from = $5, full_state = 'done', rows_copied = $6, "
+              "full_started_at = coalesce(full_started_at, now()), full_finished_at = now() WHERE "
+              "(task_id, source_db, source_schema, source_table) = ($1, $2, $3, $4)",
+              {std::to_string(task_.id), s.db, schema, table, from.to_log_string(),
+               std::to_string(rows)});
 }
 
 // Log-decoded changes of tables with a row filter: one probe per table at the source over the
@@ -391,7 +411,7 @@ void Reader::keep_restart(Source &s, ApplyTransaction &tx, const Lsn &applied) {
 // kept with the checkpoint, so records of a table that just joined (which the old stream did
 // not select) are read too.
 void Reader::reload_tables(Source &s) {
-    s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+    s.tables = load_cdc_tables(pg(), *s.conn, task_, s.db);
     check_captures(s);
     s.cdc = std::any_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return !t.log; });
     s.log.reset();
@@ -405,7 +425,7 @@ void Reader::apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vecto
                            const Lsn &at) {
     dts::ddl::Catalog now = read_catalog(*s.conn);
     std::vector<dts::ddl::Event> events = dts::ddl::diff(s.catalog, now);
-    ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+    ApplyTransaction tx(pg(), task_.id, task_.name, s.db);
     if (!tx.begin(at, at)) {
         s.catalog = std::move(now);
         return;
@@ -433,9 +453,9 @@ void Reader::apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vecto
 void Reader::open_log(Source &s) {
     if (std::none_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return t.log; }))
         return;
-    auto cp = pg_.query_rows("SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = "
-                             "$2 AND stage = 'log_restart'",
-                             {std::to_string(task_.id), s.db});
+    auto cp = pg().query_rows("SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = "
+                              "$2 AND stage = 'log_restart'",
+                              {std::to_string(task_.id), s.db});
     if (cp.empty() || !cp[0][0])
         throw dts::Error(
             "55000", "task " + task_.name + " has no transaction-log restart point for " + s.db, {},
@@ -444,13 +464,15 @@ void Reader::open_log(Source &s) {
     s.log = std::make_unique<LogStream>(opts_.destination, *s.conn, task_, s.db, s.tables,
                                         lsn_of(cp[0][0], "the log restart point"), position(s),
                                         opts_.read_limit, s.connect);
+    s.log->before_destination_reads([this] { settle(); });
     if (s.cdc)
         return;
     // DDL run while no reader was running is found against the catalog the destination
     // reflects, kept with the checkpoint (the catalog now would hide it).
-    auto kept = pg_.query_rows("SELECT state FROM dts.checkpoints WHERE task_id = $1 AND source_db "
-                               "= $2 AND stage = 'log_catalog'",
-                               {std::to_string(task_.id), s.db});
+    auto kept =
+        pg().query_rows("SELECT state FROM dts.checkpoints WHERE task_id = $1 AND source_db "
+                        "= $2 AND stage = 'log_catalog'",
+                        {std::to_string(task_.id), s.db});
     if (kept.empty() || !kept[0][0]) {
         s.catalog = read_catalog(*s.conn);
         return;
@@ -467,8 +489,8 @@ void Reader::open_log(Source &s) {
 
 void Reader::table_event(const Source &s, const CdcTable &t, const std::string &level,
                          const std::string &message, const std::string &detail) {
-    pg_.exec("SELECT dts._log($1::bigint, $2, 'incremental', $3, $4, $5)",
-             {std::to_string(task_.id), level, t.apply.source_name, message, detail});
+    pg().exec("SELECT dts._log($1::bigint, $2, 'incremental', $3, $4, $5)",
+              {std::to_string(task_.id), level, t.apply.source_name, message, detail});
     log::write(level == "error" ? log::Level::Error : log::Level::Warning, message,
                {{"task", task_.name}, {"db", s.db}, {"table", t.apply.source_name}});
 }
@@ -510,10 +532,10 @@ void Reader::check_captures(Source &s) {
             std::vector<PgConnection::Value> params(key.begin(), key.end());
             params.push_back(kept);
             params.insert(params.end(), extra.begin(), extra.end());
-            pg_.exec("UPDATE dts.tables SET capture_seen = string_to_array($5, ',')" + extra_set +
-                         " WHERE (task_id, source_db, source_schema, source_table) = ($1, $2, $3, "
-                         "$4)",
-                     params);
+            pg().exec("UPDATE dts.tables SET capture_seen = string_to_array($5, ',')" + extra_set +
+                          " WHERE (task_id, source_db, source_schema, source_table) = ($1, $2, $3, "
+                          "$4)",
+                      params);
         };
         switch (verdict) {
         case dts::capture::Verdict::Same:
@@ -567,7 +589,7 @@ void Reader::check_captures(Source &s) {
         }
     }
     if (removed)
-        s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+        s.tables = load_cdc_tables(pg(), *s.conn, task_, s.db);
     // The newest capture instance must carry every column the destination has: changes read
     // through one created with a column list would leave the others NULL (or at their default,
     // or fail on NOT NULL in the middle of a batch). pg_dts cannot know their values, so the
@@ -607,18 +629,18 @@ void Reader::check_captures(Source &s) {
 // (which converges for a keyed table, as for a table that joined).
 void Reader::recopy_table(Source &s, const CdcTable &t, const Lsn &position,
                           const std::string &why) {
-    ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+    ApplyTransaction tx(pg(), task_.id, task_.name, s.db);
     tx.begin_in_place();
     if (t.apply.dml.del)
-        pg_.exec("DELETE FROM " + t.apply.target);
+        pg().exec("DELETE FROM " + t.apply.target);
     copy_table(s, tx, t.schema, t.table);
     const Lsn from = t.instances.front().start;
-    pg_.exec("UPDATE dts.tables SET incremental_from = $5, capture_seen = string_to_array($6, "
-             "','), "
-             "capture_lost_after = NULL WHERE (task_id, source_db, source_schema, source_table) = "
-             "($1, $2, $3, $4)",
-             {std::to_string(task_.id), s.db, t.schema, t.table, from.to_log_string(),
-              seen_text(seen_of(t.instances))});
+    pg().exec("UPDATE dts.tables SET incremental_from = $5, capture_seen = string_to_array($6, "
+              "','), "
+              "capture_lost_after = NULL WHERE (task_id, source_db, source_schema, source_table) = "
+              "($1, $2, $3, $4)",
+              {std::to_string(task_.id), s.db, t.schema, t.table, from.to_log_string(),
+               seen_text(seen_of(t.instances))});
     table_event(s, t, "warning", "table " + t.apply.source_name + " copied again: " + why,
                 "changes after LSN " + position.to_log_string() +
                     " may not have been captured; its changes are read again from LSN " +
@@ -714,7 +736,7 @@ Reader::PollResult Reader::poll(Source &s) {
     if (s.tables.empty())
         return {};
     const auto started = std::chrono::steady_clock::now();
-    const Lsn from = position(s).next();
+    const Lsn from = (s.submitted ? *s.submitted : position(s)).next();
     // The window ends where every stream is complete: the log as far as it was read, CDC at its
     // capture's high mark (a transaction touching both kinds of tables is read whole from both).
     std::optional<Lsn> max_lsn;
@@ -734,8 +756,10 @@ Reader::PollResult Reader::poll(Source &s) {
     }
     if (!max_lsn)
         return {};
-    pg_.exec("SELECT dts._apply_source_lsn($1, $2, $3)",
-             {std::to_string(task_.id), s.db, max_lsn->to_log_string()});
+    // Behind the batches in the lane (it updates their checkpoint row).
+    lane_.submit([this, db = s.db, lsn = max_lsn->to_log_string()] {
+        pg_.exec("SELECT dts._apply_source_lsn($1, $2, $3)", {std::to_string(task_.id), db, lsn});
+    });
     if (*max_lsn < from)
         return {};
     Lsn to = *max_lsn;
@@ -832,7 +856,7 @@ Reader::PollResult Reader::poll(Source &s) {
         // changes: everything up to its end is read, so the position moves there. Otherwise the
         // next poll would ask for the same empty window again, forever.
         if (to < *max_lsn && !(to < from)) {
-            ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+            ApplyTransaction tx(pg(), task_.id, task_.name, s.db);
             if (tx.begin(to, to)) {
                 keep_restart(s, tx, to);
                 tx.commit(0, 0);
@@ -927,20 +951,30 @@ void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::
             b.tables.push_back(p.columns), b.tables.back().changes.clear();
         return b;
     };
+    // The batch goes to the apply lane; the window after it is read and decoded meanwhile.
+    // The log reader lets go of its transactions now: if the apply fails, the reader starts
+    // again from the checkpoint.
     auto flush = [&](Batch &b, size_t changes) {
         if (b.transactions == 0)
             return;
         if (s.log)
             b.log_restart = s.log->restart_point(b.last_commit);
-        bool applied = apply_batch(pg_, b);
         if (s.log)
             s.log->release(b.last_commit);
-        log::write(log::Level::Debug, applied ? "batch applied" : "batch skipped (applied)",
-                   {{"task", task_.name},
-                    {"db", s.db},
-                    {"to_lsn", b.last_commit.to_log_string()},
-                    {"transactions", std::to_string(b.transactions)},
-                    {"changes", std::to_string(changes)}});
+        s.submitted = b.last_commit;
+        lane_.submit([this, b = std::make_shared<Batch>(std::move(b)), changes] {
+            const auto started = std::chrono::steady_clock::now();
+            const bool applied = apply_batch(pg_, *b);
+            log::write(log::Level::Debug, applied ? "batch applied" : "batch skipped (applied)",
+                       {{"task", task_.name},
+                        {"db", b->source_db},
+                        {"to_lsn", b->last_commit.to_log_string()},
+                        {"transactions", std::to_string(b->transactions)},
+                        {"changes", std::to_string(changes)},
+                        {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::steady_clock::now() - started)
+                                                  .count())}});
+        });
     };
     // plans[i].table == i: plans are made for every table in order.
     std::optional<Batch> batch;
@@ -1031,10 +1065,10 @@ bool Reader::apply_ddl_transaction(Source &s, const std::vector<Plan> &plans,
     if (!in_user && !events.empty()) {
         const Event &e = events.front();
         if (e.type == "CREATE_TABLE") {
-            auto sel = pg_.query_rows("SELECT dts._selects($1, $2, $3, $4)",
-                                      {std::to_string(task_.id), s.db, e.schema, e.object});
+            auto sel = pg().query_rows("SELECT dts._selects($1, $2, $3, $4)",
+                                       {std::to_string(task_.id), s.db, e.schema, e.object});
             if (sel.at(0)[0] == "t")
-                capture_start = enable_capture(pg_, *s.conn, task_, s.db, e.schema, e.object);
+                capture_start = enable_capture(pg(), *s.conn, task_, s.db, e.schema, e.object);
         } else if (e.type == "ALTER_TABLE") {
             for (const auto &t : s.tables)
                 if (t.kind == TableKind::Synced && t.schema == e.schema && t.table == e.object)
@@ -1042,7 +1076,7 @@ bool Reader::apply_ddl_transaction(Source &s, const std::vector<Plan> &plans,
                         refresh_capture_instance(*s.conn, t, at) && !t.apply.key_positions.empty();
         }
     }
-    ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+    ApplyTransaction tx(pg(), task_.id, task_.name, s.db);
     if (!tx.begin(at, at))
         return false;
     std::vector<TableChanges> tables;
@@ -1076,7 +1110,7 @@ bool Reader::apply_ddl_transaction(Source &s, const std::vector<Plan> &plans,
 size_t Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &schema,
                           const std::string &table) {
     size_t copied = 0;
-    for (const auto &t : load_cdc_tables(pg_, *s.conn, task_, s.db)) {
+    for (const auto &t : load_cdc_tables(pg(), *s.conn, task_, s.db)) {
         if (t.kind != TableKind::Synced || t.schema != schema || t.table != table)
             continue;
         std::string cols;
@@ -1101,7 +1135,7 @@ size_t Reader::copy_table(Source &s, ApplyTransaction &tx, const std::string &sc
 // One source transaction with more changes than a read holds: streamed table by table into the
 // stages of one destination transaction (memory stays bounded), compacted by the engine.
 void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const Lsn &commit) {
-    ApplyTransaction tx(pg_, task_.id, task_.name, s.db);
+    ApplyTransaction tx(pg(), task_.id, task_.name, s.db);
     if (!tx.begin(commit, commit))
         return;
     size_t n = 0;
@@ -1163,12 +1197,12 @@ void Reader::stream_transaction(Source &s, const std::vector<Plan> &plans, const
 }
 
 void Reader::run() {
-    SourceSettings src = source_settings(pg_, task_.id, opts_.source_idle_timeout);
+    SourceSettings src = source_settings(pg(), task_.id, opts_.source_idle_timeout);
     std::vector<std::string> databases;
-    for (auto &d : pg_.query_rows("SELECT unnest(databases) FROM dts.tasks WHERE task_id = $1",
-                                  {std::to_string(task_.id)}))
+    for (auto &d : pg().query_rows("SELECT unnest(databases) FROM dts.tasks WHERE task_id = $1",
+                                   {std::to_string(task_.id)}))
         databases.push_back(*d[0]);
-    start_incremental(pg_, task_, src, databases);
+    start_incremental(pg(), task_, src, databases);
     for (const auto &db : databases) {
         Source s;
         s.db = db;
@@ -1181,7 +1215,7 @@ void Reader::run() {
         if (!end.rows.empty() && end.rows[0][0])
             if (auto l = Lsn::parse(*end.rows[0][0]))
                 check_source_behind(s, *l, position(s), "end of the log");
-        s.tables = load_cdc_tables(pg_, *s.conn, task_, s.db);
+        s.tables = load_cdc_tables(pg(), *s.conn, task_, s.db);
         check_captures(s);
         s.cdc = std::any_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return !t.log; });
         open_log(s);
@@ -1206,9 +1240,11 @@ void Reader::run() {
             any = any || r.read;
             more = more || r.more;
         }
-        pg_.exec("UPDATE dts.tasks SET sidecar_seen_at = now(), attempts = 0, failing_since = "
-                 "NULL WHERE task_id = $1",
-                 {std::to_string(task_.id)});
+        lane_.submit([this] {
+            pg_.exec("UPDATE dts.tasks SET sidecar_seen_at = now(), attempts = 0, failing_since = "
+                     "NULL WHERE task_id = $1",
+                     {std::to_string(task_.id)});
+        });
         if (more)
             continue;
         // Adaptive polling: quick while changes flow, backing off to 5 s when idle, but never
@@ -1222,6 +1258,8 @@ void Reader::run() {
         for (long waited = 0; waited < wait && !stopped_(); waited += 50)
             std::this_thread::sleep_for(std::chrono::milliseconds(std::min<long>(50, wait)));
     }
+    settle(); // the batches handed to the lane are applied (or their error reported) before the
+              // reader stops
 }
 
 } // namespace

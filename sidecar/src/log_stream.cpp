@@ -879,6 +879,8 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             need_source[tb].insert(keys.begin(), keys.end());
             continue;
         }
+        if (before_destination_)
+            before_destination_();
         Rows found = destination_rows(*tb, keys, key_values[tb]);
         for (const auto &ks : keys)
             if (!found.count(ks))

@@ -97,6 +97,10 @@ public:
     // The first transaction committed in [from, to] that ran DDL.
     std::optional<dts::Lsn> ddl_in(const dts::Lsn &from, const dts::Lsn &to) const;
     const LogStats &stats() const { return stats_; }
+    // Called before the stream reads destination rows (updates the row cache cannot complete):
+    // the destination must show every window taken before, and the caller may still be applying
+    // the last one.
+    void before_destination_reads(std::function<void()> f) { before_destination_ = std::move(f); }
 
     // What read_ahead() does with the rows of one read of the log (in LSN order). Public for
     // bench/log_decode_bench.cpp, which replays reads it captured with active_read_sql().
@@ -190,6 +194,7 @@ private:
     dts::Lsn cache_max_;
 
     PgConnection lookup_;
+    std::function<void()> before_destination_;
     dts::tds::Connection &src_;
     TaskRef task_;
     std::string db_;

@@ -72,14 +72,21 @@ std::string ByteReader::utf16_chars(size_t chars) {
 }
 
 std::string utf8_to_utf16le(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() * 2);
+    // Every string column of every row passes here: written in place, ASCII without decoding.
+    std::string out(s.size() * 2, '\0');
+    size_t w = 0;
+    auto put = [&](char16_t u) {
+        out[w++] = static_cast<char>(u & 0xFF);
+        out[w++] = static_cast<char>(u >> 8);
+    };
     for (size_t i = 0; i < s.size();) {
+        if (static_cast<uint8_t>(s[i]) < 0x80) {
+            out[w] = s[i++];
+            w += 2;
+            continue;
+        }
+        // A code point of n UTF-8 bytes takes at most n UTF-16 bytes: `out` is large enough.
         char32_t cp = next_code_point(s, i);
-        auto put = [&](char16_t u) {
-            out += static_cast<char>(u & 0xFF);
-            out += static_cast<char>(u >> 8);
-        };
         if (cp >= 0x10000) {
             cp -= 0x10000;
             put(static_cast<char16_t>(0xD800 + (cp >> 10)));
@@ -88,6 +95,7 @@ std::string utf8_to_utf16le(std::string_view s) {
             put(static_cast<char16_t>(cp));
         }
     }
+    out.resize(w);
     return out;
 }
 

@@ -1,0 +1,29 @@
+#include "apply_lane.hpp"
+
+#include <utility>
+
+namespace sidecar {
+
+ApplyLane::~ApplyLane() {
+    if (last_.valid())
+        last_.wait();
+}
+
+void ApplyLane::submit(std::function<void()> job) {
+    // Each job waits for the one before it (and fails with it): one chain, one job at a time.
+    last_ =
+        std::async(std::launch::async, [before = std::move(last_), job = std::move(job)]() mutable {
+            if (before.valid())
+                before.get();
+            job();
+        });
+}
+
+void ApplyLane::wait() {
+    if (!last_.valid())
+        return;
+    std::future<void> last = std::move(last_);
+    last.get();
+}
+
+} // namespace sidecar
