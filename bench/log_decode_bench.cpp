@@ -454,8 +454,10 @@ int replay(const Options &o) {
 int main(int argc, char **argv) {
     Options o;
     if (argc < 2) {
-        std::fprintf(stderr, "usage: log_decode_bench capture|replay --destination C --task T "
-                             "--db D --port P --password PW --file F --end LSN [--from LSN] [--read-limit N]\n");
+        std::fprintf(
+            stderr,
+            "usage: log_decode_bench capture|replay --destination C --task T "
+            "--db D --port P --password PW --file F --end LSN [--from LSN] [--read-limit N]\n");
         return 2;
     }
     o.command = argv[1];
