@@ -94,9 +94,11 @@ $(BUILD)/sqlsim: $(BUILD)/test/simulator/main.o $(SIM_OBJS)
 	@mkdir -p $(dir $@)
 	$(PLAIN_CXX) -o $@ $^ $(SIM_LIBS)
 
-# Header-only sidecar code (sidecar/src/log_rows.hpp) tested without the sidecar's objects.
+# Header-only sidecar code (sidecar/src/log_rows.hpp) tested without the sidecar's objects, and
+# the apply lane (no dependencies of its own).
 $(BUILD)/test/unit/sidecar_log_rows_test.o: PLAIN_INC += -Isidecar/src
-$(BUILD)/unit_tests: $(UNIT_OBJS) $(COMMON_OBJS) $(SIM_OBJS)
+$(BUILD)/test/unit/sidecar_apply_lane_test.o: PLAIN_INC += -Isidecar/src
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(COMMON_OBJS) $(SIM_OBJS) $(BUILD)/sidecar/src/apply_lane.o
 	@mkdir -p $(dir $@)
 	$(PLAIN_CXX) -o $@ $^ $(SIM_LIBS) -lsybdb -lgmock -lgtest_main -lgtest
 

@@ -304,6 +304,7 @@ dts::tds::Connection connect_source(const Options &o) {
     s.host = o.host;
     s.port = o.port;
     s.database = o.db;
+    s.packet_size = dts::tds::kBulkPacketSize; // as the sidecar's (source_settings.hpp)
     return dts::tds::Connection(s, {o.user, o.password});
 }
 

@@ -1097,13 +1097,12 @@ std::optional<bool> parse_bool(std::string_view s) {
 
 // patch_from_ranges without a base (before == nullptr), patch_with_base with one.
 std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRange> &ranges,
-                                const std::vector<Value> *before, const std::vector<bool> *known) {
+                                const std::vector<const Value *> *before) {
     layout.validate_once();
-    if (before &&
-        (before->size() != layout.columns.size() || known->size() != layout.columns.size()))
-        throw DecodeError("base row of " + std::to_string(before->size()) + " values and " +
-                          std::to_string(known->size()) + " known flags for a layout of " +
-                          std::to_string(layout.columns.size()) + " columns");
+    if (before && before->size() != layout.columns.size())
+        throw DecodeError("base row of " + std::to_string(before->size()) +
+                          " values for a layout of " + std::to_string(layout.columns.size()) +
+                          " columns");
     // The fixed-data area that every record of the table has.
     size_t fixed_end = 4, trusted_end = SIZE_MAX;
     for (const PhysColumn &c : layout.columns) {
@@ -1158,9 +1157,7 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
             new_bytes[b] = r.after[b - from];
         }
     }
-    auto base_of = [&](size_t i) -> const Value * {
-        return before && (*known)[i] ? &(*before)[i] : nullptr;
-    };
+    auto base_of = [&](size_t i) -> const Value * { return before ? (*before)[i] : nullptr; };
     Patch patch;
     for (size_t b = 4; b < fixed_end; ++b) {
         if (!covered[b])
@@ -1245,13 +1242,25 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
 } // namespace
 
 std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<ByteRange> &ranges) {
-    return patch_impl(layout, ranges, nullptr, nullptr);
+    return patch_impl(layout, ranges, nullptr);
 }
 
 std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
                                      const std::vector<Value> &before,
                                      const std::vector<bool> &known) {
-    return patch_impl(layout, ranges, &before, &known);
+    if (before.size() != layout.columns.size() || known.size() != layout.columns.size())
+        throw DecodeError("base row of " + std::to_string(before.size()) + " values and " +
+                          std::to_string(known.size()) + " known flags for a layout of " +
+                          std::to_string(layout.columns.size()) + " columns");
+    std::vector<const Value *> base(before.size());
+    for (size_t i = 0; i < before.size(); ++i)
+        base[i] = known[i] ? &before[i] : nullptr;
+    return patch_impl(layout, ranges, &base);
+}
+
+std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
+                                     const std::vector<const Value *> &before) {
+    return patch_impl(layout, ranges, &before);
 }
 
 } // namespace dts::logrec

@@ -150,6 +150,9 @@ std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<B
 std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
                                      const std::vector<Value> &before,
                                      const std::vector<bool> &known);
+// The same with the base row by reference: before[i] nullptr = column i unknown.
+std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
+                                     const std::vector<const Value *> &before);
 
 // The text of one in-row value of `column` from its on-disk bytes (fixed: exactly its size; bit:
 // the byte holding it; variable: the stored bytes). Throws DecodeError for bytes the type cannot

@@ -301,6 +301,8 @@ Connection::Connection(const ServerOptions &server, const Credentials &cred)
     DBSETLPWD(login, cred.password.c_str());
     DBSETLAPP(login, server.app_name.c_str());
     DBSETLCHARSET(login, "UTF-8");
+    if (server.packet_size > 0)
+        DBSETLPACKET(login, server.packet_size);
     if (!server.database.empty())
         DBSETLDBNAME(login, server.database.c_str());
     dbsetlogintime(server.login_timeout > 0 ? server.login_timeout : 15);

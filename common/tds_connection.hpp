@@ -34,7 +34,14 @@ struct ServerOptions {
     int idle_timeout = 0;
     std::string app_name = "pg_dts";
     std::string tds_version = "7.4";
+    // TDS packet size asked for at login (512..32767; the server may answer with another);
+    // 0: FreeTDS's default (4096).
+    int packet_size = 0;
 };
+
+// For sessions that move bulk data (the sidecar's copies and change reads): SQL Server's largest
+// packet, a quarter as many packets to frame, send and read as the default's.
+constexpr int kBulkPacketSize = 32767;
 
 struct Credentials {
     std::string user;

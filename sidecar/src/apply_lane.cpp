@@ -1,5 +1,6 @@
 #include "apply_lane.hpp"
 
+#include <chrono>
 #include <utility>
 
 namespace sidecar {
@@ -17,6 +18,11 @@ void ApplyLane::submit(std::function<void()> job) {
                 before.get();
             job();
         });
+}
+
+void ApplyLane::check() {
+    if (last_.valid() && last_.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+        wait();
 }
 
 void ApplyLane::wait() {

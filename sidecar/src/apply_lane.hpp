@@ -22,6 +22,8 @@ public:
     void submit(std::function<void()> job);
     // Returns when every submitted job has run; rethrows the first error of one.
     void wait();
+    // wait() if the jobs are done already (their error surfaces now), else nothing.
+    void check();
     bool idle() const { return !last_.valid(); }
 
 private:

@@ -16,6 +16,7 @@
 #include "tsql_quote.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -320,6 +321,7 @@ private:
     PgConnection pg_; // the lane's while it has jobs: pg() waits for them
     std::vector<Source> sources_;
     bool beat_warned_ = false;
+    std::atomic<bool> lane_skipped_ = false; // a batch in the lane was applied before
     ApplyLane lane_; // after pg_: destroyed first, its jobs finish before the connection goes
 };
 
@@ -327,6 +329,7 @@ void Reader::settle() {
     lane_.wait();
     for (auto &s : sources_)
         s.submitted.reset();
+    lane_skipped_ = false;
 }
 
 // The incremental checkpoint, made durable by start_incremental() before the first read.
@@ -736,7 +739,9 @@ Reader::PollResult Reader::poll(Source &s) {
     if (s.tables.empty())
         return {};
     const auto started = std::chrono::steady_clock::now();
-    const Lsn from = (s.submitted ? *s.submitted : position(s)).next();
+    // After a batch found applied already (another reader was there first), the checkpoint says
+    // where to go on, not the batches handed to the lane.
+    const Lsn from = (s.submitted && !lane_skipped_ ? *s.submitted : position(s)).next();
     // The window ends where every stream is complete: the log as far as it was read, CDC at its
     // capture's high mark (a transaction touching both kinds of tables is read whole from both).
     std::optional<Lsn> max_lsn;
@@ -957,14 +962,18 @@ void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::
     auto flush = [&](Batch &b, size_t changes) {
         if (b.transactions == 0)
             return;
-        if (s.log)
+        if (s.log) {
             b.log_restart = s.log->restart_point(b.last_commit);
-        if (s.log)
             s.log->release(b.last_commit);
+        }
         s.submitted = b.last_commit;
+        // One batch in the lane at a time: memory holds the one applied and the one being built.
+        lane_.wait();
         lane_.submit([this, b = std::make_shared<Batch>(std::move(b)), changes] {
             const auto started = std::chrono::steady_clock::now();
             const bool applied = apply_batch(pg_, *b);
+            if (!applied)
+                lane_skipped_ = true;
             log::write(log::Level::Debug, applied ? "batch applied" : "batch skipped (applied)",
                        {{"task", task_.name},
                         {"db", b->source_db},
@@ -1245,8 +1254,12 @@ void Reader::run() {
                      "NULL WHERE task_id = $1",
                      {std::to_string(task_.id)});
         });
+        // A batch that failed in the lane fails the reader now, not at the next batch (which may
+        // never come).
+        lane_.check();
         if (more)
             continue;
+        settle(); // idle: nothing to overlap with
         // Adaptive polling: quick while changes flow, backing off to 5 s when idle, but never
         // past the next heartbeat.
         idle_ms = any ? 100 : std::min(5000, idle_ms * 2);

@@ -610,6 +610,8 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
                                           tb.layout.columns[static_cast<size_t>(k)].name +
                                           " is not in the record");
             bool off_row = false;
+            p.ch.values.reserve(tb.apply_to_layout.size());
+            p.key.reserve(tb.key_apply.size());
             for (int k : tb.apply_to_layout) {
                 if (k < 0) {
                     p.ch.values.emplace_back();
@@ -836,88 +838,102 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     // Streamed parts of a large transaction are neither answered from the row cache nor kept in
     // it (stream() empties it).
     const bool use_cache = stale == nullptr;
-    // Which keys need a base row: updates whose key had no full image earlier. Every change of
-    // the log passes here: keys are made once, and row images are kept only for keys an update
-    // of the window patches.
+    // Every change of the log passes here: per-table state is indexed by the table's place in
+    // tables_, keys are made once, and row images are referred to, not copied.
+    const size_t ntables = tables_.size();
+    auto slot = [&](const Table *t) { return static_cast<size_t>(t - tables_.data()); };
+    // Which keys need a base row: updates whose key had no full image earlier in the window.
     std::vector<std::string> keys(pending.size());
-    std::map<const Table *, std::set<std::string>> need_dest, need_source;
-    std::map<const Table *, std::unordered_set<std::string>> imaged, patched;
-    std::map<const Table *, std::map<std::string, Values>> key_values;
+    std::vector<std::unordered_set<std::string>> imaged(ntables);
+    std::vector<std::set<std::string>> need_dest(ntables), need_source(ntables);
+    std::vector<std::map<std::string, Values>> key_values(ntables);
     for (size_t i = 0; i < pending.size(); ++i) {
         const Pending &p = pending[i];
+        const size_t t = slot(p.table);
         const std::string &k = keys[i] = key_string(p.key);
-        if (p.kind == Pending::Kind::Patch)
-            patched[p.table].insert(k);
         if (p.kind == Pending::Kind::Reread ||
-            (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k) && stale &&
+            (p.kind == Pending::Kind::Patch && !imaged[t].count(k) && stale &&
              stale->may_contain(std::hash<std::string>{}(k)))) {
-            need_source[p.table].insert(k);
-            key_values[p.table].emplace(k, p.key);
-        } else if (p.kind == Pending::Kind::Patch && !imaged[p.table].count(k)) {
-            need_dest[p.table].insert(k);
-            key_values[p.table].emplace(k, p.key);
+            need_source[t].insert(k);
+            key_values[t].emplace(k, p.key);
+        } else if (p.kind == Pending::Kind::Patch && !imaged[t].count(k)) {
+            need_dest[t].insert(k);
+            key_values[t].emplace(k, p.key);
         }
         if (p.kind != Pending::Kind::Patch)
-            imaged[p.table].insert(k);
+            imaged[t].insert(k);
     }
-    // Base rows from the destination, which is at the checkpoint; what it does not have, the
-    // source has.
-    std::map<const Table *, Rows> base, now;
-    for (auto &[tb, keys] : need_dest) {
+    // Base rows: the row cache's, else the destination's (at the checkpoint); what neither has,
+    // the source has.
+    std::vector<std::unordered_map<std::string, const Values *>> base(ntables);
+    std::vector<Rows> found(ntables), now(ntables);
+    for (size_t t = 0; t < ntables; ++t) {
+        std::set<std::string> &want = need_dest[t];
+        const Table &tb = tables_[t];
         if (use_cache)
-            std::erase_if(keys, [&](const std::string &ks) {
-                const Cached *c = cached(tb->index, ks);
+            std::erase_if(want, [&](const std::string &ks) {
+                const Cached *c = cached(tb.index, ks);
                 if (!c)
                     return false;
-                base[tb][ks] = c->row;
+                base[t].emplace(ks, &c->row);
                 ++stats_.cached;
                 return true;
             });
-        if (keys.empty())
+        if (want.empty())
             continue;
-        if (tb->cdc->apply.target.empty()) {
-            need_source[tb].insert(keys.begin(), keys.end());
+        if (tb.cdc->apply.target.empty()) {
+            need_source[t].insert(want.begin(), want.end());
             continue;
         }
         if (before_destination_)
             before_destination_();
-        Rows found = destination_rows(*tb, keys, key_values[tb]);
-        for (const auto &ks : keys)
-            if (!found.count(ks))
-                need_source[tb].insert(ks);
-        base[tb].merge(found);
+        found[t] = destination_rows(tb, want, key_values[t]);
+        for (const auto &ks : want) {
+            auto f = found[t].find(ks);
+            if (f == found[t].end())
+                need_source[t].insert(ks);
+            else
+                base[t].emplace(ks, &f->second);
+        }
     }
-    for (auto &[tb, keys] : need_source)
-        now[tb] = source_rows(*tb, keys, key_values[tb]);
+    for (size_t t = 0; t < ntables; ++t)
+        if (!need_source[t].empty())
+            now[t] = source_rows(tables_[t], need_source[t], key_values[t]);
 
-    // In order: the latest image of each key an update patches, updates completed from it.
-    std::map<const Table *, std::unordered_map<std::string, std::optional<Values>>> state;
+    // In order: the latest image of each key in the window (its place in `out`; `deleted`),
+    // updates completed from it.
+    constexpr size_t deleted = static_cast<size_t>(-1);
+    std::vector<std::unordered_map<std::string, size_t>> state(ntables);
     // Updates the bytes and the row before did not complete: re-read from the source after the
     // pass (placeholders in `out`, by position, with their key).
-    std::map<const Table *, std::set<std::string>> late;
-    std::map<const Table *, std::map<std::string, Values>> late_keys;
+    std::vector<std::set<std::string>> late(ntables);
+    std::vector<std::map<std::string, Values>> late_keys(ntables);
     std::vector<size_t> placeholders;
     std::map<size_t, std::string> placeholder_key;
     // (position in `out`, or npos for a row gone at the source; pending index), in order: what
     // the row cache learns once the positions are final.
     constexpr size_t gone = static_cast<size_t>(-1);
     std::vector<std::pair<size_t, size_t>> emitted;
+    if (use_cache)
+        emitted.reserve(pending.size());
+    out.reserve(out.size() + pending.size());
     auto emit = [&](size_t i, LogChange &&c) {
         if (use_cache)
             emitted.emplace_back(out.size(), i);
         out.push_back(std::move(c));
     };
+    std::vector<const Value *> before;
     for (size_t i = 0; i < pending.size(); ++i) {
         Pending &p = pending[i];
+        const size_t t = slot(p.table);
         const std::string &k = keys[i];
-        auto &st = state[p.table];
+        auto &st = state[t];
         if (p.kind == Pending::Kind::Full) {
-            if (auto pt = patched.find(p.table); pt != patched.end() && pt->second.count(k))
-                st[k] = p.ch.op == 1 ? std::nullopt : std::optional<Values>(p.ch.values);
+            st.insert_or_assign(k, p.ch.op == 1 ? deleted : out.size());
             emit(i, std::move(p.ch));
             continue;
         }
-        if (late[p.table].count(k)) {
+        if (!late[t].empty() && late[t].count(k)) {
             // An earlier change of this key in the window is being re-read: so is this one.
             placeholder_key[out.size()] = k;
             placeholders.push_back(out.size());
@@ -926,30 +942,26 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         }
         const Values *b = nullptr;
         if (p.kind == Pending::Kind::Patch) {
-            auto s = st.find(k);
-            if (s != st.end()) {
-                if (!s->second)
+            if (auto s = st.find(k); s != st.end()) {
+                if (s->second == deleted)
                     throw dts::Error("XX000", "log record at LSN " + p.ch.seq.to_log_string() +
                                                   " of " + p.table->cdc->apply.source_name +
                                                   " updates a row deleted before it");
-                b = &*s->second;
-            } else if (auto d = base[p.table].find(k); d != base[p.table].end()) {
-                b = &d->second;
+                b = &out[s->second].values;
+            } else if (auto d = base[t].find(k); d != base[t].end()) {
+                b = d->second;
             }
         }
         if (b) {
             // The changed bytes applied to the row as it was: exact, and checked (a range's old
             // bytes must be the old row's bytes).
-            std::vector<Value> before(p.table->layout.columns.size());
-            std::vector<bool> known(p.table->layout.columns.size(), false);
+            before.assign(p.table->layout.columns.size(), nullptr);
             for (size_t a = 0; a < p.table->apply_to_layout.size(); ++a)
-                if (const int l = p.table->apply_to_layout[a]; l >= 0 && a < b->size()) {
-                    before[static_cast<size_t>(l)] = (*b)[a];
-                    known[static_cast<size_t>(l)] = true;
-                }
+                if (const int l = p.table->apply_to_layout[a]; l >= 0 && a < b->size())
+                    before[static_cast<size_t>(l)] = &(*b)[a];
             std::optional<lr::Patch> patch;
             try {
-                patch = lr::patch_with_base(p.table->layout, p.ranges, before, known);
+                patch = lr::patch_with_base(p.table->layout, p.ranges, before);
             } catch (const lr::DecodeError &) {
                 patch.reset();
             }
@@ -960,28 +972,28 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                         if (p.table->apply_to_layout[a] == static_cast<int>(l))
                             p.ch.values[a] = v;
                 ++stats_.completed;
-                st[k] = p.ch.values;
+                st.insert_or_assign(k, out.size());
                 emit(i, std::move(p.ch));
                 continue;
             }
             // Not decodable from the bytes and the row before (variable-length data, the NULL
             // bitmap, a length change): the row as the source has it now.
-            late[p.table].insert(k);
-            late_keys[p.table].emplace(k, p.key);
+            late[t].insert(k);
+            late_keys[t].emplace(k, p.key);
             st.erase(k);
             placeholder_key[out.size()] = k;
             placeholders.push_back(out.size());
             emit(i, std::move(p.ch));
             continue;
         }
-        auto n = now[p.table].find(k);
-        if (n == now[p.table].end()) {
+        auto n = now[t].find(k);
+        if (n == now[t].end()) {
             if (use_cache)
                 emitted.emplace_back(gone, i);
             continue; // gone at the source by now: a later delete in the log removes it
         }
         p.ch.values = n->second;
-        st[k] = p.ch.values;
+        st.insert_or_assign(k, out.size());
         emit(i, std::move(p.ch));
     }
     auto learn = [&](const std::vector<bool> &drop) {
@@ -996,8 +1008,9 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         return;
     }
     std::map<size_t, Rows> reread;
-    for (auto &[tb, keys] : late)
-        reread[tb->index] = source_rows(*tb, keys, late_keys[tb]);
+    for (size_t t = 0; t < ntables; ++t)
+        if (!late[t].empty())
+            reread[tables_[t].index] = source_rows(tables_[t], late[t], late_keys[t]);
     std::vector<bool> drop(out.size(), false);
     for (size_t i : placeholders) {
         LogChange &c = out[i];

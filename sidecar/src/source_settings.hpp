@@ -18,6 +18,7 @@ struct SourceSettings {
         auto s = server;
         s.database = db;
         s.app_name = "pg_dts sidecar";
+        s.packet_size = dts::tds::kBulkPacketSize;
         return s;
     }
 };

@@ -227,6 +227,23 @@ TEST(LogPatchBase, RangeOverTheEndOfOneColumnAndTheStartOfTheNext) {
     EXPECT_EQ(p->set, (Set{{0, "33554432"}, {1, "6"}}));
 }
 
+TEST(LogPatchBase, BaseRowByReference) {
+    Layout l;
+    l.columns.push_back(col("a", 1, 56, 4, 1, 4));
+    l.columns.push_back(col("b", 2, 56, 8, 2, 4));
+    const std::vector<ByteRange> r = {{7, "\x01\x05", "\x02\x06"}};
+    const Value a = "16777216", b = "5", wrong = "7", null;
+    auto p = patch_with_base(l, r, std::vector<const Value *>{&a, &b});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{0, "33554432"}, {1, "6"}}));
+    // nullptr: unknown (not completed); a value that is not the record's old bytes, or a NULL
+    // whose bytes changed: not this row.
+    EXPECT_FALSE(patch_with_base(l, r, std::vector<const Value *>{&a, nullptr}));
+    EXPECT_FALSE(patch_with_base(l, r, std::vector<const Value *>{&a, &wrong}));
+    EXPECT_FALSE(patch_with_base(l, r, std::vector<const Value *>{&a, &null}));
+    EXPECT_THROW(patch_with_base(l, r, std::vector<const Value *>{&a}), DecodeError);
+}
+
 TEST(LogPatchBase, BitColumnsSharingAByte) {
     const std::vector<bool> all(5, true);
     // flag 1, f2 0 -> f2 1: byte 17 0x01 -> 0x03. PostgreSQL's t/f and the decoder's true/false.
