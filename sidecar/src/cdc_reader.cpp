@@ -321,7 +321,8 @@ private:
     PgConnection pg_; // the lane's while it has jobs: pg() waits for them
     std::vector<Source> sources_;
     bool beat_warned_ = false;
-    std::atomic<bool> lane_skipped_ = false; // a batch in the lane was applied before
+    std::atomic<bool> lane_skipped_ = false;          // a batch in the lane was applied before
+    std::chrono::steady_clock::duration lane_wait_{}; // waiting for the lane to take a batch
     ApplyLane lane_; // after pg_: destroyed first, its jobs finish before the connection goes
 };
 
@@ -922,7 +923,8 @@ Reader::PollResult Reader::poll(Source &s) {
                 {"db", s.db},
                 {"rows", std::to_string(read_rows)},
                 {"read_ms", ms(read_done - started)},
-                {"apply_ms", ms(std::chrono::steady_clock::now() - read_done)}});
+                {"apply_ms", ms(std::chrono::steady_clock::now() - read_done)},
+                {"lane_wait_ms", ms(lane_wait_)}});
     if (s.log) {
         const LogStats &st = s.log->stats();
         log::write(log::Level::Debug, "log read",
@@ -937,7 +939,8 @@ Reader::PollResult Reader::poll(Source &s) {
                     {"backups", std::to_string(st.backups)},
                     {"read_ms", std::to_string(std::lround(st.read_ms))},
                     {"lookup_ms", std::to_string(std::lround(st.lookup_ms))},
-                    {"reread_ms", std::to_string(std::lround(st.reread_ms))}});
+                    {"reread_ms", std::to_string(std::lround(st.reread_ms))},
+                    {"wait_ms", std::to_string(std::lround(st.wait_ms))}});
     }
     if (reload)
         reload_tables(s);
@@ -968,7 +971,11 @@ void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::
         }
         s.submitted = b.last_commit;
         // One batch in the lane at a time: memory holds the one applied and the one being built.
-        lane_.wait();
+        {
+            const auto waiting = std::chrono::steady_clock::now();
+            lane_.wait();
+            lane_wait_ += std::chrono::steady_clock::now() - waiting;
+        }
         lane_.submit([this, b = std::make_shared<Batch>(std::move(b)), changes] {
             const auto started = std::chrono::steady_clock::now();
             const bool applied = apply_batch(pg_, *b);

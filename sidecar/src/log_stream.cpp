@@ -384,6 +384,7 @@ Lsn LogStream::read_ahead(long limit) {
         ahead_.reset();
         Fetched f;
         try {
+            const Stopwatch timer(stats_.wait_ms);
             f = a.rows.get();
         } catch (const std::exception &e) {
             // Read again on the stream's own connection, which reports what is wrong.

@@ -55,6 +55,8 @@ struct LogStats {
     // Milliseconds spent reading the log (fn_dblog / fn_dump_dblog, decoding the result set),
     // looking up destination rows to complete updates, and re-reading rows from the source.
     double read_ms = 0, lookup_ms = 0, reread_ms = 0;
+    // Milliseconds the reader waited for a read ahead to finish (the source is the slower side).
+    double wait_ms = 0;
 };
 
 class LogStream {
