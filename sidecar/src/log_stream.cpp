@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cstdio>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace sidecar {
 
@@ -844,25 +843,36 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     const size_t ntables = tables_.size();
     auto slot = [&](const Table *t) { return static_cast<size_t>(t - tables_.data()); };
     // Which keys need a base row: updates whose key had no full image earlier in the window.
+    // One map per table serves both passes: here a key is present once a full image of it came
+    // (`later`: its place is not known yet), in the second pass it holds the key's latest image.
+    constexpr size_t deleted = static_cast<size_t>(-1), later = static_cast<size_t>(-2);
     std::vector<std::string> keys(pending.size());
-    std::vector<std::unordered_set<std::string>> imaged(ntables);
+    std::vector<std::unordered_map<std::string, size_t>> state(ntables);
+    {
+        std::vector<size_t> per_table(ntables, 0);
+        for (const Pending &p : pending)
+            ++per_table[slot(p.table)];
+        for (size_t t = 0; t < ntables; ++t)
+            state[t].reserve(per_table[t]);
+    }
     std::vector<std::set<std::string>> need_dest(ntables), need_source(ntables);
     std::vector<std::map<std::string, Values>> key_values(ntables);
     for (size_t i = 0; i < pending.size(); ++i) {
         const Pending &p = pending[i];
         const size_t t = slot(p.table);
         const std::string &k = keys[i] = key_string(p.key);
+        const bool imaged = p.kind == Pending::Kind::Patch && state[t].count(k);
         if (p.kind == Pending::Kind::Reread ||
-            (p.kind == Pending::Kind::Patch && !imaged[t].count(k) && stale &&
+            (p.kind == Pending::Kind::Patch && !imaged && stale &&
              stale->may_contain(std::hash<std::string>{}(k)))) {
             need_source[t].insert(k);
             key_values[t].emplace(k, p.key);
-        } else if (p.kind == Pending::Kind::Patch && !imaged[t].count(k)) {
+        } else if (p.kind == Pending::Kind::Patch && !imaged) {
             need_dest[t].insert(k);
             key_values[t].emplace(k, p.key);
         }
         if (p.kind != Pending::Kind::Patch)
-            imaged[t].insert(k);
+            state[t].try_emplace(k, later);
     }
     // Base rows: the row cache's, else the destination's (at the checkpoint); what neither has,
     // the source has.
@@ -903,8 +913,6 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
 
     // In order: the latest image of each key in the window (its place in `out`; `deleted`),
     // updates completed from it.
-    constexpr size_t deleted = static_cast<size_t>(-1);
-    std::vector<std::unordered_map<std::string, size_t>> state(ntables);
     // Updates the bytes and the row before did not complete: re-read from the source after the
     // pass (placeholders in `out`, by position, with their key).
     std::vector<std::set<std::string>> late(ntables);
@@ -943,7 +951,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         }
         const Values *b = nullptr;
         if (p.kind == Pending::Kind::Patch) {
-            if (auto s = st.find(k); s != st.end()) {
+            if (auto s = st.find(k); s != st.end() && s->second != later) {
                 if (s->second == deleted)
                     throw dts::Error("XX000", "log record at LSN " + p.ch.seq.to_log_string() +
                                                   " of " + p.table->cdc->apply.source_name +
