@@ -184,13 +184,18 @@ SQL
   }
   local lr
   lr=$(grep 'msg="log read"' "$WORK_DIR/sidecar.log" | tail -1 | grep -o 'completed=.*')
-  # Where each catch-up's time went: the reader's polls (read: source reads and decoding; apply:
-  # the destination transaction) and the rest (start-up, waits between polls).
+  # Where each catch-up's time went: the reader's polls (read: source reads and decoding; batch:
+  # building batches for the apply lane) and the lane's destination transactions (apply, at the
+  # same time as the reader's next window).
   local t
   for t in tl tc; do
-    awk -v t="task=$t" 'index($0, "msg=poll ") && index($0, t " ") {
-      for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "read_ms") r += kv[2]; if (kv[1] == "apply_ms") a += kv[2]; if (kv[1] == "rows") n += kv[2] }
-      polls++ } END { printf "# %s: %d polls, %d rows, read %.1f s, apply %.1f s\n", t, polls, n, r / 1000, a / 1000 }' "$WORK_DIR/sidecar.log"
+    awk -v t="task=$t" 'index($0, t " ") {
+      poll = index($0, "msg=poll ") > 0; applied = index($0, "msg=\"batch applied\"") > 0
+      if (!poll && !applied) next
+      for (i = 1; i <= NF; i++) { split($i, kv, "=")
+        if (poll && kv[1] == "read_ms") r += kv[2]; if (poll && kv[1] == "batch_ms") b += kv[2]
+        if (poll && kv[1] == "rows") n += kv[2]; if (applied && kv[1] == "ms") a += kv[2] }
+      polls += poll } END { printf "# %s: %d polls, %d rows, read %.1f s, batch %.1f s, apply %.1f s\n", t, polls, n, r / 1000, b / 1000, a / 1000 }' "$WORK_DIR/sidecar.log"
   done
   /usr/bin/python3 - "$changes" "$log_bytes" "$ts_log" "$ts_cdc" "$same_log" "$same_cdc" "$lr" "$captured" "$decoded" <<'PY'
 import json, sys

@@ -65,6 +65,11 @@ struct Source {
     std::optional<Lsn> submitted;
 };
 
+// A duration for the log, in whole milliseconds.
+std::string ms_text(std::chrono::steady_clock::duration d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
 Lsn lsn_of(const std::optional<std::string> &text, const std::string &what) {
     auto l = text ? Lsn::parse(*text) : std::nullopt;
     if (!l)
@@ -915,16 +920,14 @@ Reader::PollResult Reader::poll(Source &s) {
         apply_log_ddl(s, plans, at_ddl, *ddl_at);
         reload = true;
     }
-    const auto ms = [](auto d) {
-        return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-    };
     log::write(log::Level::Debug, "poll",
                {{"task", task_.name},
                 {"db", s.db},
                 {"rows", std::to_string(read_rows)},
-                {"read_ms", ms(read_done - started)},
-                {"apply_ms", ms(std::chrono::steady_clock::now() - read_done)},
-                {"lane_wait_ms", ms(lane_wait_)}});
+                {"read_ms", ms_text(read_done - started)},
+                // Building the batches and handing them to the lane (which logs their apply).
+                {"batch_ms", ms_text(std::chrono::steady_clock::now() - read_done)},
+                {"lane_wait_ms", ms_text(lane_wait_)}});
     if (s.log) {
         const LogStats &st = s.log->stats();
         log::write(log::Level::Debug, "log read",
@@ -987,9 +990,7 @@ void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::
                         {"to_lsn", b->last_commit.to_log_string()},
                         {"transactions", std::to_string(b->transactions)},
                         {"changes", std::to_string(changes)},
-                        {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                  std::chrono::steady_clock::now() - started)
-                                                  .count())}});
+                        {"ms", ms_text(std::chrono::steady_clock::now() - started)}});
         });
     };
     // plans[i].table == i: plans are made for every table in order.
