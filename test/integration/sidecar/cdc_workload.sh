@@ -284,12 +284,25 @@ phase3_log() {
     src "BACKUP LOG $db TO DISK = N'$WORK_DIR/$db.$n.trn'"
   done
   src "USE $db; CHECKPOINT"
+  local active need="" first v b s
+  active=$(srcq "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)" | tr A-F a-f)
   check "phase 3: the active log starts past the task's position" "t" \
-    "$(q -c "SELECT lower(v) > '$cp3' FROM dts._source_query('src', '$db', \$tsql\$SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)\$tsql\$) AS x(v text)")"
+    "$([[ "$active" > "$cp3" ]] && echo t || echo f)"
+  # The backups the reader needs: those starting before the active log. With CDC tables (hybrid)
+  # a backup truncates no further than the capture job has read, so that is not always all three.
+  # msdb keeps LSNs as numeric(25,0): VLF, then the block in 10 digits and the slot in 5.
+  IFS=: read -r v b s <<<"$active"
+  for n in 1 2 3; do
+    first=$(srcq "SELECT CAST(b.first_lsn AS varchar(30)) FROM msdb.dbo.backupset b JOIN msdb.dbo.backupmediafamily m ON m.media_set_id = b.media_set_id WHERE m.physical_device_name = N'$WORK_DIR/$db.$n.trn'")
+    [ "$(q -c "SELECT $first < $(printf '%d%010d%05d' $((16#$v)) $((16#$b)) $((16#$s)))")" = t ] &&
+      need+="$WORK_DIR/$db.$n.trn "
+  done
+  echo "# phase 3: active log from $active; backups holding records before it: ${need:-none}"
   start_sidecar
   check "phase 3: caught up through the log backups" "1/running" "$(mark p3 300)"
-  check "phase 3: the reader read the log backups" "t" \
-    "$([ "$(grep -c 'msg="reading a log backup"' "$LOG")" -ge 3 ] && echo t || echo f)"
+  check "phase 3: the reader read each log backup it needed, and no other" "${need:-none}" \
+    "$(grep -o 'msg="reading a log backup".*backup=[^ ]*' "$LOG" | sed 's/.*backup=//; s/"//g' |
+      grep -F "$WORK_DIR/$db." | sort -u | tr '\n' ' ')"
   check "phase 3: destination equals the source row for row" "$SAME" "$(compare)"
   kill_sidecar
   gen --seed $((SEED + 40)) --phase 3 --txns 30 run | sed 's/^/# /'
