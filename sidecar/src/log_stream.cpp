@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <unordered_map>
 
 namespace sidecar {
@@ -185,10 +186,15 @@ std::string key_string(const Values &key) {
     return out;
 }
 
+namespace {
+// Row cache bound (both generations together).
+constexpr size_t kRowCacheBytes = 64u << 20;
+} // namespace
+
 LogStream::LogStream(const std::string &destination, dts::tds::Connection &src, const TaskRef &task,
                      std::string db, const std::vector<CdcTable> &tables, const Lsn &restart,
                      const Lsn &applied, long read_limit, Connect connect)
-    : lookup_(destination), src_(src), task_(task), db_(std::move(db)),
+    : cache_(kRowCacheBytes), lookup_(destination), src_(src), task_(task), db_(std::move(db)),
       asm_(static_cast<size_t>(std::max(1000L, read_limit / 2))), next_(restart), applied_(applied),
       read_limit_(read_limit), connect_(std::move(connect)) {
     load_layouts(tables);
@@ -675,7 +681,7 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
 }
 
 void LogStream::take(const Lsn &from, const Lsn &to, std::vector<LogChange> &out) {
-    forget_from(from); // images of a window cut short: not applied, taken again from `from`
+    cache_.forget_from(from); // images of a window cut short: not applied, taken again from `from`
     std::vector<Pending> pending;
     for (const auto &t : asm_.committed()) {
         if (t.commit < from || !(applied_ < t.commit))
@@ -774,65 +780,6 @@ LogStream::Rows LogStream::source_rows(const Table &tb, const std::set<std::stri
     return out;
 }
 
-namespace {
-// Row cache bound (both generations together), counted in bytes of values and keys.
-constexpr size_t kRowCacheBytes = 64u << 20;
-
-size_t row_bytes(const std::string &key, const Values &row) {
-    size_t n = key.size() + 96;
-    for (const auto &v : row)
-        n += 32 + (v ? v->size() : 0);
-    return n;
-}
-} // namespace
-
-const LogStream::Cached *LogStream::cached(size_t table, const std::string &key) const {
-    for (const CacheMap *m : {&cache_now_, &cache_old_})
-        if (auto t = m->find(table); t != m->end())
-            if (auto it = t->second.find(key); it != t->second.end())
-                return &it->second;
-    return nullptr;
-}
-
-void LogStream::remember(size_t table, const std::string &key, const Lsn &commit,
-                         const Values *row) {
-    if (!row) { // deleted, or its state unknown: the destination (or the source) answers
-        for (CacheMap *m : {&cache_now_, &cache_old_})
-            if (auto t = m->find(table); t != m->end())
-                t->second.erase(key);
-        return;
-    }
-    const size_t bytes = row_bytes(key, *row);
-    if (cache_bytes_ + bytes > kRowCacheBytes / 2) {
-        cache_old_ = std::move(cache_now_); // the older generation goes
-        cache_now_.clear();
-        cache_bytes_ = 0;
-    }
-    auto [it, fresh] = cache_now_[table].try_emplace(key);
-    if (!fresh)
-        cache_bytes_ -= std::min(cache_bytes_, row_bytes(key, it->second.row));
-    it->second.commit = commit;
-    it->second.row = *row;
-    cache_bytes_ += bytes;
-    if (cache_max_ < commit)
-        cache_max_ = commit;
-}
-
-void LogStream::forget_from(const Lsn &from) {
-    if (cache_max_ < from)
-        return;
-    for (CacheMap *m : {&cache_now_, &cache_old_})
-        for (auto &[table, rows] : *m)
-            std::erase_if(rows, [&](const auto &e) { return !(e.second.commit < from); });
-    cache_max_ = from.prev();
-}
-
-void LogStream::forget_all() {
-    cache_now_.clear();
-    cache_old_.clear();
-    cache_bytes_ = 0;
-}
-
 void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
                          const dts::KeyFilter *stale) {
     // Streamed parts of a large transaction are neither answered from the row cache nor kept in
@@ -878,15 +825,16 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     // the source has.
     std::vector<std::unordered_map<std::string, const Values *>> base(ntables);
     std::vector<Rows> found(ntables), now(ntables);
+    std::deque<Values> from_cache; // rows the cache answered (base refers to them)
     for (size_t t = 0; t < ntables; ++t) {
         std::set<std::string> &want = need_dest[t];
         const Table &tb = tables_[t];
         if (use_cache)
             std::erase_if(want, [&](const std::string &ks) {
-                const Cached *c = cached(tb.index, ks);
-                if (!c)
+                Values row;
+                if (!cache_.find(tb.index, ks, row))
                     return false;
-                base[t].emplace(ks, &c->row);
+                base[t].emplace(ks, &from_cache.emplace_back(std::move(row)));
                 ++stats_.cached;
                 return true;
             });
@@ -1008,8 +956,10 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     auto learn = [&](const std::vector<bool> &drop) {
         for (const auto &[o, i] : emitted) {
             const bool known = o != gone && !drop[o] && out[o].op != 1;
-            remember(pending[i].table->index, keys[i], known ? out[o].commit : Lsn(),
-                     known ? &out[o].values : nullptr);
+            if (known)
+                cache_.put(pending[i].table->index, keys[i], out[o].commit, out[o].values);
+            else // deleted, or its state unknown: the destination (or the source) answers
+                cache_.erase(pending[i].table->index, keys[i]);
         }
     };
     if (placeholders.empty()) {
@@ -1049,7 +999,7 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
     if (!t)
         return 0;
     // Its keys' images are not all kept (a spilled one is read in parts): the cache starts again.
-    forget_all();
+    cache_.clear();
     // A table's row filter, asked of the source for the images about to be written: an insert
     // outside is skipped, an update leaving it deletes the row (dts::changes::apply_filter).
     auto inside = [&](const Table &tb, const std::vector<LogChange> &changes) {

@@ -19,6 +19,7 @@
 #include "log_layout.hpp"
 #include "log_transactions.hpp"
 #include "lsn.hpp"
+#include "row_cache.hpp"
 #include "row_decoder.hpp"
 #include "tds_connection.hpp"
 
@@ -175,24 +176,10 @@ private:
     // does not show that yet, so their rows are re-read from the source.
     void complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
                   const dts::KeyFilter *stale);
-    // The row cache: the last image of each key the log brought in earlier windows (commit
-    // order), so an update of a recently changed row is completed without asking the
-    // destination. It holds source images of applied windows only: take() drops what a window
-    // cut short left behind, stream() and a reload start it afresh. Two generations bound it.
-    struct Cached {
-        dts::Lsn commit;
-        dts::changes::Values row;
-    };
-    // By table index, then key_string of the clustered key.
-    using CacheMap = std::unordered_map<size_t, std::unordered_map<std::string, Cached>>;
-    const Cached *cached(size_t table, const std::string &key) const;
-    void remember(size_t table, const std::string &key, const dts::Lsn &commit,
-                  const dts::changes::Values *row);
-    void forget_from(const dts::Lsn &from);
-    void forget_all();
-    CacheMap cache_now_, cache_old_;
-    size_t cache_bytes_ = 0;
-    dts::Lsn cache_max_;
+    // The row cache (common/row_cache): the last image of each key the log brought in earlier
+    // windows, in commit order. It holds source images of applied windows only: take() drops
+    // what a window cut short left behind, stream() and a reload start it afresh.
+    dts::logrec::RowCache cache_;
 
     PgConnection lookup_;
     std::function<void()> before_destination_;

@@ -1,0 +1,204 @@
+#include "row_cache.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <functional>
+
+namespace dts::logrec {
+
+namespace {
+constexpr uint32_t kEmpty = 0, kTombstone = ~0u;
+constexpr uint32_t kNull = ~0u; // the length that marks a NULL value
+constexpr size_t kMinSlots = 1024;
+constexpr size_t npos = static_cast<size_t>(-1);
+
+void pack(std::string &out, std::string_view key, const changes::Values &row) {
+    size_t n = key.size();
+    for (const auto &v : row)
+        n += 4 + (v ? v->size() : 0);
+    out.resize(n); // keeps the capacity of an image it overwrites
+    char *p = out.data();
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    for (const auto &v : row) {
+        const uint32_t len = v ? static_cast<uint32_t>(v->size()) : kNull;
+        std::memcpy(p, &len, 4);
+        p += 4;
+        if (v) {
+            std::memcpy(p, v->data(), v->size());
+            p += v->size();
+        }
+    }
+}
+
+void unpack(std::string_view data, changes::Values &row) {
+    row.clear();
+    const char *p = data.data(), *end = data.data() + data.size();
+    while (p < end) {
+        uint32_t len;
+        std::memcpy(&len, p, 4);
+        p += 4;
+        if (len == kNull) {
+            row.emplace_back();
+        } else {
+            row.emplace_back(std::in_place, p, len);
+            p += len;
+        }
+    }
+}
+} // namespace
+
+uint64_t RowCache::hash(size_t table, std::string_view key) {
+    uint64_t h = std::hash<std::string_view>{}(key) + table * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 33; // spread the table's bits into the low bits that pick the slot
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+size_t RowCache::footprint(std::string_view key, const changes::Values &row) {
+    // The packed data, the entry and its share of the index.
+    size_t n = key.size() + sizeof(Entry) + 4 * sizeof(uint32_t) + 2 * sizeof(uint64_t);
+    for (const auto &v : row)
+        n += 4 + (v ? v->size() : 0);
+    return n;
+}
+
+size_t RowCache::Generation::slot_of(uint64_t h, size_t table, std::string_view key) const {
+    if (slots.empty())
+        return npos;
+    const size_t mask = slots.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const uint32_t s = slots[i];
+        if (s == kEmpty)
+            return npos;
+        if (s != kTombstone && hashes[i] == h) {
+            const Entry &e = entries[s - 1];
+            if (e.table == table && std::string_view(e.data).substr(0, e.key_size) == key)
+                return i;
+        }
+    }
+}
+
+RowCache::Entry *RowCache::Generation::lookup(uint64_t h, size_t table, std::string_view key) {
+    const size_t i = slot_of(h, table, key);
+    return i == npos ? nullptr : &entries[slots[i] - 1];
+}
+
+void RowCache::Generation::remove(size_t slot) {
+    Entry &e = entries[slots[slot] - 1];
+    e.live = false;
+    std::string().swap(e.data);
+    slots[slot] = kTombstone;
+    --live;
+}
+
+void RowCache::Generation::place(uint64_t h, uint32_t entry) {
+    const size_t mask = slots.size() - 1;
+    size_t i = h & mask;
+    while (slots[i] != kEmpty)
+        i = (i + 1) & mask;
+    slots[i] = entry + 1;
+    hashes[i] = h;
+    ++used;
+}
+
+void RowCache::Generation::make_room() {
+    if ((used + 1) * 2 <= slots.size() && entries.size() + 1 < kTombstone)
+        return;
+    // At most a quarter full after the rebuild, so that the next one is far off.
+    const size_t capacity = std::max(kMinSlots, std::bit_ceil((live + 1) * 4));
+    std::vector<Entry> keep;
+    keep.reserve(capacity / 2);
+    for (Entry &e : entries)
+        if (e.live)
+            keep.push_back(std::move(e));
+    entries = std::move(keep);
+    slots.assign(capacity, kEmpty);
+    hashes.assign(capacity, 0);
+    used = 0;
+    for (size_t i = 0; i < entries.size(); ++i)
+        place(entries[i].hash, static_cast<uint32_t>(i));
+}
+
+void RowCache::Generation::reset() {
+    slots.clear();
+    hashes.clear();
+    entries.clear();
+    live = bytes = used = 0;
+}
+
+bool RowCache::find(size_t table, std::string_view key, changes::Values &row) const {
+    const uint64_t h = hash(table, key);
+    for (const Generation *g : {&now_, &old_})
+        if (const size_t i = g->slot_of(h, table, key); i != npos) {
+            const Entry &e = g->entries[g->slots[i] - 1];
+            unpack(std::string_view(e.data).substr(e.key_size), row);
+            return true;
+        }
+    return false;
+}
+
+void RowCache::put(size_t table, std::string_view key, const Lsn &commit,
+                   const changes::Values &row) {
+    const uint64_t h = hash(table, key);
+    const size_t size = footprint(key, row);
+    Entry *e = now_.lookup(h, table, key);
+    if (!e && now_.bytes + size > max_bytes_ / 2) {
+        old_ = std::move(now_); // the older generation goes
+        now_.reset();
+    }
+    if (!e) {
+        now_.make_room();
+        now_.entries.emplace_back();
+        e = &now_.entries.back();
+        e->hash = h;
+        e->table = table;
+        e->key_size = static_cast<uint32_t>(key.size());
+        e->live = true;
+        now_.place(h, static_cast<uint32_t>(now_.entries.size() - 1));
+        ++now_.live;
+    } else {
+        now_.bytes -= std::min(now_.bytes, footprint(key, {}) + (e->data.size() - e->key_size));
+    }
+    e->commit = commit;
+    pack(e->data, key, row);
+    now_.bytes += size;
+    if (max_commit_ < commit)
+        max_commit_ = commit;
+}
+
+void RowCache::erase(size_t table, std::string_view key) {
+    const uint64_t h = hash(table, key);
+    for (Generation *g : {&now_, &old_})
+        if (const size_t i = g->slot_of(h, table, key); i != npos) {
+            const Entry &e = g->entries[g->slots[i] - 1];
+            g->bytes -= std::min(g->bytes, footprint(key, {}) + (e.data.size() - e.key_size));
+            g->remove(i);
+        }
+}
+
+void RowCache::forget_from(const Lsn &from) {
+    if (max_commit_ < from)
+        return;
+    for (Generation *g : {&now_, &old_})
+        for (size_t i = 0; i < g->slots.size(); ++i) {
+            const uint32_t s = g->slots[i];
+            if (s == kEmpty || s == kTombstone)
+                continue;
+            const Entry &e = g->entries[s - 1];
+            if (e.commit < from)
+                continue;
+            g->bytes -= std::min(g->bytes, footprint({}, {}) + e.data.size());
+            g->remove(i);
+        }
+    max_commit_ = from.prev();
+}
+
+void RowCache::clear() {
+    now_.reset();
+    old_.reset();
+}
+
+} // namespace dts::logrec

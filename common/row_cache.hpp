@@ -1,0 +1,71 @@
+// The log reader's row cache: the last image of each key the log brought in earlier windows, so
+// an update of a recently changed row is completed without asking the destination
+// (docs/log-reader.md). Every change of the log is put here, so the layout is chosen for that:
+// one open-addressing index per generation, and each row packed into one string with its key (a
+// put is one allocation, or none when it overwrites an image that fits; a NULL and an empty
+// string stay distinct). Rows are unpacked only when a lookup finds them. Two generations bound
+// the memory: when the newer one is full, the older one goes.
+#pragma once
+
+#include "change_batch.hpp"
+#include "lsn.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dts::logrec {
+
+class RowCache {
+public:
+    // `max_bytes` bounds both generations together (keys and values, with a per-value overhead).
+    explicit RowCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+    // The image of `key` in table `table` into `row`; false when the cache does not know it.
+    bool find(size_t table, std::string_view key, changes::Values &row) const;
+    // `row` is the image of `key` as of the transaction committed at `commit`.
+    void put(size_t table, std::string_view key, const Lsn &commit, const changes::Values &row);
+    // The key's state is unknown (or the row is gone): later lookups ask elsewhere.
+    void erase(size_t table, std::string_view key);
+    // Drops the images of transactions committed at or after `from`.
+    void forget_from(const Lsn &from);
+    void clear();
+    size_t size() const { return now_.live + old_.live; }
+    size_t bytes() const { return now_.bytes + old_.bytes; }
+
+private:
+    struct Entry {
+        uint64_t hash = 0;
+        size_t table = 0;
+        Lsn commit;
+        uint32_t key_size = 0;
+        bool live = false;
+        std::string data; // the key, then the row: per value a 4-byte length (NULL: ~0u), bytes
+    };
+    struct Generation {
+        // Slots hold an entry's index + 1 (0: empty, kTombstone: erased).
+        std::vector<uint32_t> slots;
+        std::vector<uint64_t> hashes; // beside the slots: a probe compares these first
+        std::vector<Entry> entries;
+        size_t live = 0, bytes = 0, used = 0; // used: slots not empty (live or tombstone)
+
+        // The slot holding `key`'s entry, or npos.
+        size_t slot_of(uint64_t h, size_t table, std::string_view key) const;
+        Entry *lookup(uint64_t h, size_t table, std::string_view key);
+        void remove(size_t slot);
+        // Room for one more entry: rebuilds the index (dropping erased entries) when full.
+        void make_room();
+        void place(uint64_t h, uint32_t entry);
+        void reset();
+    };
+    static uint64_t hash(size_t table, std::string_view key);
+    static size_t footprint(std::string_view key, const changes::Values &row);
+
+    size_t max_bytes_;
+    Generation now_, old_;
+    Lsn max_commit_; // of the images held: forget_from() past it has nothing to do
+};
+
+} // namespace dts::logrec
