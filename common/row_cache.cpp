@@ -148,6 +148,7 @@ void RowCache::put(size_t table, std::string_view key, const Lsn &commit,
     if (!e && now_.bytes + size > max_bytes_ / 2) {
         old_ = std::move(now_); // the older generation goes
         now_.reset();
+        ++rotations_;
     }
     if (!e) {
         now_.make_room();
@@ -179,21 +180,36 @@ void RowCache::erase(size_t table, std::string_view key) {
         }
 }
 
-void RowCache::forget_from(const Lsn &from) {
+size_t RowCache::forget_from(const Lsn &from) {
     if (max_commit_ < from)
-        return;
-    for (Generation *g : {&now_, &old_})
-        for (size_t i = 0; i < g->slots.size(); ++i) {
-            const uint32_t s = g->slots[i];
-            if (s == kEmpty || s == kTombstone)
-                continue;
-            const Entry &e = g->entries[s - 1];
-            if (e.commit < from)
-                continue;
-            g->bytes -= std::min(g->bytes, footprint({}, {}) + e.data.size());
-            g->remove(i);
-        }
+        return 0;
+    size_t dropped = 0;
+    auto drop = [&dropped](Generation &g, size_t slot) {
+        ++dropped;
+        const Entry &e = g.entries[g.slots[slot] - 1];
+        g.bytes -= std::min(g.bytes, footprint({}, {}) + e.data.size());
+        g.remove(slot);
+    };
+    // A newer image that goes may have replaced one in between that was applied: the older
+    // generation's image of that key is then stale, so the key becomes unknown.
+    for (size_t i = 0; i < now_.slots.size(); ++i) {
+        const uint32_t s = now_.slots[i];
+        if (s == kEmpty || s == kTombstone || now_.entries[s - 1].commit < from)
+            continue;
+        const Entry &e = now_.entries[s - 1];
+        if (const size_t o =
+                old_.slot_of(e.hash, e.table, std::string_view(e.data).substr(0, e.key_size));
+            o != npos)
+            drop(old_, o);
+        drop(now_, i);
+    }
+    for (size_t i = 0; i < old_.slots.size(); ++i) {
+        const uint32_t s = old_.slots[i];
+        if (s != kEmpty && s != kTombstone && !(old_.entries[s - 1].commit < from))
+            drop(old_, i);
+    }
     max_commit_ = from.prev();
+    return dropped;
 }
 
 void RowCache::clear() {

@@ -29,10 +29,16 @@ public:
     void put(size_t table, std::string_view key, const Lsn &commit, const changes::Values &row);
     // The key's state is unknown (or the row is gone): later lookups ask elsewhere.
     void erase(size_t table, std::string_view key);
-    // Drops the images of transactions committed at or after `from`.
-    void forget_from(const Lsn &from);
+    // Drops the images of transactions committed at or after `from` (a window taken, not
+    // applied); a key whose newer image goes is forgotten in both generations, since the image it
+    // replaced may have been a later one than the older generation's.
+    // Returns how many images went.
+    size_t forget_from(const Lsn &from);
     void clear();
     size_t size() const { return now_.live + old_.live; }
+    size_t older_size() const { return old_.live; } // images in the generation that goes next
+    // How many times the newer generation became the older one (each drops the older's images).
+    size_t rotations() const { return rotations_; }
     size_t bytes() const { return now_.bytes + old_.bytes; }
 
 private:
@@ -66,6 +72,7 @@ private:
     size_t max_bytes_;
     Generation now_, old_;
     Lsn max_commit_; // of the images held: forget_from() past it has nothing to do
+    size_t rotations_ = 0;
 };
 
 } // namespace dts::logrec

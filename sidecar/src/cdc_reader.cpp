@@ -333,8 +333,11 @@ private:
 
 void Reader::settle() {
     lane_.wait();
-    for (auto &s : sources_)
+    for (auto &s : sources_) {
         s.submitted.reset();
+        if (s.log)
+            s.log->earlier_takes_applied();
+    }
     lane_skipped_ = false;
 }
 
@@ -943,7 +946,8 @@ Reader::PollResult Reader::poll(Source &s) {
                     {"read_ms", std::to_string(std::lround(st.read_ms))},
                     {"lookup_ms", std::to_string(std::lround(st.lookup_ms))},
                     {"reread_ms", std::to_string(std::lround(st.reread_ms))},
-                    {"wait_ms", std::to_string(std::lround(st.wait_ms))}});
+                    {"wait_ms", std::to_string(std::lround(st.wait_ms))},
+                    {"settle_ms", std::to_string(std::lround(st.settle_ms))}});
     }
     if (reload)
         reload_tables(s);
@@ -978,6 +982,8 @@ void Reader::apply_transactions(Source &s, const std::vector<Plan> &plans, std::
             const auto waiting = std::chrono::steady_clock::now();
             lane_.wait();
             lane_wait_ += std::chrono::steady_clock::now() - waiting;
+            if (s.log) // the batches of its earlier windows were submitted before this one
+                s.log->earlier_takes_applied();
         }
         lane_.submit([this, b = std::make_shared<Batch>(std::move(b)), changes] {
             const auto started = std::chrono::steady_clock::now();

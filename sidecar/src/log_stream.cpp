@@ -681,7 +681,12 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
 }
 
 void LogStream::take(const Lsn &from, const Lsn &to, std::vector<LogChange> &out) {
-    cache_.forget_from(from); // images of a window cut short: not applied, taken again from `from`
+    // Images of a window cut short: not applied, taken again from `from`.
+    if (cache_.forget_from(from) > 0)
+        unaccounted_ = true;
+    unapplied_older_.merge(unapplied_last_);
+    unapplied_last_.clear();
+    rotations_at_take_ = cache_.rotations();
     std::vector<Pending> pending;
     for (const auto &t : asm_.committed()) {
         if (t.commit < from || !(applied_ < t.commit))
@@ -780,6 +785,23 @@ LogStream::Rows LogStream::source_rows(const Table &tb, const std::set<std::stri
     return out;
 }
 
+void LogStream::earlier_takes_applied() {
+    unapplied_older_.clear();
+    unaccounted_ = false;
+    rotations_mark_ = rotations_at_take_;
+}
+
+uint64_t LogStream::key_hash(size_t table, const std::string &key) {
+    return std::hash<std::string>{}(key) ^ (table * 0x9e3779b97f4a7c15ull);
+}
+
+// Whether every key a batch not known applied changed is in the cache or in the unapplied sets:
+// not when the stream just started or the cache was emptied or cut (unaccounted_), nor after a
+// rotation, which may have dropped images of such changes.
+bool LogStream::batches_accounted() const {
+    return !unaccounted_ && cache_.rotations() == rotations_mark_;
+}
+
 void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &out,
                          const dts::KeyFilter *stale) {
     // Streamed parts of a large transaction are neither answered from the row cache nor kept in
@@ -844,8 +866,26 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             need_source[t].insert(want.begin(), want.end());
             continue;
         }
-        if (before_destination_)
+        if (before_destination_ && use_cache && batches_accounted()) {
+            // Keys a batch not known applied changed are read from the source instead (as
+            // `stale` ones are): the reader does not wait for the batch.
+            std::erase_if(want, [&](const std::string &ks) {
+                const uint64_t h = key_hash(tb.index, ks);
+                if (!unapplied_older_.count(h) && !unapplied_last_.count(h))
+                    return false;
+                need_source[t].insert(ks);
+                return true;
+            });
+            if (want.empty())
+                continue;
+        } else if (before_destination_) {
+            const Stopwatch timer(stats_.settle_ms);
             before_destination_();
+            unapplied_older_.clear();
+            unapplied_last_.clear();
+            unaccounted_ = false;
+            rotations_mark_ = cache_.rotations();
+        }
         found[t] = destination_rows(tb, want, key_values[t]);
         for (const auto &ks : want) {
             auto f = found[t].find(ks);
@@ -953,13 +993,25 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         st.insert_or_assign(k, out.size());
         emit(i, std::move(p.ch));
     }
+    // What the row cache learns. A key the batch changes (`out` keeps its change) and the cache
+    // then has no image of goes to unapplied_last_; a change that is not in the batch (the row
+    // was gone at the source) leaves the destination row as it is.
     auto learn = [&](const std::vector<bool> &drop) {
+        std::unordered_set<uint64_t> changed;
+        changed.reserve(emitted.size());
         for (const auto &[o, i] : emitted) {
-            const bool known = o != gone && !drop[o] && out[o].op != 1;
-            if (known)
-                cache_.put(pending[i].table->index, keys[i], out[o].commit, out[o].values);
-            else // deleted, or its state unknown: the destination (or the source) answers
-                cache_.erase(pending[i].table->index, keys[i]);
+            const size_t table = pending[i].table->index;
+            const bool in_batch = o != gone && !drop[o];
+            const uint64_t h = key_hash(table, keys[i]);
+            if (in_batch)
+                changed.insert(h);
+            if (in_batch && out[o].op != 1) {
+                cache_.put(table, keys[i], out[o].commit, out[o].values);
+            } else { // deleted, or its state unknown: the destination (or the source) answers
+                cache_.erase(table, keys[i]);
+                if (changed.count(h))
+                    unapplied_last_.insert(h);
+            }
         }
     };
     if (placeholders.empty()) {
@@ -1000,6 +1052,7 @@ size_t LogStream::stream(const Lsn &commit, ApplyTransaction &tx) {
         return 0;
     // Its keys' images are not all kept (a spilled one is read in parts): the cache starts again.
     cache_.clear();
+    unaccounted_ = true;
     // A table's row filter, asked of the source for the images about to be written: an insert
     // outside is skipped, an update leaving it deletes the row (dts::changes::apply_filter).
     auto inside = [&](const Table &tb, const std::vector<LogChange> &changes) {

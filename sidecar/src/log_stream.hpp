@@ -31,6 +31,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace sidecar {
@@ -55,8 +56,9 @@ struct LogStats {
     // Milliseconds spent reading the log (fn_dblog / fn_dump_dblog, decoding the result set),
     // looking up destination rows to complete updates, and re-reading rows from the source.
     double read_ms = 0, lookup_ms = 0, reread_ms = 0;
-    // Milliseconds the reader waited for a read ahead to finish (the source is the slower side).
-    double wait_ms = 0;
+    // Milliseconds the reader waited for a read ahead to finish (the source is the slower side),
+    // and for the batches before to be applied before it looked up destination rows.
+    double wait_ms = 0, settle_ms = 0;
 };
 
 class LogStream {
@@ -103,6 +105,13 @@ public:
     // the destination must show every window taken before, and the caller may still be applying
     // the last one.
     void before_destination_reads(std::function<void()> f) { before_destination_ = std::move(f); }
+    // The caller's batches built from the changes of take()s before the last one are applied
+    // (the last one's may not be). A key such a batch changed is either imaged in the row cache
+    // or, when not (deleted, or its state unknown), re-read from the source instead of the
+    // destination; every other key's destination row is already what those batches leave. So
+    // lookups of destination rows go on while the last batch is applied, and wait for it
+    // (before_destination_reads) only when that bookkeeping is incomplete.
+    void earlier_takes_applied();
 
     // What read_ahead() does with the rows of one read of the log (in LSN order). Public for
     // bench/log_decode_bench.cpp, which replays reads it captured with active_read_sql().
@@ -180,6 +189,15 @@ private:
     // windows, in commit order. It holds source images of applied windows only: take() drops
     // what a window cut short left behind, stream() and a reload start it afresh.
     dts::logrec::RowCache cache_;
+    // Keys (key_hash) the changes of the last take() and of the ones before it, not known
+    // applied, left without an image in the cache; whether other keys may be unaccounted for
+    // (the stream just started, the cache was emptied or cut); rotations of the cache when the
+    // batches were last known applied, and at the start of the last take().
+    std::unordered_set<uint64_t> unapplied_older_, unapplied_last_;
+    bool unaccounted_ = true;
+    size_t rotations_mark_ = 0, rotations_at_take_ = 0;
+    static uint64_t key_hash(size_t table, const std::string &key);
+    bool batches_accounted() const;
 
     PgConnection lookup_;
     std::function<void()> before_destination_;

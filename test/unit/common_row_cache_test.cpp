@@ -130,3 +130,20 @@ TEST(RowCache, AgreesWithAMapUnderRandomPutsAndErases) {
             }
         }
 }
+
+TEST(RowCache, ForgetFromNeverRevealsAnOlderGenerationsImage) {
+    // k's image at 1 ends up in the older generation, its image at 2 (applied) is replaced by the
+    // one at 3 (taken, not applied). Forgetting from 3 must not answer with the image at 1.
+    RowCache c(8 << 10); // ~30 of these rows per generation
+    c.put(0, "k", at(1), row("one"));
+    for (int i = 0; i < 40; ++i)
+        c.put(0, "filler" + std::to_string(i), at(1), row("f"));
+    Values got;
+    ASSERT_GT(c.older_size(), 0u) << "k must be in the older generation";
+    ASSERT_TRUE(c.find(0, "k", got));
+    ASSERT_EQ(got, row("one"));
+    c.put(0, "k", at(2), row("two"));
+    c.put(0, "k", at(3), row("three"));
+    c.forget_from(at(3));
+    EXPECT_FALSE(c.find(0, "k", got));
+}
