@@ -993,24 +993,17 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         st.insert_or_assign(k, out.size());
         emit(i, std::move(p.ch));
     }
-    // What the row cache learns. A key the batch changes (`out` keeps its change) and the cache
-    // then has no image of goes to unapplied_last_; a change that is not in the batch (the row
-    // was gone at the source) leaves the destination row as it is.
+    // What the row cache learns. A key it then has no image of goes to unapplied_last_: this
+    // batch or an earlier one not known applied may have changed it (a change of this window not
+    // in the batch, the row gone at the source, may erase an earlier window's image).
     auto learn = [&](const std::vector<bool> &drop) {
-        std::unordered_set<uint64_t> changed;
-        changed.reserve(emitted.size());
         for (const auto &[o, i] : emitted) {
             const size_t table = pending[i].table->index;
-            const bool in_batch = o != gone && !drop[o];
-            const uint64_t h = key_hash(table, keys[i]);
-            if (in_batch)
-                changed.insert(h);
-            if (in_batch && out[o].op != 1) {
+            if (o != gone && !drop[o] && out[o].op != 1) {
                 cache_.put(table, keys[i], out[o].commit, out[o].values);
             } else { // deleted, or its state unknown: the destination (or the source) answers
                 cache_.erase(table, keys[i]);
-                if (changed.count(h))
-                    unapplied_last_.insert(h);
+                unapplied_last_.insert(key_hash(table, keys[i]));
             }
         }
     };
