@@ -86,8 +86,13 @@ RowCache::Entry *RowCache::Generation::lookup(uint64_t h, size_t table, std::str
     return i == npos ? nullptr : &entries[slots[i] - 1];
 }
 
+size_t RowCache::stored(const Entry &e) {
+    return footprint({}, {}) + e.data.size();
+}
+
 void RowCache::Generation::remove(size_t slot) {
     Entry &e = entries[slots[slot] - 1];
+    bytes -= std::min(bytes, stored(e));
     e.live = false;
     std::string().swap(e.data);
     slots[slot] = kTombstone;
@@ -161,7 +166,7 @@ void RowCache::put(size_t table, std::string_view key, const Lsn &commit,
         now_.place(h, static_cast<uint32_t>(now_.entries.size() - 1));
         ++now_.live;
     } else {
-        now_.bytes -= std::min(now_.bytes, footprint(key, {}) + (e->data.size() - e->key_size));
+        now_.bytes -= std::min(now_.bytes, stored(*e));
     }
     e->commit = commit;
     pack(e->data, key, row);
@@ -173,11 +178,8 @@ void RowCache::put(size_t table, std::string_view key, const Lsn &commit,
 void RowCache::erase(size_t table, std::string_view key) {
     const uint64_t h = hash(table, key);
     for (Generation *g : {&now_, &old_})
-        if (const size_t i = g->slot_of(h, table, key); i != npos) {
-            const Entry &e = g->entries[g->slots[i] - 1];
-            g->bytes -= std::min(g->bytes, footprint(key, {}) + (e.data.size() - e.key_size));
+        if (const size_t i = g->slot_of(h, table, key); i != npos)
             g->remove(i);
-        }
 }
 
 size_t RowCache::forget_from(const Lsn &from) {
@@ -186,8 +188,6 @@ size_t RowCache::forget_from(const Lsn &from) {
     size_t dropped = 0;
     auto drop = [&dropped](Generation &g, size_t slot) {
         ++dropped;
-        const Entry &e = g.entries[g.slots[slot] - 1];
-        g.bytes -= std::min(g.bytes, footprint({}, {}) + e.data.size());
         g.remove(slot);
     };
     // A newer image that goes may have replaced one in between that was applied: the older

@@ -35,6 +35,8 @@ public:
     // Returns how many images went.
     size_t forget_from(const Lsn &from);
     void clear();
+    // The hash the cache files (table, key) under; callers keeping sets of keys use it too.
+    static uint64_t hash(size_t table, std::string_view key);
     size_t size() const { return now_.live + old_.live; }
     size_t older_size() const { return old_.live; } // images in the generation that goes next
     // How many times the newer generation became the older one (each drops the older's images).
@@ -60,14 +62,14 @@ private:
         // The slot holding `key`'s entry, or npos.
         size_t slot_of(uint64_t h, size_t table, std::string_view key) const;
         Entry *lookup(uint64_t h, size_t table, std::string_view key);
-        void remove(size_t slot);
+        void remove(size_t slot); // and its bytes
         // Room for one more entry: rebuilds the index (dropping erased entries) when full.
         void make_room();
         void place(uint64_t h, uint32_t entry);
         void reset();
     };
-    static uint64_t hash(size_t table, std::string_view key);
     static size_t footprint(std::string_view key, const changes::Values &row);
+    static size_t stored(const Entry &e); // footprint() of what `e` holds
 
     size_t max_bytes_;
     Generation now_, old_;

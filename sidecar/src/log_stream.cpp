@@ -791,10 +791,6 @@ void LogStream::earlier_takes_applied() {
     rotations_mark_ = rotations_at_take_;
 }
 
-uint64_t LogStream::key_hash(size_t table, const std::string &key) {
-    return std::hash<std::string>{}(key) ^ (table * 0x9e3779b97f4a7c15ull);
-}
-
 // Whether every key a batch not known applied changed is in the cache or in the unapplied sets:
 // not when the stream just started or the cache was emptied or cut (unaccounted_), nor after a
 // rotation, which may have dropped images of such changes.
@@ -870,7 +866,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             // Keys a batch not known applied changed are read from the source instead (as
             // `stale` ones are): the reader does not wait for the batch.
             std::erase_if(want, [&](const std::string &ks) {
-                const uint64_t h = key_hash(tb.index, ks);
+                const uint64_t h = dts::logrec::RowCache::hash(tb.index, ks);
                 if (!unapplied_older_.count(h) && !unapplied_last_.count(h))
                     return false;
                 need_source[t].insert(ks);
@@ -1003,7 +999,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                 cache_.put(table, keys[i], out[o].commit, out[o].values);
             } else { // deleted, or its state unknown: the destination (or the source) answers
                 cache_.erase(table, keys[i]);
-                unapplied_last_.insert(key_hash(table, keys[i]));
+                unapplied_last_.insert(dts::logrec::RowCache::hash(table, keys[i]));
             }
         }
     };

@@ -189,14 +189,13 @@ private:
     // windows, in commit order. It holds source images of applied windows only: take() drops
     // what a window cut short left behind, stream() and a reload start it afresh.
     dts::logrec::RowCache cache_;
-    // Keys (key_hash) the changes of the last take() and of the ones before it, not known
+    // Keys (RowCache::hash) the changes of the last take() and of the ones before it, not known
     // applied, left without an image in the cache; whether other keys may be unaccounted for
     // (the stream just started, the cache was emptied or cut); rotations of the cache when the
     // batches were last known applied, and at the start of the last take().
     std::unordered_set<uint64_t> unapplied_older_, unapplied_last_;
     bool unaccounted_ = true;
     size_t rotations_mark_ = 0, rotations_at_take_ = 0;
-    static uint64_t key_hash(size_t table, const std::string &key);
     bool batches_accounted() const;
 
     PgConnection lookup_;
