@@ -64,8 +64,11 @@ COMMON_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(COMMON_SRCS))
 
 SIDECAR_SRCS = $(sort $(wildcard sidecar/src/*.cpp))
 SIDECAR_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(SIDECAR_SRCS))
+# tcmalloc: the log reader allocates a few small strings per decoded column; with glibc's malloc
+# a quarter of the reader's CPU went to the allocator (bench/log_reader.sh, docs/log-reader.md).
+# Debian ships only the runtime library of the minimal variant, hence the file name.
 SIDECAR_LIBS = -lsybdb -L$(shell $(PG_CONFIG) --libdir) -lpq -lboost_program_options \
-               -lprometheus-cpp-pull -lprometheus-cpp-core -lcurl
+               -lprometheus-cpp-pull -lprometheus-cpp-core -lcurl -l:libtcmalloc_minimal.so.4
 
 SIM_SRCS = $(sort $(wildcard test/simulator/tds/*.cpp test/simulator/sql/*.cpp))
 SIM_OBJS = $(patsubst %.cpp,$(BUILD)/%.o,$(SIM_SRCS))

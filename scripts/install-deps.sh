@@ -9,7 +9,7 @@ PACKAGES=(
   freetds-dev freetds-bin
   libboost-program-options-dev libboost-system-dev libboost-dev
   libgtest-dev libgmock-dev
-  libsqlite3-dev libssl-dev openssl
+  libsqlite3-dev libssl-dev openssl libtcmalloc-minimal4
   prometheus-cpp-dev libcurl4-openssl-dev postgresql-15-cron curl
   python3 python3-tds python3-openssl python3-pytest
 )

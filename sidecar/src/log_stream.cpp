@@ -180,7 +180,12 @@ std::string dblog_lsn(const Lsn &l) {
 std::string key_string(const Values &key) {
     std::string out;
     for (const auto &v : key) {
-        out += v ? "\x01" + *v : std::string("\x02");
+        if (v) {
+            out += '\x01';
+            out += *v;
+        } else {
+            out += '\x02';
+        }
         out += '\x1f';
     }
     return out;
@@ -811,8 +816,9 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     // One map per table serves both passes: here a key is present once a full image of it came
     // (`later`: its place is not known yet), in the second pass it holds the key's latest image.
     constexpr size_t deleted = static_cast<size_t>(-1), later = static_cast<size_t>(-2);
+    // Maps below refer to these keys (never reallocated) or to the sets' own.
     std::vector<std::string> keys(pending.size());
-    std::vector<std::unordered_map<std::string, size_t>> state(ntables);
+    std::vector<std::unordered_map<std::string_view, size_t>> state(ntables);
     {
         std::vector<size_t> per_table(ntables, 0);
         for (const Pending &p : pending)
@@ -822,6 +828,11 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     }
     std::vector<std::set<std::string>> need_dest(ntables), need_source(ntables);
     std::vector<std::map<std::string, Values>> key_values(ntables);
+    // Base rows: the row cache's (looked up here, once per key), else the destination's (at the
+    // checkpoint); what neither has, the source has.
+    std::vector<std::unordered_map<std::string_view, const Values *>> base(ntables);
+    std::deque<Values> from_cache; // rows the cache answered (base refers to them)
+    Values cached_row;
     for (size_t i = 0; i < pending.size(); ++i) {
         const Pending &p = pending[i];
         const size_t t = slot(p.table);
@@ -832,30 +843,22 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
              stale->may_contain(std::hash<std::string>{}(k)))) {
             need_source[t].insert(k);
             key_values[t].emplace(k, p.key);
-        } else if (p.kind == Pending::Kind::Patch && !imaged) {
-            need_dest[t].insert(k);
-            key_values[t].emplace(k, p.key);
+        } else if (p.kind == Pending::Kind::Patch && !imaged && !base[t].count(k)) {
+            if (use_cache && cache_.find(p.table->index, k, cached_row)) {
+                base[t].emplace(k, &from_cache.emplace_back(std::move(cached_row)));
+                ++stats_.cached;
+            } else {
+                need_dest[t].insert(k);
+                key_values[t].emplace(k, p.key);
+            }
         }
         if (p.kind != Pending::Kind::Patch)
             state[t].try_emplace(k, later);
     }
-    // Base rows: the row cache's, else the destination's (at the checkpoint); what neither has,
-    // the source has.
-    std::vector<std::unordered_map<std::string, const Values *>> base(ntables);
     std::vector<Rows> found(ntables), now(ntables);
-    std::deque<Values> from_cache; // rows the cache answered (base refers to them)
     for (size_t t = 0; t < ntables; ++t) {
         std::set<std::string> &want = need_dest[t];
         const Table &tb = tables_[t];
-        if (use_cache)
-            std::erase_if(want, [&](const std::string &ks) {
-                Values row;
-                if (!cache_.find(tb.index, ks, row))
-                    return false;
-                base[t].emplace(ks, &from_cache.emplace_back(std::move(row)));
-                ++stats_.cached;
-                return true;
-            });
         if (want.empty())
             continue;
         if (tb.cdc->apply.target.empty()) {
