@@ -59,7 +59,7 @@ uint64_t RowCache::hash(size_t table, std::string_view key) {
 
 size_t RowCache::footprint(std::string_view key, const changes::Values &row) {
     // The packed data, the entry and its share of the index.
-    size_t n = key.size() + sizeof(Entry) + 4 * sizeof(uint32_t) + 2 * sizeof(uint64_t);
+    size_t n = key.size() + sizeof(Entry) + 4 * sizeof(Generation::Slot);
     for (const auto &v : row)
         n += 4 + (v ? v->size() : 0);
     return n;
@@ -70,10 +70,10 @@ size_t RowCache::Generation::slot_of(uint64_t h, size_t table, std::string_view 
         return npos;
     const size_t mask = slots.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        const uint32_t s = slots[i];
+        const auto [sh, s] = slots[i];
         if (s == kEmpty)
             return npos;
-        if (s != kTombstone && hashes[i] == h) {
+        if (s != kTombstone && sh == h) {
             const Entry &e = entries[s - 1];
             if (e.table == table && std::string_view(e.data).substr(0, e.key_size) == key)
                 return i;
@@ -83,7 +83,7 @@ size_t RowCache::Generation::slot_of(uint64_t h, size_t table, std::string_view 
 
 RowCache::Entry *RowCache::Generation::lookup(uint64_t h, size_t table, std::string_view key) {
     const size_t i = slot_of(h, table, key);
-    return i == npos ? nullptr : &entries[slots[i] - 1];
+    return i == npos ? nullptr : &entries[slots[i].entry - 1];
 }
 
 size_t RowCache::stored(const Entry &e) {
@@ -91,21 +91,20 @@ size_t RowCache::stored(const Entry &e) {
 }
 
 void RowCache::Generation::remove(size_t slot) {
-    Entry &e = entries[slots[slot] - 1];
+    Entry &e = entries[slots[slot].entry - 1];
     bytes -= std::min(bytes, stored(e));
     e.live = false;
     std::string().swap(e.data);
-    slots[slot] = kTombstone;
+    slots[slot].entry = kTombstone;
     --live;
 }
 
 void RowCache::Generation::place(uint64_t h, uint32_t entry) {
     const size_t mask = slots.size() - 1;
     size_t i = h & mask;
-    while (slots[i] != kEmpty)
+    while (slots[i].entry != kEmpty)
         i = (i + 1) & mask;
-    slots[i] = entry + 1;
-    hashes[i] = h;
+    slots[i] = {h, entry + 1};
     ++used;
 }
 
@@ -120,8 +119,7 @@ void RowCache::Generation::make_room() {
         if (e.live)
             keep.push_back(std::move(e));
     entries = std::move(keep);
-    slots.assign(capacity, kEmpty);
-    hashes.assign(capacity, 0);
+    slots.assign(capacity, Slot{});
     used = 0;
     for (size_t i = 0; i < entries.size(); ++i)
         place(entries[i].hash, static_cast<uint32_t>(i));
@@ -129,7 +127,6 @@ void RowCache::Generation::make_room() {
 
 void RowCache::Generation::reset() {
     slots.clear();
-    hashes.clear();
     entries.clear();
     live = bytes = used = 0;
 }
@@ -138,7 +135,7 @@ bool RowCache::find(size_t table, std::string_view key, changes::Values &row) co
     const uint64_t h = hash(table, key);
     for (const Generation *g : {&now_, &old_})
         if (const size_t i = g->slot_of(h, table, key); i != npos) {
-            const Entry &e = g->entries[g->slots[i] - 1];
+            const Entry &e = g->entries[g->slots[i].entry - 1];
             unpack(std::string_view(e.data).substr(e.key_size), row);
             return true;
         }
@@ -193,7 +190,7 @@ size_t RowCache::forget_from(const Lsn &from) {
     // A newer image that goes may have replaced one in between that was applied: the older
     // generation's image of that key is then stale, so the key becomes unknown.
     for (size_t i = 0; i < now_.slots.size(); ++i) {
-        const uint32_t s = now_.slots[i];
+        const uint32_t s = now_.slots[i].entry;
         if (s == kEmpty || s == kTombstone || now_.entries[s - 1].commit < from)
             continue;
         const Entry &e = now_.entries[s - 1];
@@ -204,7 +201,7 @@ size_t RowCache::forget_from(const Lsn &from) {
         drop(now_, i);
     }
     for (size_t i = 0; i < old_.slots.size(); ++i) {
-        const uint32_t s = old_.slots[i];
+        const uint32_t s = old_.slots[i].entry;
         if (s != kEmpty && s != kTombstone && !(old_.entries[s - 1].commit < from))
             drop(old_, i);
     }
