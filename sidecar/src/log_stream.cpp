@@ -11,6 +11,7 @@
 #include "tsql_quote.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -808,52 +809,71 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     // Streamed parts of a large transaction are neither answered from the row cache nor kept in
     // it (stream() empties it).
     const bool use_cache = stale == nullptr;
-    // Every change of the log passes here: per-table state is indexed by the table's place in
-    // tables_, keys are made once, and row images are referred to, not copied.
+    // Every change of the log passes here: a (table, key) is looked up by its string once, and
+    // from then on known by the first pending change that names it (`first`), which indexes the
+    // per-window state below; row images are referred to, not copied.
     const size_t ntables = tables_.size();
     auto slot = [&](const Table *t) { return static_cast<size_t>(t - tables_.data()); };
-    // Which keys need a base row: updates whose key had no full image earlier in the window.
-    // One map per table serves both passes: here a key is present once a full image of it came
-    // (`later`: its place is not known yet), in the second pass it holds the key's latest image.
-    constexpr size_t deleted = static_cast<size_t>(-1), later = static_cast<size_t>(-2);
-    // Maps below refer to these keys (never reallocated) or to the sets' own.
     std::vector<std::string> keys(pending.size());
-    std::vector<std::unordered_map<std::string_view, size_t>> state(ntables);
+    std::vector<uint64_t> hashes(pending.size());
+    std::vector<size_t> first(pending.size());
     {
-        std::vector<size_t> per_table(ntables, 0);
-        for (const Pending &p : pending)
-            ++per_table[slot(p.table)];
-        for (size_t t = 0; t < ntables; ++t)
-            state[t].reserve(per_table[t]);
+        const size_t mask = std::bit_ceil(2 * pending.size() + 2) - 1;
+        std::vector<size_t> index(mask + 1, 0); // a pending index + 1; 0: empty
+        for (size_t i = 0; i < pending.size(); ++i) {
+            const Pending &p = pending[i];
+            keys[i] = key_string(p.key);
+            hashes[i] = dts::logrec::RowCache::hash(p.table->index, keys[i]);
+            for (size_t h = hashes[i] & mask;; h = (h + 1) & mask) {
+                if (index[h] == 0) {
+                    index[h] = i + 1;
+                    first[i] = i;
+                    break;
+                }
+                const size_t j = index[h] - 1;
+                if (hashes[j] == hashes[i] && pending[j].table == p.table && keys[j] == keys[i]) {
+                    first[i] = j;
+                    break;
+                }
+            }
+        }
     }
+    // Which keys need a base row: updates whose key had no full image earlier in the window.
+    // One state per key serves both passes: here it is `later` once a full image of the key came
+    // (its place is not known yet), in the second pass the place of the key's latest image in
+    // `out` (`deleted`, or `none` when there is no usable one).
+    constexpr size_t deleted = static_cast<size_t>(-1), later = static_cast<size_t>(-2),
+                     none = static_cast<size_t>(-3);
+    std::vector<size_t> state(pending.size(), none);
     std::vector<std::set<std::string>> need_dest(ntables), need_source(ntables);
     std::vector<std::map<std::string, Values>> key_values(ntables);
+    std::vector<std::vector<size_t>> dest_keys(ntables); // need_dest's keys, by `first`
     // Base rows: the row cache's (looked up here, once per key), else the destination's (at the
     // checkpoint); what neither has, the source has.
-    std::vector<std::unordered_map<std::string_view, const Values *>> base(ntables);
+    std::vector<const Values *> base(pending.size(), nullptr);
     std::deque<Values> from_cache; // rows the cache answered (base refers to them)
     Values cached_row;
     for (size_t i = 0; i < pending.size(); ++i) {
         const Pending &p = pending[i];
-        const size_t t = slot(p.table);
-        const std::string &k = keys[i] = key_string(p.key);
-        const bool imaged = p.kind == Pending::Kind::Patch && state[t].count(k);
+        const size_t t = slot(p.table), f = first[i];
+        const std::string &k = keys[i];
+        const bool imaged = p.kind == Pending::Kind::Patch && state[f] != none;
         if (p.kind == Pending::Kind::Reread ||
             (p.kind == Pending::Kind::Patch && !imaged && stale &&
              stale->may_contain(std::hash<std::string>{}(k)))) {
             need_source[t].insert(k);
             key_values[t].emplace(k, p.key);
-        } else if (p.kind == Pending::Kind::Patch && !imaged && !base[t].count(k)) {
+        } else if (p.kind == Pending::Kind::Patch && !imaged && !base[f]) {
             if (use_cache && cache_.find(p.table->index, k, cached_row)) {
-                base[t].emplace(k, &from_cache.emplace_back(std::move(cached_row)));
+                base[f] = &from_cache.emplace_back(std::move(cached_row));
                 ++stats_.cached;
-            } else {
-                need_dest[t].insert(k);
+            } else if (need_dest[t].insert(k).second) {
                 key_values[t].emplace(k, p.key);
+                dest_keys[t].push_back(f);
             }
         }
-        if (p.kind != Pending::Kind::Patch)
-            state[t].try_emplace(k, later);
+        if (p.kind != Pending::Kind::Patch && state[f] == none)
+            state[f] = later;
     }
     std::vector<Rows> found(ntables), now(ntables);
     for (size_t t = 0; t < ntables; ++t) {
@@ -868,13 +888,11 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         if (before_destination_ && use_cache && batches_accounted()) {
             // Keys a batch not known applied changed are read from the source instead (as
             // `stale` ones are): the reader does not wait for the batch.
-            std::erase_if(want, [&](const std::string &ks) {
-                const uint64_t h = dts::logrec::RowCache::hash(tb.index, ks);
-                if (!unapplied_older_.count(h) && !unapplied_last_.count(h))
-                    return false;
-                need_source[t].insert(ks);
-                return true;
-            });
+            for (size_t f : dest_keys[t])
+                if (unapplied_older_.count(hashes[f]) || unapplied_last_.count(hashes[f])) {
+                    want.erase(keys[f]);
+                    need_source[t].insert(keys[f]);
+                }
             if (want.empty())
                 continue;
         } else if (before_destination_) {
@@ -886,12 +904,13 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             rotations_mark_ = cache_.rotations();
         }
         found[t] = destination_rows(tb, want, key_values[t]);
-        for (const auto &ks : want) {
-            auto f = found[t].find(ks);
-            if (f == found[t].end())
-                need_source[t].insert(ks);
+        for (size_t f : dest_keys[t]) {
+            if (!want.count(keys[f]))
+                continue;
+            if (auto row = found[t].find(keys[f]); row != found[t].end())
+                base[f] = &row->second;
             else
-                base[t].emplace(ks, &f->second);
+                need_source[t].insert(keys[f]);
         }
     }
     for (size_t t = 0; t < ntables; ++t)
@@ -904,6 +923,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     // pass (placeholders in `out`, by position, with their key).
     std::vector<std::set<std::string>> late(ntables);
     std::vector<std::map<std::string, Values>> late_keys(ntables);
+    std::vector<bool> is_late(pending.size(), false); // by `first`
     std::vector<size_t> placeholders;
     std::map<size_t, std::string> placeholder_key;
     // (position in `out`, or npos for a row gone at the source; pending index), in order: what
@@ -921,15 +941,14 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     std::vector<const Value *> before;
     for (size_t i = 0; i < pending.size(); ++i) {
         Pending &p = pending[i];
-        const size_t t = slot(p.table);
+        const size_t t = slot(p.table), f = first[i];
         const std::string &k = keys[i];
-        auto &st = state[t];
         if (p.kind == Pending::Kind::Full) {
-            st.insert_or_assign(k, p.ch.op == 1 ? deleted : out.size());
+            state[f] = p.ch.op == 1 ? deleted : out.size();
             emit(i, std::move(p.ch));
             continue;
         }
-        if (!late[t].empty() && late[t].count(k)) {
+        if (is_late[f]) {
             // An earlier change of this key in the window is being re-read: so is this one.
             placeholder_key[out.size()] = k;
             placeholders.push_back(out.size());
@@ -938,14 +957,14 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         }
         const Values *b = nullptr;
         if (p.kind == Pending::Kind::Patch) {
-            if (auto s = st.find(k); s != st.end() && s->second != later) {
-                if (s->second == deleted)
+            if (const size_t s = state[f]; s != none && s != later) {
+                if (s == deleted)
                     throw dts::Error("XX000", "log record at LSN " + p.ch.seq.to_log_string() +
                                                   " of " + p.table->cdc->apply.source_name +
                                                   " updates a row deleted before it");
-                b = &out[s->second].values;
-            } else if (auto d = base[t].find(k); d != base[t].end()) {
-                b = d->second;
+                b = &out[s].values;
+            } else {
+                b = base[f];
             }
         }
         if (b) {
@@ -968,7 +987,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                         if (p.table->apply_to_layout[a] == static_cast<int>(l))
                             p.ch.values[a] = v;
                 ++stats_.completed;
-                st.insert_or_assign(k, out.size());
+                state[f] = out.size();
                 emit(i, std::move(p.ch));
                 continue;
             }
@@ -976,7 +995,8 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             // bitmap, a length change): the row as the source has it now.
             late[t].insert(k);
             late_keys[t].emplace(k, p.key);
-            st.erase(k);
+            is_late[f] = true;
+            state[f] = none;
             placeholder_key[out.size()] = k;
             placeholders.push_back(out.size());
             emit(i, std::move(p.ch));
@@ -989,7 +1009,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             continue; // gone at the source by now: a later delete in the log removes it
         }
         p.ch.values = n->second;
-        st.insert_or_assign(k, out.size());
+        state[f] = out.size();
         emit(i, std::move(p.ch));
     }
     // What the row cache learns. A key it then has no image of goes to unapplied_last_: this
@@ -1002,7 +1022,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                 cache_.put(table, keys[i], out[o].commit, out[o].values);
             } else { // deleted, or its state unknown: the destination (or the source) answers
                 cache_.erase(table, keys[i]);
-                unapplied_last_.insert(dts::logrec::RowCache::hash(table, keys[i]));
+                unapplied_last_.insert(hashes[i]);
             }
         }
     };
