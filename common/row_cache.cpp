@@ -49,6 +49,21 @@ void unpack(std::string_view data, changes::Values &row) {
 }
 } // namespace
 
+std::string key_string(const changes::Values &key) {
+    std::string out;
+    for (const auto &v : key) {
+        if (!v) {
+            out += '\x02';
+            continue;
+        }
+        const auto len = static_cast<uint32_t>(v->size());
+        out += '\x01';
+        out.append(reinterpret_cast<const char *>(&len), sizeof len);
+        out += *v;
+    }
+    return out;
+}
+
 uint64_t RowCache::hash(size_t table, std::string_view key) {
     uint64_t h = std::hash<std::string_view>{}(key) + table * 0x9e3779b97f4a7c15ull;
     h ^= h >> 33; // spread the table's bits into the low bits that pick the slot

@@ -18,6 +18,11 @@
 
 namespace dts::logrec {
 
+// A clustered key as one string, for the row cache and the reader's maps: each value
+// length-prefixed, so that two different keys never give the same string whatever bytes their
+// values hold (NULL and the empty string differ too).
+std::string key_string(const changes::Values &key);
+
 class RowCache {
 public:
     // `max_bytes` bounds both generations together (keys and values, with a per-value overhead).

@@ -178,20 +178,6 @@ std::string dblog_lsn(const Lsn &l) {
                                     std::to_string(l.slot));
 }
 
-std::string key_string(const Values &key) {
-    std::string out;
-    for (const auto &v : key) {
-        if (v) {
-            out += '\x01';
-            out += *v;
-        } else {
-            out += '\x02';
-        }
-        out += '\x1f';
-    }
-    return out;
-}
-
 namespace {
 // Row cache bound (both generations together).
 constexpr size_t kRowCacheBytes = 64u << 20;
@@ -851,7 +837,8 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     // Base rows: the row cache's (looked up here, once per key), else the destination's (at the
     // checkpoint); what neither has, the source has.
     std::vector<const Values *> base(pending.size(), nullptr);
-    std::deque<Values> from_cache; // rows the cache answered (base refers to them)
+    std::vector<bool> asked(pending.size(), false); // the cache asked (then need_dest) for the key
+    std::deque<Values> from_cache;                  // rows the cache answered (base refers to them)
     Values cached_row;
     for (size_t i = 0; i < pending.size(); ++i) {
         const Pending &p = pending[i];
@@ -863,7 +850,8 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
              stale->may_contain(std::hash<std::string>{}(k)))) {
             need_source[t].insert(k);
             key_values[t].emplace(k, p.key);
-        } else if (p.kind == Pending::Kind::Patch && !imaged && !base[f]) {
+        } else if (p.kind == Pending::Kind::Patch && !imaged && !asked[f]) {
+            asked[f] = true;
             if (use_cache && cache_.find(p.table->index, k, cached_row)) {
                 base[f] = &from_cache.emplace_back(std::move(cached_row));
                 ++stats_.cached;

@@ -225,8 +225,8 @@ private:
     std::optional<Ahead> ahead_;
 };
 
-// A key as one string, for maps (NULL and the empty string differ).
-std::string key_string(const dts::changes::Values &key);
+// A key as one string, for maps: dts::logrec::key_string (row_cache.hpp).
+using dts::logrec::key_string;
 
 // An LSN as fn_dblog takes it: quoted decimal vlf:block:slot. Only LSNs the server itself
 // returned are passed: a made-up one can stop the server.

@@ -9,6 +9,7 @@
 
 using dts::Lsn;
 using dts::changes::Values;
+using dts::logrec::key_string;
 using dts::logrec::RowCache;
 
 namespace {
@@ -146,4 +147,18 @@ TEST(RowCache, ForgetFromNeverRevealsAnOlderGenerationsImage) {
     c.put(0, "k", at(3), row("three"));
     c.forget_from(at(3));
     EXPECT_FALSE(c.find(0, "k", got));
+}
+
+TEST(RowCache, KeyStringsOfDifferentKeysDiffer) {
+    // With separators instead of lengths these pairs were one string: a value may hold any byte.
+    const std::string sep("\x1f\x01", 2);
+    EXPECT_NE(key_string({"a" + sep + "b", std::string("c")}),
+              key_string({std::string("a"), "b" + sep + "c"}));
+    EXPECT_NE(key_string({std::string("ab"), std::string()}),
+              key_string({std::string("a"), std::string("b")}));
+    EXPECT_NE(key_string({std::nullopt}), key_string({std::string()}));
+    EXPECT_NE(key_string({std::string("\x02", 1)}), key_string({std::nullopt}));
+    EXPECT_NE(key_string({std::nullopt, std::nullopt}), key_string({std::nullopt}));
+    EXPECT_EQ(key_string({std::string("k"), std::nullopt}),
+              key_string({std::string("k"), std::nullopt}));
 }
