@@ -56,9 +56,14 @@ std::string key_string(const changes::Values &key) {
             out += '\x02';
             continue;
         }
-        const auto len = static_cast<uint32_t>(v->size());
+        // The length in 7-bit groups, low first, the high bit marking "more" (prefix-free: the
+        // string parses back one way); one byte for the short values keys mostly hold.
         out += '\x01';
-        out.append(reinterpret_cast<const char *>(&len), sizeof len);
+        for (size_t n = v->size();; n >>= 7) {
+            out += static_cast<char>((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+            if (n <= 0x7f)
+                break;
+        }
         out += *v;
     }
     return out;

@@ -159,6 +159,10 @@ TEST(RowCache, KeyStringsOfDifferentKeysDiffer) {
     EXPECT_NE(key_string({std::nullopt}), key_string({std::string()}));
     EXPECT_NE(key_string({std::string("\x02", 1)}), key_string({std::nullopt}));
     EXPECT_NE(key_string({std::nullopt, std::nullopt}), key_string({std::nullopt}));
+    // Lengths past one 7-bit group.
+    EXPECT_NE(key_string({std::string(200, 'x')}), key_string({std::string(72, 'x')}));
+    EXPECT_NE(key_string({std::string(128, 'x'), std::string("y")}),
+              key_string({std::string(128, 'x') + "\x01\x01y"}));
     EXPECT_EQ(key_string({std::string("k"), std::nullopt}),
               key_string({std::string("k"), std::nullopt}));
 }
