@@ -405,14 +405,14 @@ int replay(const Options &o) {
     size_t records = 0, bytes = 0, changes = 0;
     Lsn from = stream.read_position().next();
     const double c0 = cpu_s();
+    std::vector<dts::logrec::LogRow> log; // one vector for every read, as LogStream keeps it
     for (const Read &r : reads) {
         double t = now_s();
-        std::vector<dts::logrec::LogRow> log;
         Replay cursor(r);
         sidecar::read_log_rows(cursor, log, records, bytes);
         double u = now_s();
         convert += u - t;
-        stream.add_rows(std::move(log));
+        stream.add_rows(log);
         t = now_s();
         assemble += t - u;
         const Lsn to = stream.read_position();

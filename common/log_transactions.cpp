@@ -1,6 +1,7 @@
 #include "log_transactions.hpp"
 
 #include "error.hpp"
+#include "tsql_quote.hpp"
 
 #include <algorithm>
 #include <array>
@@ -66,6 +67,61 @@ Context parse_context(std::string_view t) {
     return t == "LCX_CLUSTERED"       ? Context::Clustered
            : t == "LCX_MARK_AS_GHOST" ? Context::MarkAsGhost
                                       : Context::Other;
+}
+
+const char *context_name(Context context) {
+    switch (context) {
+    case Context::Clustered:
+        return "LCX_CLUSTERED";
+    case Context::MarkAsGhost:
+        return "LCX_MARK_AS_GHOST";
+    case Context::Other:
+        break;
+    }
+    return "another context";
+}
+
+namespace {
+
+constexpr Op kOps[] = {Op::Begin,  Op::Commit, Op::Abort,        Op::Insert,
+                       Op::Delete, Op::Modify, Op::ModifyColumns};
+constexpr Context kContexts[] = {Context::Clustered, Context::MarkAsGhost};
+
+template <class E, size_t N>
+std::string code_sql(const char *column, const E (&values)[N], const char *(*name)(E)) {
+    std::string sql = std::string("CASE ") + column;
+    for (E v : values)
+        sql += " WHEN " + tsql::quote_literal(name(v)) + " THEN " +
+               std::to_string(static_cast<int>(v));
+    return sql + " ELSE 0 END";
+}
+
+template <class E, size_t N> E from_code(int64_t code, const E (&values)[N], const char *column) {
+    if (code == 0)
+        return E{};
+    for (E v : values)
+        if (static_cast<int64_t>(v) == code)
+            return v;
+    throw Error("XX000", std::string("fn_dblog returned ") + std::to_string(code) + " for " +
+                             column + ", which is no code of the reader's: report this");
+}
+
+} // namespace
+
+std::string operation_code_sql() {
+    return code_sql("[Operation]", kOps, operation_name);
+}
+
+std::string context_code_sql() {
+    return code_sql("[Context]", kContexts, context_name);
+}
+
+Op operation_from_code(int64_t code) {
+    return from_code(code, kOps, "[Operation]");
+}
+
+Context context_from_code(int64_t code) {
+    return from_code(code, kContexts, "[Context]");
 }
 
 bool LogRow::is_data() const {

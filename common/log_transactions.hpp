@@ -26,6 +26,16 @@ const char *operation_name(Op op); // the LOP_* text, for messages
 // (non-leaf pages share the allocation unit).
 enum class Context : uint8_t { Other, Clustered, MarkAsGhost };
 Context parse_context(std::string_view text);
+const char *context_name(Context context); // the LCX_* text ("another context" for Other)
+
+// [Operation] and [Context] as the numbers of Op and Context, computed by the source
+// (CASE ... END, 0 for any other name): the reader selects these instead of the names, a few
+// bytes a record instead of some 50 of UTF-16 for the source to send and the client to convert.
+std::string operation_code_sql();
+std::string context_code_sql();
+// The enum of such a number; one no enumerator has (the SQL and the reader disagree) throws.
+Op operation_from_code(int64_t code);
+Context context_from_code(int64_t code);
 
 // One fn_dblog row, with the columns the reader selects, in the few bytes the reader needs of
 // them: a large transaction is held as these until it commits.

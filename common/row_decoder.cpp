@@ -1115,7 +1115,25 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
         if (c.default_value && !c.is_dropped)
             trusted_end = std::min(trusted_end, static_cast<size_t>(c.leaf_offset));
     }
+    // The column count and NULL bitmap follow the fixed area. A range may run into them only when
+    // every record of the table has the layout's columns (no column added with a default: those
+    // cut the trusted area) and it shows that the record at hand does: it covers the column
+    // count, which must be the layout's and unchanged. A record written before a nullable column
+    // was added has a smaller count, and its bitmap elsewhere.
+    const size_t ncols = layout.columns.size();
+    const size_t bitmap = fixed_end + 2, bitmap_end = bitmap + (ncols + 7) / 8;
+    std::vector<int> by_null_bit(ncols, -1); // 0-based NULL bit -> column index
+    bool header_usable = trusted_end == SIZE_MAX;
+    for (size_t i = 0; i < ncols; ++i) {
+        const int bit = layout.columns[i].leaf_null_bit;
+        if (bit < 1 || static_cast<size_t>(bit) > ncols ||
+            by_null_bit[static_cast<size_t>(bit - 1)] >= 0)
+            header_usable = false;
+        else
+            by_null_bit[static_cast<size_t>(bit - 1)] = static_cast<int>(i);
+    }
     fixed_end = std::min(fixed_end, trusted_end);
+    const size_t range_end = header_usable ? bitmap_end : fixed_end;
     // Owner of each fixed byte: -1 none (dropped column or gap), else the column index; bit bytes
     // are listed separately.
     std::vector<int> owner(fixed_end, -1);
@@ -1132,9 +1150,9 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
         for (size_t b = off; b < off + static_cast<size_t>(fixed_size(c)) && b < fixed_end; ++b)
             owner[b] = static_cast<int>(i);
     }
-    // The covered bytes of the fixed area, before and after.
-    std::vector<bool> covered(fixed_end);
-    std::string old_bytes(fixed_end, '\0'), new_bytes(fixed_end, '\0');
+    // The covered bytes of the fixed area (and of the header after it), before and after.
+    std::vector<bool> covered(range_end);
+    std::string old_bytes(range_end, '\0'), new_bytes(range_end, '\0');
     std::vector<const ByteRange *> sorted;
     for (const ByteRange &r : ranges)
         sorted.push_back(&r);
@@ -1149,7 +1167,7 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
         if (r.before.size() != r.after.size() || r.before.empty())
             return std::nullopt;
         const size_t from = r.offset, to = from + r.before.size();
-        if (from < 4 || to > fixed_end)
+        if (from < 4 || to > range_end)
             return std::nullopt;
         for (size_t b = from; b < to; ++b) {
             covered[b] = true;
@@ -1158,6 +1176,47 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
         }
     }
     auto base_of = [&](size_t i) -> const Value * { return before ? (*before)[i] : nullptr; };
+    // NULL bits the ranges show, per column: -1 not shown, else 0 / 1 before and after.
+    std::vector<int> null_before(ncols, -1), null_after(ncols, -1);
+    if (std::any_of(covered.begin() + static_cast<std::ptrdiff_t>(fixed_end), covered.end(),
+                    [](bool c) { return c; })) {
+        const size_t F = bitmap - 2;
+        auto count = [&](const std::string &b) {
+            return static_cast<size_t>(static_cast<uint8_t>(b[F])) |
+                   static_cast<size_t>(static_cast<uint8_t>(b[F + 1])) << 8;
+        };
+        if (!covered[F] || !covered[F + 1] || count(old_bytes) != ncols ||
+            count(new_bytes) != ncols)
+            return std::nullopt; // the record's column count is not shown to be the layout's
+        for (size_t b = bitmap; b < bitmap_end; ++b) {
+            if (!covered[b])
+                continue;
+            for (size_t k = 0; k < 8; ++k) {
+                const size_t bit = (b - bitmap) * 8 + k;
+                if (bit >= ncols)
+                    break; // the last byte's unused bits may hold anything
+                const size_t i = static_cast<size_t>(by_null_bit[bit]);
+                const PhysColumn &c = layout.columns[i];
+                const int was = static_cast<uint8_t>(old_bytes[b]) >> k & 1,
+                          is = static_cast<uint8_t>(new_bytes[b]) >> k & 1;
+                if (c.is_dropped) {
+                    if (was != is)
+                        return std::nullopt;
+                    continue;
+                }
+                if (const Value *v = base_of(i); v && !*v != (was == 1))
+                    return std::nullopt; // the base is not the row the record changed
+                if (was != is && (c.leaf_offset <= 0 || (is && !c.is_nullable)))
+                    return std::nullopt; // variable-length data changes with it (or corrupt)
+                null_before[i] = was;
+                null_after[i] = is;
+            }
+        }
+    }
+    // A column whose NULL bit changes: NULL now (its bytes are left as they were), or a value
+    // that the after bytes must show whole.
+    auto turns = [&](size_t i) { return null_after[i] >= 0 && null_after[i] != null_before[i]; };
+    std::vector<bool> turned(ncols, false);
     Patch patch;
     for (size_t b = 4; b < fixed_end; ++b) {
         if (!covered[b])
@@ -1170,6 +1229,20 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
                 const int p = layout.columns[i].leaf_bit_position;
                 live = static_cast<uint8_t>(live | 1u << p);
                 const bool was = (x >> p & 1) != 0, is = (y >> p & 1) != 0;
+                if (turns(i)) {
+                    if (const Value *v = base_of(i); v && *v) {
+                        if (auto bv = parse_bool(**v); bv && *bv != was)
+                            return std::nullopt; // the base is not the row the record changed
+                    }
+                    patch.set.emplace_back(i, null_after[i] ? Value() : text::boolean(is));
+                    turned[i] = true;
+                    continue;
+                }
+                if (null_after[i] == 1) { // NULL before and after
+                    if (was != is)
+                        return std::nullopt;
+                    continue;
+                }
                 if (const Value *v = base_of(i)) {
                     if (!*v) {
                         if (was != is)
@@ -1201,8 +1274,21 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
             all = all && cov(b);
             changed = changed || (cov(b) && old_bytes[b] != new_bytes[b]);
         }
-        if (!any)
+        if (turns(i) && null_after[i] == 0) {
+            if (!all)
+                return std::nullopt; // a value not shown whole
+            patch.set.emplace_back(i,
+                                   value_at("update range", off, c, new_bytes.substr(off, size)));
+            turned[i] = true;
             continue;
+        }
+        if (!any && !turns(i))
+            continue;
+        if (null_after[i] == 1 && !turns(i)) { // NULL before and after
+            if (changed)
+                return std::nullopt;
+            continue;
+        }
         std::optional<Encoded> enc;
         if (const Value *v = base_of(i)) {
             if (!*v) {
@@ -1215,6 +1301,11 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
                 for (size_t k = 0; k < size; ++k)
                     if (cov(off + k) && !enc->uncertain[k] && enc->bytes[k] != old_bytes[off + k])
                         return std::nullopt; // the base is not the row the record changed
+        }
+        if (turns(i)) { // to NULL; the bytes checked above, when the base is known
+            patch.set.emplace_back(i, Value());
+            turned[i] = true;
+            continue;
         }
         if (!changed)
             continue;
@@ -1233,6 +1324,13 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
                     value[k] = new_bytes[off + k];
         }
         patch.set.emplace_back(i, value_at("update range", off, c, value));
+    }
+    for (size_t i = 0; i < ncols; ++i) {
+        if (!turns(i) || turned[i])
+            continue;
+        if (null_after[i] == 0)
+            return std::nullopt; // a bit column turning non-NULL whose byte is not shown
+        patch.set.emplace_back(i, Value());
     }
     std::sort(patch.set.begin(), patch.set.end(),
               [](const auto &x, const auto &y) { return x.first < y.first; });

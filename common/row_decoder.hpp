@@ -97,16 +97,28 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
 
 // The columns an update changed, with their new values, when the ranges alone determine them:
 // every range lies inside the fixed-data area and covers whole fixed columns (bit columns: the
-// byte holding them, each bit compared), and no range touches the status bytes, the fixed-length
-// field, the column count, NULL bitmap or the variable part. nullopt otherwise (the caller re-reads
-// the row from the source by key; never guess). NULL-ness of a fixed column cannot change without
-// touching the NULL bitmap, so a fully covered fixed column's value is the decoded after bytes.
-// Columns whose bytes a range covers without changing them are not listed. The fixed-data area is
-// the layout's (columns added with a default may be missing from older records, so a range at or
-// past the first such column yields nullopt). Remaining hazard: a record written before a nullable
-// fixed column was added (ALTER TABLE ADD without a rebuild) has its column count and NULL bitmap
-// where the layout puts that column; an update flipping only a NULL bit of such a record would be
-// read as a change of the added column. Layouts of tables altered that way should not use patches.
+// byte holding them, each bit compared), or runs on into the column count and NULL bitmap right
+// after it (a fixed column set NULL or given a value again). Never the status bytes, the
+// fixed-length field or the variable part. nullopt otherwise (the caller re-reads the row from
+// the source by key; never guess). Columns whose bytes a range covers without changing them are
+// not listed. The fixed-data area is the layout's (columns added with a default may be missing
+// from older records, so a range at or past the first such column yields nullopt).
+//
+// NULL bits: a range reaching past the fixed area must cover the column count, which must be
+// the layout's number of columns before and after (a record written before a column was added
+// has a smaller count and its bitmap elsewhere, so the count is what places the bitmap), and no
+// column may have been added with a default. Then each covered NULL bit is read: a column whose
+// bit goes to 1 is NULL (its bytes are left as they were), one whose bit goes to 0 takes its
+// value from the after bytes, which must cover it whole; a variable-length column's bit changing,
+// a NOT NULL column's bit set, a dropped column's bit changing, or a NULL column's bytes changing
+// gives nullopt. The unused high bits of the bitmap's last byte are not read (they may hold
+// anything). A bit not covered means the column's NULL-ness did not change: a fully covered
+// fixed column's value is then the decoded after bytes. Remaining hazard: a record written
+// before a nullable fixed column was added (ALTER TABLE ADD without a rebuild) has its column
+// count and NULL bitmap where the layout puts that column; an update of such a record whose
+// range stays inside the layout's fixed area but flips one of those bytes would be read as a
+// change of the added column (with a base row the check below catches it: the added column is
+// NULL in the base, and its bytes changing is a mismatch).
 struct Patch {
     std::vector<std::pair<size_t, Value>> set; // index into Layout::columns, new value
 };
@@ -118,8 +130,9 @@ std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<B
 // fixed-length columns in part: the column's before value is encoded to its on-disk bytes, the
 // range's `before` bytes are CHECKED against them (any mismatch: nullopt — the base row is not
 // the row the record changed, never guess), the `after` bytes spliced in, and the result decoded.
-// Same refusals as patch_from_ranges otherwise (status bytes, column count, NULL bitmap,
-// variable part, length changes → nullopt).
+// Same rules as patch_from_ranges otherwise (status bytes, variable part, length changes →
+// nullopt; the NULL bitmap only behind the layout's column count), and every NULL bit a range
+// shows is checked against the base: 1 before exactly when the base value is NULL.
 //
 // Every covered byte of every known column is checked, changed or not, covered in part or whole
 // (bit columns: each live bit of a covered shared byte against its column's before value). A

@@ -74,8 +74,8 @@ void read_log_rows(Source &src, std::vector<dts::logrec::LogRow> &out, size_t &r
                 throw dts::Error("XX000", "fn_dblog returned an unreadable [Current LSN]: " +
                                               std::string(lsn.value_or("NULL")));
             r.lsn = *parsed;
-            r.op = lr::parse_operation(text(2).value_or(""));
-            r.context = lr::parse_context(text(3).value_or(""));
+            r.op = lr::operation_from_code(number(2));
+            r.context = lr::context_from_code(number(3));
             if (const auto xact_id = text(4)) {
                 auto xact = lr::parse_transaction_id(*xact_id);
                 if (!xact)

@@ -323,7 +323,8 @@ void LogStream::load_layouts(const std::vector<CdcTable> &tables) {
 }
 
 std::string LogStream::columns_sql() const {
-    return "[Current LSN], [Operation], [Context], [Transaction ID], [AllocUnitId], [Slot ID], "
+    return "[Current LSN], " + lr::operation_code_sql() + ", " + lr::context_code_sql() +
+           ", [Transaction ID], [AllocUnitId], [Slot ID], "
            "[Offset in Row], [Modify Size], [Num Elements], [RowLog Contents 0], [RowLog "
            "Contents 1], [RowLog Contents 2], CASE WHEN [Operation] = N'LOP_MODIFY_COLUMNS' THEN "
            "[Log Record] END, [Description], [Transaction Name], [End Time], CASE WHEN "
@@ -343,8 +344,11 @@ std::string LogStream::units_sql(const Table *only) const {
            units + "))";
 }
 
-LogStream::Fetched LogStream::fetch(dts::tds::Connection &src, const std::string &sql) {
+LogStream::Fetched LogStream::fetch(dts::tds::Connection &src, const std::string &sql,
+                                    std::vector<lr::LogRow> buffer) {
     Fetched f;
+    buffer.clear();
+    f.rows = std::move(buffer);
     {
         const Stopwatch timer(f.ms);
         src.execute(sql);
@@ -359,8 +363,14 @@ void LogStream::account(const Fetched &f) {
     stats_.read_ms += f.ms;
 }
 
+std::vector<lr::LogRow> LogStream::take_spare() {
+    std::vector<lr::LogRow> v = std::move(spare_rows_);
+    spare_rows_ = {};
+    return v;
+}
+
 std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
-    Fetched f = fetch(src_, sql);
+    Fetched f = fetch(src_, sql, take_spare());
     account(f);
     return std::move(f.rows);
 }
@@ -393,7 +403,8 @@ Lsn LogStream::read_ahead(long limit) {
         if (f.usable && a.from == next_ && a.limit == limit) {
             const size_t n = f.rows.size();
             account(f);
-            add_rows(std::move(f.rows));
+            add_rows(f.rows);
+            spare_rows_ = std::move(f.rows);
             if (n >= static_cast<size_t>(limit))
                 start_ahead(limit);
             return next_;
@@ -412,7 +423,9 @@ Lsn LogStream::read_ahead(long limit) {
         }
     }
     const size_t before = stats_.records;
-    add_rows(read_rows(active_read_sql(start, limit)));
+    std::vector<lr::LogRow> rows = read_rows(active_read_sql(start, limit));
+    add_rows(rows);
+    spare_rows_ = std::move(rows);
     // A full read: more of the log is waiting (a backlog), read it while this one is applied.
     // At the log's end nothing is read ahead: the next poll reads what was written until then.
     if (stats_.records - before >= static_cast<size_t>(limit))
@@ -435,28 +448,30 @@ void LogStream::start_ahead(long limit) {
     const Lsn from = next_;
     std::string sql = active_read_sql(dblog_lsn(from), limit);
     dts::tds::Connection *conn = ahead_conn_.get();
-    ahead_ = Ahead{from, limit, std::async(std::launch::async, [conn, from, sql] {
-                       auto first = conn->query_text(
-                           "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)");
-                       std::optional<Lsn> active;
-                       if (!first.rows.empty() && first.rows[0][0])
-                           active = Lsn::parse(*first.rows[0][0]);
-                       if (!active || from < *active) {
-                           Fetched none;
-                           none.usable = false;
-                           return none;
-                       }
-                       return fetch(*conn, sql);
-                   })};
+    ahead_ =
+        Ahead{from, limit, std::async(std::launch::async, [conn, from, sql, buffer = take_spare()] {
+                  auto first = conn->query_text(
+                      "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)");
+                  std::optional<Lsn> active;
+                  if (!first.rows.empty() && first.rows[0][0])
+                      active = Lsn::parse(*first.rows[0][0]);
+                  if (!active || from < *active) {
+                      Fetched none;
+                      none.usable = false;
+                      return none;
+                  }
+                  return fetch(*conn, sql, std::move(buffer));
+              })};
 }
 
-void LogStream::add_rows(std::vector<lr::LogRow> rows) {
+void LogStream::add_rows(std::vector<lr::LogRow> &rows) {
     for (auto &r : rows) {
         if (!next_.is_null() && r.lsn < next_)
             continue; // read from an earlier start than the position (a backup's or log's start)
         next_ = r.lsn;
         asm_.add(std::move(r));
     }
+    rows.clear();
 }
 
 std::vector<LogStream::LogBackup> LogStream::log_backups() {
@@ -539,7 +554,7 @@ Lsn LogStream::read_backup(long limit) {
         }
         ++stats_.backups;
         const bool done = rows.size() < static_cast<size_t>(limit);
-        add_rows(std::move(rows));
+        add_rows(rows);
         if (done)
             backups_until_ = *last;
         return next_;
@@ -979,8 +994,8 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                 emit(i, std::move(p.ch));
                 continue;
             }
-            // Not decodable from the bytes and the row before (variable-length data, the NULL
-            // bitmap, a length change): the row as the source has it now.
+            // Not decodable from the bytes and the row before (variable-length data, a NULL bit
+            // not placed by the column count, a length change): the row as the source has it now.
             late[t].insert(k);
             late_keys[t].emplace(k, p.key);
             is_late[f] = true;

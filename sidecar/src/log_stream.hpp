@@ -115,7 +115,9 @@ public:
 
     // What read_ahead() does with the rows of one read of the log (in LSN order). Public for
     // bench/log_decode_bench.cpp, which replays reads it captured with active_read_sql().
-    void add_rows(std::vector<dts::logrec::LogRow> rows);
+    // Leaves `rows` empty with its capacity, for the next read to fill (a vector of a read's
+    // size, new for each read, costs the kernel's page faults every time).
+    void add_rows(std::vector<dts::logrec::LogRow> &rows);
     // The read of the active log from `start` (fn_dblog's LSN argument: NULL or a quoted
     // decimal vlf:block:slot), `limit` records.
     std::string active_read_sql(const std::string &start, long limit) const;
@@ -174,7 +176,12 @@ private:
         double ms = 0;
         bool usable = true; // false: the position left the active log meanwhile
     };
-    static Fetched fetch(dts::tds::Connection &conn, const std::string &sql);
+    // Fills `buffer` (emptied, its capacity kept) and hands it back in Fetched::rows.
+    static Fetched fetch(dts::tds::Connection &conn, const std::string &sql,
+                         std::vector<dts::logrec::LogRow> buffer);
+    // The vector of the last read's rows, empty: the next read fills it (one per read in flight).
+    std::vector<dts::logrec::LogRow> spare_rows_;
+    std::vector<dts::logrec::LogRow> take_spare();
     void account(const Fetched &f);
     // Starts reading the next window on the read-ahead connection.
     void start_ahead(long limit);

@@ -538,3 +538,110 @@ TEST(LogPatchBase, DecoderTextEncodesBackToItsBytes) {
 }
 
 } // namespace
+
+// Updates that set a fixed column NULL or give it a value again change its NULL bit: with the
+// column's bytes, LOP_MODIFY_ROW's one range then runs over the column count into the NULL bitmap
+// (§3.1). narrow(id int NOT NULL, a int, b bigint, c varchar(20)): id [4,8), a [8,12),
+// b [12,20), column count at 20 (4), NULL bitmap at 22 (id bit 0, a 1, b 2, c 3).
+namespace {
+
+Layout narrow() {
+    Layout l;
+    l.columns.push_back(col("id", 1, 56, 4, 1, 4));
+    l.columns.back().is_nullable = false;
+    l.columns.back().key_ordinal = 1;
+    l.columns.push_back(col("a", 2, 56, 8, 2, 4));
+    l.columns.push_back(col("b", 3, 127, 12, 3, 8));
+    l.columns.push_back(col("c", 4, 167, -1, 4, 20));
+    return l;
+}
+
+// The bytes from a's offset to the end of the NULL bitmap: a, b, the column count, the bitmap.
+std::string a_to_bitmap(uint32_t a, uint64_t b, unsigned bitmap, unsigned count = 4) {
+    return Bytes().u32(a).u64(b).u16(count).u8(bitmap);
+}
+
+} // namespace
+
+TEST(LogPatchNullBitmap, FixedColumnSetNullOrGivenAValue) {
+    const Layout l = narrow();
+    // a 5 -> 6, b 7 -> NULL (its bytes left as they were).
+    const std::vector<ByteRange> to_null = {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04)}};
+    auto p = patch_from_ranges(l, to_null);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
+    p = patch_with_base(l, to_null, {"1", "5", "7", "x"}, std::vector<bool>(4, true));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
+    // b NULL -> 42 (whatever its bytes held while NULL).
+    const std::vector<ByteRange> to_value = {
+        {8, a_to_bitmap(5, 99, 0x04), a_to_bitmap(6, 42, 0x00)}};
+    p = patch_with_base(l, to_value, {"1", "5", {}, "x"}, std::vector<bool>(4, true));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "6"}, {2, "42"}}));
+    // c's NULL bit shown unchanged, the unused high bits of the byte ignored.
+    p = patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x08 | 0x40), a_to_bitmap(6, 7, 0x0c)}});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
+}
+
+TEST(LogPatchNullBitmap, TheBaseMustAgreeWithTheBitsBefore) {
+    const Layout l = narrow();
+    const std::vector<ByteRange> to_null = {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04)}};
+    const std::vector<bool> all(4, true);
+    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", {}, "x"}, all));  // b NULL before: not it
+    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", "7", {}}, all));  // c NULL: its bit is 0
+    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", "8", "x"}, all)); // b's bytes say 7
+    // b NULL before: its bit must be set.
+    const std::vector<ByteRange> to_value = {
+        {8, a_to_bitmap(5, 0, 0x00), a_to_bitmap(6, 42, 0x00)}};
+    EXPECT_FALSE(patch_with_base(l, to_value, {"1", "5", {}, "x"}, all));
+}
+
+TEST(LogPatchNullBitmap, WhatTheRangesDoNotShowIsReadAgain) {
+    const Layout l = narrow();
+    // The column count not covered: the bitmap's place is not shown (a record written before a
+    // column was added has a smaller count, and its bitmap elsewhere).
+    EXPECT_FALSE(patch_from_ranges(l, {{22, "\x00", "\x04"}}));
+    // A count other than the layout's, or changed.
+    EXPECT_FALSE(
+        patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00, 3), a_to_bitmap(6, 7, 0x04, 3)}}));
+    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04, 5)}}));
+    // A value given to b but its bytes shown in part only.
+    EXPECT_FALSE(patch_from_ranges(l, {{12, Bytes().u32(0), Bytes().u32(42)},
+                                       {20, Bytes().u16(4).u8(4), Bytes().u16(4).u8(0)}}));
+    // The variable column's bit changes: its data changes too.
+    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x08)}}));
+    // The NOT NULL key set NULL: not a record of this table.
+    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x01)}}));
+    // A NULL column's bytes changing while it stays NULL.
+    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x04), a_to_bitmap(6, 8, 0x04)}}));
+    // Past the bitmap: the variable part.
+    EXPECT_FALSE(patch_from_ranges(l, {{8, Bytes().raw(a_to_bitmap(5, 7, 0x00)).u8(1),
+                                        Bytes().raw(a_to_bitmap(6, 7, 0x04)).u8(2)}}));
+    // A column added with a default: older records lack it, the header is never trusted.
+    Layout d = narrow();
+    d.columns.push_back(col("d", 5, 56, 20, 5, 4));
+    d.columns.back().default_value = "0";
+    EXPECT_FALSE(patch_from_ranges(d, {{8, Bytes().u32(5).u64(7).u32(0).u16(5).u8(0),
+                                        Bytes().u32(6).u64(7).u32(0).u16(5).u8(4)}}));
+}
+
+TEST(LogPatchNullBitmap, BitColumns) {
+    // t(id int NOT NULL, f bit): id [4,8), f bit 0 of byte 8, count at 9 (2), bitmap at 11.
+    Layout l;
+    l.columns.push_back(col("id", 1, 56, 4, 1, 4));
+    l.columns.back().is_nullable = false;
+    l.columns.push_back(col("f", 2, 104, 8, 2, 1));
+    // f true -> NULL, and NULL -> false (its bit shown).
+    auto p = patch_with_base(l, {{8, Bytes().u8(1).u16(2).u8(0), Bytes().u8(1).u16(2).u8(2)}},
+                             {"1", "t"}, {true, true});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, {}}}));
+    p = patch_from_ranges(l, {{8, Bytes().u8(1).u16(2).u8(2), Bytes().u8(0).u16(2).u8(0)}});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "false"}}));
+    // The base says false, the bit before says true.
+    EXPECT_FALSE(patch_with_base(l, {{8, Bytes().u8(1).u16(2).u8(0), Bytes().u8(1).u16(2).u8(2)}},
+                                 {"1", "f"}, {true, true}));
+}

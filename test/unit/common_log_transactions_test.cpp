@@ -184,4 +184,23 @@ TEST(LogRowFields, OperationAndContextTexts) {
     EXPECT_EQ(parse_context("LCX_MARK_AS_GHOST"), Context::MarkAsGhost);
     EXPECT_EQ(parse_context("LCX_INDEX_INTERIOR"), Context::Other);
     EXPECT_EQ(parse_context("LCX_NULL"), Context::Other);
+    EXPECT_EQ(parse_context(context_name(Context::Clustered)), Context::Clustered);
+    EXPECT_EQ(parse_context(context_name(Context::MarkAsGhost)), Context::MarkAsGhost);
+}
+
+TEST(LogRowFields, OperationAndContextCodesComputedByTheSource) {
+    EXPECT_EQ(operation_code_sql(),
+              "CASE [Operation] WHEN N'LOP_BEGIN_XACT' THEN 1 WHEN N'LOP_COMMIT_XACT' THEN 2 WHEN "
+              "N'LOP_ABORT_XACT' THEN 3 WHEN N'LOP_INSERT_ROWS' THEN 4 WHEN N'LOP_DELETE_ROWS' "
+              "THEN 5 WHEN N'LOP_MODIFY_ROW' THEN 6 WHEN N'LOP_MODIFY_COLUMNS' THEN 7 ELSE 0 END");
+    EXPECT_EQ(context_code_sql(), "CASE [Context] WHEN N'LCX_CLUSTERED' THEN 1 WHEN "
+                                  "N'LCX_MARK_AS_GHOST' THEN 2 ELSE 0 END");
+    for (Op op : {Op::Other, Op::Insert, Op::Delete, Op::Modify, Op::ModifyColumns, Op::Begin,
+                  Op::Commit, Op::Abort})
+        EXPECT_EQ(operation_from_code(static_cast<int64_t>(op)), op);
+    for (Context c : {Context::Other, Context::Clustered, Context::MarkAsGhost})
+        EXPECT_EQ(context_from_code(static_cast<int64_t>(c)), c);
+    EXPECT_THROW(operation_from_code(8), dts::Error);
+    EXPECT_THROW(operation_from_code(-1), dts::Error);
+    EXPECT_THROW(context_from_code(3), dts::Error);
 }

@@ -62,12 +62,13 @@ private:
 };
 
 // The 17 columns of LogStream::columns_sql().
-std::vector<Cell> record(const char *lsn, const char *op, std::optional<const char *> xact,
+std::vector<Cell> record(const char *lsn, lr::Op op, std::optional<const char *> xact,
                          const char *description = "", const char *name = nullptr,
-                         const char *end_time = nullptr, const char *catalog = nullptr) {
+                         const char *end_time = nullptr, const char *catalog = nullptr,
+                         int context_code = 1) {
     return {text(lsn),
-            text(op),
-            text("LCX_CLUSTERED"),
+            integer(SYBINT4, static_cast<int32_t>(op)),
+            integer(SYBINT4, int32_t{context_code}),
             xact ? text(*xact) : null_text(),
             integer(SYBINT8, int64_t{72057594043170816}),
             integer(SYBINT4, int32_t{7}),
@@ -87,11 +88,11 @@ std::vector<Cell> record(const char *lsn, const char *op, std::optional<const ch
 TEST(LogRows, ColumnsBecomeTheAssemblersFields) {
     FakeResult res;
     res.sets.push_back({{text("x")}}); // another result set (fewer columns): skipped
-    res.sets.push_back({record("0000002a:00000150:0003", "LOP_BEGIN_XACT", "0000:000002d6", "",
+    res.sets.push_back({record("0000002a:00000150:0003", lr::Op::Begin, "0000:000002d6", "",
                                "user_transaction", "2026/01/01 00:00:00:000"),
-                        record("0000002a:00000150:0004", "LOP_MODIFY_ROW", "0000:000002d6",
+                        record("0000002a:00000150:0004", lr::Op::Modify, "0000:000002d6",
                                "COMPENSATION", nullptr, nullptr, "sys.sysschobjs.clst"),
-                        record("0000002a:00000150:0005", "LOP_COMMIT_XACT", std::nullopt, "",
+                        record("0000002a:00000150:0005", lr::Op::Commit, std::nullopt, "",
                                "ignored", "2026/01/01 00:00:01:000")});
     std::vector<lr::LogRow> out;
     size_t records = 0, bytes = 0;
@@ -127,13 +128,34 @@ TEST(LogRows, ColumnsBecomeTheAssemblersFields) {
 
 TEST(LogRows, UnreadableLsnOrTransactionIdIsAnError) {
     FakeResult res;
-    res.sets.push_back({record("not an lsn", "LOP_BEGIN_XACT", "0000:000002d6")});
+    res.sets.push_back({record("not an lsn", lr::Op::Begin, "0000:000002d6")});
     std::vector<lr::LogRow> out;
     size_t records = 0, bytes = 0;
     EXPECT_THROW(sidecar::read_log_rows(res, out, records, bytes), dts::Error);
     FakeResult res2;
-    res2.sets.push_back({record("0000002a:00000150:0003", "LOP_BEGIN_XACT", "2d6")});
+    res2.sets.push_back({record("0000002a:00000150:0003", lr::Op::Begin, "2d6")});
     EXPECT_THROW(sidecar::read_log_rows(res2, out, records, bytes), dts::Error);
+}
+
+TEST(LogRows, OperationAndContextCodes) {
+    FakeResult res;
+    res.sets.push_back({record("0000002a:00000150:0003", lr::Op::Other, "0000:000002d6", "",
+                               nullptr, nullptr, nullptr, 0),
+                        record("0000002a:00000150:0004", lr::Op::Delete, "0000:000002d6", "",
+                               nullptr, nullptr, nullptr, 2)});
+    std::vector<lr::LogRow> out;
+    size_t records = 0, bytes = 0;
+    sidecar::read_log_rows(res, out, records, bytes);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].op, lr::Op::Other);
+    EXPECT_EQ(out[0].context, lr::Context::Other);
+    EXPECT_EQ(out[1].op, lr::Op::Delete);
+    EXPECT_EQ(out[1].context, lr::Context::MarkAsGhost);
+    // A number the reader's CASE never gives: the SQL and the reader disagree, said at once.
+    FakeResult bad;
+    bad.sets.push_back(
+        {record("0000002a:00000150:0003", static_cast<lr::Op>(42), "0000:000002d6")});
+    EXPECT_THROW(sidecar::read_log_rows(bad, out, records, bytes), dts::Error);
 }
 
 } // namespace
