@@ -209,6 +209,16 @@ class Gen:
             self.count("items insert", len(rows))
             return "INSERT INTO dbo.items (id, qty, price, name, tag, updated, flag) VALUES " + \
                 ", ".join(rows)
+        if k < 0.45:
+            # Fixed-length columns only, set NULL or given a value again: the log's update
+            # record then covers the NULL bitmap, and the log reader completes it from the row
+            # before (no variable-length column changes with them).
+            ids = self.pick(m.items, r.randint(1, 4))
+            self.count("items fixed update", len(ids))
+            return "UPDATE dbo.items SET qty = qty + %d, price = %s, updated = %s, " \
+                   "flag = 1 - flag WHERE id IN (%s)" % (
+                       r.randint(1, 9), self.maybe(self.dec(10, 2), 0.4),
+                       self.maybe(astr(self.ts()), 0.4), ", ".join(map(str, ids)))
         if k < 0.50:
             ids = self.pick(m.items, r.randint(1, 4))
             self.count("items update", len(ids))
