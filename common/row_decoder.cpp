@@ -1115,23 +1115,35 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
         if (c.default_value && !c.is_dropped)
             trusted_end = std::min(trusted_end, static_cast<size_t>(c.leaf_offset));
     }
-    // The column count and NULL bitmap follow the fixed area. A range may run into them only when
-    // every record of the table has the layout's columns (no column added with a default: those
-    // cut the trusted area) and it shows that the record at hand does: it covers the column
-    // count, which must be the layout's and unchanged. A record written before a nullable column
-    // was added has a smaller count, and its bitmap elsewhere.
+    // The column count and NULL bitmap follow the fixed area, where the layout puts them only in
+    // a record that holds the layout's whole fixed area: one written before a fixed column was
+    // added (ALTER TABLE ADD, metadata only) has a shorter one, and there the layout's count and
+    // bitmap bytes are its variable part, which may happen to look like them. So a range may run
+    // into them only when the record is shown to hold the last fixed column: a column ending
+    // there is NOT NULL without a default (in the table since before it had rows: SQL Server adds
+    // a NOT NULL column to a table with rows only with a default, or by rewriting every row), or
+    // the base row has a value for it. The range must then cover the column count, and it must be
+    // the layout's and unchanged (a variable column added later: a smaller count). Columns added
+    // with a default cut the trusted area: never then.
     const size_t ncols = layout.columns.size();
     const size_t bitmap = fixed_end + 2, bitmap_end = bitmap + (ncols + 7) / 8;
     std::vector<int> by_null_bit(ncols, -1); // 0-based NULL bit -> column index
-    bool header_usable = trusted_end == SIZE_MAX;
+    bool header_usable = trusted_end == SIZE_MAX, last_stored = false;
     for (size_t i = 0; i < ncols; ++i) {
-        const int bit = layout.columns[i].leaf_null_bit;
+        const PhysColumn &c = layout.columns[i];
+        const int bit = c.leaf_null_bit;
         if (bit < 1 || static_cast<size_t>(bit) > ncols ||
             by_null_bit[static_cast<size_t>(bit - 1)] >= 0)
             header_usable = false;
         else
             by_null_bit[static_cast<size_t>(bit - 1)] = static_cast<int>(i);
+        if (c.leaf_offset <= 0 || c.is_dropped ||
+            static_cast<size_t>(c.leaf_offset + fixed_size(c)) != fixed_end)
+            continue;
+        const Value *v = before ? (*before)[i] : nullptr;
+        last_stored = last_stored || (!c.is_nullable && !c.default_value) || (v && *v);
     }
+    header_usable = header_usable && last_stored;
     fixed_end = std::min(fixed_end, trusted_end);
     const size_t range_end = header_usable ? bitmap_end : fixed_end;
     // Owner of each fixed byte: -1 none (dropped column or gap), else the column index; bit bytes
@@ -1266,7 +1278,7 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
             continue;
         const size_t off = static_cast<size_t>(c.leaf_offset);
         const size_t size = static_cast<size_t>(fixed_size(c));
-        // Bytes past the trusted fixed area are never covered (the ranges end inside it).
+        // Only the fixed area's bytes are a fixed column's (a range may run on into the header).
         auto cov = [&](size_t b) { return b < fixed_end && covered[b]; };
         bool any = false, all = true, changed = false;
         for (size_t b = off; b < off + size; ++b) {

@@ -104,21 +104,24 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
 // not listed. The fixed-data area is the layout's (columns added with a default may be missing
 // from older records, so a range at or past the first such column yields nullopt).
 //
-// NULL bits: a range reaching past the fixed area must cover the column count, which must be
-// the layout's number of columns before and after (a record written before a column was added
-// has a smaller count and its bitmap elsewhere, so the count is what places the bitmap), and no
-// column may have been added with a default. Then each covered NULL bit is read: a column whose
-// bit goes to 1 is NULL (its bytes are left as they were), one whose bit goes to 0 takes its
-// value from the after bytes, which must cover it whole; a variable-length column's bit changing,
-// a NOT NULL column's bit set, a dropped column's bit changing, or a NULL column's bytes changing
-// gives nullopt. The unused high bits of the bitmap's last byte are not read (they may hold
-// anything). A bit not covered means the column's NULL-ness did not change: a fully covered
-// fixed column's value is then the decoded after bytes. Remaining hazard: a record written
-// before a nullable fixed column was added (ALTER TABLE ADD without a rebuild) has its column
-// count and NULL bitmap where the layout puts that column; an update of such a record whose
-// range stays inside the layout's fixed area but flips one of those bytes would be read as a
-// change of the added column (with a base row the check below catches it: the added column is
-// NULL in the base, and its bytes changing is a mismatch).
+// NULL bits: the layout's column count and bitmap positions hold them only in a record with the
+// layout's whole fixed area; one written before a fixed column was added (ALTER TABLE ADD without
+// a rebuild) has a shorter one, and at those positions its variable part, which may happen to
+// look like a count and a bitmap. So a range may reach past the fixed area only when the record
+// is shown to hold the last fixed column (a column ending the area is NOT NULL without a default,
+// i.e. in every record since the table had rows, or the base row has a value for it), no fixed
+// column was added with a default, and the range covers the column count, which is the layout's
+// number of columns before and after (a variable column added later: a smaller count). Then
+// each covered NULL bit is read: a column whose bit goes to 1 is NULL (its bytes are left as they
+// were), one whose bit goes to 0 takes its value from the after bytes, which must cover it whole;
+// a variable-length column's bit changing, a NOT NULL column's bit set, a dropped column's bit
+// changing, or a NULL column's bytes changing gives nullopt. The unused high bits of the bitmap's
+// last byte are not read (they may hold anything). A bit not covered means the column's
+// NULL-ness did not change: a fully covered fixed column's value is then the decoded after bytes.
+// Remaining hazard (ranges inside the fixed area, as before): a record written before a nullable
+// fixed column was added has its column count and NULL bitmap where the layout puts that column;
+// an update flipping one of those bytes would be read as a change of the added column without a
+// base row (with one, the added column is NULL in the base and its bytes changing is a mismatch).
 struct Patch {
     std::vector<std::pair<size_t, Value>> set; // index into Layout::columns, new value
 };

@@ -541,77 +541,88 @@ TEST(LogPatchBase, DecoderTextEncodesBackToItsBytes) {
 
 // Updates that set a fixed column NULL or give it a value again change its NULL bit: with the
 // column's bytes, LOP_MODIFY_ROW's one range then runs over the column count into the NULL bitmap
-// (§3.1). narrow(id int NOT NULL, a int, b bigint, c varchar(20)): id [4,8), a [8,12),
-// b [12,20), column count at 20 (4), NULL bitmap at 22 (id bit 0, a 1, b 2, c 3).
+// (§3.1). t(id int NOT NULL, a int, b bigint, n int NOT NULL, c varchar(20)): id [4,8), a [8,12),
+// b [12,20), n [20,24), column count at 24 (5), NULL bitmap at 26 (id bit 0, a 1, b 2, n 3, c 4).
 namespace {
 
-Layout narrow() {
+Layout five(bool n_nullable = false) {
     Layout l;
     l.columns.push_back(col("id", 1, 56, 4, 1, 4));
     l.columns.back().is_nullable = false;
     l.columns.back().key_ordinal = 1;
     l.columns.push_back(col("a", 2, 56, 8, 2, 4));
     l.columns.push_back(col("b", 3, 127, 12, 3, 8));
-    l.columns.push_back(col("c", 4, 167, -1, 4, 20));
+    l.columns.push_back(col("n", 4, 56, 20, 4, 4));
+    l.columns.back().is_nullable = n_nullable;
+    l.columns.push_back(col("c", 5, 167, -1, 5, 20));
     return l;
 }
 
-// The bytes from a's offset to the end of the NULL bitmap: a, b, the column count, the bitmap.
-std::string a_to_bitmap(uint32_t a, uint64_t b, unsigned bitmap, unsigned count = 4) {
-    return Bytes().u32(a).u64(b).u16(count).u8(bitmap);
+// The bytes from a's offset to the end of the NULL bitmap: a, b, n, the column count, the bitmap.
+std::string a_to_bitmap(uint32_t a, uint64_t b, unsigned bitmap, unsigned count = 5) {
+    return Bytes().u32(a).u64(b).u32(9).u16(count).u8(bitmap);
+}
+
+std::vector<bool> all5() {
+    return std::vector<bool>(5, true);
 }
 
 } // namespace
 
 TEST(LogPatchNullBitmap, FixedColumnSetNullOrGivenAValue) {
-    const Layout l = narrow();
+    const Layout l = five();
     // a 5 -> 6, b 7 -> NULL (its bytes left as they were).
     const std::vector<ByteRange> to_null = {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04)}};
     auto p = patch_from_ranges(l, to_null);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
-    p = patch_with_base(l, to_null, {"1", "5", "7", "x"}, std::vector<bool>(4, true));
+    p = patch_with_base(l, to_null, {"1", "5", "7", "9", "x"}, all5());
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
     // b NULL -> 42 (whatever its bytes held while NULL).
-    const std::vector<ByteRange> to_value = {
-        {8, a_to_bitmap(5, 99, 0x04), a_to_bitmap(6, 42, 0x00)}};
-    p = patch_with_base(l, to_value, {"1", "5", {}, "x"}, std::vector<bool>(4, true));
+    p = patch_with_base(l, {{8, a_to_bitmap(5, 99, 0x04), a_to_bitmap(6, 42, 0x00)}},
+                        {"1", "5", {}, "9", "x"}, all5());
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, "42"}}));
     // c's NULL bit shown unchanged, the unused high bits of the byte ignored.
-    p = patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x08 | 0x40), a_to_bitmap(6, 7, 0x0c)}});
+    p = patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x10 | 0x40), a_to_bitmap(6, 7, 0x14)}});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
+    // The count and the bitmap in a range of their own (LOP_MODIFY_COLUMNS): the same.
+    p = patch_from_ranges(l, {{8, Bytes().u32(5), Bytes().u32(6)},
+                              {24, Bytes().u16(5).u8(0), Bytes().u16(5).u8(0x04)}});
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
 }
 
 TEST(LogPatchNullBitmap, TheBaseMustAgreeWithTheBitsBefore) {
-    const Layout l = narrow();
+    const Layout l = five();
     const std::vector<ByteRange> to_null = {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04)}};
-    const std::vector<bool> all(4, true);
-    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", {}, "x"}, all));  // b NULL before: not it
-    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", "7", {}}, all));  // c NULL: its bit is 0
-    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", "8", "x"}, all)); // b's bytes say 7
-    // b NULL before: its bit must be set.
-    const std::vector<ByteRange> to_value = {
-        {8, a_to_bitmap(5, 0, 0x00), a_to_bitmap(6, 42, 0x00)}};
-    EXPECT_FALSE(patch_with_base(l, to_value, {"1", "5", {}, "x"}, all));
+    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", {}, "9", "x"}, all5()));  // b NULL before
+    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", "7", "9", {}}, all5()));  // c NULL: bit 0
+    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", "8", "9", "x"}, all5())); // b's bytes: 7
+    // b NULL before: its bit must be set (b's bytes unchanged, so only the bit can say so).
+    EXPECT_FALSE(patch_with_base(l, {{8, a_to_bitmap(5, 42, 0x00), a_to_bitmap(6, 42, 0x00)}},
+                                 {"1", "5", {}, "9", "x"}, all5()));
 }
 
 TEST(LogPatchNullBitmap, WhatTheRangesDoNotShowIsReadAgain) {
-    const Layout l = narrow();
-    // The column count not covered: the bitmap's place is not shown (a record written before a
-    // column was added has a smaller count, and its bitmap elsewhere).
-    EXPECT_FALSE(patch_from_ranges(l, {{22, "\x00", "\x04"}}));
-    // A count other than the layout's, or changed.
+    const Layout l = five();
+    // The column count not covered: the bitmap's place is not shown.
+    EXPECT_FALSE(patch_from_ranges(l, {{26, std::string(1, '\0'), "\x04"}}));
+    // A count other than the layout's (a variable column added later), or changed.
     EXPECT_FALSE(
-        patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00, 3), a_to_bitmap(6, 7, 0x04, 3)}}));
-    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04, 5)}}));
-    // A value given to b but its bytes shown in part only.
-    EXPECT_FALSE(patch_from_ranges(l, {{12, Bytes().u32(0), Bytes().u32(42)},
-                                       {20, Bytes().u16(4).u8(4), Bytes().u16(4).u8(0)}}));
+        patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00, 4), a_to_bitmap(6, 7, 0x04, 4)}}));
+    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04, 6)}}));
+    // A value given to b, its bytes not shown (nor whole): never taken as NULL or as a guess.
+    const std::string count_bitmap_before = Bytes().u16(5).u8(0x04),
+                      count_bitmap_after = Bytes().u16(5).u8(0x00);
+    EXPECT_FALSE(patch_from_ranges(
+        l, {{8, Bytes().u32(5), Bytes().u32(6)}, {24, count_bitmap_before, count_bitmap_after}}));
+    EXPECT_FALSE(patch_from_ranges(l, {{8, Bytes().u32(5).u32(0), Bytes().u32(6).u32(42)},
+                                       {24, count_bitmap_before, count_bitmap_after}}));
     // The variable column's bit changes: its data changes too.
-    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x08)}}));
+    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x10)}}));
     // The NOT NULL key set NULL: not a record of this table.
     EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x01)}}));
     // A NULL column's bytes changing while it stays NULL.
@@ -620,28 +631,105 @@ TEST(LogPatchNullBitmap, WhatTheRangesDoNotShowIsReadAgain) {
     EXPECT_FALSE(patch_from_ranges(l, {{8, Bytes().raw(a_to_bitmap(5, 7, 0x00)).u8(1),
                                         Bytes().raw(a_to_bitmap(6, 7, 0x04)).u8(2)}}));
     // A column added with a default: older records lack it, the header is never trusted.
-    Layout d = narrow();
-    d.columns.push_back(col("d", 5, 56, 20, 5, 4));
+    Layout d = five();
+    d.columns.push_back(col("d", 6, 56, 24, 6, 4));
     d.columns.back().default_value = "0";
-    EXPECT_FALSE(patch_from_ranges(d, {{8, Bytes().u32(5).u64(7).u32(0).u16(5).u8(0),
-                                        Bytes().u32(6).u64(7).u32(0).u16(5).u8(4)}}));
+    EXPECT_FALSE(patch_from_ranges(d, {{8, Bytes().u32(5).u64(7).u32(9).u32(0).u16(6).u8(0),
+                                        Bytes().u32(6).u64(7).u32(9).u32(0).u16(6).u8(4)}}));
+}
+
+TEST(LogPatchNullBitmap, TheRecordMustBeShownToHoldTheLastFixedColumn) {
+    // n nullable: it may have been added after the row was written (ALTER TABLE ADD, metadata
+    // only), and then the record's fixed area ends at 20 and its own count and bitmap are there.
+    const Layout l = five(true);
+    const std::vector<ByteRange> to_null = {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04)}};
+    EXPECT_FALSE(patch_from_ranges(l, to_null));
+    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", "7", {}, "x"}, all5())); // n NULL
+    EXPECT_FALSE(patch_with_base(l, to_null, {"1", "5", "7", "9", "x"},
+                                 {true, true, true, false, true}));          // n unknown
+    auto p = patch_with_base(l, to_null, {"1", "5", "7", "9", "x"}, all5()); // n stored
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
+    // Such a record, and an update of a and of its variable column v: the bytes where the layout
+    // puts the count happen to read 4, the "bitmap" byte's bits happen to agree with the base. It
+    // must not be read as x (the added column) getting a value.
+    // T(id int NOT NULL, a int, v varbinary(20)) + x bigint NULL: id [4,8), a [8,12), x [12,20),
+    // count at 20, bitmap at 22 (id 0, a 1, v 2, x 3). The old record: F = 12, count 3 at 12,
+    // bitmap 0 at 14, one variable column ending at 23, v = AA 04 00 08 at bytes 19..22.
+    Layout t;
+    t.columns.push_back(col("id", 1, 56, 4, 1, 4));
+    t.columns.back().is_nullable = false;
+    t.columns.push_back(col("a", 2, 56, 8, 2, 4));
+    t.columns.push_back(col("v", 3, 165, -1, 3, 20));
+    t.columns.push_back(col("x", 4, 127, 12, 4, 8));
+    const std::string old_tail = Bytes().u16(3).u8(0).u16(1).u16(23).u8(0xAA).u16(4).u8(0x08);
+    const std::string new_tail = Bytes().u16(3).u8(0).u16(1).u16(23).u8(0xAA).u16(4).u8(0x00);
+    const std::vector<ByteRange> misread = {
+        {8, Bytes().u32(5).raw(old_tail), Bytes().u32(6).raw(new_tail)}};
+    EXPECT_FALSE(patch_from_ranges(t, misread));
+    EXPECT_FALSE(
+        patch_with_base(t, misread, {"1", "5", "\\xaa040008", {}}, {true, true, true, true}));
 }
 
 TEST(LogPatchNullBitmap, BitColumns) {
-    // t(id int NOT NULL, f bit): id [4,8), f bit 0 of byte 8, count at 9 (2), bitmap at 11.
+    // t(id int NOT NULL, f bit, g bit NOT NULL): id [4,8), f bit 0 and g bit 1 of byte 8, count at
+    // 9 (3), bitmap at 11.
     Layout l;
     l.columns.push_back(col("id", 1, 56, 4, 1, 4));
     l.columns.back().is_nullable = false;
     l.columns.push_back(col("f", 2, 104, 8, 2, 1));
+    l.columns.push_back(col("g", 3, 104, 8, 3, 1));
+    l.columns.back().is_nullable = false;
+    l.columns.back().leaf_bit_position = 1;
+    const std::vector<bool> all(3, true);
     // f true -> NULL, and NULL -> false (its bit shown).
-    auto p = patch_with_base(l, {{8, Bytes().u8(1).u16(2).u8(0), Bytes().u8(1).u16(2).u8(2)}},
-                             {"1", "t"}, {true, true});
+    auto p = patch_with_base(l, {{8, Bytes().u8(1).u16(3).u8(0), Bytes().u8(1).u16(3).u8(2)}},
+                             {"1", "t", "f"}, all);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, {}}}));
-    p = patch_from_ranges(l, {{8, Bytes().u8(1).u16(2).u8(2), Bytes().u8(0).u16(2).u8(0)}});
+    p = patch_from_ranges(l, {{8, Bytes().u8(1).u16(3).u8(2), Bytes().u8(0).u16(3).u8(0)}});
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "false"}}));
     // The base says false, the bit before says true.
-    EXPECT_FALSE(patch_with_base(l, {{8, Bytes().u8(1).u16(2).u8(0), Bytes().u8(1).u16(2).u8(2)}},
-                                 {"1", "f"}, {true, true}));
+    EXPECT_FALSE(patch_with_base(l, {{8, Bytes().u8(1).u16(3).u8(0), Bytes().u8(1).u16(3).u8(2)}},
+                                 {"1", "f", "f"}, all));
+    // f given a value, its byte not shown: read again; set NULL, its byte not shown: NULL.
+    EXPECT_FALSE(patch_from_ranges(l, {{9, Bytes().u16(3).u8(2), Bytes().u16(3).u8(0)}}));
+    p = patch_from_ranges(l, {{9, Bytes().u16(3).u8(0), Bytes().u16(3).u8(2)}});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, {}}}));
+}
+
+TEST(LogPatchNullBitmap, MoreThanEightColumnsAndDroppedOnes) {
+    // id int NOT NULL [4,8), a dropped int [8,12), n int NOT NULL [12,16), seven nullable
+    // varchars (NULL bits 4..10), z int [16,20) (NULL bit 11: the second byte's bit 2): 11
+    // columns, the count at 20, a 2-byte bitmap at 22.
+    Layout l;
+    l.columns.push_back(col("id", 1, 56, 4, 1, 4));
+    l.columns.back().is_nullable = false;
+    l.columns.push_back(col("", 2, 56, 8, 2, 4));
+    l.columns.back().is_dropped = true;
+    l.columns.push_back(col("n", 3, 56, 12, 3, 4));
+    l.columns.back().is_nullable = false;
+    for (int k = 0; k < 7; ++k)
+        l.columns.push_back(col("v" + std::to_string(k), 4 + k, 167, -(k + 1), 4 + k, 20));
+    l.columns.push_back(col("z", 11, 56, 16, 11, 4)); // NULL bit 11: the second byte's bit 2
+    // n is not last: z ends the fixed area [16,20), and it is nullable; with z's value in the
+    // base the record holds it. z 5 -> NULL: count at 20 (11), bitmap at 22..23.
+    const std::vector<ByteRange> z_null = {
+        {16, Bytes().u32(5).u16(11).u8(0).u8(0), Bytes().u32(5).u16(11).u8(0).u8(0x04)}};
+    std::vector<Value> b = {"1", {}, "2", {}, {}, {}, {}, {}, {}, {}, "5"};
+    std::vector<bool> known(11, true);
+    known[1] = false; // the dropped column
+    // The varchars are NULL in the base: their bits must be set.
+    EXPECT_FALSE(patch_with_base(l, z_null, b, known));
+    const std::vector<ByteRange> z_null2 = {
+        {16, Bytes().u32(5).u16(11).u8(0xF8).u8(0x03), Bytes().u32(5).u16(11).u8(0xF8).u8(0x07)}};
+    auto p = patch_with_base(l, z_null2, b, known);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{10, {}}}));
+    // The dropped column's bit flipping: not explained.
+    const std::vector<ByteRange> dropped = {
+        {16, Bytes().u32(5).u16(11).u8(0xF8).u8(0x03), Bytes().u32(5).u16(11).u8(0xFA).u8(0x07)}};
+    EXPECT_FALSE(patch_with_base(l, dropped, b, known));
 }
