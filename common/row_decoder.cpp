@@ -1119,16 +1119,16 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
     // a record that holds the layout's whole fixed area: one written before a fixed column was
     // added (ALTER TABLE ADD, metadata only) has a shorter one, and there the layout's count and
     // bitmap bytes are its variable part, which may happen to look like them. So a range may run
-    // into them only when the record is shown to hold the last fixed column: a column ending
-    // there is NOT NULL without a default (in the table since before it had rows: SQL Server adds
-    // a NOT NULL column to a table with rows only with a default, or by rewriting every row), or
-    // the base row has a value for it. The range must then cover the column count, and it must be
-    // the layout's and unchanged (a variable column added later: a smaller count). Columns added
-    // with a default cut the trusted area: never then.
+    // into them only when the record is shown to hold the last fixed column: the table was never
+    // altered, or a column ending there is NOT NULL without a default (in the table since before
+    // it had rows: SQL Server adds a NOT NULL column to a table with rows only with a default, or
+    // by rewriting every row), or the base row has a value for it. The range must then cover the
+    // column count, and it must be the layout's and unchanged (a variable column added later: a
+    // smaller count). Columns added with a default cut the trusted area: never then.
     const size_t ncols = layout.columns.size();
     const size_t bitmap = fixed_end + 2, bitmap_end = bitmap + (ncols + 7) / 8;
     std::vector<int> by_null_bit(ncols, -1); // 0-based NULL bit -> column index
-    bool header_usable = trusted_end == SIZE_MAX, last_stored = false;
+    bool header_usable = trusted_end == SIZE_MAX, last_stored = layout.never_altered;
     for (size_t i = 0; i < ncols; ++i) {
         const PhysColumn &c = layout.columns[i];
         const int bit = c.leaf_null_bit;

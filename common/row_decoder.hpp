@@ -108,8 +108,9 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
 // layout's whole fixed area; one written before a fixed column was added (ALTER TABLE ADD without
 // a rebuild) has a shorter one, and at those positions its variable part, which may happen to
 // look like a count and a bitmap. So a range may reach past the fixed area only when the record
-// is shown to hold the last fixed column (a column ending the area is NOT NULL without a default,
-// i.e. in every record since the table had rows, or the base row has a value for it), no fixed
+// is shown to hold the last fixed column (the table was never altered, Layout::never_altered; or a
+// column ending the area is NOT NULL without a default, i.e. in every record since the table had
+// rows; or the base row has a value for it), no fixed
 // column was added with a default, and the range covers the column count, which is the layout's
 // number of columns before and after (a variable column added later: a smaller count). Then
 // each covered NULL bit is read: a column whose bit goes to 1 is NULL (its bytes are left as they

@@ -650,6 +650,12 @@ TEST(LogPatchNullBitmap, TheRecordMustBeShownToHoldTheLastFixedColumn) {
     auto p = patch_with_base(l, to_null, {"1", "5", "7", "9", "x"}, all5()); // n stored
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
+    // A table never altered: every record holds every column.
+    Layout unaltered = five(true);
+    unaltered.never_altered = true;
+    p = patch_from_ranges(unaltered, to_null);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
     // Such a record, and an update of a and of its variable column v: the bytes where the layout
     // puts the count happen to read 4, the "bitmap" byte's bits happen to agree with the base. It
     // must not be read as x (the added column) getting a value.

@@ -1022,3 +1022,22 @@ TEST_F(SqlEngine, DdlTriggerCoversModulesAndGroups) {
     EXPECT_EQ(run("CREATE TABLE dbo.z (a int)").errors(), (std::vector<int>{208, 3616}));
     EXPECT_EQ(lines(run("SELECT OBJECT_ID('dbo.z')")), std::vector<std::string>{"NULL"});
 }
+
+// sys.objects: modify_date is the create_date until the object is altered (ALTER TABLE) or, for a
+// table, an index on it is created (the documented meaning of the column).
+TEST_F(SqlEngine, ObjectsModifyDateMovesWithAlterAndCreateIndexOnly) {
+    const char *same = "SELECT CASE WHEN modify_date = create_date THEN 1 ELSE 0 END FROM "
+                       "sys.objects WHERE name = 'm'";
+    run("CREATE TABLE dbo.m (id int NOT NULL PRIMARY KEY, a int NULL)");
+    EXPECT_EQ(run(same).rows[0][0][0].i, 1);
+    run("INSERT INTO dbo.m VALUES (1, 2); UPDATE dbo.m SET a = 3");
+    EXPECT_EQ(run(same).rows[0][0][0].i, 1);
+    run("CREATE TABLE dbo.m2 (id int NOT NULL PRIMARY KEY); CREATE INDEX ix ON dbo.m2 (id)");
+    EXPECT_EQ(run("SELECT CASE WHEN modify_date = create_date THEN 1 ELSE 0 END FROM sys.objects "
+                  "WHERE name = 'm2'")
+                  .rows[0][0][0]
+                  .i,
+              0);
+    run("ALTER TABLE dbo.m ADD b bigint NULL");
+    EXPECT_EQ(run(same).rows[0][0][0].i, 0);
+}

@@ -166,9 +166,10 @@ void seed_types(sqlite3 *db) {
 int insert_object(sqlite3 *db, int database_id, const std::string &name, int schema_id, int parent,
                   const std::string &type, bool system_named) {
     int oid = next_object_id(db);
+    // A new object has not been modified: modify_date is its create_date (one instant).
     Stmt ins(db, "INSERT INTO \"$objects\"(database_id, object_id, name, schema_id, "
-                 "parent_object_id, type, create_date, modify_date, is_system_named) VALUES (?, ?, "
-                 "?, ?, ?, ?, sim_now(), sim_now(), ?)");
+                 "parent_object_id, type, create_date, modify_date, is_system_named) SELECT ?, ?, "
+                 "?, ?, ?, ?, t, t, ? FROM (SELECT sim_now() AS t)");
     ins.bind(1, database_id).bind(2, oid).bind(3, name).bind(4, schema_id).bind(5, parent);
     ins.bind(6, type).bind(7, system_named ? 1 : 0);
     ins.step();
@@ -1444,6 +1445,11 @@ void create_index(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const 
     auto sid = find_schema(db, d.id, t.schema);
     add_index(db, d, t, *sid, s.name, s.clustered.value_or(false), s.unique, false, false, false,
               s.index_columns, s.include_columns);
+    // sys.objects: "modify_date also changes when an index on the table or view is created".
+    Stmt mod(db, "UPDATE \"$objects\" SET modify_date = sim_now() WHERE database_id = ? AND "
+                 "object_id = ?");
+    mod.bind(1, d.id).bind(2, t.object_id);
+    mod.step();
     rebuild_triggers(db, d, t);
 }
 
