@@ -41,9 +41,6 @@ struct PhysColumn {
 
 struct Layout {
     std::vector<PhysColumn> columns; // by partition_column_id
-    // The table was never altered (sys.objects modify_date = create_date: ALTER TABLE sets
-    // modify_date), so no column was added after it had rows: every record holds every column.
-    bool never_altered = false;
     // Checks the layout is one the decoder supports (throws DecodeError naming the column and why:
     // sparse, unsupported type such as sql_variant/hierarchyid/geometry, non-1252 char collation,
     // inconsistent offsets, NULL bits or key ordinals ...).

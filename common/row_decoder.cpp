@@ -1118,17 +1118,17 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
     // The column count and NULL bitmap follow the fixed area, where the layout puts them only in
     // a record that holds the layout's whole fixed area: one written before a fixed column was
     // added (ALTER TABLE ADD, metadata only) has a shorter one, and there the layout's count and
-    // bitmap bytes are its variable part, which may happen to look like them. So a range may run
-    // into them only when the record is shown to hold the last fixed column: the table was never
-    // altered, or a column ending there is NOT NULL without a default (in the table since before
-    // it had rows: SQL Server adds a NOT NULL column to a table with rows only with a default, or
-    // by rewriting every row), or the base row has a value for it. The range must then cover the
-    // column count, and it must be the layout's and unchanged (a variable column added later: a
+    // bitmap bytes are its variable part, which may happen to look like them. Catalog facts do not
+    // prove a record's format (they are read now, the record may be older; dates and NOT NULL
+    // rules have exceptions): the row does. A range may run into the header only when the base
+    // row, the row as it was at the record (whose columns follow the source's DDL in log order),
+    // has a value for a column that ends the fixed area, so the record stores it. The range must
+    // then cover the column count, the layout's and unchanged (a variable column added later: a
     // smaller count). Columns added with a default cut the trusted area: never then.
     const size_t ncols = layout.columns.size();
     const size_t bitmap = fixed_end + 2, bitmap_end = bitmap + (ncols + 7) / 8;
     std::vector<int> by_null_bit(ncols, -1); // 0-based NULL bit -> column index
-    bool header_usable = trusted_end == SIZE_MAX, last_stored = layout.never_altered;
+    bool header_usable = trusted_end == SIZE_MAX, last_stored = false;
     for (size_t i = 0; i < ncols; ++i) {
         const PhysColumn &c = layout.columns[i];
         const int bit = c.leaf_null_bit;
@@ -1141,7 +1141,7 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
             static_cast<size_t>(c.leaf_offset + fixed_size(c)) != fixed_end)
             continue;
         const Value *v = before ? (*before)[i] : nullptr;
-        last_stored = last_stored || (!c.is_nullable && !c.default_value) || (v && *v);
+        last_stored = last_stored || (v && *v);
     }
     header_usable = header_usable && last_stored;
     fixed_end = std::min(fixed_end, trusted_end);
@@ -1205,8 +1205,12 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
                 continue;
             for (size_t k = 0; k < 8; ++k) {
                 const size_t bit = (b - bitmap) * 8 + k;
-                if (bit >= ncols)
-                    break; // the last byte's unused bits may hold anything
+                if (bit >= ncols) { // the last byte's unused bits may hold anything: not read,
+                    if ((static_cast<uint8_t>(old_bytes[b]) ^ static_cast<uint8_t>(new_bytes[b])) >>
+                        k)
+                        return std::nullopt; // but one changing is not explained
+                    break;
+                }
                 const size_t i = static_cast<size_t>(by_null_bit[bit]);
                 const PhysColumn &c = layout.columns[i];
                 const int was = static_cast<uint8_t>(old_bytes[b]) >> k & 1,
@@ -1218,8 +1222,10 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
                 }
                 if (const Value *v = base_of(i); v && !*v != (was == 1))
                     return std::nullopt; // the base is not the row the record changed
-                if (was != is && (c.leaf_offset <= 0 || (is && !c.is_nullable)))
-                    return std::nullopt; // variable-length data changes with it (or corrupt)
+                if ((is || was) && !c.is_nullable && !c.is_uniqueifier)
+                    return std::nullopt; // a NOT NULL column's bit set: not a record of this row
+                if (was != is && c.leaf_offset <= 0)
+                    return std::nullopt; // variable-length data changes with it
                 null_before[i] = was;
                 null_after[i] = is;
             }

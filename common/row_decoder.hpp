@@ -107,18 +107,20 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
 // NULL bits: the layout's column count and bitmap positions hold them only in a record with the
 // layout's whole fixed area; one written before a fixed column was added (ALTER TABLE ADD without
 // a rebuild) has a shorter one, and at those positions its variable part, which may happen to
-// look like a count and a bitmap. So a range may reach past the fixed area only when the record
-// is shown to hold the last fixed column (the table was never altered, Layout::never_altered; or a
-// column ending the area is NOT NULL without a default, i.e. in every record since the table had
-// rows; or the base row has a value for it), no fixed
-// column was added with a default, and the range covers the column count, which is the layout's
-// number of columns before and after (a variable column added later: a smaller count). Then
-// each covered NULL bit is read: a column whose bit goes to 1 is NULL (its bytes are left as they
-// were), one whose bit goes to 0 takes its value from the after bytes, which must cover it whole;
-// a variable-length column's bit changing, a NOT NULL column's bit set, a dropped column's bit
-// changing, or a NULL column's bytes changing gives nullopt. The unused high bits of the bitmap's
-// last byte are not read (they may hold anything). A bit not covered means the column's
-// NULL-ness did not change: a fully covered fixed column's value is then the decoded after bytes.
+// look like a count and a bitmap. Catalog facts read now do not prove an older record's format
+// (a review found holes in "never altered" dates and in NOT NULL rules), the row does: a range
+// may reach past the fixed area only with a base row that has a value for a column ending the
+// fixed area (so the record stores it; patch_from_ranges never), no fixed column added with a
+// default, and the range covering the column count, which is the layout's number of columns
+// before and after (a variable column added later: a smaller count). Then each covered NULL bit
+// is read: a column whose bit goes to 1 is NULL (its bytes are left as they were), one whose bit
+// goes to 0 takes its value from the after bytes, which must cover it whole; a variable-length
+// column's bit changing, a NOT NULL column's bit set, a dropped column's bit changing, an unused
+// high bit changing, or a NULL column's bytes changing gives nullopt. The unused high bits of the
+// bitmap's last byte are otherwise not read (they may hold anything). A bit not covered means the
+// column's NULL-ness did not change: a fully covered fixed column's value is then the decoded
+// after bytes. Like every decode, this takes the layout to be the record's (the reader follows
+// the source's DDL in log order) and the base to be the row at the record.
 // Remaining hazard (ranges inside the fixed area, as before): a record written before a nullable
 // fixed column was added has its column count and NULL bitmap where the layout puts that column;
 // an update flipping one of those bytes would be read as a change of the added column without a

@@ -212,9 +212,8 @@ void LogStream::load_layouts(const std::vector<CdcTable> &tables) {
             "CAST(pc.is_uniqueifier AS int), CAST(pc.is_nullable AS int), CAST(pc.is_sparse AS "
             "int), pc.system_type_id, pc.max_length, pc.precision, pc.scale, pc.key_ordinal, "
             "CAST(pc.has_default AS int), p.partition_id, pc.collation_name, p.index_id, "
-            "CAST(p.data_compression AS int), CASE WHEN o.modify_date = o.create_date THEN 1 "
-            "ELSE 0 END FROM sys.partitions p JOIN sys.objects o ON o.object_id = p.object_id "
-            "JOIN sys.allocation_units au ON au.container_id = p.hobt_id AND au.type = 1 JOIN "
+            "CAST(p.data_compression AS int) FROM sys.partitions "
+            "p JOIN sys.allocation_units au ON au.container_id = p.hobt_id AND au.type = 1 JOIN "
             "sys.system_internals_partition_columns pc ON pc.partition_id = p.partition_id LEFT "
             "JOIN sys.columns c ON c.object_id = p.object_id AND c.column_id = "
             "pc.partition_column_id AND pc.is_dropped = 0 WHERE p.object_id = OBJECT_ID(" +
@@ -263,7 +262,6 @@ void LogStream::load_layouts(const std::vector<CdcTable> &tables) {
                 pc.default_value = default_value(src_, r[16].value_or("0"), pc);
             pc.collation_name = r[17].value_or("");
             t.layout.columns.push_back(std::move(pc));
-            t.layout.never_altered = r[20] == "1";
         }
         for (auto &[unit, t] : units) {
             t.index = i;

@@ -571,26 +571,33 @@ std::vector<bool> all5() {
 
 TEST(LogPatchNullBitmap, FixedColumnSetNullOrGivenAValue) {
     const Layout l = five();
+    const std::vector<Value> row = {"1", "5", "7", "9", "x"};
     // a 5 -> 6, b 7 -> NULL (its bytes left as they were).
     const std::vector<ByteRange> to_null = {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04)}};
-    auto p = patch_from_ranges(l, to_null);
+    auto p = patch_with_base(l, to_null, row, all5());
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
-    p = patch_with_base(l, to_null, {"1", "5", "7", "9", "x"}, all5());
-    ASSERT_TRUE(p);
-    EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
+    // Without the row before, nothing shows that the record holds n (the fixed area's end).
+    EXPECT_FALSE(patch_from_ranges(l, to_null));
+    EXPECT_FALSE(patch_with_base(l, to_null, row, {true, true, true, false, true}));
     // b NULL -> 42 (whatever its bytes held while NULL).
     p = patch_with_base(l, {{8, a_to_bitmap(5, 99, 0x04), a_to_bitmap(6, 42, 0x00)}},
                         {"1", "5", {}, "9", "x"}, all5());
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, "42"}}));
-    // c's NULL bit shown unchanged, the unused high bits of the byte ignored.
-    p = patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x10 | 0x40), a_to_bitmap(6, 7, 0x14)}});
+    // c's NULL bit shown unchanged; the unused high bits not read, unless they change.
+    const std::vector<Value> c_null = {"1", "5", "7", "9", {}};
+    p = patch_with_base(l, {{8, a_to_bitmap(5, 7, 0x10 | 0x40), a_to_bitmap(6, 7, 0x14 | 0x40)}},
+                        c_null, all5());
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
+    EXPECT_FALSE(patch_with_base(l, {{8, a_to_bitmap(5, 7, 0x10 | 0x40), a_to_bitmap(6, 7, 0x14)}},
+                                 c_null, all5()));
     // The count and the bitmap in a range of their own (LOP_MODIFY_COLUMNS): the same.
-    p = patch_from_ranges(l, {{8, Bytes().u32(5), Bytes().u32(6)},
-                              {24, Bytes().u16(5).u8(0), Bytes().u16(5).u8(0x04)}});
+    p = patch_with_base(
+        l,
+        {{8, Bytes().u32(5), Bytes().u32(6)}, {24, Bytes().u16(5).u8(0), Bytes().u16(5).u8(0x04)}},
+        row, all5());
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
 }
@@ -608,34 +615,46 @@ TEST(LogPatchNullBitmap, TheBaseMustAgreeWithTheBitsBefore) {
 
 TEST(LogPatchNullBitmap, WhatTheRangesDoNotShowIsReadAgain) {
     const Layout l = five();
+    // With a base row that shows the record holds n: each refusal is for its own reason.
+    const std::vector<Value> row = {"1", "5", "7", "9", "x"}, b_null = {"1", "5", {}, "9", "x"};
+    auto with_row = [&](const std::vector<ByteRange> &r, const std::vector<Value> &base) {
+        return patch_with_base(l, r, base, all5());
+    };
     // The column count not covered: the bitmap's place is not shown.
-    EXPECT_FALSE(patch_from_ranges(l, {{26, std::string(1, '\0'), "\x04"}}));
+    EXPECT_FALSE(with_row({{26, std::string(1, '\0'), "\x04"}}, row));
     // A count other than the layout's (a variable column added later), or changed.
-    EXPECT_FALSE(
-        patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00, 4), a_to_bitmap(6, 7, 0x04, 4)}}));
-    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04, 6)}}));
+    EXPECT_FALSE(with_row({{8, a_to_bitmap(5, 7, 0x00, 4), a_to_bitmap(6, 7, 0x04, 4)}}, row));
+    EXPECT_FALSE(with_row({{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x04, 6)}}, row));
     // A value given to b, its bytes not shown (nor whole): never taken as NULL or as a guess.
     const std::string count_bitmap_before = Bytes().u16(5).u8(0x04),
                       count_bitmap_after = Bytes().u16(5).u8(0x00);
-    EXPECT_FALSE(patch_from_ranges(
-        l, {{8, Bytes().u32(5), Bytes().u32(6)}, {24, count_bitmap_before, count_bitmap_after}}));
-    EXPECT_FALSE(patch_from_ranges(l, {{8, Bytes().u32(5).u32(0), Bytes().u32(6).u32(42)},
-                                       {24, count_bitmap_before, count_bitmap_after}}));
+    EXPECT_FALSE(with_row(
+        {{8, Bytes().u32(5), Bytes().u32(6)}, {24, count_bitmap_before, count_bitmap_after}},
+        b_null));
+    EXPECT_FALSE(with_row({{8, Bytes().u32(5).u32(0), Bytes().u32(6).u32(42)},
+                           {24, count_bitmap_before, count_bitmap_after}},
+                          b_null));
     // The variable column's bit changes: its data changes too.
-    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x10)}}));
+    EXPECT_FALSE(with_row({{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x10)}}, row));
     // The NOT NULL key set NULL: not a record of this table.
-    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x01)}}));
+    EXPECT_FALSE(with_row({{8, a_to_bitmap(5, 7, 0x00), a_to_bitmap(6, 7, 0x01)}}, row));
+    // ... or shown NULL before and after (its value unknown to the base).
+    EXPECT_FALSE(patch_with_base(l, {{8, a_to_bitmap(5, 7, 0x01), a_to_bitmap(6, 7, 0x05)}}, row,
+                                 {false, true, true, true, true}));
     // A NULL column's bytes changing while it stays NULL.
-    EXPECT_FALSE(patch_from_ranges(l, {{8, a_to_bitmap(5, 7, 0x04), a_to_bitmap(6, 8, 0x04)}}));
+    EXPECT_FALSE(with_row({{8, a_to_bitmap(5, 7, 0x04), a_to_bitmap(6, 8, 0x04)}}, b_null));
     // Past the bitmap: the variable part.
-    EXPECT_FALSE(patch_from_ranges(l, {{8, Bytes().raw(a_to_bitmap(5, 7, 0x00)).u8(1),
-                                        Bytes().raw(a_to_bitmap(6, 7, 0x04)).u8(2)}}));
+    EXPECT_FALSE(with_row({{8, Bytes().raw(a_to_bitmap(5, 7, 0x00)).u8(1),
+                            Bytes().raw(a_to_bitmap(6, 7, 0x04)).u8(2)}},
+                          row));
     // A column added with a default: older records lack it, the header is never trusted.
     Layout d = five();
     d.columns.push_back(col("d", 6, 56, 24, 6, 4));
     d.columns.back().default_value = "0";
-    EXPECT_FALSE(patch_from_ranges(d, {{8, Bytes().u32(5).u64(7).u32(9).u32(0).u16(6).u8(0),
-                                        Bytes().u32(6).u64(7).u32(9).u32(0).u16(6).u8(4)}}));
+    EXPECT_FALSE(patch_with_base(d,
+                                 {{8, Bytes().u32(5).u64(7).u32(9).u32(0).u16(6).u8(0),
+                                   Bytes().u32(6).u64(7).u32(9).u32(0).u16(6).u8(4)}},
+                                 {"1", "5", "7", "9", "x", "0"}, std::vector<bool>(6, true)));
 }
 
 TEST(LogPatchNullBitmap, TheRecordMustBeShownToHoldTheLastFixedColumn) {
@@ -650,12 +669,7 @@ TEST(LogPatchNullBitmap, TheRecordMustBeShownToHoldTheLastFixedColumn) {
     auto p = patch_with_base(l, to_null, {"1", "5", "7", "9", "x"}, all5()); // n stored
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
-    // A table never altered: every record holds every column.
-    Layout unaltered = five(true);
-    unaltered.never_altered = true;
-    p = patch_from_ranges(unaltered, to_null);
-    ASSERT_TRUE(p);
-    EXPECT_EQ(p->set, (Set{{1, "6"}, {2, {}}}));
+
     // Such a record, and an update of a and of its variable column v: the bytes where the layout
     // puts the count happen to read 4, the "bitmap" byte's bits happen to agree with the base. It
     // must not be read as x (the added column) getting a value.
@@ -693,15 +707,20 @@ TEST(LogPatchNullBitmap, BitColumns) {
                              {"1", "t", "f"}, all);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, {}}}));
-    p = patch_from_ranges(l, {{8, Bytes().u8(1).u16(3).u8(2), Bytes().u8(0).u16(3).u8(0)}});
+    p = patch_with_base(l, {{8, Bytes().u8(1).u16(3).u8(2), Bytes().u8(0).u16(3).u8(0)}},
+                        {"1", {}, "f"}, all);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, "false"}}));
+    // Without g's value nothing shows the record holds the bit byte.
+    EXPECT_FALSE(
+        patch_from_ranges(l, {{8, Bytes().u8(1).u16(3).u8(2), Bytes().u8(0).u16(3).u8(0)}}));
     // The base says false, the bit before says true.
     EXPECT_FALSE(patch_with_base(l, {{8, Bytes().u8(1).u16(3).u8(0), Bytes().u8(1).u16(3).u8(2)}},
                                  {"1", "f", "f"}, all));
     // f given a value, its byte not shown: read again; set NULL, its byte not shown: NULL.
-    EXPECT_FALSE(patch_from_ranges(l, {{9, Bytes().u16(3).u8(2), Bytes().u16(3).u8(0)}}));
-    p = patch_from_ranges(l, {{9, Bytes().u16(3).u8(0), Bytes().u16(3).u8(2)}});
+    EXPECT_FALSE(
+        patch_with_base(l, {{9, Bytes().u16(3).u8(2), Bytes().u16(3).u8(0)}}, {"1", {}, "f"}, all));
+    p = patch_with_base(l, {{9, Bytes().u16(3).u8(0), Bytes().u16(3).u8(2)}}, {"1", "t", "f"}, all);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->set, (Set{{1, {}}}));
 }
