@@ -1127,23 +1127,19 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
     // smaller count). Columns added with a default cut the trusted area: never then.
     const size_t ncols = layout.columns.size();
     const size_t bitmap = fixed_end + 2, bitmap_end = bitmap + (ncols + 7) / 8;
-    std::vector<int> by_null_bit(ncols, -1); // 0-based NULL bit -> column index
-    bool header_usable = trusted_end == SIZE_MAX, last_stored = false;
+    // 0-based NULL bit -> column index (validate(): each bit in 1..ncols, used once).
+    std::vector<size_t> by_null_bit(ncols);
+    bool last_stored = false;
     for (size_t i = 0; i < ncols; ++i) {
         const PhysColumn &c = layout.columns[i];
-        const int bit = c.leaf_null_bit;
-        if (bit < 1 || static_cast<size_t>(bit) > ncols ||
-            by_null_bit[static_cast<size_t>(bit - 1)] >= 0)
-            header_usable = false;
-        else
-            by_null_bit[static_cast<size_t>(bit - 1)] = static_cast<int>(i);
+        by_null_bit[static_cast<size_t>(c.leaf_null_bit - 1)] = i;
         if (c.leaf_offset <= 0 || c.is_dropped ||
             static_cast<size_t>(c.leaf_offset + fixed_size(c)) != fixed_end)
             continue;
         const Value *v = before ? (*before)[i] : nullptr;
         last_stored = last_stored || (v && *v);
     }
-    header_usable = header_usable && last_stored;
+    const bool header_usable = trusted_end == SIZE_MAX && last_stored;
     fixed_end = std::min(fixed_end, trusted_end);
     const size_t range_end = header_usable ? bitmap_end : fixed_end;
     // Owner of each fixed byte: -1 none (dropped column or gap), else the column index; bit bytes
@@ -1211,7 +1207,7 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
                         return std::nullopt; // but one changing is not explained
                     break;
                 }
-                const size_t i = static_cast<size_t>(by_null_bit[bit]);
+                const size_t i = by_null_bit[bit];
                 const PhysColumn &c = layout.columns[i];
                 const int was = static_cast<uint8_t>(old_bytes[b]) >> k & 1,
                           is = static_cast<uint8_t>(new_bytes[b]) >> k & 1;

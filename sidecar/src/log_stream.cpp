@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <deque>
 #include <unordered_map>
+#include <utility>
 
 namespace sidecar {
 
@@ -364,9 +365,7 @@ void LogStream::account(const Fetched &f) {
 }
 
 std::vector<lr::LogRow> LogStream::take_spare() {
-    std::vector<lr::LogRow> v = std::move(spare_rows_);
-    spare_rows_ = {};
-    return v;
+    return std::exchange(spare_rows_, {});
 }
 
 std::vector<lr::LogRow> LogStream::read_rows(const std::string &sql) {
