@@ -151,19 +151,21 @@ void RowCache::Generation::reset() {
     live = bytes = used = 0;
 }
 
-bool RowCache::find(size_t table, std::string_view key, changes::Values &row) const {
+bool RowCache::find(size_t table, std::string_view key, changes::Values &row,
+                    bool &format_shown) const {
     const uint64_t h = hash(table, key);
     for (const Generation *g : {&now_, &old_})
         if (const size_t i = g->slot_of(h, table, key); i != npos) {
             const Entry &e = g->entries[g->slots[i].entry - 1];
             unpack(std::string_view(e.data).substr(e.key_size), row);
+            format_shown = e.format_shown;
             return true;
         }
     return false;
 }
 
 void RowCache::put(size_t table, std::string_view key, const Lsn &commit,
-                   const changes::Values &row) {
+                   const changes::Values &row, bool format_shown) {
     const uint64_t h = hash(table, key);
     const size_t size = footprint(key, row);
     Entry *e = now_.lookup(h, table, key);
@@ -186,6 +188,7 @@ void RowCache::put(size_t table, std::string_view key, const Lsn &commit,
         now_.bytes -= std::min(now_.bytes, stored(*e));
     }
     e->commit = commit;
+    e->format_shown = format_shown;
     pack(e->data, key, row);
     now_.bytes += size;
     if (max_commit_ < commit)

@@ -28,10 +28,15 @@ public:
     // `max_bytes` bounds both generations together (keys and values, with a per-value overhead).
     explicit RowCache(size_t max_bytes) : max_bytes_(max_bytes) {}
 
-    // The image of `key` in table `table` into `row`; false when the cache does not know it.
-    bool find(size_t table, std::string_view key, changes::Values &row) const;
-    // `row` is the image of `key` as of the transaction committed at `commit`.
-    void put(size_t table, std::string_view key, const Lsn &commit, const changes::Values &row);
+    // The image of `key` in table `table` into `row`, and whether the record it came from was
+    // shown to have the table layout's format (put's format_shown); false when the cache does not
+    // know the key.
+    bool find(size_t table, std::string_view key, changes::Values &row, bool &format_shown) const;
+    // `row` is the image of `key` as of the transaction committed at `commit`. format_shown: the
+    // row on the source's page has the layout's format (dts::logrec::patch_with_base). The cache
+    // holds images of one layout only: a layout change starts a new reader, and a new cache.
+    void put(size_t table, std::string_view key, const Lsn &commit, const changes::Values &row,
+             bool format_shown);
     // The key's state is unknown (or the row is gone): later lookups ask elsewhere.
     void erase(size_t table, std::string_view key);
     // Drops the images of transactions committed at or after `from` (a window taken, not
@@ -55,6 +60,7 @@ private:
         Lsn commit;
         uint32_t key_size = 0;
         bool live = false;
+        bool format_shown = false;
         std::string data; // the key, then the row: per value a 4-byte length (NULL: ~0u), bytes
     };
     struct Generation {

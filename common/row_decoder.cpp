@@ -142,6 +142,21 @@ int time_size(int scale) {
     return scale <= 2 ? 3 : scale <= 4 ? 4 : 5;
 }
 
+// The end of the layout's fixed-data area, dropped columns included (their bytes stay in the
+// rows until a rebuild); nullopt when a dropped column's size is unknown.
+std::optional<size_t> layout_fixed_end(const Layout &layout) {
+    size_t end = 4;
+    for (const PhysColumn &c : layout.columns) {
+        if (c.leaf_offset <= 0)
+            continue;
+        const int size = c.is_dropped ? c.max_length : fixed_size(c);
+        if (size <= 0)
+            return std::nullopt;
+        end = std::max(end, static_cast<size_t>(c.leaf_offset + size));
+    }
+    return end;
+}
+
 } // namespace
 
 std::string column_text(const PhysColumn &c, std::string_view b) {
@@ -439,6 +454,8 @@ DecodedRow decode_record(const Layout &layout, std::string_view rec, bool may_be
         }
         v = value_at(R, from, c, rec.substr(from, len));
     }
+    const auto fixed_end = layout_fixed_end(layout);
+    row.layout_format = N == layout.columns.size() && fixed_end && F == *fixed_end;
     return row;
 }
 
@@ -1097,24 +1114,22 @@ std::optional<bool> parse_bool(std::string_view s) {
 
 // patch_from_ranges without a base (before == nullptr), patch_with_base with one.
 std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRange> &ranges,
-                                const std::vector<const Value *> *before) {
+                                const std::vector<const Value *> *before, bool format_shown) {
     layout.validate_once();
     if (before && before->size() != layout.columns.size())
         throw DecodeError("base row of " + std::to_string(before->size()) +
                           " values for a layout of " + std::to_string(layout.columns.size()) +
                           " columns");
-    // The fixed-data area that every record of the table has.
-    size_t fixed_end = 4, trusted_end = SIZE_MAX;
-    for (const PhysColumn &c : layout.columns) {
-        if (c.leaf_offset <= 0)
-            continue;
-        int size = c.is_dropped ? c.max_length : fixed_size(c);
-        if (size <= 0)
-            return std::nullopt; // a dropped column of unknown size: the fixed area is unknown
-        fixed_end = std::max(fixed_end, static_cast<size_t>(c.leaf_offset + size));
-        if (c.default_value && !c.is_dropped)
-            trusted_end = std::min(trusted_end, static_cast<size_t>(c.leaf_offset));
-    }
+    // The fixed-data area that every record of the table has (all of the layout's when the
+    // base row's own record was shown to have the layout's format).
+    const auto layout_end = layout_fixed_end(layout);
+    if (!layout_end)
+        return std::nullopt; // a dropped column of unknown size: the fixed area is unknown
+    size_t fixed_end = *layout_end, trusted_end = SIZE_MAX;
+    if (!format_shown)
+        for (const PhysColumn &c : layout.columns)
+            if (c.leaf_offset > 0 && c.default_value && !c.is_dropped)
+                trusted_end = std::min(trusted_end, static_cast<size_t>(c.leaf_offset));
     // The column count and NULL bitmap follow the fixed area, where the layout puts them only in
     // a record that holds the layout's whole fixed area: one written before a fixed column was
     // added (ALTER TABLE ADD, metadata only) has a shorter one, and there the layout's count and
@@ -1122,9 +1137,12 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
     // prove a record's format (they are read now, the record may be older; dates and NOT NULL
     // rules have exceptions): the row does. A range may run into the header only when the base
     // row, the row as it was at the record (whose columns follow the source's DDL in log order),
-    // has a value for a column that ends the fixed area, so the record stores it. The range must
-    // then cover the column count, the layout's and unchanged (a variable column added later: a
-    // smaller count). Columns added with a default cut the trusted area: never then.
+    // has a value for a column that ends the fixed area, so the record stores it, or when the
+    // caller shows the row's format (format_shown: the row came from an insert record with the
+    // layout's column count and fixed-area end, changed in place since). The range must then
+    // cover the column count, the layout's and unchanged (a variable column added later: a
+    // smaller count). Columns added with a default cut the trusted area: never then, unless the
+    // format is shown.
     const size_t ncols = layout.columns.size();
     const size_t bitmap = fixed_end + 2, bitmap_end = bitmap + (ncols + 7) / 8;
     // 0-based NULL bit -> column index (validate(): each bit in 1..ncols, used once).
@@ -1139,7 +1157,7 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
         const Value *v = before ? (*before)[i] : nullptr;
         last_stored = last_stored || (v && *v);
     }
-    const bool header_usable = trusted_end == SIZE_MAX && last_stored;
+    const bool header_usable = trusted_end == SIZE_MAX && (last_stored || format_shown);
     fixed_end = std::min(fixed_end, trusted_end);
     const size_t range_end = header_usable ? bitmap_end : fixed_end;
     // Owner of each fixed byte: -1 none (dropped column or gap), else the column index; bit bytes
@@ -1354,12 +1372,12 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
 } // namespace
 
 std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<ByteRange> &ranges) {
-    return patch_impl(layout, ranges, nullptr);
+    return patch_impl(layout, ranges, nullptr, false);
 }
 
 std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
                                      const std::vector<Value> &before,
-                                     const std::vector<bool> &known) {
+                                     const std::vector<bool> &known, bool format_shown) {
     if (before.size() != layout.columns.size() || known.size() != layout.columns.size())
         throw DecodeError("base row of " + std::to_string(before.size()) + " values and " +
                           std::to_string(known.size()) + " known flags for a layout of " +
@@ -1367,12 +1385,12 @@ std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<Byt
     std::vector<const Value *> base(before.size());
     for (size_t i = 0; i < before.size(); ++i)
         base[i] = known[i] ? &before[i] : nullptr;
-    return patch_impl(layout, ranges, &base);
+    return patch_impl(layout, ranges, &base, format_shown);
 }
 
 std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
-                                     const std::vector<const Value *> &before) {
-    return patch_impl(layout, ranges, &before);
+                                     const std::vector<const Value *> &before, bool format_shown) {
+    return patch_impl(layout, ranges, &before, format_shown);
 }
 
 } // namespace dts::logrec

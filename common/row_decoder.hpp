@@ -41,6 +41,10 @@ struct DecodedRow {
     // versioned: status A 0x40, a 14-byte versioning tag ended the record (stripped).
     bool ghost = false, versioned = false;
     bool cut = false; // may_be_cut and the record is shorter than its own offsets say
+    // The record has the layout's format: its column count is the layout's number of columns and
+    // its fixed-data area ends where the layout's does (dropped columns included). Updates of the
+    // row in place keep that format (patch_with_base's format_shown).
+    bool layout_format = false;
 };
 
 // A data record (RowLog Contents 0 of LOP_INSERT_ROWS / LOP_DELETE_ROWS): status A must be a
@@ -110,21 +114,22 @@ std::vector<ByteRange> modify_columns_ranges(std::string_view rc0, std::string_v
 // look like a count and a bitmap. Catalog facts read now do not prove an older record's format
 // (a review found holes in "never altered" dates and in NOT NULL rules), the row does: a range
 // may reach past the fixed area only with a base row that has a value for a column ending the
-// fixed area (so the record stores it; patch_from_ranges never), no fixed column added with a
-// default, and the range covering the column count, which is the layout's number of columns
-// before and after (a variable column added later: a smaller count). Then each covered NULL bit
-// is read: a column whose bit goes to 1 is NULL (its bytes are left as they were), one whose bit
-// goes to 0 takes its value from the after bytes, which must cover it whole; a variable-length
-// column's bit changing, a NOT NULL column's bit set, a dropped column's bit changing, an unused
-// high bit changing, or a NULL column's bytes changing gives nullopt. The unused high bits of the
-// bitmap's last byte are otherwise not read (they may hold anything). A bit not covered means the
-// column's NULL-ness did not change: a fully covered fixed column's value is then the decoded
-// after bytes. Like every decode, this takes the layout to be the record's (the reader follows
-// the source's DDL in log order) and the base to be the row at the record.
-// Remaining hazard (ranges inside the fixed area, as before): a record written before a nullable
-// fixed column was added has its column count and NULL bitmap where the layout puts that column;
-// an update flipping one of those bytes would be read as a change of the added column without a
-// base row (with one, the added column is NULL in the base and its bytes changing is a mismatch).
+// fixed area (so the record stores it; patch_from_ranges never) or with format_shown (below), no
+// fixed column added with a default (unless format_shown), and the range covering the column count,
+// which is the layout's number of columns before and after (a variable column added later: a
+// smaller count). Then each covered NULL bit is read: a column whose bit goes to 1 is NULL (its
+// bytes are left as they were), one whose bit goes to 0 takes its value from the after bytes, which
+// must cover it whole; a variable-length column's bit changing, a NOT NULL column's bit set, a
+// dropped column's bit changing, an unused high bit changing, or a NULL column's bytes changing
+// gives nullopt. The unused high bits of the bitmap's last byte are otherwise not read (they may
+// hold anything). A bit not covered means the column's NULL-ness did not change: a fully covered
+// fixed column's value is then the decoded after bytes. Like every decode, this takes the layout to
+// be the record's (the reader follows the source's DDL in log order) and the base to be the row at
+// the record. Remaining hazard (ranges inside the fixed area, as before): a record written before a
+// nullable fixed column was added has its column count and NULL bitmap where the layout puts that
+// column; an update flipping one of those bytes would be read as a change of the added column
+// without a base row (with one, the added column is NULL in the base and its bytes changing is a
+// mismatch).
 struct Patch {
     std::vector<std::pair<size_t, Value>> set; // index into Layout::columns, new value
 };
@@ -166,12 +171,19 @@ std::optional<Patch> patch_from_ranges(const Layout &layout, const std::vector<B
 // is fine when fully covered (its new value is the after bytes, as in patch_from_ranges) and
 // nullopt when a range changes it in part. `before` and `known` must have one entry per layout
 // column (else DecodeError).
+//
+// format_shown: the caller knows the row the record changed has the layout's format (it came
+// from an insert record whose DecodedRow::layout_format was true, and only updates completed in
+// place changed it since, all under this layout). Then the NULL bitmap is placed by the layout
+// without a stored last fixed column in the base, and columns added with a default are part of
+// the fixed area; everything else is checked as without it.
 std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
                                      const std::vector<Value> &before,
-                                     const std::vector<bool> &known);
+                                     const std::vector<bool> &known, bool format_shown = false);
 // The same with the base row by reference: before[i] nullptr = column i unknown.
 std::optional<Patch> patch_with_base(const Layout &layout, const std::vector<ByteRange> &ranges,
-                                     const std::vector<const Value *> &before);
+                                     const std::vector<const Value *> &before,
+                                     bool format_shown = false);
 
 // The text of one in-row value of `column` from its on-disk bytes (fixed: exactly its size; bit:
 // the byte holding it; variable: the stored bytes). Throws DecodeError for bytes the type cannot

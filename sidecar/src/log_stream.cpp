@@ -644,6 +644,7 @@ void LogStream::decode(const Lsn &commit, const lr::LogRow &r, std::vector<Pendi
                 p.ch.op = 4;
             } else {
                 p.ch.op = 2;
+                p.ch.format_shown = row.layout_format;
             }
         } else {
             p.ch.op = 4;
@@ -851,6 +852,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
     // Base rows: the row cache's (looked up here, once per key), else the destination's (at the
     // checkpoint); what neither has, the source has.
     std::vector<const Values *> base(pending.size(), nullptr);
+    std::vector<bool> base_shown(pending.size(), false); // by `first`: the cache's format_shown
     std::vector<bool> asked(pending.size(), false); // the cache asked (then need_dest) for the key
     std::deque<Values> from_cache;                  // rows the cache answered (base refers to them)
     Values cached_row;
@@ -866,8 +868,10 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             key_values[t].emplace(k, p.key);
         } else if (p.kind == Pending::Kind::Patch && !imaged && !asked[f]) {
             asked[f] = true;
-            if (use_cache && cache_.find(p.table->index, k, cached_row)) {
+            bool shown = false;
+            if (use_cache && cache_.find(p.table->index, k, cached_row, shown)) {
                 base[f] = &from_cache.emplace_back(std::move(cached_row));
+                base_shown[f] = shown;
                 ++stats_.cached;
             } else if (need_dest[t].insert(k).second) {
                 key_values[t].emplace(k, p.key);
@@ -958,6 +962,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
             continue;
         }
         const Values *b = nullptr;
+        bool shown = false; // the base row's format (LogChange::format_shown)
         if (p.kind == Pending::Kind::Patch) {
             if (const size_t s = state[f]; s != none && s != later) {
                 if (s == deleted)
@@ -965,8 +970,10 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                                                   " of " + p.table->cdc->apply.source_name +
                                                   " updates a row deleted before it");
                 b = &out[s].values;
+                shown = out[s].format_shown;
             } else {
                 b = base[f];
+                shown = base_shown[f];
             }
         }
         if (b) {
@@ -978,7 +985,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                     before[static_cast<size_t>(l)] = &(*b)[a];
             std::optional<lr::Patch> patch;
             try {
-                patch = lr::patch_with_base(p.table->layout, p.ranges, before);
+                patch = lr::patch_with_base(p.table->layout, p.ranges, before, shown);
             } catch (const lr::DecodeError &) {
                 patch.reset();
             }
@@ -988,6 +995,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
                     for (size_t a = 0; a < p.table->apply_to_layout.size(); ++a)
                         if (p.table->apply_to_layout[a] == static_cast<int>(l))
                             p.ch.values[a] = v;
+                p.ch.format_shown = shown; // changed in place
                 ++stats_.completed;
                 state[f] = out.size();
                 emit(i, std::move(p.ch));
@@ -1021,7 +1029,7 @@ void LogStream::complete(std::vector<Pending> &pending, std::vector<LogChange> &
         for (const auto &[o, i] : emitted) {
             const size_t table = pending[i].table->index;
             if (o != gone && !drop[o] && out[o].op != 1) {
-                cache_.put(table, keys[i], out[o].commit, out[o].values);
+                cache_.put(table, keys[i], out[o].commit, out[o].values, out[o].format_shown);
             } else { // deleted, or its state unknown: the destination (or the source) answers
                 cache_.erase(table, keys[i]);
                 unapplied_last_.insert(hashes[i]);

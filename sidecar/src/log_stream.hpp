@@ -43,6 +43,11 @@ struct LogChange {
     int op = 0;
     size_t table = 0; // index in the source's table list
     dts::changes::Values values;
+    // The row on the source's page has the table layout's format: the image came from an insert
+    // record that showed it (dts::logrec::DecodedRow::layout_format), and only updates completed
+    // from the log changed it since (they change a row in place). What completes a later update
+    // of the row may then place its NULL bitmap by the layout (patch_with_base).
+    bool format_shown = false;
 };
 
 struct LogStats {

@@ -758,3 +758,79 @@ TEST(LogPatchNullBitmap, MoreThanEightColumnsAndDroppedOnes) {
         {16, Bytes().u32(5).u16(11).u8(0xF8).u8(0x03), Bytes().u32(5).u16(11).u8(0xFA).u8(0x07)}};
     EXPECT_FALSE(patch_with_base(l, dropped, b, known));
 }
+
+// The row's own insert record shows its format: decode_record says whether it has the layout's
+// column count and fixed-area end, and the reader passes that on (format_shown) to complete later
+// updates of the row whose base has the last fixed column NULL.
+TEST(LogPatchNullBitmap, AnInsertRecordOfTheLayoutsFormatShowsWhereTheBitmapIs) {
+    // T(id int NOT NULL, a int, v varbinary(20)) + x bigint NULL, as above.
+    Layout t;
+    t.columns.push_back(col("id", 1, 56, 4, 1, 4));
+    t.columns.back().is_nullable = false;
+    t.columns.push_back(col("a", 2, 56, 8, 2, 4));
+    t.columns.push_back(col("v", 3, 165, -1, 3, 20));
+    t.columns.push_back(col("x", 4, 127, 12, 4, 8));
+    // Written with x (x NULL): F = 20, count 4, bitmap 0x08, v = AA ending at 28.
+    const std::string whole =
+        Bytes().u8(0x30).u8(0).u16(20).u32(1).u32(5).u64(0).u16(4).u8(0x08).u16(1).u16(28).u8(0xAA);
+    const DecodedRow w = decode_record(t, whole);
+    EXPECT_EQ(w.values, (std::vector<Value>{"1", "5", "\\xaa", {}}));
+    EXPECT_TRUE(w.layout_format);
+    // Written before x was added: F = 12, count 3. It decodes (x NULL), but shows nothing.
+    const std::string old =
+        Bytes().u8(0x30).u8(0).u16(12).u32(1).u32(5).u16(3).u8(0).u16(1).u16(23).u8(0xAA).u16(4).u8(
+            0x08);
+    const DecodedRow o = decode_record(t, old);
+    EXPECT_EQ(o.values, (std::vector<Value>{"1", "5", "\\xaa040008", {}}));
+    EXPECT_FALSE(o.layout_format);
+
+    // a 5 -> 6 and x NULL -> 42 on the row `whole` wrote: the base alone does not show the
+    // format (x, which ends the fixed area, is NULL in it); the insert record does.
+    const std::vector<ByteRange> give_x = {
+        {8, Bytes().u32(5).u64(0).u16(4).u8(0x08), Bytes().u32(6).u64(42).u16(4).u8(0x00)}};
+    const std::vector<Value> base = w.values;
+    const std::vector<bool> known(4, true);
+    EXPECT_FALSE(patch_with_base(t, give_x, base, known));
+    auto p = patch_with_base(t, give_x, base, known, true);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{1, "6"}, {3, "42"}}));
+    // Everything else is still checked: the count, the base's bits, the variable column's bit.
+    EXPECT_FALSE(patch_with_base(
+        t, {{8, Bytes().u32(5).u64(0).u16(3).u8(0x08), Bytes().u32(6).u64(42).u16(3).u8(0x00)}},
+        base, known, true));
+    EXPECT_FALSE(patch_with_base(t, give_x, {"1", "5", "\\xaa", "7"}, known, true));
+    EXPECT_FALSE(patch_with_base(
+        t, {{8, Bytes().u32(5).u64(0).u16(4).u8(0x08), Bytes().u32(6).u64(42).u16(4).u8(0x04)}},
+        base, known, true));
+    // Without a base the bytes alone never reach the header.
+    EXPECT_FALSE(patch_from_ranges(t, give_x));
+}
+
+TEST(LogPatchNullBitmap, AColumnAddedWithADefaultIsInTheRowsShownFormat) {
+    // five() + d int NULL DEFAULT 0 at [24,28): a record with 6 columns and F = 28 holds d.
+    Layout d = five();
+    d.columns.push_back(col("d", 6, 56, 24, 6, 4));
+    d.columns.back().default_value = "0";
+    const std::string rec =
+        Bytes().u8(0x30).u8(0).u16(28).u32(1).u32(5).u64(7).u32(9).u32(3).u16(6).u8(0).u16(1).u16(
+            35);
+    const DecodedRow r = decode_record(d, rec);
+    EXPECT_TRUE(r.layout_format);
+    ASSERT_EQ(r.values.size(), 6u);
+    EXPECT_EQ(r.values[5], "3");
+    EXPECT_EQ(r.values[4], "");
+    // d 3 -> 4: inside the fixed area, but at or past a column added with a default, which an
+    // older record may lack: only the shown format places it.
+    const std::vector<ByteRange> change_d = {{24, Bytes().u32(3), Bytes().u32(4)}};
+    const std::vector<bool> known(6, true);
+    EXPECT_FALSE(patch_with_base(d, change_d, r.values, known));
+    auto p = patch_with_base(d, change_d, r.values, known, true);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->set, (Set{{5, "4"}}));
+    // The same record without d (written before it was added) shows nothing.
+    const std::string before_d =
+        Bytes().u8(0x30).u8(0).u16(24).u32(1).u32(5).u64(7).u32(9).u16(5).u8(0).u16(1).u16(31);
+    const DecodedRow b = decode_record(d, before_d);
+    EXPECT_FALSE(b.layout_format);
+    EXPECT_EQ(b.values[5], "0");
+}

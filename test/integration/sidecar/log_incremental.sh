@@ -130,6 +130,15 @@ SQL
   src "USE $db; UPDATE dbo.pairs SET ratio = NULL, v = v + 1 WHERE region = N'both'"
   check "$mode: fixed columns set NULL and given a value again" "78.00|2031-01-01 01:01:01.001|8|true" \
     "$(wait_for 60 "SELECT a.balance || '|' || a.opened || '|' || p.v || '|' || (p.ratio IS NULL) FROM $schema.acct a, $schema.pairs p WHERE a.id = 7 AND p.region = 'both'" "78.00|2031-01-01 01:01:01.001|8|true")"
+  # ratio ends pairs' fixed area: NULL in the row before, nothing in that row shows that its
+  # record holds it. The row's own insert record does (read earlier, and in the same transaction).
+  # (Values whose first byte is not 0, so that the record shows the new value whole.)
+  src "USE $db; INSERT INTO dbo.pairs VALUES (N'late', 3, 1, NULL)"
+  wait_for 60 "SELECT count(*) FROM $schema.pairs WHERE region = 'late'" 1 >/dev/null
+  src "USE $db; UPDATE dbo.pairs SET ratio = 0.1, v = 2 WHERE region = N'late'"
+  src "USE $db; BEGIN TRAN; INSERT INTO dbo.pairs VALUES (N'late', 4, 1, NULL); UPDATE dbo.pairs SET ratio = 2.2 WHERE region = N'late' AND n = 4; COMMIT"
+  check "$mode: a fixed column NULL since its row's insert given a value" "3:2:0.1 4:1:2.2" \
+    "$(wait_for 60 "SELECT string_agg(n || ':' || v || ':' || ratio, ' ' ORDER BY n) FROM $schema.pairs WHERE region = 'late'" "3:2:0.1 4:1:2.2")"
   if [ -n "${MSSQL_HOST:-}" ]; then
     skip "$mode: those updates completed without re-reading (how a real server logs them is not asserted)"
   else
