@@ -567,7 +567,21 @@ long long Connection::execute_all(const std::string &tsql) {
 
 Connection::TextResult Connection::query_text(const std::string &tsql) {
     TextResult out;
+    query_rows(tsql, [&](const std::vector<ColumnDesc> &columns,
+                         std::vector<std::optional<std::string>> &row) {
+        if (out.columns.empty())
+            out.columns = columns;
+        out.rows.push_back(std::move(row));
+    });
+    return out;
+}
+
+void Connection::query_rows(
+    const std::string &tsql,
+    const std::function<void(const std::vector<ColumnDesc> &,
+                             std::vector<std::optional<std::string>> &)> &each) {
     execute(tsql);
+    std::vector<std::optional<std::string>> row;
     while (next_result()) {
         const int n = column_count();
         if (n == 0)
@@ -575,10 +589,8 @@ Connection::TextResult Connection::query_text(const std::string &tsql) {
         std::vector<ColumnDesc> cols;
         for (int i = 1; i <= n; ++i)
             cols.push_back(column(i));
-        if (out.columns.empty())
-            out.columns = cols;
         while (next_row()) {
-            auto &row = out.rows.emplace_back();
+            row.clear();
             row.reserve(static_cast<size_t>(n));
             for (int i = 1; i <= n; ++i) {
                 const uint8_t *p = data(i);
@@ -589,9 +601,9 @@ Connection::TextResult Connection::query_text(const std::string &tsql) {
                 const ColumnDesc &c = cols[static_cast<size_t>(i - 1)];
                 row.emplace_back(value_to_text(c.type, p, length(i), c.scale));
             }
+            each(cols, row);
         }
     }
-    return out;
 }
 
 std::vector<ServerMessage> Connection::take_messages() {

@@ -10,6 +10,7 @@
 #include "error.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,6 +97,11 @@ public:
         std::vector<std::vector<std::optional<std::string>>> rows;
     };
     TextResult query_text(const std::string &tsql);
+    // The same, a row at a time (`each` may take the row's values): for results of any size.
+    // An exception from `each` leaves the batch unread (the connection must be dropped).
+    void query_rows(const std::string &tsql,
+                    const std::function<void(const std::vector<ColumnDesc> &,
+                                             std::vector<std::optional<std::string>> &)> &each);
     bool dead() const;
     // Informational messages (severity <= 10) received so far.
     std::vector<ServerMessage> take_messages();

@@ -10,6 +10,9 @@
 
 #include "pg_quote.hpp"
 #include "schema_ddl.hpp"
+#include "source_access.hpp"
+#include "tds_connection.hpp"
+#include "tsql_quote.hpp"
 #include "type_mapping.hpp"
 
 extern "C" {
@@ -27,6 +30,79 @@ DTS_SQL_FUNCTION(dts_evolve_table)
 
 namespace pgdts {
 namespace {
+
+// The existing rows' values of column `c`, which the source just added with a default: the
+// source's non-NULL values as of now, copied by key into the destination's rows (where the column
+// is NULL after ADD COLUMN). Later changes of those rows come with the stream as usual.
+void copy_existing_values(Spi &spi, const Task &task, const TaskTable &t,
+                          const dts::catalog::Table &source, const std::string &target,
+                          const dts::catalog::Column &c, std::vector<std::string> &out) {
+    if (spi.query("SELECT EXISTS (SELECT FROM " + target + ")").front()[0] != "t")
+        return;
+    const std::vector<std::string> key = dts::ddl::primary_key_columns(source, t.target);
+    if (key.empty()) {
+        out.push_back("-- column " + c.name +
+                      ": the existing rows keep NULL whatever the "
+                      "source holds (no key to match them by); re-sync the table if it matters");
+        return;
+    }
+    std::vector<std::string> names = key, types;
+    names.push_back(c.name);
+    for (const auto &n : names) {
+        auto r = spi.query("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+                           "attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
+                           {target, n});
+        if (r.empty() || !r[0][0])
+            throw dts::Error("42703", "column " + n + " of " + target + " is missing", {},
+                             "The destination table no longer matches the source; re-sync it.");
+        types.push_back(*r[0][0]);
+    }
+    std::string select, from_values, join;
+    for (size_t i = 0; i < names.size(); ++i)
+        select += std::string(i ? ", " : "") + dts::tsql::quote_ident(names[i]);
+    for (size_t i = 0; i < key.size(); ++i)
+        join += std::string(i ? " AND " : "") + "t." + dts::pg::quote_ident(key[i]) + " = v.k" +
+                std::to_string(i) + "::" + types[i];
+    const std::string tsql = "SELECT " + select + " FROM " +
+                             dts::tsql::quote_name("", t.schema, t.table) + " WHERE " +
+                             dts::tsql::quote_ident(c.name) + " IS NOT NULL";
+    // Chunks of rows as one UPDATE ... FROM (VALUES ...), every value a text parameter.
+    constexpr size_t kChunk = 500;
+    std::vector<std::optional<std::string>> params;
+    uint64_t copied = 0;
+    auto flush = [&] {
+        if (params.empty())
+            return;
+        std::string values, cols;
+        const size_t width = names.size(), rows = params.size() / width;
+        for (size_t r = 0; r < rows; ++r) {
+            values += r ? ", (" : "(";
+            for (size_t i = 0; i < width; ++i)
+                values += std::string(i ? ", " : "") + "$" + std::to_string(r * width + i + 1);
+            values += ")";
+        }
+        for (size_t i = 0; i < key.size(); ++i)
+            cols += "k" + std::to_string(i) + ", ";
+        copied += spi.execute("UPDATE " + target + " AS t SET " + dts::pg::quote_ident(c.name) +
+                                  " = v.val::" + types.back() + " FROM (VALUES " + values +
+                                  ") AS v(" + cols + "val) WHERE " + join,
+                              params);
+        params.clear();
+    };
+    ConnectionSettings settings = task_connection_settings(task.server, task.owner);
+    settings.server.database = t.db;
+    dts::tds::Connection conn(settings.server, settings.credentials);
+    conn.query_rows(tsql, [&](const std::vector<dts::tds::ColumnDesc> &,
+                              std::vector<std::optional<std::string>> &row) {
+        for (auto &v : row)
+            params.push_back(std::move(v));
+        if (params.size() >= kChunk * names.size())
+            flush();
+    });
+    flush();
+    out.push_back("-- column " + c.name + ": " + std::to_string(copied) +
+                  " existing rows given the source's values");
+}
 
 // Returns the statements run, and notes (prefixed "-- ") for what was left out.
 std::vector<std::string> evolve_table(const std::string &task_id, const std::string &db,
@@ -63,13 +139,48 @@ std::vector<std::string> evolve_table(const std::string &task_id, const std::str
             continue;
         }
         std::vector<std::string> notes;
-        // NOT NULL only with a default: the destination's rows need a value for the new column.
-        auto def =
-            dts::ddl::column_definition(c, !c.nullable && c.default_definition.has_value(), notes);
+        if (!c.default_definition) {
+            // No default: SQL Server's existing rows hold NULL (a NOT NULL column can only be
+            // added to an empty table), and so do the destination's.
+            auto def = dts::ddl::column_definition(c, false, notes);
+            for (const auto &n : notes)
+                out.push_back("-- " + n);
+            if (def)
+                run("ALTER TABLE " + target + " ADD COLUMN IF NOT EXISTS " + *def);
+            continue;
+        }
+        // With a default, SQL Server's existing rows hold NULL (a nullable column without WITH
+        // VALUES), the default (NOT NULL, or WITH VALUES) or a value per row (NEWID()): the
+        // catalog does not say which, the source's rows do. Added empty, then copied.
+        dts::catalog::Column bare = c;
+        bare.default_definition.reset();
+        auto def = dts::ddl::column_definition(bare, false, notes);
         for (const auto &n : notes)
             out.push_back("-- " + n);
-        if (def)
-            run("ALTER TABLE " + target + " ADD COLUMN IF NOT EXISTS " + *def);
+        if (!def)
+            continue;
+        run("ALTER TABLE " + target + " ADD COLUMN IF NOT EXISTS " + *def);
+        const std::string column =
+            "ALTER TABLE " + target + " ALTER COLUMN " + dts::pg::quote_ident(c.name);
+        copy_existing_values(spi, task, t, source, target, c, out);
+        const auto wanted = dts::ddl::translate_default(*c.default_definition, c.type);
+        if (wanted)
+            run(column + " SET DEFAULT " + *wanted);
+        else
+            out.push_back("-- default " + *c.default_definition + " of column " + c.name +
+                          " has no PostgreSQL translation and is left out");
+        if (c.nullable)
+            continue;
+        if (!wanted) {
+            out.push_back("-- column " + c.name +
+                          " is NOT NULL at the source; left nullable (no "
+                          "default to give rows the source no longer has)");
+            continue;
+        }
+        // Rows the source deleted since are still here (the stream deletes them later).
+        run("UPDATE " + target + " SET " + dts::pg::quote_ident(c.name) + " = DEFAULT WHERE " +
+            dts::pg::quote_ident(c.name) + " IS NULL");
+        run(column + " SET NOT NULL");
     }
     for (const auto &name : present) {
         if (at_source.count(name))

@@ -1041,3 +1041,34 @@ TEST_F(SqlEngine, ObjectsModifyDateMovesWithAlterAndCreateIndexOnly) {
     run("ALTER TABLE dbo.m ADD b bigint NULL");
     EXPECT_EQ(run(same).rows[0][0][0].i, 0);
 }
+
+// ALTER TABLE ADD with a default (SQL Server docs, ALTER TABLE column_definition, WITH VALUES):
+// existing rows of a nullable column hold NULL unless WITH VALUES; of a NOT NULL column, the
+// default. New rows take the default either way. The metadata change logs no row.
+TEST_F(SqlEngine, AddedColumnWithADefaultIsNullInExistingRowsUnlessWithValues) {
+    run("CREATE TABLE dbo.wv (id int NOT NULL PRIMARY KEY)");
+    run("INSERT INTO dbo.wv VALUES (1), (2)");
+    const auto logged = [&] {
+        return run("SELECT COUNT(*) FROM sys.fn_dblog(NULL, NULL) WHERE [AllocUnitName] LIKE "
+                   "N'dbo.wv%'")
+            .rows[0][0][0]
+            .i;
+    };
+    const auto before = logged();
+    EXPECT_GT(before, 0); // the inserts: the log is kept
+    run("ALTER TABLE dbo.wv ADD p int NULL DEFAULT 3");
+    run("ALTER TABLE dbo.wv ADD v int NULL CONSTRAINT df_wv_v DEFAULT 4 WITH VALUES");
+    run("ALTER TABLE dbo.wv ADD n int NOT NULL DEFAULT 6");
+    EXPECT_EQ(logged(), before);
+    run("INSERT INTO dbo.wv (id) VALUES (3)");
+    std::vector<std::string> got;
+    const auto result = run("SELECT CAST(id AS varchar(9)), CAST(p AS varchar(9)), CAST(v AS "
+                            "varchar(9)), CAST(n AS varchar(9)) FROM dbo.wv ORDER BY id");
+    for (const auto &row : result.rows[0]) {
+        std::string line;
+        for (const auto &v : row)
+            line += (line.empty() ? "" : ":") + (v.is_null() ? std::string("-") : v.s);
+        got.push_back(line);
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{"1:-:4:6", "2:-:4:6", "3:3:4:6"}));
+}

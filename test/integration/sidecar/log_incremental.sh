@@ -226,6 +226,24 @@ SQL
   check "$mode: a default added at the source arrived" "5" "$(wait_for 60 "$default_sql" "5")"
   src "USE $db; ALTER TABLE dbo.acct DROP CONSTRAINT df_acct_tier"
   check "$mode: a default dropped at the source is dropped" "-" "$(wait_for 60 "$default_sql" "-")"
+  # Columns added with a default: SQL Server leaves a nullable one NULL in the existing rows
+  # unless WITH VALUES, and gives a NOT NULL one the default; the destination's rows follow.
+  src "USE $db; ALTER TABLE dbo.acct ADD plain_d int NULL DEFAULT 3"
+  src "USE $db; ALTER TABLE dbo.acct ADD valued_d int NULL CONSTRAINT df_acct_valued_d DEFAULT 4 WITH VALUES"
+  src "USE $db; ALTER TABLE dbo.acct ADD nn_d int NOT NULL CONSTRAINT df_acct_nn_d DEFAULT 6"
+  src "USE $db; INSERT INTO dbo.acct (id, owner, balance, active) VALUES (8, N'Hal', 8, 1)"
+  local summary="COUNT(*), COUNT(plain_d), SUM(plain_d), COUNT(valued_d), SUM(valued_d), SUM(nn_d)"
+  local tsql_summary="" part at_source
+  for part in 'COUNT(*)' 'COUNT(plain_d)' 'SUM(plain_d)' 'COUNT(valued_d)' 'SUM(valued_d)' 'SUM(nn_d)'; do
+    tsql_summary+="${tsql_summary:+ + '|' + }CAST($part AS varchar(20))"
+  done
+  at_source=$(q -c "$(printf "$srcq" "SELECT $tsql_summary FROM dbo.acct")")
+  check "$mode: the source's existing rows: NULL without WITH VALUES, the default with it" \
+    "t" "$(q -c "SELECT split_part('$at_source', '|', 2) = '1' AND split_part('$at_source', '|', 3) = '3' AND split_part('$at_source', '|', 4) = split_part('$at_source', '|', 1)")"
+  check "$mode: columns added with a default hold in the existing rows what the source's hold" \
+    "$at_source" "$(wait_for 60 "SELECT concat_ws('|', $summary) FROM $schema.acct" "$at_source")"
+  check "$mode: their defaults and NOT NULL arrived" "6|3|4|NO" \
+    "$(q -c "SELECT string_agg(column_default, '|' ORDER BY column_name) || '|' || min(is_nullable) FILTER (WHERE column_name = 'nn_d') FROM information_schema.columns WHERE table_schema = '$schema' AND table_name = 'acct' AND column_name IN ('plain_d', 'valued_d', 'nn_d')")"
   check "$mode: heartbeat lag measured" "t" \
     "$(wait_for 30 "SELECT lag_seconds IS NOT NULL AND last_heartbeat_at IS NOT NULL FROM dts.task_status WHERE name = '$task'" "t")"
   check "$mode: task still running, no error" "running|0" \

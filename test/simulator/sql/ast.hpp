@@ -157,6 +157,9 @@ struct ColumnDef {
     int64_t seed = 1, increment = 1;
     ExprPtr default_value;
     std::string default_name;
+    // DEFAULT ... WITH VALUES: ALTER TABLE ADD of a nullable column gives the existing rows the
+    // default (without it they hold NULL; a NOT NULL column's rows get the default either way).
+    bool with_values = false;
     ExprPtr computed;
     bool persisted = false;
     bool rowversion = false;

@@ -1287,6 +1287,13 @@ void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const S
                 sqlcol.erase(at, 9);
         }
         exec(db, "ALTER TABLE " + qi(t.sqlite_name) + " ADD COLUMN " + sqlcol);
+        if (m.nullable && c.default_value && !c.with_values) {
+            // SQLite gave the existing rows the default; SQL Server leaves a nullable column NULL
+            // in them unless WITH VALUES says otherwise (ALTER TABLE, column_definition). A
+            // metadata change: no row is logged (the table's triggers are rebuilt below).
+            drop_sqlite_triggers(db, t);
+            exec(db, "UPDATE " + qi(t.sqlite_name) + " SET " + qi(c.name) + " = NULL");
+        }
         insert_column(db, d.id, t.object_id, c, m, def_oid);
     }
     std::vector<std::tuple<std::string, std::string, ExprPtr>> checks;

@@ -1481,6 +1481,11 @@ public:
                 c.default_name = c.constraint_name;
                 c.constraint_name.clear();
                 c.default_value = default_expr();
+                if (is_kw("WITH") && is_kw("VALUES", 1)) {
+                    accept_kw("WITH");
+                    accept_kw("VALUES");
+                    c.with_values = true;
+                }
             } else if (accept_kw("PRIMARY")) {
                 expect_kw("KEY");
                 c.primary_key = true;

@@ -321,11 +321,13 @@ bool phys_sync(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t) {
                 p.leaf_offset = base.fixed_end;
                 base.fixed_end += size < 0 ? 1 : size;
             }
-            if (!c.nullable && has_rows) {
-                // Online add of a NOT NULL column with a default: old rows take the value from
-                // metadata (every existing row holds it right after the ADD).
+            if (has_rows && (!c.nullable || c.has_default)) {
+                // Online add of a column with a default, NOT NULL or WITH VALUES: old rows take
+                // the value from metadata (every existing row holds it right after the ADD; a
+                // nullable column added without WITH VALUES holds NULL, which rows without the
+                // column read as anyway).
                 Stmt q(db, "SELECT " + qi(c.name) + " FROM " + qi(t.sqlite_name) + " LIMIT 1");
-                if (q.step()) {
+                if (q.step() && sqlite3_column_type(q.get(), 0) != SQLITE_NULL) {
                     p.has_default = true;
                     p.default_value = q.value_col(0);
                 }
