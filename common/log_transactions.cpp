@@ -128,10 +128,15 @@ bool LogRow::is_data() const {
     return op == Op::Insert || op == Op::Delete || op == Op::Modify || op == Op::ModifyColumns;
 }
 
-bool Transaction::is_ddl() const {
+const std::array<const char *, 9> &Transaction::ddl_names() {
     static const std::array<const char *, 9> names = {
         "CREATE TABLE", "ALTER TABLE",    "DROPOBJ",    "CREATE INDEX", "DROP INDEX",
         "ALTER INDEX",  "TRUNCATE TABLE", "DROP TABLE", "sp_rename"};
+    return names;
+}
+
+bool Transaction::is_ddl() const {
+    const auto &names = ddl_names();
     return catalog ||
            std::any_of(names.begin(), names.end(), [&](const char *n) { return name == n; });
 }

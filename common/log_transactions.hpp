@@ -8,6 +8,7 @@
 
 #include "lsn.hpp"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -77,6 +78,9 @@ struct Transaction {
     std::vector<Lsn> kept;
     // Ran DDL: changed the catalog, or is named for a DDL statement.
     bool is_ddl() const;
+    // The transaction names SQL Server gives DDL statements (is_ddl() also counts a transaction
+    // that changed the catalog's own tables).
+    static const std::array<const char *, 9> &ddl_names();
 };
 
 // Feed rows in LSN order (duplicates of the last row fed are ignored, so a reader may re-read

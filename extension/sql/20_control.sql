@@ -133,7 +133,8 @@ CREATE TABLE dts.checkpoints (
   -- Incremental stage only: the source's newest CDC LSN as the reader last saw it.
   source_max_lsn text,
   -- Stage 'log_catalog' (log mode): the source catalog the destination reflects, as of `lsn`
-  -- (the next DDL read from the log is found by comparing the catalog with it).
+  -- (the next DDL read from the log is found by comparing the catalog with it). Stage
+  -- 'log_layouts' (log and hybrid modes): the row layouts the log reader last decoded with.
   state      text,
   PRIMARY KEY (task_id, source_db, stage)
 );

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 
 namespace sidecar {
@@ -310,7 +311,10 @@ private:
     void recopy_table(Source &s, const CdcTable &t, const Lsn &position, const std::string &why);
     void table_event(const Source &s, const CdcTable &t, const std::string &level,
                      const std::string &message, const std::string &detail);
-    void open_log(Source &s);
+    // `previous`: the layouts the stream being replaced decoded with (after DDL); without it, the
+    // ones an earlier run kept with the checkpoint.
+    void open_log(Source &s, const dts::logrec::KeptLayouts *previous = nullptr);
+    void keep_layouts(Source &s, const dts::logrec::KeptLayouts *previous);
 
     const Options &opts_;
     const TaskRef &task_;
@@ -426,8 +430,11 @@ void Reader::reload_tables(Source &s) {
     s.tables = load_cdc_tables(pg(), *s.conn, task_, s.db);
     check_captures(s);
     s.cdc = std::any_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return !t.log; });
+    std::optional<dts::logrec::KeptLayouts> previous;
+    if (s.log)
+        previous = s.log->layouts();
     s.log.reset();
-    open_log(s);
+    open_log(s, previous ? &*previous : nullptr);
 }
 
 // A source transaction that changed the catalog, in log mode: the DDL events that take the
@@ -460,9 +467,44 @@ void Reader::apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vecto
     s.catalog = std::move(now);
 }
 
+// The catalog shows each table's row layout as it is now, which is not what the log records
+// before a DDL the reader has not reached were written with: the stream is reconciled with the
+// layouts decoded with before (dts::logrec::KeptLayouts), then those it uses are kept, so that a
+// later run (after a stop or a crash) reconciles with them in turn. Kept outside the apply
+// transaction: a crash between a DDL's batch and this leaves the older layouts, which the next
+// run reconciles the same way (the DDL is then before its position).
+void Reader::keep_layouts(Source &s, const dts::logrec::KeptLayouts *previous) {
+    const std::string id = std::to_string(task_.id);
+    std::optional<dts::logrec::KeptLayouts> kept;
+    if (previous) {
+        kept = *previous;
+    } else {
+        auto row = pg().query_rows("SELECT state FROM dts.checkpoints WHERE task_id = $1 AND "
+                                   "source_db = $2 AND stage = 'log_layouts'",
+                                   {id, s.db});
+        if (!row.empty() && row[0][0]) {
+            try {
+                kept = dts::logrec::decode_layouts(*row[0][0]);
+            } catch (const std::invalid_argument &e) {
+                throw dts::Error(
+                    "XX000",
+                    "the log layouts kept for task " + task_.name + " and " + s.db +
+                        " (dts.checkpoints, stage log_layouts) are unreadable: " + e.what(),
+                    {}, "Restart the task with a full stage.");
+            }
+        }
+    }
+    if (kept)
+        s.log->reconcile_layouts(*kept);
+    pg().exec("INSERT INTO dts.checkpoints (task_id, source_db, stage, state) VALUES ($1, $2, "
+              "'log_layouts', $3) ON CONFLICT (task_id, source_db, stage) DO UPDATE SET state = "
+              "EXCLUDED.state, updated_at = now()",
+              {id, s.db, dts::logrec::encode_layouts(s.log->layouts())});
+}
+
 // The log stream starts where the last batch left it (or where the full stage's cutover found
 // the oldest open transaction): the restart point kept with the checkpoint.
-void Reader::open_log(Source &s) {
+void Reader::open_log(Source &s, const dts::logrec::KeptLayouts *previous) {
     if (std::none_of(s.tables.begin(), s.tables.end(), [](const auto &t) { return t.log; }))
         return;
     auto cp = pg().query_rows("SELECT lsn FROM dts.checkpoints WHERE task_id = $1 AND source_db = "
@@ -477,6 +519,7 @@ void Reader::open_log(Source &s) {
                                         lsn_of(cp[0][0], "the log restart point"), position(s),
                                         opts_.read_limit, s.connect);
     s.log->before_destination_reads([this] { settle(); });
+    keep_layouts(s, previous);
     if (s.cdc)
         return;
     // DDL run while no reader was running is found against the catalog the destination

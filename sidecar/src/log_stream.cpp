@@ -182,6 +182,7 @@ std::string dblog_lsn(const Lsn &l) {
 namespace {
 // Row cache bound (both generations together).
 constexpr size_t kRowCacheBytes = 64u << 20;
+constexpr const char *refuse_hint = "Capture it with CDC (incremental_mode hybrid or cdc).";
 } // namespace
 
 LogStream::LogStream(const std::string &destination, dts::tds::Connection &src, const TaskRef &task,
@@ -220,7 +221,6 @@ void LogStream::load_layouts(const std::vector<CdcTable> &tables) {
             "pc.partition_column_id AND pc.is_dropped = 0 WHERE p.object_id = OBJECT_ID(" +
             object_literal(c.schema, c.table) +
             ") AND p.index_id IN (0, 1) ORDER BY au.allocation_unit_id, pc.partition_column_id");
-        const std::string refuse_hint = "Capture it with CDC (incremental_mode hybrid or cdc).";
         if (rows.rows.empty())
             throw dts::Error(
                 "55000",
@@ -264,63 +264,156 @@ void LogStream::load_layouts(const std::vector<CdcTable> &tables) {
             pc.collation_name = r[17].value_or("");
             t.layout.columns.push_back(std::move(pc));
         }
-        for (auto &[unit, t] : units) {
-            t.index = i;
-            t.cdc = &c;
-            t.unit = unit;
-            try {
-                t.layout.validate();
-            } catch (const lr::DecodeError &e) {
-                throw dts::Error("0A000",
-                                 "source table " + c.apply.source_name +
-                                     " cannot be read from the transaction log: " + e.what(),
-                                 {}, refuse_hint);
+        for (auto &[unit, t] : units)
+            add_table(c, i, unit, std::move(t.layout));
+    }
+}
+
+// One allocation unit of a log-captured table, decoded with `layout`.
+void LogStream::add_table(const CdcTable &c, size_t i, int64_t unit, lr::Layout layout) {
+    Table t;
+    t.layout = std::move(layout);
+    t.index = i;
+    t.cdc = &c;
+    t.unit = unit;
+    try {
+        t.layout.validate();
+    } catch (const lr::DecodeError &e) {
+        throw dts::Error("0A000",
+                         "source table " + c.apply.source_name +
+                             " cannot be read from the transaction log: " + e.what(),
+                         {}, refuse_hint);
+    }
+    const auto &cols = t.layout.columns;
+    for (const auto &name : c.apply.columns) {
+        int at = -1;
+        for (size_t k = 0; k < cols.size(); ++k)
+            if (!cols[k].is_dropped && cols[k].name == name)
+                at = static_cast<int>(k);
+        t.apply_to_layout.push_back(at);
+    }
+    std::vector<std::pair<int, int>> key; // (key_ordinal, layout column)
+    for (size_t k = 0; k < cols.size(); ++k)
+        if (cols[k].key_ordinal > 0 && !cols[k].is_uniqueifier)
+            key.emplace_back(cols[k].key_ordinal, static_cast<int>(k));
+    std::sort(key.begin(), key.end());
+    for (const auto &kc : key) {
+        const auto &col = cols[static_cast<size_t>(kc.second)];
+        auto it = std::find(c.apply.columns.begin(), c.apply.columns.end(), col.name);
+        if (it == c.apply.columns.end())
+            throw dts::Error("55000",
+                             "clustered key column " + col.name + " of " + c.apply.source_name +
+                                 " is not a destination column",
+                             {},
+                             "The log reader finds rows by their clustered key: keep "
+                             "its columns in the destination table.");
+        t.key_layout.push_back(kc.second);
+        t.key_apply.push_back(static_cast<size_t>(it - c.apply.columns.begin()));
+        t.key_source_types.push_back(col.system_type_id);
+    }
+    if (t.key_layout.empty())
+        throw dts::Error("0A000",
+                         "source table " + c.apply.source_name +
+                             " has no clustered key the log reader can use",
+                         {}, refuse_hint);
+    for (size_t p : t.key_apply) {
+        std::vector<PgConnection::Row> ty;
+        if (!c.apply.target.empty())
+            ty = lookup_.query_rows("SELECT format_type(atttypid, atttypmod) FROM "
+                                    "pg_attribute WHERE attrelid = $1::regclass AND "
+                                    "attname = $2",
+                                    {c.apply.target, c.apply.columns[p]});
+        t.key_types.push_back(ty.empty() ? "text" : ty[0][0].value_or("text"));
+    }
+    by_unit_[unit] = tables_.size();
+    tables_.push_back(std::move(t));
+}
+
+lr::KeptLayouts LogStream::layouts() const {
+    lr::KeptLayouts out;
+    for (const Table &t : tables_)
+        out[t.cdc->apply.source_name][t.unit] = t.layout;
+    return out;
+}
+
+void LogStream::reconcile_layouts(const lr::KeptLayouts &kept) {
+    const size_t current = tables_.size(); // retired units are added after these
+    for (const auto &[name, units] : kept) {
+        const Table *now = nullptr;
+        for (size_t k = 0; k < current; ++k)
+            if (tables_[k].cdc->apply.source_name == name)
+                now = &tables_[k];
+        if (!now)
+            continue; // no longer read from the log
+        const CdcTable &c = *now->cdc;
+        const size_t index = now->index;
+        for (const auto &[unit, older] : units) {
+            auto u = by_unit_.find(unit);
+            if (u == by_unit_.end()) {
+                // Gone: the index was rebuilt or re-created into new allocation units, and every
+                // record of this one is older than that. Read them with the layout they had.
+                add_table(c, index, unit, older);
+                log::info("allocation unit no longer in the catalog: its log records are decoded "
+                          "with the layout kept for it",
+                          {{"task", task_.name}, {"table", name}, {"unit", std::to_string(unit)}});
+                continue;
             }
-            const auto &cols = t.layout.columns;
-            for (const auto &name : c.apply.columns) {
-                int at = -1;
-                for (size_t k = 0; k < cols.size(); ++k)
-                    if (!cols[k].is_dropped && cols[k].name == name)
-                        at = static_cast<int>(k);
-                t.apply_to_layout.push_back(at);
-            }
-            std::vector<std::pair<int, int>> key; // (key_ordinal, layout column)
-            for (size_t k = 0; k < cols.size(); ++k)
-                if (cols[k].key_ordinal > 0 && !cols[k].is_uniqueifier)
-                    key.emplace_back(cols[k].key_ordinal, static_cast<int>(k));
-            std::sort(key.begin(), key.end());
-            for (const auto &kc : key) {
-                const auto &col = cols[static_cast<size_t>(kc.second)];
-                auto it = std::find(c.apply.columns.begin(), c.apply.columns.end(), col.name);
-                if (it == c.apply.columns.end())
-                    throw dts::Error("55000",
-                                     "clustered key column " + col.name + " of " +
-                                         c.apply.source_name + " is not a destination column",
-                                     {},
-                                     "The log reader finds rows by their clustered key: keep "
-                                     "its columns in the destination table.");
-                t.key_layout.push_back(kc.second);
-                t.key_apply.push_back(static_cast<size_t>(it - c.apply.columns.begin()));
-                t.key_source_types.push_back(col.system_type_id);
-            }
-            if (t.key_layout.empty())
-                throw dts::Error("0A000",
-                                 "source table " + c.apply.source_name +
-                                     " has no clustered key the log reader can use",
-                                 {}, refuse_hint);
-            for (size_t p : t.key_apply) {
-                std::vector<PgConnection::Row> ty;
-                if (!c.apply.target.empty())
-                    ty = lookup_.query_rows("SELECT format_type(atttypid, atttypmod) FROM "
-                                            "pg_attribute WHERE attrelid = $1::regclass AND "
-                                            "attname = $2",
-                                            {c.apply.target, c.apply.columns[p]});
-                t.key_types.push_back(ty.empty() ? "text" : ty[0][0].value_or("text"));
-            }
-            by_unit_[unit] = tables_.size();
-            tables_.push_back(std::move(t));
+            const auto why = lr::layout_change(older, tables_[u->second].layout);
+            if (!why)
+                continue;
+            // The unit was laid out anew. Fine when that was the DDL the stream starts right
+            // after, or when no record of the table is left to read before the DDL that follows;
+            // else those records would be decoded with a layout they were not written with.
+            // (Records of transactions open at the applied position are older still; DDL that
+            // rewrites a table waits for the transactions that changed it.)
+            if (auto left = undecodable_records(applied_, unit))
+                throw dts::Error(
+                    "55000",
+                    "the row layout of source table " + name + " (allocation unit " +
+                        std::to_string(unit) + ") changed since the log reader last decoded it: " +
+                        *why + "; " + *left + " (task " + task_.name + ")",
+                    {},
+                    "The table was rebuilt or its clustered index changed while the task's log "
+                    "reader was stopped or behind. Restart the task with a full stage (or "
+                    "capture the table with CDC).");
         }
     }
+}
+
+std::optional<std::string> LogStream::undecodable_records(const Lsn &from, int64_t unit) {
+    if (from.is_null())
+        return std::string("the reader starts at the beginning of the log");
+    auto first = src_.query_text("SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)");
+    std::optional<Lsn> active;
+    if (!first.rows.empty() && first.rows[0][0])
+        active = Lsn::parse(*first.rows[0][0]);
+    if (!active || from < *active)
+        return "the reader starts at LSN " + from.to_log_string() +
+               ", in log backups, which are not searched for DDL";
+    std::string names;
+    for (const char *n : lr::Transaction::ddl_names())
+        names += std::string(names.empty() ? "" : ", ") + dts::tsql::quote_literal(n);
+    // The last DDL: the catalog read shows what it left, and every record of the unit before it
+    // may have been written with another layout.
+    auto last = src_.query_text(
+        "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" + dblog_lsn(from) +
+        ", NULL) WHERE ([Operation] = N'LOP_BEGIN_XACT' AND [Transaction Name] IN (" + names +
+        ")) OR ([Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW') AND "
+        "[AllocUnitName] LIKE N'sys.sys%') ORDER BY [Current LSN] DESC");
+    if (last.rows.empty() || !last.rows[0][0])
+        return std::nullopt; // the change is the DDL the reader starts after
+    const auto ddl = Lsn::parse(*last.rows[0][0]);
+    if (!ddl)
+        return "the log shows DDL at an unreadable LSN " + *last.rows[0][0];
+    auto rows = src_.query_text(
+        "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" + dblog_lsn(from) + ", " +
+        dblog_lsn(*ddl) + ") WHERE [AllocUnitId] = " + std::to_string(unit) +
+        " AND [Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW', "
+        "N'LOP_MODIFY_COLUMNS')");
+    if (rows.rows.empty() || !rows.rows[0][0])
+        return std::nullopt; // nothing of the table before that DDL is left to decode
+    return "its log records from LSN " + *rows.rows[0][0] + " were written before DDL at LSN " +
+           ddl->to_log_string() + ", which may be what changed it";
 }
 
 std::string LogStream::columns_sql() const {

@@ -15,6 +15,7 @@
 #include "pg_connection.hpp"
 
 #include "change_batch.hpp"
+#include "kept_layouts.hpp"
 #include "key_filter.hpp"
 #include "log_layout.hpp"
 #include "log_transactions.hpp"
@@ -118,6 +119,15 @@ public:
     // (before_destination_reads) only when that bookkeeping is incomplete.
     void earlier_takes_applied();
 
+    // The layouts the stream decodes with, per table and allocation unit (kept with the
+    // checkpoint, stage 'log_layouts', and handed to the next stream after DDL).
+    dts::logrec::KeptLayouts layouts() const;
+    // Reconciles the layouts read from the catalog now with those a reader decoded with before
+    // (dts::logrec::KeptLayouts): units gone are read with their kept layout; a unit laid out
+    // anew is accepted only when none of its records the stream is to read were written before
+    // the last DDL in the log (else it throws, naming the table, what changed and the LSNs).
+    void reconcile_layouts(const dts::logrec::KeptLayouts &kept);
+
     // What read_ahead() does with the rows of one read of the log (in LSN order). Public for
     // bench/log_decode_bench.cpp, which replays reads it captured with active_read_sql().
     // Leaves `rows` empty with its capacity, for the next read to fill (a vector of a read's
@@ -160,6 +170,11 @@ protected:
 
 private:
     void load_layouts(const std::vector<CdcTable> &tables);
+    void add_table(const CdcTable &c, size_t i, int64_t unit, dts::logrec::Layout layout);
+    // Whether records of allocation unit `unit` from `from` on were written before the last DDL
+    // transaction (or catalog change) in the log: what and where, or a reason it cannot be known
+    // (the position is no longer in the active log); nullopt: none are.
+    std::optional<std::string> undecodable_records(const dts::Lsn &from, int64_t unit);
     std::string columns_sql() const;
     std::string units_sql(const Table *only) const;
     std::string filter_sql() const;
