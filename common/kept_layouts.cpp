@@ -183,10 +183,18 @@ std::optional<std::string> layout_change(const Layout &older, const Layout &newe
                 return d;
         if (o.is_dropped && !n->is_dropped)
             return what + " is no longer dropped";
-        // The same place holding another column (a rebuild renumbers what is left after DROP
-        // COLUMN): records written before would give its values to the wrong column.
-        if (!o.is_dropped && !n->is_dropped && o.name != n->name)
-            return what + " is now column '" + n->name + "'";
+        // The same place holding another of the table's columns (a rebuild renumbering what is
+        // left after DROP COLUMN): records written before would give its values to the wrong
+        // column. A new name no column had is a rename, which changes no byte.
+        if (!o.is_dropped && !n->is_dropped && o.name != n->name) {
+            auto live = [](const Layout &l, const std::string &name) {
+                return std::any_of(l.columns.begin(), l.columns.end(), [&](const PhysColumn &c) {
+                    return !c.is_dropped && c.name == name;
+                });
+            };
+            if (live(older, n->name) || live(newer, o.name))
+                return what + " is now column '" + n->name + "'";
+        }
         if (o.collation_name != n->collation_name)
             return what + ": collation " + o.collation_name + " became " + n->collation_name;
         if (o.default_value != n->default_value)

@@ -30,11 +30,12 @@ KeptLayouts decode_layouts(std::string_view text);
 
 // Whether every record written with `older` decodes to the same values with `newer`: nullopt
 // when it does, else what differs (for the error message). Columns must keep their partition
-// column id, name (a rename shows as a change too), offset, NULL bit, bit position, type, length (a
-// variable-length column may change its maximum), precision, scale, collation, key ordinal,
-// uniquifier flag and the default that records written before it was added read as; a column may
-// become dropped, not the reverse. A column `newer` adds must come after all of `older`'s: a higher
-// NULL bit, a fixed offset at or past the end of `older`'s fixed data, a later variable slot.
+// column id, name (a column renamed to a name no other column had is the same column), offset, NULL
+// bit, bit position, type, length (a variable-length column may change its maximum), precision,
+// scale, collation, key ordinal, uniquifier flag and the default that records written before it was
+// added read as; a column may become dropped, not the reverse. A column `newer` adds must come
+// after all of `older`'s: a higher NULL bit, a fixed offset at or past the end of `older`'s fixed
+// data, a later variable slot.
 std::optional<std::string> layout_change(const Layout &older, const Layout &newer);
 
 } // namespace dts::logrec

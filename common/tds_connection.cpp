@@ -567,19 +567,23 @@ long long Connection::execute_all(const std::string &tsql) {
 
 Connection::TextResult Connection::query_text(const std::string &tsql) {
     TextResult out;
-    query_rows(tsql, [&](const std::vector<ColumnDesc> &columns,
-                         std::vector<std::optional<std::string>> &row) {
-        if (out.columns.empty())
-            out.columns = columns;
-        out.rows.push_back(std::move(row));
-    });
+    query_rows(
+        tsql,
+        [&](const std::vector<ColumnDesc> &, std::vector<std::optional<std::string>> &row) {
+            out.rows.push_back(std::move(row));
+        },
+        [&](const std::vector<ColumnDesc> &columns) {
+            if (out.columns.empty())
+                out.columns = columns;
+        });
     return out;
 }
 
 void Connection::query_rows(
     const std::string &tsql,
     const std::function<void(const std::vector<ColumnDesc> &,
-                             std::vector<std::optional<std::string>> &)> &each) {
+                             std::vector<std::optional<std::string>> &)> &each,
+    const std::function<void(const std::vector<ColumnDesc> &)> &on_result) {
     execute(tsql);
     std::vector<std::optional<std::string>> row;
     while (next_result()) {
@@ -589,6 +593,8 @@ void Connection::query_rows(
         std::vector<ColumnDesc> cols;
         for (int i = 1; i <= n; ++i)
             cols.push_back(column(i));
+        if (on_result)
+            on_result(cols);
         while (next_row()) {
             row.clear();
             row.reserve(static_cast<size_t>(n));

@@ -98,10 +98,12 @@ public:
     };
     TextResult query_text(const std::string &tsql);
     // The same, a row at a time (`each` may take the row's values): for results of any size.
-    // An exception from `each` leaves the batch unread (the connection must be dropped).
+    // `on_result` (optional) is told each result set's columns before its rows. An exception
+    // from a callback leaves the batch unread (the connection must be dropped).
     void query_rows(const std::string &tsql,
                     const std::function<void(const std::vector<ColumnDesc> &,
-                                             std::vector<std::optional<std::string>> &)> &each);
+                                             std::vector<std::optional<std::string>> &)> &each,
+                    const std::function<void(const std::vector<ColumnDesc> &)> &on_result = {});
     bool dead() const;
     // Informational messages (severity <= 10) received so far.
     std::vector<ServerMessage> take_messages();

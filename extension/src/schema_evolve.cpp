@@ -149,8 +149,19 @@ std::vector<std::string> evolve_table(const std::string &task_id, const std::str
                 run("ALTER TABLE " + target + " ADD COLUMN IF NOT EXISTS " + *def);
             continue;
         }
-        // With a default, SQL Server's existing rows hold NULL (a nullable column without WITH
-        // VALUES), the default (NOT NULL, or WITH VALUES) or a value per row (NEWID()): the
+        const auto wanted = dts::ddl::translate_default(*c.default_definition, c.type);
+        if (!c.nullable && wanted && wanted->find('(') == std::string::npos) {
+            // NOT NULL with a constant: SQL Server's existing rows hold it, and so do the
+            // destination's (PostgreSQL stores it once, no rewrite).
+            auto def = dts::ddl::column_definition(c, true, notes);
+            for (const auto &n : notes)
+                out.push_back("-- " + n);
+            if (def)
+                run("ALTER TABLE " + target + " ADD COLUMN IF NOT EXISTS " + *def);
+            continue;
+        }
+        // Otherwise SQL Server's existing rows hold NULL (a nullable column without WITH VALUES),
+        // the default (WITH VALUES) or a value per row (NOT NULL with NEWID() or GETDATE()): the
         // catalog does not say which, the source's rows do. Added empty, then copied.
         dts::catalog::Column bare = c;
         bare.default_definition.reset();
@@ -163,7 +174,6 @@ std::vector<std::string> evolve_table(const std::string &task_id, const std::str
         const std::string column =
             "ALTER TABLE " + target + " ALTER COLUMN " + dts::pg::quote_ident(c.name);
         copy_existing_values(spi, task, t, source, target, c, out);
-        const auto wanted = dts::ddl::translate_default(*c.default_definition, c.type);
         if (wanted)
             run(column + " SET DEFAULT " + *wanted);
         else

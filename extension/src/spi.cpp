@@ -45,6 +45,11 @@ uint64_t Spi::run(const std::string &sql, const std::vector<Value> &params, bool
         }
         int rc = SPI_execute_with_args(sql.c_str(), n, types.data(), values.data(), nulls.data(),
                                        read_only, 0);
+        // Not left to SPI_finish: a caller running many statements (copying a table's values in
+        // chunks) would hold every chunk's parameters until then.
+        for (int i = 0; i < n; ++i)
+            if (nulls[i] == ' ')
+                pfree(DatumGetPointer(values[i]));
         if (rc < 0)
             elog(ERROR, "pg_dts: SPI failed (%s) running: %s", SPI_result_code_string(rc),
                  sql.c_str());

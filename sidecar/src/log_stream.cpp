@@ -338,6 +338,8 @@ lr::KeptLayouts LogStream::layouts() const {
 
 void LogStream::reconcile_layouts(const lr::KeptLayouts &kept) {
     const size_t current = tables_.size(); // retired units are added after these
+    std::set<int64_t> in_catalog;
+    bool catalog_read = false;
     for (const auto &[name, units] : kept) {
         const Table *now = nullptr;
         for (size_t k = 0; k < current; ++k)
@@ -347,41 +349,71 @@ void LogStream::reconcile_layouts(const lr::KeptLayouts &kept) {
             continue; // no longer read from the log
         const CdcTable &c = *now->cdc;
         const size_t index = now->index;
+        auto stop = [&](int64_t unit, const std::string &why, const std::string &left) {
+            throw dts::Error(
+                "55000",
+                "the row layout of source table " + name + " (allocation unit " +
+                    std::to_string(unit) + ") changed since the log reader last decoded it: " +
+                    why + "; " + left + " (task " + task_.name + ")",
+                {},
+                "The table was rebuilt, switched, or its clustered index changed while the task's "
+                "log reader was stopped or behind. Restart the task with a full stage (or "
+                "capture the table with CDC).");
+        };
         for (const auto &[unit, older] : units) {
             auto u = by_unit_.find(unit);
-            if (u == by_unit_.end()) {
-                // Gone: the index was rebuilt or re-created into new allocation units, and every
-                // record of this one is older than that. Read them with the layout they had.
-                add_table(c, index, unit, older);
-                log::info("allocation unit no longer in the catalog: its log records are decoded "
-                          "with the layout kept for it",
-                          {{"task", task_.name}, {"table", name}, {"unit", std::to_string(unit)}});
+            if (u != by_unit_.end()) {
+                const auto why = lr::layout_change(older, tables_[u->second].layout);
+                // Laid out anew: fine when that was the DDL the stream starts right after, or
+                // when none of the table's records the stream is to apply lie before the last
+                // DDL in the log; else they would be decoded with a layout they were not
+                // written with.
+                if (why)
+                    if (auto left = unapplied_records_before_ddl(unit))
+                        stop(unit, *why, *left);
                 continue;
             }
-            const auto why = lr::layout_change(older, tables_[u->second].layout);
-            if (!why)
+            if (!catalog_read) {
+                for (auto &r : src_.query_text("SELECT CAST(allocation_unit_id AS varchar(30)) "
+                                               "FROM sys.allocation_units")
+                                   .rows)
+                    if (r[0])
+                        in_catalog.insert(std::stoll(*r[0]));
+                catalog_read = true;
+            }
+            if (in_catalog.count(unit)) {
+                // Another table's now (ALTER TABLE ... SWITCH, a rename swap): its records from
+                // some point on are not this table's, and the log does not say from where.
+                if (auto left = unapplied_records_before_ddl(unit))
+                    stop(unit, "the allocation unit now belongs to another table", *left);
                 continue;
-            // The unit was laid out anew. Fine when that was the DDL the stream starts right
-            // after, or when no record of the table is left to read before the DDL that follows;
-            // else those records would be decoded with a layout they were not written with.
-            // (Records of transactions open at the applied position are older still; DDL that
-            // rewrites a table waits for the transactions that changed it.)
-            if (auto left = undecodable_records(applied_, unit))
-                throw dts::Error(
-                    "55000",
-                    "the row layout of source table " + name + " (allocation unit " +
-                        std::to_string(unit) + ") changed since the log reader last decoded it: " +
-                        *why + "; " + *left + " (task " + task_.name + ")",
-                    {},
-                    "The table was rebuilt or its clustered index changed while the task's log "
-                    "reader was stopped or behind. Restart the task with a full stage (or "
-                    "capture the table with CDC).");
+            }
+            // Deallocated: the index was rebuilt or re-created into new units, and every record
+            // of this one is older than that. Read those left with the layout they had; a unit
+            // with none left is forgotten.
+            if (!records_from(next_, unit))
+                continue;
+            add_table(c, index, unit, older);
+            log::info("allocation unit no longer in the catalog: its log records are decoded "
+                      "with the layout kept for it",
+                      {{"task", task_.name}, {"table", name}, {"unit", std::to_string(unit)}});
         }
     }
 }
 
-std::optional<std::string> LogStream::undecodable_records(const Lsn &from, int64_t unit) {
-    if (from.is_null())
+bool LogStream::records_from(const Lsn &from, int64_t unit) {
+    auto r = src_.query_text(
+        "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" +
+        (from.is_null() ? std::string("NULL") : dblog_lsn(from)) +
+        ", NULL) WHERE [AllocUnitId] = " + std::to_string(unit) +
+        " AND [Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW', "
+        "N'LOP_MODIFY_COLUMNS')");
+    return !r.rows.empty();
+}
+
+std::optional<std::string> LogStream::unapplied_records_before_ddl(int64_t unit) {
+    const Lsn &from = next_; // the restart point: transactions open at applied_ begin here
+    if (from.is_null() || applied_.is_null())
         return std::string("the reader starts at the beginning of the log");
     auto first = src_.query_text("SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)");
     std::optional<Lsn> active;
@@ -390,30 +422,53 @@ std::optional<std::string> LogStream::undecodable_records(const Lsn &from, int64
     if (!active || from < *active)
         return "the reader starts at LSN " + from.to_log_string() +
                ", in log backups, which are not searched for DDL";
+    // The last DDL statement (by the transaction names SQL Server gives them; SQL Server's own
+    // system transactions, statistics included, are not DDL): the catalog read shows what it
+    // left, and the records of the unit before it may have been written with another layout.
     std::string names;
     for (const char *n : lr::Transaction::ddl_names())
         names += std::string(names.empty() ? "" : ", ") + dts::tsql::quote_literal(n);
-    // The last DDL: the catalog read shows what it left, and every record of the unit before it
-    // may have been written with another layout.
-    auto last = src_.query_text(
-        "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" + dblog_lsn(from) +
-        ", NULL) WHERE ([Operation] = N'LOP_BEGIN_XACT' AND [Transaction Name] IN (" + names +
-        ")) OR ([Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW') AND "
-        "[AllocUnitName] LIKE N'sys.sys%') ORDER BY [Current LSN] DESC");
+    auto last =
+        src_.query_text("SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" + dblog_lsn(from) +
+                        ", NULL) WHERE [Operation] = N'LOP_BEGIN_XACT' AND [Transaction "
+                        "Name] IN (" +
+                        names + ") ORDER BY [Current LSN] DESC");
     if (last.rows.empty() || !last.rows[0][0])
         return std::nullopt; // the change is the DDL the reader starts after
     const auto ddl = Lsn::parse(*last.rows[0][0]);
     if (!ddl)
         return "the log shows DDL at an unreadable LSN " + *last.rows[0][0];
-    auto rows = src_.query_text(
-        "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" + dblog_lsn(from) + ", " +
-        dblog_lsn(*ddl) + ") WHERE [AllocUnitId] = " + std::to_string(unit) +
-        " AND [Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW', "
-        "N'LOP_MODIFY_COLUMNS')");
-    if (rows.rows.empty() || !rows.rows[0][0])
-        return std::nullopt; // nothing of the table before that DDL is left to decode
-    return "its log records from LSN " + *rows.rows[0][0] + " were written before DDL at LSN " +
-           ddl->to_log_string() + ", which may be what changed it";
+    if (!(applied_ < *ddl))
+        return std::nullopt;
+    // The unit's records before it, except those of transactions ended by the applied position.
+    constexpr long kMaxRecords = 100000;
+    auto rows =
+        src_.query_text("SELECT TOP (" + std::to_string(kMaxRecords) +
+                        ") [Current LSN], [Transaction ID] FROM sys.fn_dblog(" + dblog_lsn(from) +
+                        ", " + dblog_lsn(*ddl) + ") WHERE [AllocUnitId] = " + std::to_string(unit) +
+                        " AND [Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', "
+                        "N'LOP_MODIFY_ROW', N'LOP_MODIFY_COLUMNS')");
+    if (rows.rows.empty())
+        return std::nullopt;
+    if (rows.rows.size() >= static_cast<size_t>(kMaxRecords))
+        return "more than " + std::to_string(kMaxRecords) + " of its log records from LSN " +
+               rows.rows[0][0].value_or("?") + " precede DDL at LSN " + ddl->to_log_string() +
+               ", which may be what changed it";
+    std::set<std::string> ended;
+    if (from < applied_)
+        for (auto &r : src_.query_text("SELECT [Transaction ID] FROM sys.fn_dblog(" +
+                                       dblog_lsn(from) + ", " + dblog_lsn(applied_) +
+                                       ") WHERE [Operation] IN (N'LOP_COMMIT_XACT', "
+                                       "N'LOP_ABORT_XACT')")
+                           .rows)
+            if (r[0])
+                ended.insert(*r[0]);
+    for (const auto &r : rows.rows)
+        if (r[1] && !ended.count(*r[1]))
+            return "its log records from LSN " + r[0].value_or("?") +
+                   " were written before DDL at LSN " + ddl->to_log_string() +
+                   ", which may be what changed it";
+    return std::nullopt;
 }
 
 std::string LogStream::columns_sql() const {

@@ -123,9 +123,10 @@ public:
     // checkpoint, stage 'log_layouts', and handed to the next stream after DDL).
     dts::logrec::KeptLayouts layouts() const;
     // Reconciles the layouts read from the catalog now with those a reader decoded with before
-    // (dts::logrec::KeptLayouts): units gone are read with their kept layout; a unit laid out
-    // anew is accepted only when none of its records the stream is to read were written before
-    // the last DDL in the log (else it throws, naming the table, what changed and the LSNs).
+    // (dts::logrec::KeptLayouts): a unit deallocated since is read with its kept layout while the
+    // log holds records of it; a unit laid out anew, or now another table's, is accepted only
+    // when none of its records the stream is to apply were written before the last DDL in the
+    // log (else it throws, naming the table, what changed and the LSNs).
     void reconcile_layouts(const dts::logrec::KeptLayouts &kept);
 
     // What read_ahead() does with the rows of one read of the log (in LSN order). Public for
@@ -171,10 +172,13 @@ protected:
 private:
     void load_layouts(const std::vector<CdcTable> &tables);
     void add_table(const CdcTable &c, size_t i, int64_t unit, dts::logrec::Layout layout);
-    // Whether records of allocation unit `unit` from `from` on were written before the last DDL
-    // transaction (or catalog change) in the log: what and where, or a reason it cannot be known
-    // (the position is no longer in the active log); nullopt: none are.
-    std::optional<std::string> undecodable_records(const dts::Lsn &from, int64_t unit);
+    // Whether records of allocation unit `unit` the stream is to apply (from its restart point,
+    // of transactions not ended by the applied position) were written before the last DDL
+    // statement in the log: what and where, or a reason it cannot be known (the position is no
+    // longer in the active log); nullopt: none are.
+    std::optional<std::string> unapplied_records_before_ddl(int64_t unit);
+    // Whether the log holds row records of `unit` from `from` on.
+    bool records_from(const dts::Lsn &from, int64_t unit);
     std::string columns_sql() const;
     std::string units_sql(const Table *only) const;
     std::string filter_sql() const;

@@ -98,6 +98,10 @@ TEST(KeptLayouts, ARelaidOutRowIsAChange) {
     why = layout_change(abc, bc);
     ASSERT_TRUE(why);
     EXPECT_NE(why->find("is now column 'b'"), std::string::npos) << *why;
+    // A rename (sp_rename) changes no byte.
+    Layout renamed = abc;
+    renamed.columns[2].name = "bee";
+    EXPECT_FALSE(layout_change(abc, renamed));
 
     Layout moved = three();
     moved.columns[1].leaf_offset = 12;
