@@ -270,7 +270,7 @@ CREATE FUNCTION dts._apply_ddl(task_id bigint, source_db text, lsn text, event_t
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   t dts.tasks;
-  tab text := CASE WHEN event_type IN ('CREATE_INDEX', 'DROP_INDEX') THEN target_name ELSE object_name END;
+  tab text := CASE WHEN event_type IN ('CREATE_INDEX', 'DROP_INDEX', 'ALTER_INDEX') THEN target_name ELSE object_name END;
   src text := source_db || '.' || schema_name || '.' || tab;
   x dts.tables;
   stmt text;
@@ -327,7 +327,9 @@ BEGIN
              CASE WHEN x.schema_state = 'created' THEN format('dropped %I.%I', x.target_schema, x.target_table)
                   ELSE format('%I.%I kept (pg_dts did not create it)', x.target_schema, x.target_table) END));
     RETURN 'dropped';
-  ELSIF event_type IN ('ALTER_TABLE', 'CREATE_INDEX', 'DROP_INDEX') THEN
+  -- ALTER_INDEX (a rebuild) changes nothing at the destination; as 'altered' it makes the log
+  -- reader read the table's layout and allocation units again (a rebuilt index gets new ones).
+  ELSIF event_type IN ('ALTER_TABLE', 'CREATE_INDEX', 'DROP_INDEX', 'ALTER_INDEX') THEN
     FOR stmt IN SELECT * FROM dts._evolve_table(task_id, source_db, schema_name, tab,
                                                CASE WHEN event_type = 'DROP_INDEX' THEN object_name END) LOOP
       done := done || stmt;

@@ -93,7 +93,7 @@ BEGIN
     kind := 'ddl_trigger'; name := 'dts_cdc_sync_ddl'; object_schema := NULL; object_table := NULL; present := st.trig_dbo > 0;
     tsql := CASE WHEN st.trig > 0 THEN 'ALTER' ELSE 'CREATE' END
             || ' TRIGGER dts_cdc_sync_ddl ON DATABASE WITH EXECUTE AS ''dbo'' FOR CREATE_TABLE, ALTER_TABLE, DROP_TABLE, '
-            'CREATE_INDEX, DROP_INDEX AS SET NOCOUNT ON; '
+            'CREATE_INDEX, DROP_INDEX, ALTER_INDEX AS SET NOCOUNT ON; '
             'INSERT INTO dbo.dts_cdc_ddl_history (event_time, event_type, schema_name, object_name, '
             'target_name, log_end_lsn, command, event_data) SELECT SYSUTCDATETIME(), '
             'EVENTDATA().value(''(/EVENT_INSTANCE/EventType)[1]'', ''nvarchar(64)''), '

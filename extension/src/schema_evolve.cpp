@@ -139,21 +139,15 @@ std::vector<std::string> evolve_table(const std::string &task_id, const std::str
             continue;
         }
         std::vector<std::string> notes;
-        if (!c.default_definition) {
+        const auto wanted = c.default_definition
+                                ? dts::ddl::translate_default(*c.default_definition, c.type)
+                                : std::nullopt;
+        if (!c.default_definition ||
+            (!c.nullable && wanted && wanted->find('(') == std::string::npos)) {
             // No default: SQL Server's existing rows hold NULL (a NOT NULL column can only be
-            // added to an empty table), and so do the destination's.
-            auto def = dts::ddl::column_definition(c, false, notes);
-            for (const auto &n : notes)
-                out.push_back("-- " + n);
-            if (def)
-                run("ALTER TABLE " + target + " ADD COLUMN IF NOT EXISTS " + *def);
-            continue;
-        }
-        const auto wanted = dts::ddl::translate_default(*c.default_definition, c.type);
-        if (!c.nullable && wanted && wanted->find('(') == std::string::npos) {
-            // NOT NULL with a constant: SQL Server's existing rows hold it, and so do the
-            // destination's (PostgreSQL stores it once, no rewrite).
-            auto def = dts::ddl::column_definition(c, true, notes);
+            // added to an empty table). NOT NULL with a constant: they hold it (PostgreSQL stores
+            // it once, no rewrite). The destination's rows the same.
+            auto def = dts::ddl::column_definition(c, c.default_definition.has_value(), notes);
             for (const auto &n : notes)
                 out.push_back("-- " + n);
             if (def)

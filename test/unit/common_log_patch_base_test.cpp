@@ -567,6 +567,18 @@ std::vector<bool> all5() {
     return std::vector<bool>(5, true);
 }
 
+// T(id int NOT NULL, a int, v varbinary(20)) + x bigint NULL added later: id [4,8), a [8,12),
+// x [12,20), count at 20, bitmap at 22 (id 0, a 1, v 2, x 3).
+Layout with_x() {
+    Layout t;
+    t.columns.push_back(col("id", 1, 56, 4, 1, 4));
+    t.columns.back().is_nullable = false;
+    t.columns.push_back(col("a", 2, 56, 8, 2, 4));
+    t.columns.push_back(col("v", 3, 165, -1, 3, 20));
+    t.columns.push_back(col("x", 4, 127, 12, 4, 8));
+    return t;
+}
+
 } // namespace
 
 TEST(LogPatchNullBitmap, FixedColumnSetNullOrGivenAValue) {
@@ -673,15 +685,9 @@ TEST(LogPatchNullBitmap, TheRecordMustBeShownToHoldTheLastFixedColumn) {
     // Such a record, and an update of a and of its variable column v: the bytes where the layout
     // puts the count happen to read 4, the "bitmap" byte's bits happen to agree with the base. It
     // must not be read as x (the added column) getting a value.
-    // T(id int NOT NULL, a int, v varbinary(20)) + x bigint NULL: id [4,8), a [8,12), x [12,20),
-    // count at 20, bitmap at 22 (id 0, a 1, v 2, x 3). The old record: F = 12, count 3 at 12,
-    // bitmap 0 at 14, one variable column ending at 23, v = AA 04 00 08 at bytes 19..22.
-    Layout t;
-    t.columns.push_back(col("id", 1, 56, 4, 1, 4));
-    t.columns.back().is_nullable = false;
-    t.columns.push_back(col("a", 2, 56, 8, 2, 4));
-    t.columns.push_back(col("v", 3, 165, -1, 3, 20));
-    t.columns.push_back(col("x", 4, 127, 12, 4, 8));
+    // The old record of with_x(): F = 12, count 3 at 12, bitmap 0 at 14, one variable column
+    // ending at 23, v = AA 04 00 08 at bytes 19..22.
+    const Layout t = with_x();
     const std::string old_tail = Bytes().u16(3).u8(0).u16(1).u16(23).u8(0xAA).u16(4).u8(0x08);
     const std::string new_tail = Bytes().u16(3).u8(0).u16(1).u16(23).u8(0xAA).u16(4).u8(0x00);
     const std::vector<ByteRange> misread = {
@@ -763,13 +769,7 @@ TEST(LogPatchNullBitmap, MoreThanEightColumnsAndDroppedOnes) {
 // column count and fixed-area end, and the reader passes that on (format_shown) to complete later
 // updates of the row whose base has the last fixed column NULL.
 TEST(LogPatchNullBitmap, AnInsertRecordOfTheLayoutsFormatShowsWhereTheBitmapIs) {
-    // T(id int NOT NULL, a int, v varbinary(20)) + x bigint NULL, as above.
-    Layout t;
-    t.columns.push_back(col("id", 1, 56, 4, 1, 4));
-    t.columns.back().is_nullable = false;
-    t.columns.push_back(col("a", 2, 56, 8, 2, 4));
-    t.columns.push_back(col("v", 3, 165, -1, 3, 20));
-    t.columns.push_back(col("x", 4, 127, 12, 4, 8));
+    const Layout t = with_x();
     // Written with x (x NULL): F = 20, count 4, bitmap 0x08, v = AA ending at 28.
     const std::string whole =
         Bytes().u8(0x30).u8(0).u16(20).u32(1).u32(5).u64(0).u16(4).u8(0x08).u16(1).u16(28).u8(0xAA);

@@ -264,6 +264,16 @@ SQL
   start_sidecar
   check "$mode: a table rebuilt (same columns) while the reader was stopped: changes before and after arrive" \
     "4242|4343" "$(wait_for 60 "SELECT string_agg(v::text, '|' ORDER BY v) FROM $schema.pairs WHERE region IN ('north', 'süd')" "4242|4343")"
+  # An index rebuilt while the reader runs: the reader reads the table's layout and units again
+  # (hybrid: the DDL trigger's ALTER_INDEX row; log: the DDL transaction).
+  src "USE $db; ALTER INDEX ALL ON dbo.pairs REBUILD"
+  src "USE $db; UPDATE dbo.pairs SET v = 4444 WHERE region = N'north'"
+  check "$mode: an index rebuilt while the reader runs: later changes arrive" "4444" \
+    "$(wait_for 60 "SELECT v FROM $schema.pairs WHERE region = 'north'" "4444")"
+  if [ "$mode" = hybrid ]; then
+    check "hybrid: the DDL trigger recorded the ALTER_INDEX and the reader applied it" "t" \
+      "$(wait_for 30 "SELECT EXISTS (SELECT FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = '$task' AND e.message LIKE 'ALTER_INDEX at the source%')" "t")"
+  fi
   unit_before=$(q -c "$(printf "$srcq" "$unit_sql")")
   kill -9 "$SC" 2>/dev/null
   src "USE $db; UPDATE dbo.acct SET note = 'before the rebuild' WHERE id = 1"

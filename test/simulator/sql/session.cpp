@@ -1214,6 +1214,16 @@ void SqlSession::dispatch(const Statement &s, ResultSink &sink) {
         if (phys_begin_time_.empty())
             phys_begin_time_ = dblog_time_now();
         phys_->note_ddl(t.database_id, "ALTER INDEX", t.object_id, t.name, 0);
+        // ALTER INDEX ... REBUILD is an ALTER_INDEX event, ALTER TABLE ... REBUILD an ALTER_TABLE
+        // one (DDL Events, Transact-SQL).
+        if (!s.name.empty())
+            fire_ddl({"ALTER_INDEX", database_of(s.table), t.schema, s.name, "INDEX", t.name,
+                      "TABLE", "", s.command_text},
+                     sink);
+        else
+            fire_ddl({"ALTER_TABLE", database_of(s.table), t.schema, t.name, "TABLE", "", "", "",
+                      s.command_text},
+                     sink);
         sink.end_statement(std::nullopt, false);
         return;
     }
