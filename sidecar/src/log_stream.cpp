@@ -402,9 +402,15 @@ void LogStream::reconcile_layouts(const lr::KeptLayouts &kept) {
 }
 
 bool LogStream::records_from(const Lsn &from, int64_t unit) {
+    // fn_dblog takes only LSNs of the active log; from log backups the unit is kept (the reader
+    // reads them too, and a unit with nothing left there costs nothing).
+    if (from.is_null())
+        return true;
+    const auto active = active_log_start();
+    if (!active || from < *active)
+        return true;
     auto r = src_.query_text(
-        "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" +
-        (from.is_null() ? std::string("NULL") : dblog_lsn(from)) +
+        "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" + dblog_lsn(from) +
         ", NULL) WHERE [AllocUnitId] = " + std::to_string(unit) +
         " AND [Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW', "
         "N'LOP_MODIFY_COLUMNS')");
@@ -415,10 +421,7 @@ std::optional<std::string> LogStream::unapplied_records_before_ddl(int64_t unit)
     const Lsn &from = next_; // the restart point: transactions open at applied_ begin here
     if (from.is_null() || applied_.is_null())
         return std::string("the reader starts at the beginning of the log");
-    auto first = src_.query_text("SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(NULL, NULL)");
-    std::optional<Lsn> active;
-    if (!first.rows.empty() && first.rows[0][0])
-        active = Lsn::parse(*first.rows[0][0]);
+    const auto active = active_log_start();
     if (!active || from < *active)
         return "the reader starts at LSN " + from.to_log_string() +
                ", in log backups, which are not searched for DDL";
