@@ -820,11 +820,16 @@ Reader::PollResult Reader::poll(Source &s) {
     if (*max_lsn < from)
         return {};
     Lsn to = *max_lsn;
-    // Log mode has no DDL trigger: a transaction that changed the catalog ends the window, and
-    // what it changed is read from the catalog (apply_log_ddl).
+    // A transaction that changed the catalog ends the window: the log records after it may not
+    // fit the layouts the stream decodes with. Log mode has no DDL trigger: what it changed is
+    // read from the catalog (apply_log_ddl). Hybrid: the trigger's row, in the CDC stream at the
+    // same commit LSN, applies it (apply_ddl_transaction) and the stream is reloaded.
     std::optional<Lsn> ddl_at;
-    if (s.log && !s.cdc && (ddl_at = s.log->ddl_in(from, to)))
+    if (s.log && (ddl_at = s.log->ddl_in(from, to))) {
         to = *ddl_at;
+        if (s.cdc)
+            ddl_at.reset();
+    }
     // A transaction too large to hold ends the window too: it is streamed alone.
     std::optional<Lsn> spilled;
     if (s.log && (spilled = s.log->spilled_in(from, to))) {
