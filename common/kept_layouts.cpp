@@ -70,16 +70,6 @@ private:
     size_t at_ = 0;
 };
 
-size_t fixed_end(const Layout &l) {
-    size_t end = 4;
-    for (const PhysColumn &c : l.columns)
-        if (c.leaf_offset > 0) {
-            const int size = c.is_dropped ? c.max_length : fixed_size(c);
-            end = std::max(end, static_cast<size_t>(c.leaf_offset + std::max(size, 1)));
-        }
-    return end;
-}
-
 } // namespace
 
 std::string encode_layouts(const KeptLayouts &kept) {
@@ -200,7 +190,9 @@ std::optional<std::string> layout_change(const Layout &older, const Layout &newe
         if (o.default_value != n->default_value)
             return what + ": the value of records written before it was added changed";
     }
-    const size_t end = fixed_end(older);
+    const auto end = fixed_data_end(older);
+    if (!end)
+        return std::string("the kept layout has a dropped column of unknown size");
     for (const PhysColumn &n : newer.columns) {
         bool known = false;
         for (const PhysColumn &o : older.columns)
@@ -208,7 +200,7 @@ std::optional<std::string> layout_change(const Layout &older, const Layout &newe
         if (known)
             continue;
         if (n.leaf_null_bit <= last_bit ||
-            (n.leaf_offset > 0 && static_cast<size_t>(n.leaf_offset) < end) ||
+            (n.leaf_offset > 0 && static_cast<size_t>(n.leaf_offset) < *end) ||
             (n.leaf_offset < 0 && -n.leaf_offset <= last_slot))
             return describe(n) + " was added inside the row, not after its columns";
     }

@@ -250,4 +250,17 @@ void Layout::validate() const {
     valid_ = true;
 }
 
+std::optional<size_t> fixed_data_end(const Layout &layout) {
+    size_t end = 4;
+    for (const PhysColumn &c : layout.columns) {
+        if (c.leaf_offset <= 0)
+            continue;
+        const int size = c.is_dropped ? c.max_length : fixed_size(c);
+        if (size <= 0)
+            return std::nullopt;
+        end = std::max(end, static_cast<size_t>(c.leaf_offset + size));
+    }
+    return end;
+}
+
 } // namespace dts::logrec

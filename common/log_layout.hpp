@@ -4,6 +4,7 @@
 // sys.system_internals_partition_columns joined to sys.columns; pure C++, unit-tested.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -57,6 +58,9 @@ private:
 // The bytes a fixed-length column of this type occupies in a record (bit: 1, the shared byte), or
 // 0 for the variable-length types. Throws DecodeError for types the decoder does not support.
 int fixed_size(const PhysColumn &c);
+// The end of the layout's fixed-data area, dropped columns included (their bytes stay in the rows
+// until a rebuild); nullopt when a dropped column's size is unknown.
+std::optional<size_t> fixed_data_end(const Layout &layout);
 // True for a char/varchar collation whose code page is 1252 (the Latin1_General family and the
 // other Windows and SQL collations on that code page; no _UTF8 collation).
 bool is_cp1252_collation(const std::string &collation);

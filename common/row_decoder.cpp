@@ -142,21 +142,6 @@ int time_size(int scale) {
     return scale <= 2 ? 3 : scale <= 4 ? 4 : 5;
 }
 
-// The end of the layout's fixed-data area, dropped columns included (their bytes stay in the
-// rows until a rebuild); nullopt when a dropped column's size is unknown.
-std::optional<size_t> layout_fixed_end(const Layout &layout) {
-    size_t end = 4;
-    for (const PhysColumn &c : layout.columns) {
-        if (c.leaf_offset <= 0)
-            continue;
-        const int size = c.is_dropped ? c.max_length : fixed_size(c);
-        if (size <= 0)
-            return std::nullopt;
-        end = std::max(end, static_cast<size_t>(c.leaf_offset + size));
-    }
-    return end;
-}
-
 } // namespace
 
 std::string column_text(const PhysColumn &c, std::string_view b) {
@@ -454,7 +439,7 @@ DecodedRow decode_record(const Layout &layout, std::string_view rec, bool may_be
         }
         v = value_at(R, from, c, rec.substr(from, len));
     }
-    const auto fixed_end = layout_fixed_end(layout);
+    const auto fixed_end = fixed_data_end(layout);
     row.layout_format = N == layout.columns.size() && fixed_end && F == *fixed_end;
     return row;
 }
@@ -1122,7 +1107,7 @@ std::optional<Patch> patch_impl(const Layout &layout, const std::vector<ByteRang
                           " columns");
     // The fixed-data area that every record of the table has (all of the layout's when the
     // base row's own record was shown to have the layout's format).
-    const auto layout_end = layout_fixed_end(layout);
+    const auto layout_end = fixed_data_end(layout);
     if (!layout_end)
         return std::nullopt; // a dropped column of unknown size: the fixed area is unknown
     size_t fixed_end = *layout_end, trusted_end = SIZE_MAX;

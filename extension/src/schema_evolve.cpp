@@ -57,7 +57,7 @@ void copy_existing_values(Spi &spi, const Task &task, const TaskTable &t,
                              "The destination table no longer matches the source; re-sync it.");
         types.push_back(*r[0][0]);
     }
-    std::string select, from_values, join;
+    std::string select, join;
     for (size_t i = 0; i < names.size(); ++i)
         select += std::string(i ? ", " : "") + dts::tsql::quote_ident(names[i]);
     for (size_t i = 0; i < key.size(); ++i)

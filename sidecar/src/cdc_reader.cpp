@@ -475,16 +475,16 @@ void Reader::apply_log_ddl(Source &s, const std::vector<Plan> &plans, std::vecto
 // run reconciles the same way (the DDL is then before its position).
 void Reader::keep_layouts(Source &s, const dts::logrec::KeptLayouts *previous) {
     const std::string id = std::to_string(task_.id);
-    std::optional<dts::logrec::KeptLayouts> kept;
-    if (previous) {
-        kept = *previous;
-    } else {
+    const dts::logrec::KeptLayouts *kept = previous;
+    dts::logrec::KeptLayouts stored;
+    if (!kept) {
         auto row = pg().query_rows("SELECT state FROM dts.checkpoints WHERE task_id = $1 AND "
                                    "source_db = $2 AND stage = 'log_layouts'",
                                    {id, s.db});
         if (!row.empty() && row[0][0]) {
             try {
-                kept = dts::logrec::decode_layouts(*row[0][0]);
+                stored = dts::logrec::decode_layouts(*row[0][0]);
+                kept = &stored;
             } catch (const std::invalid_argument &e) {
                 throw dts::Error(
                     "XX000",

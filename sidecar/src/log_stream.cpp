@@ -183,6 +183,9 @@ namespace {
 // Row cache bound (both generations together).
 constexpr size_t kRowCacheBytes = 64u << 20;
 constexpr const char *refuse_hint = "Capture it with CDC (incremental_mode hybrid or cdc).";
+// The operations of records that change a table's rows (fn_dblog [Operation]).
+constexpr const char *kRowOperations =
+    "N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW', N'LOP_MODIFY_COLUMNS'";
 } // namespace
 
 LogStream::LogStream(const std::string &destination, dts::tds::Connection &src, const TaskRef &task,
@@ -409,11 +412,9 @@ bool LogStream::records_from(const Lsn &from, int64_t unit) {
     const auto active = active_log_start();
     if (!active || from < *active)
         return true;
-    auto r = src_.query_text(
-        "SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" + dblog_lsn(from) +
-        ", NULL) WHERE [AllocUnitId] = " + std::to_string(unit) +
-        " AND [Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW', "
-        "N'LOP_MODIFY_COLUMNS')");
+    auto r = src_.query_text("SELECT TOP (1) [Current LSN] FROM sys.fn_dblog(" + dblog_lsn(from) +
+                             ", NULL) WHERE [AllocUnitId] = " + std::to_string(unit) +
+                             " AND [Operation] IN (" + kRowOperations + ")");
     return !r.rows.empty();
 }
 
@@ -449,8 +450,7 @@ std::optional<std::string> LogStream::unapplied_records_before_ddl(int64_t unit)
         src_.query_text("SELECT TOP (" + std::to_string(kMaxRecords) +
                         ") [Current LSN], [Transaction ID] FROM sys.fn_dblog(" + dblog_lsn(from) +
                         ", " + dblog_lsn(*ddl) + ") WHERE [AllocUnitId] = " + std::to_string(unit) +
-                        " AND [Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', "
-                        "N'LOP_MODIFY_ROW', N'LOP_MODIFY_COLUMNS')");
+                        " AND [Operation] IN (" + kRowOperations + ")");
     if (rows.rows.empty())
         return std::nullopt;
     if (rows.rows.size() >= static_cast<size_t>(kMaxRecords))
@@ -491,9 +491,8 @@ std::string LogStream::units_sql(const Table *only) const {
             units += (units.empty() ? "" : ", ") + std::to_string(t.unit);
     if (units.empty())
         return "1 = 0";
-    return "([Operation] IN (N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW', "
-           "N'LOP_MODIFY_COLUMNS') AND [AllocUnitId] IN (" +
-           units + "))";
+    return std::string("([Operation] IN (") + kRowOperations + ") AND [AllocUnitId] IN (" + units +
+           "))";
 }
 
 LogStream::Fetched LogStream::fetch(dts::tds::Connection &src, const std::string &sql,
