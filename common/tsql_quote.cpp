@@ -34,4 +34,8 @@ std::string quote_name(std::string_view db, std::string_view schema, std::string
     return out + quote_ident(object);
 }
 
+std::string object_literal(std::string_view schema, std::string_view object) {
+    return quote_literal(quote_name("", schema, object));
+}
+
 } // namespace dts::tsql

@@ -17,4 +17,7 @@ std::string quote_literal(std::string_view text);
 // [db].[schema].[object]; empty leading parts are omitted.
 std::string quote_name(std::string_view db, std::string_view schema, std::string_view object);
 
+// N'[schema].[object]': the argument OBJECT_ID() and the sys.sp_* procedures take.
+std::string object_literal(std::string_view schema, std::string_view object);
+
 } // namespace dts::tsql

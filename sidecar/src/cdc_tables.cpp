@@ -23,17 +23,14 @@ std::vector<std::string> pg_array(PgConnection &pg, const std::optional<std::str
     return out;
 }
 
-std::string object_literal(const std::string &schema, const std::string &table) {
-    return dts::tsql::quote_literal(dts::tsql::quote_name("", schema, table));
-}
-
 std::vector<std::string> source_columns(dts::tds::Connection &src, const std::string &schema,
                                         const std::string &table) {
     std::vector<std::string> out;
-    for (auto &r : src.query_text("SELECT c.name FROM sys.columns c WHERE c.object_id = "
-                                  "OBJECT_ID(" +
-                                  object_literal(schema, table) + ") ORDER BY c.column_id")
-                       .rows)
+    for (auto &r :
+         src.query_text("SELECT c.name FROM sys.columns c WHERE c.object_id = "
+                        "OBJECT_ID(" +
+                        dts::tsql::object_literal(schema, table) + ") ORDER BY c.column_id")
+             .rows)
         out.push_back(r[0].value_or(""));
     return out;
 }
@@ -66,7 +63,7 @@ std::vector<CaptureInstance> capture_instances(dts::tds::Connection &src, const 
         "cdc.change_tables ct "
         "JOIN cdc.captured_columns cc ON cc.object_id = ct.object_id WHERE ct.source_object_id "
         "= OBJECT_ID(" +
-        object_literal(schema, table) +
+        dts::tsql::object_literal(schema, table) +
         ") ORDER BY ct.create_date, ct.object_id, cc.column_ordinal");
     for (auto &r : rows.rows) {
         const std::string name = r[0].value_or("");
@@ -102,7 +99,7 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         CdcTable c;
         c.schema = *r[0];
         c.table = *r[1];
-        c.apply.source_name = db + "." + c.schema + "." + c.table;
+        c.apply.source_name = source_table_name(db, c.schema, c.table);
         c.apply.strip_nul = r[11] == "t";
         c.apply.task_name = task.name;
         c.apply.target = dts::pg::qualified(*r[2], *r[3]);
@@ -111,8 +108,9 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         c.log = r[7] == "t";
         // A table dropped at the source loses its capture instances with it; its DROP TABLE row
         // is still ahead in the stream and removes it from the task.
-        auto id = src.query_text("SELECT OBJECT_ID(" + object_literal(c.schema, c.table) + ")")
-                      .rows.at(0)[0];
+        auto id =
+            src.query_text("SELECT OBJECT_ID(" + dts::tsql::object_literal(c.schema, c.table) + ")")
+                .rows.at(0)[0];
         if (!id)
             continue;
         c.object_id = std::stoll(*id);
@@ -142,7 +140,7 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
                                           "N'image') THEN 1 ELSE 0 END FROM sys.columns c JOIN "
                                           "sys.types ty ON ty.user_type_id = c.system_type_id "
                                           "WHERE c.object_id = OBJECT_ID(" +
-                                          object_literal(c.schema, c.table) +
+                                          dts::tsql::object_literal(c.schema, c.table) +
                                           ") AND (c.max_length = -1 OR ty.name IN (N'text', "
                                           "N'ntext', N'image', N'xml'))")
                                .rows) {
@@ -176,7 +174,7 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         c.log = true;
         c.schema = "dbo";
         c.table = "dts_log_heart_beat";
-        c.apply.source_name = db + ".dbo.dts_log_heart_beat";
+        c.apply.source_name = source_table_name(db, c.schema, c.table);
         c.apply.columns = {"task_name", "heartbeat", "sidecar"};
         c.apply.key_positions = {0};
         if (src.query_text("SELECT OBJECT_ID(N'dbo.dts_log_heart_beat')").rows.at(0)[0])
@@ -192,7 +190,7 @@ std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &sr
         c.kind = kind;
         c.schema = "dbo";
         c.table = name;
-        c.apply.source_name = db + ".dbo." + name;
+        c.apply.source_name = source_table_name(db, c.schema, c.table);
         c.instances = capture_instances(src, c.schema, c.table);
         if (c.instances.empty()) {
             log::warning(kind == TableKind::Heartbeat

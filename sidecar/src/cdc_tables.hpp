@@ -58,6 +58,12 @@ struct CdcTable {
 std::vector<CdcTable> load_cdc_tables(PgConnection &pg, dts::tds::Connection &src,
                                       const TaskRef &task, const std::string &db);
 
+// How a source table is named in messages, events and kept state: db.schema.table.
+inline std::string source_table_name(const std::string &db, const std::string &schema,
+                                     const std::string &table) {
+    return db + "." + schema + "." + table;
+}
+
 // An LSN as query_text() returns binary(10): bytea's \x hex text. nullopt for NULL or other text.
 std::optional<dts::Lsn> lsn_from_text(const std::optional<std::string> &text);
 

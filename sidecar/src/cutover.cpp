@@ -1,11 +1,15 @@
 #include "cutover.hpp"
 
 #include "catalog_snapshot.hpp"
+#include "cdc_tables.hpp"
+#include "table_layouts.hpp"
 
 #include "log.hpp"
 
 #include "error.hpp"
+#include "kept_layouts.hpp"
 #include "lsn.hpp"
+#include "tsql_quote.hpp"
 
 #include <optional>
 
@@ -17,6 +21,25 @@ void event(PgConnection &pg, const TaskRef &task, const std::string &stage, cons
            const std::string &message) {
     pg.exec("SELECT dts._log($1::bigint, 'info', $2, $3, $4)",
             {std::to_string(task.id), stage, db, message});
+}
+
+// The row layouts of the tables the log reader will read, keyed as the reader keys them.
+dts::logrec::KeptLayouts log_layouts(PgConnection &pg, dts::tds::Connection &conn,
+                                     const TaskRef &task, const std::string &db) {
+    dts::logrec::KeptLayouts out;
+    for (auto &r : pg.query_rows("SELECT source_schema, source_table FROM dts.tables WHERE "
+                                 "task_id = $1 AND source_db = $2 AND capture = 'log' AND "
+                                 "dts._selects(task_id, source_db, source_schema, source_table)",
+                                 {std::to_string(task.id), db})) {
+        const std::string schema = r[0].value_or(""), table = r[1].value_or("");
+        // A table dropped since the precheck has nothing left to decode.
+        if (!conn.query_text("SELECT OBJECT_ID(" + dts::tsql::object_literal(schema, table) + ")")
+                 .rows.at(0)[0])
+            continue;
+        const std::string name = source_table_name(db, schema, table);
+        out[name] = read_table_layouts(conn, schema, table, name);
+    }
+    return out;
 }
 
 } // namespace
@@ -41,6 +64,20 @@ void record_cutover(PgConnection &pg, const TaskRef &task, const SourceSettings 
             "A cutover recorded now would skip the changes made since the copy. Drop and "
             "re-create the task (its destination tables emptied), or restore dts.checkpoints.");
     dts::tds::Connection conn(src.for_database(db), src.credentials);
+    const bool log_read =
+        pg.query_rows("SELECT EXISTS (SELECT FROM dts.tables WHERE task_id = $1 AND source_db = $2 "
+                      "AND capture = 'log')",
+                      {std::to_string(task.id), db})
+            .at(0)[0] == "t";
+    // What the log reader compares the source with when it first starts: the catalog, to find
+    // DDL run during the copy, and the log-read tables' row layouts, to decode the records
+    // written before that DDL (the catalog then shows the layouts after it). Read before the end
+    // of the log, so that DDL racing with the reads is after the cutover and found against them.
+    std::optional<std::string> catalog, layouts;
+    if (log_read) {
+        catalog = dts::ddl::encode_catalog(read_catalog(conn));
+        layouts = dts::logrec::encode_layouts(log_layouts(pg, conn, task, db));
+    }
     auto res = conn.query_text("SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())");
     if (res.rows.empty() || !res.rows[0][0])
         throw dts::Error("55000", "SQL Server did not report the end of the log of " + db);
@@ -48,10 +85,7 @@ void record_cutover(PgConnection &pg, const TaskRef &task, const SourceSettings 
     // The log reader re-assembles transactions from their begin records: it starts at the
     // oldest transaction open at the cutover, whose changes commit after it.
     std::optional<std::string> restart;
-    if (pg.query_rows("SELECT EXISTS (SELECT FROM dts.tables WHERE task_id = $1 AND source_db = $2 "
-                      "AND capture = 'log')",
-                      {std::to_string(task.id), db})
-            .at(0)[0] == "t") {
+    if (log_read) {
         auto end = dts::Lsn::parse(cutover);
         if (!end)
             throw dts::Error("55000", "unreadable end-of-log LSN " + cutover + " of " + db);
@@ -65,16 +99,14 @@ void record_cutover(PgConnection &pg, const TaskRef &task, const SourceSettings 
                 r = *l;
         restart = r.to_log_string();
     }
-    // Log mode finds DDL by comparing the catalog with the one the destination reflects: the
-    // one read here, before the copy.
-    std::optional<std::string> catalog;
-    if (restart)
-        catalog = dts::ddl::encode_catalog(read_catalog(conn));
+    // Layouts left from before (the other checkpoints deleted by hand) are older than this cutover.
     pg.exec("INSERT INTO dts.checkpoints (task_id, source_db, stage, lsn, state) SELECT $1, $2, "
             "s, l, st FROM (VALUES ('cutover', $3, NULL), ('log_restart', $4, NULL), "
-            "('log_catalog', $3, $5)) v(s, l, st) WHERE l IS NOT NULL AND (s <> 'log_catalog' OR "
-            "st IS NOT NULL) ON CONFLICT DO NOTHING",
-            {std::to_string(task.id), db, cutover, restart, catalog});
+            "('log_catalog', $3, $5), ('log_layouts', $3, $6)) v(s, l, st) WHERE l IS NOT NULL "
+            "AND (s NOT IN ('log_catalog', 'log_layouts') OR st IS NOT NULL) ON CONFLICT "
+            "(task_id, source_db, stage) DO UPDATE SET lsn = excluded.lsn, state = excluded.state, "
+            "updated_at = now() WHERE dts.checkpoints.stage = 'log_layouts'",
+            {std::to_string(task.id), db, cutover, restart, catalog, layouts});
     event(pg, task, "full", db,
           "cutover LSN " + cutover + " recorded" +
               (restart ? "; the log is read from " + *restart : std::string()));

@@ -2,6 +2,7 @@
 
 #include "log.hpp"
 #include "log_rows.hpp"
+#include "table_layouts.hpp"
 
 #include "error.hpp"
 #include "key_filter.hpp"
@@ -46,10 +47,6 @@ private:
 
 // fn_dblog's [RowLog Contents n] are varbinary(8000); a row may be 8060 bytes long.
 constexpr size_t kRowLogContentsMax = 8000;
-
-std::string object_literal(const std::string &schema, const std::string &table) {
-    return dts::tsql::quote_literal(dts::tsql::quote_name("", schema, table));
-}
 
 // fn_dblog's [Transaction ID] text of a transaction.
 std::string xact_text(uint64_t x) {
@@ -107,71 +104,6 @@ std::string text_array(const std::vector<const Value *> &values) {
     return arr + "}";
 }
 
-// The type of a column as T-SQL spells it, from sys.system_internals_partition_columns.
-std::string type_text(const lr::PhysColumn &c) {
-    auto len = [&](int bytes) {
-        return c.max_length < 0 ? std::string("(max)") : "(" + std::to_string(bytes) + ")";
-    };
-    switch (c.system_type_id) {
-    case 167:
-        return "varchar" + len(c.max_length);
-    case 175:
-        return "char" + len(c.max_length);
-    case 231:
-        return "nvarchar" + len(c.max_length / 2);
-    case 239:
-        return "nchar" + len(c.max_length / 2);
-    case 165:
-        return "varbinary" + len(c.max_length);
-    case 173:
-        return "binary" + len(c.max_length);
-    case 106:
-    case 108:
-        return "decimal(" + std::to_string(c.precision) + ", " + std::to_string(c.scale) + ")";
-    case 41:
-        return "time(" + std::to_string(c.scale) + ")";
-    case 42:
-        return "datetime2(" + std::to_string(c.scale) + ")";
-    case 43:
-        return "datetimeoffset(" + std::to_string(c.scale) + ")";
-    }
-    static const std::map<int, const char *> plain = {{48, "tinyint"},
-                                                      {52, "smallint"},
-                                                      {56, "int"},
-                                                      {127, "bigint"},
-                                                      {104, "bit"},
-                                                      {60, "money"},
-                                                      {122, "smallmoney"},
-                                                      {59, "real"},
-                                                      {62, "float"},
-                                                      {40, "date"},
-                                                      {61, "datetime"},
-                                                      {58, "smalldatetime"},
-                                                      {36, "uniqueidentifier"}};
-    auto it = plain.find(c.system_type_id);
-    return it == plain.end() ? "" : it->second;
-}
-
-// The value a column added with a default has in rows written before it was added
-// (sys.system_internals_partition_columns.default_value, a sql_variant): converted to the
-// column's type at the source and read like any value, so its text is the CDC path's.
-std::optional<std::string> default_value(dts::tds::Connection &src, const std::string &partition,
-                                         const lr::PhysColumn &c) {
-    std::string type = type_text(c);
-    if (type.empty())
-        type = "sql_variant";
-    const std::string cast = type == "sql_variant" ? "" : type;
-    auto r = src.query_text("SELECT " +
-                            (cast.empty() ? std::string("CAST(default_value AS nvarchar(4000))")
-                                          : "CAST(default_value AS " + cast + ")") +
-                            " FROM sys.system_internals_partition_columns WHERE partition_id = " +
-                            std::to_string(std::stoll(partition)) +
-                            " AND partition_column_id = " + std::to_string(c.partition_column_id));
-    if (r.rows.empty())
-        return std::nullopt;
-    return r.rows[0][0];
-}
-
 } // namespace
 
 std::string dblog_lsn(const Lsn &l) {
@@ -182,7 +114,6 @@ std::string dblog_lsn(const Lsn &l) {
 namespace {
 // Row cache bound (both generations together).
 constexpr size_t kRowCacheBytes = 64u << 20;
-constexpr const char *refuse_hint = "Capture it with CDC (incremental_mode hybrid or cdc).";
 // The operations of records that change a table's rows (fn_dblog [Operation]).
 constexpr const char *kRowOperations =
     "N'LOP_INSERT_ROWS', N'LOP_DELETE_ROWS', N'LOP_MODIFY_ROW', N'LOP_MODIFY_COLUMNS'";
@@ -209,66 +140,9 @@ void LogStream::load_layouts(const std::vector<CdcTable> &tables) {
         const CdcTable &c = tables[i];
         if (!c.log)
             continue;
-        // The in-row allocation unit of the clustered index, and the physical columns of its
-        // partition (sys.system_internals_partition_columns: what the row images hold).
-        auto rows = src_.query_text(
-            "SELECT au.allocation_unit_id, pc.partition_column_id, c.name, pc.leaf_offset, "
-            "pc.leaf_null_bit, pc.leaf_bit_position, CAST(pc.is_dropped AS int), "
-            "CAST(pc.is_uniqueifier AS int), CAST(pc.is_nullable AS int), CAST(pc.is_sparse AS "
-            "int), pc.system_type_id, pc.max_length, pc.precision, pc.scale, pc.key_ordinal, "
-            "CAST(pc.has_default AS int), p.partition_id, pc.collation_name, p.index_id, "
-            "CAST(p.data_compression AS int) FROM sys.partitions "
-            "p JOIN sys.allocation_units au ON au.container_id = p.hobt_id AND au.type = 1 JOIN "
-            "sys.system_internals_partition_columns pc ON pc.partition_id = p.partition_id LEFT "
-            "JOIN sys.columns c ON c.object_id = p.object_id AND c.column_id = "
-            "pc.partition_column_id AND pc.is_dropped = 0 WHERE p.object_id = OBJECT_ID(" +
-            object_literal(c.schema, c.table) +
-            ") AND p.index_id IN (0, 1) ORDER BY au.allocation_unit_id, pc.partition_column_id");
-        if (rows.rows.empty())
-            throw dts::Error(
-                "55000",
-                "source table " + c.apply.source_name +
-                    " has no physical layout in sys.system_internals_partition_columns",
-                {}, refuse_hint);
-        std::map<int64_t, Table> units;
-        for (auto &r : rows.rows) {
-            if (r[18] != "1")
-                throw dts::Error("0A000",
-                                 "source table " + c.apply.source_name +
-                                     " has no clustered index: the log reader cannot identify "
-                                     "its rows",
-                                 {}, refuse_hint);
-            if (r[19] && *r[19] != "0")
-                throw dts::Error("0A000",
-                                 "source table " + c.apply.source_name +
-                                     " is compressed: the log reader does not decode compressed "
-                                     "rows",
-                                 {}, refuse_hint);
-            const int64_t unit = std::stoll(r[0].value_or("0"));
-            Table &t = units[unit];
-            lr::PhysColumn pc;
-            auto num = [&](size_t k) { return r[k] ? std::stoi(*r[k]) : 0; };
-            pc.partition_column_id = num(1);
-            pc.name = r[2].value_or("");
-            pc.leaf_offset = num(3);
-            pc.leaf_null_bit = num(4);
-            pc.leaf_bit_position = num(5);
-            pc.is_dropped = num(6) != 0;
-            pc.is_uniqueifier = num(7) != 0;
-            pc.is_nullable = num(8) != 0;
-            pc.is_sparse = num(9) != 0;
-            pc.system_type_id = num(10);
-            pc.max_length = num(11);
-            pc.precision = num(12);
-            pc.scale = num(13);
-            pc.key_ordinal = num(14);
-            if (num(15) != 0)
-                pc.default_value = default_value(src_, r[16].value_or("0"), pc);
-            pc.collation_name = r[17].value_or("");
-            t.layout.columns.push_back(std::move(pc));
-        }
-        for (auto &[unit, t] : units)
-            add_table(c, i, unit, std::move(t.layout));
+        for (auto &[unit, layout] :
+             read_table_layouts(src_, c.schema, c.table, c.apply.source_name))
+            add_table(c, i, unit, std::move(layout));
     }
 }
 
@@ -285,7 +159,7 @@ void LogStream::add_table(const CdcTable &c, size_t i, int64_t unit, lr::Layout 
         throw dts::Error("0A000",
                          "source table " + c.apply.source_name +
                              " cannot be read from the transaction log: " + e.what(),
-                         {}, refuse_hint);
+                         {}, kLogRefuseHint);
     }
     const auto &cols = t.layout.columns;
     for (const auto &name : c.apply.columns) {
@@ -318,7 +192,7 @@ void LogStream::add_table(const CdcTable &c, size_t i, int64_t unit, lr::Layout 
         throw dts::Error("0A000",
                          "source table " + c.apply.source_name +
                              " has no clustered key the log reader can use",
-                         {}, refuse_hint);
+                         {}, kLogRefuseHint);
     for (size_t p : t.key_apply) {
         std::vector<PgConnection::Row> ty;
         if (!c.apply.target.empty())

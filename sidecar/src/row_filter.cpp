@@ -16,7 +16,7 @@ FilterProbe filter_probe(dts::tds::Connection &src, const std::string &schema,
                        "c.collation_name <> CONVERT(sysname, DATABASEPROPERTYEX(DB_NAME(), "
                        "'Collation')) THEN c.collation_name END FROM sys.columns c JOIN sys.types "
                        "ty ON ty.user_type_id = c.system_type_id WHERE c.object_id = OBJECT_ID(" +
-                       dts::tsql::quote_literal(dts::tsql::quote_name("", schema, table)) + ")")
+                       dts::tsql::object_literal(schema, table) + ")")
             .rows;
     for (size_t p : named)
         for (const auto &r : rows)

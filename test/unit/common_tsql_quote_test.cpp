@@ -24,3 +24,8 @@ TEST(TsqlQuote, MultipartNames) {
     EXPECT_EQ(quote_name("", "", "t"), "[t]");
     EXPECT_EQ(quote_name("db", "", "t"), "[db]..[t]");
 }
+
+TEST(TsqlQuote, ObjectLiteralQuotesTheNameThenTheLiteral) {
+    EXPECT_EQ(object_literal("dbo", "orders"), "N'[dbo].[orders]'");
+    EXPECT_EQ(object_literal("it's", "a]b"), "N'[it''s].[a]]b]'");
+}

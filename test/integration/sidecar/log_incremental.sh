@@ -53,17 +53,20 @@ run_mode() {
   src "USE $db; CREATE TABLE dbo.acct (id int NOT NULL PRIMARY KEY, owner nvarchar(40) NOT NULL, balance decimal(12,2) NOT NULL, opened datetime2(3) NULL, active bit NOT NULL, note varchar(200) NULL, big nvarchar(max) NULL)"
   src "USE $db; CREATE TABLE dbo.pairs (region nvarchar(10) NOT NULL, n int NOT NULL, v bigint NOT NULL, ratio float NULL, PRIMARY KEY (region, n))"
   src "USE $db; CREATE TABLE dbo.ledger (at datetime2(3) NOT NULL, amount decimal(12,2) NOT NULL)"
+  # The key declared last: its place in the records is not its place in the table.
+  src "USE $db; CREATE TABLE dbo.keylast (note nvarchar(20) NULL, amount int NOT NULL, id int NOT NULL PRIMARY KEY)"
+  src "USE $db; INSERT INTO dbo.keylast VALUES (N'one', 10, 1), (NULL, 20, 2), (N'three', 30, 3)"
   src "USE $db; INSERT INTO dbo.acct VALUES (1, N'Ann', 10, '2024-01-01 10:00:00', 1, NULL, NULL), (2, N'Bob', 20, NULL, 0, 'x', N'long'), (3, N'Cid', 30, '2024-03-01', 1, NULL, NULL)"
   src "USE $db; INSERT INTO dbo.pairs VALUES (N'north', 1, 100, 0.5), (N'süd', 2, 200, NULL)"
   src "USE $db; INSERT INTO dbo.ledger VALUES ('2024-01-01', 1), ('2024-01-01', 1)"
   src "USE $db; EXEC (N'CREATE SCHEMA extra')"
   src "BACKUP LOG $db TO DISK = N'/tmp/$db.trn'"
-  local synced="'acct', 'pairs', 'ledger'" tables="acct pairs ledger"
+  local synced="'acct', 'pairs', 'ledger', 'keylast'" tables="acct pairs ledger keylast"
   q >/dev/null <<SQL || return 1
 CREATE SERVER srcdb_$mode FOREIGN DATA WRAPPER pg_dts OPTIONS (host '$SRC_HOST', port '$SRC_PORT', database '$db', encrypt 'request');
 CREATE USER MAPPING FOR CURRENT_USER SERVER srcdb_$mode OPTIONS (user '$SRC_USER', password '$SRC_PASSWORD');
 CREATE SCHEMA srcfdw_$db;
-IMPORT FOREIGN SCHEMA dbo LIMIT TO (acct, pairs, ledger) FROM SERVER srcdb_$mode INTO srcfdw_$db;
+IMPORT FOREIGN SCHEMA dbo LIMIT TO (acct, pairs, ledger, keylast) FROM SERVER srcdb_$mode INTO srcfdw_$db;
 SELECT dts_create_task('$task', 'src', ARRAY['$db'], incremental_mode => '$mode');
 SELECT dts_add_objects('$task', 'dbo');
 SELECT dts_add_objects('$task', 'extra');
@@ -74,8 +77,8 @@ SQL
     check "log mode: the precheck refuses the heap, naming it" "error|true" \
       "$(q -c "SELECT status || '|' || (detail LIKE '%heap%') FROM dts_precheck('$task') WHERE item = 'table capture' AND object LIKE '%ledger'")"
     # Only clustered tables, and the one created later.
-    q >/dev/null -c "SELECT dts_remove_objects('$task', 'dbo')" -c "SELECT dts_add_objects('$task', 'dbo', ARRAY['acct', 'pairs'])" || return 1
-    synced="'acct', 'pairs'" tables="acct pairs"
+    q >/dev/null -c "SELECT dts_remove_objects('$task', 'dbo')" -c "SELECT dts_add_objects('$task', 'dbo', ARRAY['acct', 'pairs', 'keylast'])" || return 1
+    synced="'acct', 'pairs', 'keylast'" tables="acct pairs keylast"
   fi
   q >/dev/null <<SQL || return 1
 SELECT count(*) FROM dts_precheck('$task');
@@ -85,7 +88,7 @@ SQL
   check "$mode: full stage done, incremental running" "running/incremental" \
     "$(wait_for 60 "SELECT state || '/' || stage FROM dts.tasks WHERE name = '$task'" "running/incremental")"
   check "$mode: tables captured as the mode says" \
-    "$([ "$mode" = log ] && echo "acct:log pairs:log" || echo "acct:log ledger:cdc pairs:log")" \
+    "$([ "$mode" = log ] && echo "acct:log keylast:log pairs:log" || echo "acct:log keylast:log ledger:cdc pairs:log")" \
     "$(q -c "SELECT string_agg(source_table || ':' || capture, ' ' ORDER BY source_table) FROM dts.tables WHERE task_id = (SELECT task_id FROM dts.tasks WHERE name = '$task') AND source_table IN ($synced)")"
   local srcq="SELECT * FROM dts._source_query('src', '$db', \$tsql\$%s\$tsql\$) AS x(v text)"
   if [ "$mode" = log ]; then
@@ -103,6 +106,10 @@ SQL
   src "USE $db; UPDATE dbo.pairs SET v = v + 1, ratio = 2.25 WHERE n = 1"
   src "USE $db; UPDATE dbo.pairs SET n = 20 WHERE region = N'süd'"
   src "USE $db; DELETE FROM dbo.acct WHERE id = 2"
+  src "USE $db; INSERT INTO dbo.keylast VALUES (N'four', 40, 4)"
+  src "USE $db; UPDATE dbo.keylast SET amount = 21, note = N'two' WHERE id = 2"
+  src "USE $db; UPDATE dbo.keylast SET amount = 11 WHERE id = 1"
+  src "USE $db; DELETE FROM dbo.keylast WHERE id = 3"
   src "USE $db; BEGIN TRAN; INSERT INTO dbo.acct VALUES (99, N'never', 0, NULL, 0, NULL, NULL); UPDATE dbo.pairs SET v = -1; ROLLBACK"
   src "USE $db; BEGIN TRAN; INSERT INTO dbo.acct VALUES (5, N'kept', 5, NULL, 1, NULL, NULL); SAVE TRANSACTION sp; INSERT INTO dbo.acct VALUES (6, N'undone', 6, NULL, 1, NULL, NULL); UPDATE dbo.acct SET balance = -6 WHERE id = 5; DELETE FROM dbo.pairs; ROLLBACK TRANSACTION sp; UPDATE dbo.acct SET note = 'after savepoint' WHERE id = 5; COMMIT"
   src "USE $db; BEGIN TRAN; INSERT INTO dbo.ledger VALUES ('2025-05-05', 5); UPDATE dbo.acct SET balance = balance + 5 WHERE id = 5; INSERT INTO dbo.pairs VALUES (N'both', 7, 7, 7); COMMIT"
@@ -274,6 +281,15 @@ SQL
     check "hybrid: the DDL trigger recorded the ALTER_INDEX and the reader applied it" "t" \
       "$(wait_for 30 "SELECT EXISTS (SELECT FROM dts.events e JOIN dts.tasks t USING (task_id) WHERE t.name = '$task' AND e.message LIKE 'ALTER_INDEX at the source%')" "t")"
   fi
+  # A column dropped and the table rebuilt while the reader runs: the records after the rebuild
+  # are laid out without it, and the columns still know which is which (the key is declared last).
+  src "USE $db; ALTER TABLE dbo.keylast DROP COLUMN note"
+  src "USE $db; ALTER TABLE dbo.keylast REBUILD"
+  src "USE $db; INSERT INTO dbo.keylast VALUES (50, 5)"
+  src "USE $db; UPDATE dbo.keylast SET amount = 41 WHERE id = 4"
+  check "$mode: a column dropped and the table rebuilt while the reader runs: later changes arrive" \
+    "1:11 2:21 4:41 5:50|0" \
+    "$(wait_for 60 "SELECT string_agg(id || ':' || amount, ' ' ORDER BY id) || '|' || (SELECT count(*) FROM information_schema.columns WHERE table_schema = '$schema' AND table_name = 'keylast' AND column_name = 'note') FROM $schema.keylast" "1:11 2:21 4:41 5:50|0")"
   unit_before=$(q -c "$(printf "$srcq" "$unit_sql")")
   kill -9 "$SC" 2>/dev/null
   src "USE $db; UPDATE dbo.acct SET note = 'before the rebuild' WHERE id = 1"
@@ -294,7 +310,79 @@ SQL
   q -c "SELECT dts_stop_task('$task')" >/dev/null
 }
 
+# run_cutover_window MODE: DDL run while the full stage copies, after its cutover. The reader
+# starts at the cutover, behind that DDL: the catalog then shows the layout after it, and the
+# records before it (changes to rows already copied, which only the log brings) were written with
+# the layout before it, kept at the cutover. The copy of a second table waits on an advisory lock
+# the test holds (a trigger on its destination table), so the DDL lands inside that window.
+run_cutover_window() {
+  local mode=$1 db=log_cw_${1}_$$ task=cw_$1 schema=cw_$1 lock=7311
+  log "$mode mode: DDL while the full stage copies"
+  src "CREATE DATABASE $db"
+  src "ALTER DATABASE $db SET RECOVERY FULL"
+  src "BACKUP DATABASE $db TO DISK = N'/tmp/$db.bak'"
+  src "USE $db; CREATE TABLE dbo.wide (id int NOT NULL PRIMARY KEY, gone int NULL, amount int NOT NULL, note nvarchar(20) NULL)"
+  src "USE $db; CREATE TABLE dbo.held (id int NOT NULL PRIMARY KEY, v int NOT NULL)"
+  src "USE $db; INSERT INTO dbo.wide VALUES (1, 11, 100, N'one'), (2, 22, 200, N'two'), (3, 33, 300, NULL)"
+  src "USE $db; INSERT INTO dbo.held VALUES (1, 1)"
+  src "BACKUP LOG $db TO DISK = N'/tmp/$db.trn'"
+  q >/dev/null <<SQL || return 1
+CREATE SCHEMA $schema;
+CREATE TABLE $schema.held (id int PRIMARY KEY, v int NOT NULL);
+CREATE FUNCTION $schema.hold() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN PERFORM pg_advisory_xact_lock($lock); RETURN NULL; END\$\$;
+CREATE TRIGGER hold BEFORE INSERT ON $schema.held FOR EACH STATEMENT EXECUTE FUNCTION $schema.hold();
+ALTER TABLE $schema.held ENABLE ALWAYS TRIGGER hold; -- the copy runs as a replica
+SELECT dts_create_task('$task', 'src', ARRAY['$db'], incremental_mode => '$mode', conflict_mode => 'ignore_and_proceed');
+SELECT dts_add_objects('$task', 'dbo', ARRAY['wide', 'held']);
+SELECT dts_map_object('$task', 'dbo', '$schema');
+SQL
+  PGAPPNAME=dts_test_hold psql -X -q -c "SELECT pg_advisory_lock($lock)" -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+  echo "$!" >>"$WORK_DIR/sidecar.pids"
+  wait_for 30 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $lock AND granted" 1 >/dev/null
+  q >/dev/null <<SQL || return 1
+SELECT count(*) FROM dts_precheck('$task');
+SELECT dts_ack_precheck('$task');
+SELECT dts_start_task('$task');
+SQL
+  local tid
+  tid=$(q -c "SELECT task_id FROM dts.tasks WHERE name = '$task'")
+  check "$mode: cutover recorded, one table copied, the other's copy held" "t" \
+    "$(wait_for 60 "SELECT EXISTS (SELECT FROM dts.checkpoints WHERE task_id = $tid AND stage = 'cutover') AND (SELECT bool_and(state = 'done') FROM dts.chunks WHERE task_id = $tid AND source_table = 'wide') AND EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND objid = $lock AND NOT granted)" "t")"
+  local srcq="SELECT * FROM dts._source_query('src', '$db', \$tsql\$%s\$tsql\$) AS x(v text)"
+  local unit_sql="SELECT CAST(MIN(au.allocation_unit_id) AS varchar(30)) FROM sys.allocation_units au JOIN sys.partitions p ON au.container_id = p.hobt_id AND au.type = 1 WHERE p.object_id = OBJECT_ID(N'dbo.wide') AND p.index_id = 1"
+  local unit_before unit_after
+  unit_before=$(q -c "$(printf "$srcq" "$unit_sql")")
+  src "USE $db; UPDATE dbo.wide SET amount = 101, note = N'one before' WHERE id = 1"
+  src "USE $db; DELETE FROM dbo.wide WHERE id = 2"
+  src "USE $db; INSERT INTO dbo.wide VALUES (4, 44, 400, N'four')"
+  src "USE $db; ALTER TABLE dbo.wide DROP COLUMN gone"
+  src "USE $db; ALTER TABLE dbo.wide REBUILD"
+  src "USE $db; UPDATE dbo.wide SET amount = 303 WHERE id = 3"
+  src "USE $db; INSERT INTO dbo.wide (id, amount, note) VALUES (5, 500, N'five')"
+  unit_after=$(q -c "$(printf "$srcq" "$unit_sql")")
+  q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dts_test_hold'" >/dev/null
+  local rows_sql="SELECT string_agg(id || ':' || amount || ':' || coalesce(note, '-'), ' ' ORDER BY id) FROM $schema.wide"
+  if [ "$unit_before" = "$unit_after" ]; then
+    check "$mode: rebuilt in place during the copy after DROP COLUMN: the reader stops, naming the table" "t" \
+      "$(wait_for 60 "SELECT EXISTS (SELECT FROM dts.events e WHERE e.task_id = $tid AND e.level = 'error' AND e.message LIKE '%row layout of source table %wide%changed%')" "t")"
+  else
+    check "$mode: rebuilt into new allocation units during the copy after DROP COLUMN: changes before and after arrive" \
+      "1:101:one before 3:303:- 4:400:four 5:500:five" \
+      "$(wait_for 60 "$rows_sql" "1:101:one before 3:303:- 4:400:four 5:500:five")"
+    check "$mode: the dropped column is dropped at the destination, the held table copied" "0|1:1" \
+      "$(wait_for 30 "SELECT (SELECT count(*) FROM information_schema.columns WHERE table_schema = '$schema' AND table_name = 'wide' AND column_name = 'gone') || '|' || (SELECT string_agg(id || ':' || v, ' ') FROM $schema.held)" "0|1:1")"
+    check "$mode: task running, no error" "running/incremental|0" \
+      "$(q -c "SELECT state || '/' || stage || '|' || (SELECT count(*) FROM dts.events e WHERE e.task_id = t.task_id AND level = 'error') FROM dts.tasks t WHERE task_id = $tid")"
+  fi
+  q -c "SELECT dts_stop_task('$task')" >/dev/null
+}
+
 start_sidecar
-for m in ${LOG_TEST_MODES:-log hybrid}; do run_mode "$m"; done
+for m in ${LOG_TEST_MODES:-log hybrid}; do
+  run_mode "$m"
+  check "$m: the run completed" 0 "$?"
+  run_cutover_window "$m"
+  check "$m: the run with DDL during the copy completed" 0 "$?"
+done
 echo "log_incremental: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS "$schemas"(database_id INTEGER, schema_id INTEGER, na
 CREATE TABLE IF NOT EXISTS "$objects"(database_id INTEGER, object_id INTEGER, name TEXT COLLATE SIM_CI,
   schema_id INTEGER, parent_object_id INTEGER DEFAULT 0, type TEXT, create_date TEXT, modify_date TEXT,
   row_count INTEGER DEFAULT 0, data_compression INTEGER DEFAULT 0, is_tracked_by_cdc INTEGER DEFAULT 0,
-  is_system_named INTEGER DEFAULT 0, PRIMARY KEY(database_id, object_id));
+  is_system_named INTEGER DEFAULT 0, max_column_id_used INTEGER DEFAULT 0,
+  PRIMARY KEY(database_id, object_id));
 CREATE INDEX IF NOT EXISTS "$objects_by_name" ON "$objects"(database_id, schema_id, name);
 CREATE TABLE IF NOT EXISTS "$columns"(database_id INTEGER, object_id INTEGER, column_id INTEGER,
   name TEXT COLLATE SIM_CI, type_spec TEXT, is_nullable INTEGER, is_identity INTEGER, is_computed INTEGER,
@@ -1229,7 +1230,16 @@ void drop_table(sqlite3 *db, const TableMeta &t) {
 }
 
 void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const Statement &s) {
+    // Column ids are never reused (sys.tables.max_column_id_used: "maximum column ID ever used
+    // by this table"): a dropped column may still hold its bytes in the rows.
     int next = t.columns.empty() ? 1 : t.columns.back().column_id + 1;
+    {
+        Stmt used(db, "SELECT max_column_id_used FROM \"$objects\" WHERE database_id = ? AND "
+                      "object_id = ?");
+        used.bind(1, d.id).bind(2, t.object_id);
+        if (used.step())
+            next = std::max(next, static_cast<int>(used.int_col(0)) + 1);
+    }
     TableMeta cur = t;
     for (const auto &c : s.coldefs) {
         if (cur.column(c.name))
@@ -1301,10 +1311,9 @@ void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const S
         for (const auto &[n, e] : c.checks)
             checks.emplace_back(n, c.name, e);
     add_checks(db, d, t, *find_schema(db, d.id, t.schema), checks, true);
-    Stmt up(
-        db,
-        "UPDATE \"$objects\" SET modify_date = sim_now() WHERE database_id = ? AND object_id = ?");
-    up.bind(1, d.id).bind(2, t.object_id);
+    Stmt up(db, "UPDATE \"$objects\" SET modify_date = sim_now(), max_column_id_used = ? WHERE "
+                "database_id = ? AND object_id = ?");
+    up.bind(1, next - 1).bind(2, d.id).bind(3, t.object_id);
     up.step();
     rebuild_triggers(db, d, *table_by_id(db, d.id, t.object_id));
 }

@@ -154,7 +154,7 @@ std::vector<Loaded> load(sqlite3 *db, int database_id, int object_id, bool base)
                            "leaf_bit_position, has_default, default_value, unique_key FROM "
                            "\"$phys_columns\" WHERE database_id = ? AND object_id = ? AND "
                            "index_id ") +
-                   (base ? "<= 1" : "> 1") + " ORDER BY index_id, partition_column_id");
+                   (base ? "<= 1" : "> 1") + " ORDER BY index_id, leaf_null_bit");
     q.bind(1, database_id).bind(2, object_id);
     while (q.step()) {
         auto &l = by_index[static_cast<int>(q.int_col(0))];
@@ -313,7 +313,8 @@ bool phys_sync(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t) {
             if (known)
                 continue;
             auto p = from_meta(c);
-            p.partition_column_id = p.leaf_null_bit = static_cast<int>(base.cols.size() + 1);
+            p.partition_column_id = c.column_id;
+            p.leaf_null_bit = static_cast<int>(base.cols.size() + 1);
             int size = fixed_size(c.type);
             if (size == 0) {
                 p.leaf_offset = -(++base.var_count);

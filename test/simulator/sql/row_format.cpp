@@ -319,8 +319,8 @@ RecordLayout make_layout(std::vector<PhysColumn> cols) {
             var = 1;
     for (size_t i = 0; i < cols.size(); ++i) {
         auto &c = cols[i];
-        c.partition_column_id = static_cast<int>(i + 1);
-        c.leaf_null_bit = c.partition_column_id;
+        c.partition_column_id = c.column_id;
+        c.leaf_null_bit = static_cast<int>(i + 1);
         int size = fixed_size(c.type);
         if (c.is_uniqueifier) {
             c.leaf_offset = -1;
@@ -486,7 +486,7 @@ std::optional<StoredColumn> stored_column(const RecordLayout &layout, const std:
     const auto &c = layout.cols[col];
     const size_t f = get_le(record, 2, 2);
     const int n = static_cast<int>(get_le(record, f, 2));
-    if (c.partition_column_id > n)
+    if (c.leaf_null_bit > n)
         return std::nullopt;
     const size_t bitmap = f + 2, bitmap_len = static_cast<size_t>((n + 7) / 8);
     StoredColumn out;

@@ -15,8 +15,12 @@ namespace sim::sql {
 
 // One column of a partition as sys.system_internals_partition_columns describes it.
 struct PhysColumn {
-    int partition_column_id = 0; // 1-based position; leaf_null_bit equals it
-    int column_id = 0;           // the table's column_id; 0 for the uniquifier
+    // A heap's or clustered index's column: its column_id (0 for the uniquifier), as the joins of
+    // the public log readers assume (Rusanu 2011-10-20: partition_column_id = sys.columns
+    // column_id for index_id 0/1; Imran's procedure: syscolumns.colid = partition_column_id);
+    // a nonclustered index's: its 1-based position. The position in the record is leaf_null_bit.
+    int partition_column_id = 0;
+    int column_id = 0; // the table's column_id; 0 for the uniquifier
     std::string name;
     SqlType type;
     bool nullable = true;
@@ -34,7 +38,7 @@ struct PhysColumn {
 
 // The record layout of one partition (a heap, a clustered index or a nonclustered index's leaf).
 struct RecordLayout {
-    std::vector<PhysColumn> cols; // in partition_column_id order
+    std::vector<PhysColumn> cols; // in leaf_null_bit order
     int fixed_end = 4;            // F: offset of the column-count field
     int var_count = 0;            // entries of the variable-column array (all columns)
 };

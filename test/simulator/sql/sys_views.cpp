@@ -96,12 +96,12 @@ std::vector<SysView> build() {
     tabcols.push_back({"temporal_type", kTiny, false});
     tabcols.push_back({"is_replicated", kBit, false});
     v.push_back({"sys", "tables", tabcols,
-                 objsel +
-                     ", 1 AS lob_data_space_id, (SELECT MAX(column_id) FROM \"$columns\" c WHERE "
-                     "c.database_id = o.database_id AND c.object_id = o.object_id) AS "
-                     "max_column_id_used, is_tracked_by_cdc, 0 AS is_memory_optimized, 0 AS "
-                     "temporal_type, 0 AS is_replicated FROM \"$objects\" o WHERE database_id "
-                     "= {D} AND type = 'U'"});
+                 objsel + ", 1 AS lob_data_space_id, max(o.max_column_id_used, coalesce((SELECT "
+                          "MAX(column_id) FROM \"$columns\" c WHERE c.database_id = o.database_id "
+                          "AND c.object_id = o.object_id), 0)) AS max_column_id_used, "
+                          "is_tracked_by_cdc, 0 AS is_memory_optimized, 0 AS "
+                          "temporal_type, 0 AS is_replicated FROM \"$objects\" o WHERE database_id "
+                          "= {D} AND type = 'U'"});
     // Modules: views, procedures, functions and triggers ("$modules" keeps their text).
     auto viewcols = objcols;
     for (const char *c :
