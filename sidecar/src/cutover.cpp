@@ -29,7 +29,8 @@ dts::logrec::KeptLayouts log_layouts(PgConnection &pg, dts::tds::Connection &con
     dts::logrec::KeptLayouts out;
     for (auto &r : pg.query_rows("SELECT source_schema, source_table FROM dts.tables WHERE "
                                  "task_id = $1 AND source_db = $2 AND capture = 'log' AND "
-                                 "dts._selects(task_id, source_db, source_schema, source_table)",
+                                 "incremental_error IS NULL AND dts._selects(task_id, source_db, "
+                                 "source_schema, source_table)",
                                  {std::to_string(task.id), db})) {
         const std::string schema = r[0].value_or(""), table = r[1].value_or("");
         // A table dropped since the precheck has nothing left to decode.
@@ -71,17 +72,36 @@ void record_cutover(PgConnection &pg, const TaskRef &task, const SourceSettings 
             .at(0)[0] == "t";
     // What the log reader compares the source with when it first starts: the catalog, to find
     // DDL run during the copy, and the log-read tables' row layouts, to decode the records
-    // written before that DDL (the catalog then shows the layouts after it). Read before the end
-    // of the log, so that DDL racing with the reads is after the cutover and found against them.
+    // written before that DDL (the catalog then shows the layouts after it). Both must be the
+    // source's state at the cutover LSN: read before and after it, and taken only when equal (DDL
+    // committed in between would be before the cutover, where the reader does not look for it).
+    auto state = [&] {
+        return std::pair{dts::ddl::encode_catalog(read_catalog(conn)),
+                         dts::logrec::encode_layouts(log_layouts(pg, conn, task, db))};
+    };
     std::optional<std::string> catalog, layouts;
-    if (log_read) {
-        catalog = dts::ddl::encode_catalog(read_catalog(conn));
-        layouts = dts::logrec::encode_layouts(log_layouts(pg, conn, task, db));
+    std::string cutover;
+    for (int attempt = 1;; ++attempt) {
+        std::optional<std::pair<std::string, std::string>> before;
+        if (log_read)
+            before = state();
+        auto res = conn.query_text("SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())");
+        if (res.rows.empty() || !res.rows[0][0])
+            throw dts::Error("55000", "SQL Server did not report the end of the log of " + db);
+        cutover = *res.rows[0][0];
+        if (!before)
+            break;
+        if (state() == *before) {
+            catalog = std::move(before->first);
+            layouts = std::move(before->second);
+            break;
+        }
+        if (attempt == 3)
+            throw dts::Error("40001",
+                             "the catalog of " + db + " changed three times while task " +
+                                 task.name + " recorded its cutover",
+                             {}, "DDL is running at the source; the task retries.");
     }
-    auto res = conn.query_text("SELECT log_end_lsn FROM sys.dm_db_log_stats(DB_ID())");
-    if (res.rows.empty() || !res.rows[0][0])
-        throw dts::Error("55000", "SQL Server did not report the end of the log of " + db);
-    const std::string cutover = *res.rows[0][0];
     // The log reader re-assembles transactions from their begin records: it starts at the
     // oldest transaction open at the cutover, whose changes commit after it.
     std::optional<std::string> restart;
@@ -99,13 +119,13 @@ void record_cutover(PgConnection &pg, const TaskRef &task, const SourceSettings 
                 r = *l;
         restart = r.to_log_string();
     }
-    // Layouts left from before (the other checkpoints deleted by hand) are older than this cutover.
+    // Rows left from before (the cutover's deleted by hand) are older than this cutover.
     pg.exec("INSERT INTO dts.checkpoints (task_id, source_db, stage, lsn, state) SELECT $1, $2, "
             "s, l, st FROM (VALUES ('cutover', $3, NULL), ('log_restart', $4, NULL), "
             "('log_catalog', $3, $5), ('log_layouts', $3, $6)) v(s, l, st) WHERE l IS NOT NULL "
             "AND (s NOT IN ('log_catalog', 'log_layouts') OR st IS NOT NULL) ON CONFLICT "
             "(task_id, source_db, stage) DO UPDATE SET lsn = excluded.lsn, state = excluded.state, "
-            "updated_at = now() WHERE dts.checkpoints.stage = 'log_layouts'",
+            "updated_at = now()",
             {std::to_string(task.id), db, cutover, restart, catalog, layouts});
     event(pg, task, "full", db,
           "cutover LSN " + cutover + " recorded" +

@@ -142,8 +142,10 @@ std::map<int64_t, lr::Layout> read_table_layouts(dts::tds::Connection &src,
         // would put values into the wrong columns, so a partition column that names no column,
         // or a column of another type, stops the reader.
         if (!pc.is_dropped && !pc.is_uniqueifier) {
-            const bool same_type = r[20] && std::stoi(*r[20]) == pc.system_type_id &&
-                                   (!r[21] || *r[21] == "-1" || std::stoi(*r[21]) == pc.max_length);
+            // Lengths only of fixed columns: a variable one may be widened in the metadata alone.
+            const bool same_type =
+                r[20] && std::stoi(*r[20]) == pc.system_type_id &&
+                (pc.leaf_offset <= 0 || (r[21] && std::stoi(*r[21]) == pc.max_length));
             if (!r[2] || !same_type)
                 throw dts::Error(
                     "0A000",

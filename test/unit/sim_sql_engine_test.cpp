@@ -1072,3 +1072,35 @@ TEST_F(SqlEngine, AddedColumnWithADefaultIsNullInExistingRowsUnlessWithValues) {
     }
     EXPECT_EQ(got, (std::vector<std::string>{"1:-:4:6", "2:-:4:6", "3:3:4:6"}));
 }
+
+// A heap's or clustered index's partition_column_id is the column's column_id (what the public
+// log readers join on), while the record position is leaf_null_bit: the key declared last is
+// stored first. Column ids are never reused: a column added after the last one was dropped (its
+// bytes still in the rows) gets a new id and a new physical column.
+TEST_F(SqlEngine, PartitionColumnsAreNamedByColumnIdAndIdsAreNotReused) {
+    run("CREATE TABLE dbo.k (note nvarchar(20) NULL, amount int NOT NULL, id int NOT NULL "
+        "PRIMARY KEY); INSERT INTO dbo.k VALUES (N'a', 1, 1)");
+    const std::string layout =
+        "SELECT pc.partition_column_id, c.name, pc.leaf_null_bit, pc.leaf_offset, "
+        "CAST(pc.is_dropped AS int) FROM sys.partitions p JOIN "
+        "sys.system_internals_partition_columns pc ON pc.partition_id = p.partition_id LEFT JOIN "
+        "sys.columns c ON c.object_id = p.object_id AND c.column_id = pc.partition_column_id AND "
+        "pc.is_dropped = 0 WHERE p.object_id = OBJECT_ID(N'dbo.k') AND p.index_id = 1 ORDER BY "
+        "pc.partition_column_id";
+    EXPECT_EQ(lines(run(layout)),
+              (std::vector<std::string>{"1|note|2|-1|0", "2|amount|3|8|0", "3|id|1|4|0"}));
+    run("CREATE TABLE dbo.d (id int NOT NULL PRIMARY KEY, a int NULL, b int NULL); INSERT INTO "
+        "dbo.d VALUES (1, 2, 3); ALTER TABLE dbo.d DROP COLUMN b; ALTER TABLE dbo.d ADD c int "
+        "NULL");
+    EXPECT_EQ(lines(run("SELECT c.name, c.column_id, t.max_column_id_used FROM sys.columns c JOIN "
+                        "sys.tables t ON t.object_id = c.object_id WHERE c.object_id = "
+                        "OBJECT_ID(N'dbo.d') ORDER BY c.column_id")),
+              (std::vector<std::string>{"id|1|4", "a|2|4", "c|4|4"}));
+    EXPECT_EQ(lines(run("SELECT pc.partition_column_id, CAST(pc.is_dropped AS int), "
+                        "pc.leaf_null_bit FROM sys.partitions p JOIN "
+                        "sys.system_internals_partition_columns pc ON pc.partition_id = "
+                        "p.partition_id WHERE p.object_id = OBJECT_ID(N'dbo.d') AND p.index_id = "
+                        "1 ORDER BY pc.partition_column_id")),
+              (std::vector<std::string>{"1|0|1", "2|0|2", "3|1|3", "4|0|4"}));
+    EXPECT_EQ(lines(run("SELECT id, a, c FROM dbo.d")), std::vector<std::string>{"1|2|NULL"});
+}

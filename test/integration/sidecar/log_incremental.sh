@@ -346,8 +346,8 @@ SELECT dts_start_task('$task');
 SQL
   local tid
   tid=$(q -c "SELECT task_id FROM dts.tasks WHERE name = '$task'")
-  check "$mode: cutover recorded, one table copied, the other's copy held" "t" \
-    "$(wait_for 60 "SELECT EXISTS (SELECT FROM dts.checkpoints WHERE task_id = $tid AND stage = 'cutover') AND (SELECT bool_and(state = 'done') FROM dts.chunks WHERE task_id = $tid AND source_table = 'wide') AND EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND objid = $lock AND NOT granted)" "t")"
+  check "$mode: cutover recorded with the layouts, one table copied, the other's copy held" "t" \
+    "$(wait_for 60 "SELECT EXISTS (SELECT FROM dts.checkpoints WHERE task_id = $tid AND stage = 'cutover') AND (SELECT state LIKE '%wide%' FROM dts.checkpoints WHERE task_id = $tid AND stage = 'log_layouts') AND (SELECT bool_and(state = 'done') FROM dts.chunks WHERE task_id = $tid AND source_table = 'wide') AND EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND objid = $lock AND NOT granted)" "t")"
   local srcq="SELECT * FROM dts._source_query('src', '$db', \$tsql\$%s\$tsql\$) AS x(v text)"
   local unit_sql="SELECT CAST(MIN(au.allocation_unit_id) AS varchar(30)) FROM sys.allocation_units au JOIN sys.partitions p ON au.container_id = p.hobt_id AND au.type = 1 WHERE p.object_id = OBJECT_ID(N'dbo.wide') AND p.index_id = 1"
   local unit_before unit_after

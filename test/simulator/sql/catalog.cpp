@@ -1320,6 +1320,15 @@ void add_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t, const S
 
 void drop_columns(sqlite3 *db, const DatabaseMeta &d, const TableMeta &t,
                   const std::vector<std::string> &cols) {
+    {
+        // The ids of the columns dropped here stay used (add_columns).
+        Stmt keep(db,
+                  "UPDATE \"$objects\" SET max_column_id_used = max(max_column_id_used, "
+                  "coalesce((SELECT MAX(column_id) FROM \"$columns\" c WHERE c.database_id = ?1 "
+                  "AND c.object_id = ?2), 0)) WHERE database_id = ?1 AND object_id = ?2");
+        keep.bind(1, d.id).bind(2, t.object_id);
+        keep.step();
+    }
     for (const auto &name : cols) {
         const ColumnMeta *c = t.column(name);
         if (!c)
