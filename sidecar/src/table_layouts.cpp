@@ -61,10 +61,8 @@ std::string type_text(const lr::PhysColumn &c) {
 // column's type at the source and read like any value, so its text is the CDC path's.
 std::optional<std::string> default_value(dts::tds::Connection &src, const std::string &partition,
                                          const lr::PhysColumn &c) {
-    std::string type = type_text(c);
-    if (type.empty())
-        type = "sql_variant";
-    const std::string cast = type == "sql_variant" ? "" : type;
+    // A type without a T-SQL spelling here stays sql_variant, read as text.
+    const std::string cast = type_text(c);
     auto r = src.query_text("SELECT " +
                             (cast.empty() ? std::string("CAST(default_value AS nvarchar(4000))")
                                           : "CAST(default_value AS " + cast + ")") +
